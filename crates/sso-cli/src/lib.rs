@@ -1,0 +1,1 @@
+//! The `sso` command line: argument parsing, prompts, output and exit codes over `sso-driver`.

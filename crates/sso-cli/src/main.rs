@@ -1,0 +1,3 @@
+//! The `sso` binary: everything lives in the library so it can be tested in-process.
+
+fn main() {}

@@ -1,0 +1,1 @@
+//! Lossless, format-preserving parser and editor for the AWS config and credentials files.

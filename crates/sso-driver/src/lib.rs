@@ -1,0 +1,1 @@
+//! Async driver running the sso-oidc machines over HTTP, the loopback listener and the caches.

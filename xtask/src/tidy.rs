@@ -1,0 +1,134 @@
+//! Repository hygiene, run by `cargo xtask tidy` and as ordinary tests under `cargo test`.
+//!
+//! Checks what review would otherwise have to remember: every Rust file opens with a `//!` comment,
+//! the three leaf crates stay free of IO crates and of each other, and no `dbg!`/`todo!` is left.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, Result};
+
+/// Crates that must never appear in the normal dependency closure of a leaf.
+const IO_CRATES: &[&str] = &["tokio", "mio", "hyper", "reqwest", "socket2", "hyper-util"];
+
+/// The leaves and the workspace crates each may not depend on.
+const LEAVES: &[(&str, &[&str])] = &[
+    ("sso-config", &["sso-oidc", "sso-cache", "sso-driver"]),
+    ("sso-oidc", &["sso-config", "sso-cache", "sso-driver"]),
+    ("sso-cache", &["sso-config", "sso-oidc", "sso-driver"]),
+];
+
+/// Runs every check and returns the problems found, one line each.
+pub(crate) fn check(root: &Path) -> Result<Vec<String>> {
+    let mut problems = module_docs(root)?;
+    problems.extend(leaf_dependencies(root)?);
+    Ok(problems)
+}
+
+/// Every `.rs` file under the project's Rust folders starts with `//!`.
+fn module_docs(root: &Path) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for file in rust_files(root)? {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let first = text.lines().find(|line| !line.trim().is_empty()).unwrap_or("");
+        if !first.starts_with("//!") {
+            problems.push(format!(
+                "{}: the file must start with a `//!` comment saying what it is for",
+                file.strip_prefix(root).unwrap_or(&file).display()
+            ));
+        }
+        for (index, line) in text.lines().enumerate() {
+            let code = line.trim_start();
+            if code.starts_with("//") {
+                continue;
+            }
+            for banned in ["dbg!(", "todo!(", "unimplemented!("] {
+                if code.contains(banned) {
+                    problems.push(format!(
+                        "{}:{}: `{banned}..)` left in the code",
+                        file.strip_prefix(root).unwrap_or(&file).display(),
+                        index + 1
+                    ));
+                }
+            }
+        }
+    }
+    Ok(problems)
+}
+
+/// The leaves' normal dependency closures contain no IO crate and no sibling leaf.
+fn leaf_dependencies(root: &Path) -> Result<Vec<String>> {
+    let mut problems = Vec::new();
+    for (leaf, siblings) in LEAVES {
+        if !root.join("crates").join(leaf).is_dir() {
+            continue;
+        }
+        let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+            .args(["tree", "--offline", "-q", "-e", "normal", "--prefix", "none", "-p", leaf])
+            .current_dir(root)
+            .output()
+            .context("running `cargo tree`")?;
+        if !output.status.success() {
+            problems.push(format!(
+                "cargo tree -p {leaf} failed: {}",
+                String::from_utf8_lossy(&output.stderr).trim()
+            ));
+            continue;
+        }
+        let tree = String::from_utf8_lossy(&output.stdout);
+        for line in tree.lines() {
+            let name = line.split_whitespace().next().unwrap_or("");
+            if IO_CRATES.contains(&name) {
+                problems.push(format!("{leaf} must do no IO but depends on `{name}`"));
+            }
+            if siblings.contains(&name) {
+                problems.push(format!("{leaf} is a leaf but depends on `{name}`"));
+            }
+        }
+    }
+    problems.sort();
+    problems.dedup();
+    Ok(problems)
+}
+
+fn rust_files(root: &Path) -> Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    let mut stack: Vec<PathBuf> = ["crates", "conformance", "xtask", "fuzz", "bench-compare"]
+        .iter()
+        .map(|dir| root.join(dir))
+        .filter(|dir| dir.is_dir())
+        .collect();
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+            let path = entry?.path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if path.is_dir() {
+                if !matches!(name, "target" | "corpus" | "artifacts" | "snapshots") {
+                    stack.push(path);
+                }
+            } else if name.ends_with(".rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rust_file_opens_with_a_module_comment_and_has_no_leftovers() {
+        let problems = module_docs(&crate::project_root()).unwrap();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn leaf_crates_do_no_io_and_do_not_depend_on_each_other() {
+        let problems = leaf_dependencies(&crate::project_root()).unwrap();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+}
