@@ -1,0 +1,193 @@
+//! The emulator's knobs ([`Config`]), the partial update accepted by `POST /emulator/config`
+//! ([`ConfigPatch`]), and injected failures ([`FailureRule`]).
+//!
+//! Everything here is plain data: the state module reads it on every request, so a change made
+//! at run time takes effect on the next request.
+
+use serde::{Deserialize, Serialize};
+
+/// Every knob of a running emulator.
+///
+/// Durations are whole numbers with their unit in the field name, because the same struct is the
+/// JSON body of `GET /emulator/config`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+pub struct Config {
+    /// Number of seeded accounts.
+    pub accounts: u32,
+    /// Number of roles in every seeded account.
+    pub roles_per_account: u32,
+    /// Default page size of `ListAccounts` and `ListAccountRoles` when `max_result` is absent.
+    pub page_size: u32,
+    /// Delay added before answering every API request (not the control API), in milliseconds.
+    pub latency_ms: u64,
+    /// Answer every Nth portal call with 429 `TooManyRequestsException`; 0 disables throttling.
+    pub throttle_every: u32,
+    /// Approve device codes as soon as they are issued.
+    pub auto_approve: bool,
+    /// Deny every authorization: `/authorize` redirects with `error=access_denied` and device
+    /// polls answer `AccessDeniedException`.
+    pub deny: bool,
+    /// Answer `SlowDownException` when a device code is polled faster than its interval.
+    pub enforce_poll_interval: bool,
+    /// Answer the next N device-code polls with `SlowDownException`, whatever their timing.
+    pub slow_down_polls: u32,
+    /// The `interval` returned by `StartDeviceAuthorization`, in seconds.
+    pub poll_interval_secs: u64,
+    /// Lifetime of device codes and authorization codes, in seconds.
+    pub code_lifetime_secs: u64,
+    /// Lifetime of access tokens (`expiresIn`), in seconds.
+    pub token_lifetime_secs: u64,
+    /// Lifetime of client registrations (`clientSecretExpiresAt - clientIdIssuedAt`), in seconds.
+    pub registration_lifetime_secs: u64,
+    /// Lifetime of role credentials returned by `GetRoleCredentials`, in seconds.
+    pub role_credentials_lifetime_secs: u64,
+    /// Issue refresh tokens only to clients registered with scopes (what AWS is observed to do);
+    /// when false every token response carries a refresh token.
+    pub refresh_requires_scopes: bool,
+    /// Seconds added to the wall clock: lets tests expire tokens and codes without sleeping.
+    pub clock_offset_secs: i64,
+    /// Injected failures, consumed in order of the list.
+    pub failures: Vec<FailureRule>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            accounts: 3,
+            roles_per_account: 2,
+            page_size: 20,
+            latency_ms: 0,
+            throttle_every: 0,
+            auto_approve: false,
+            deny: false,
+            enforce_poll_interval: true,
+            slow_down_polls: 0,
+            poll_interval_secs: 1,
+            code_lifetime_secs: 600,
+            token_lifetime_secs: 3600,
+            registration_lifetime_secs: 90 * 24 * 3600,
+            role_credentials_lifetime_secs: 3600,
+            refresh_requires_scopes: true,
+            clock_offset_secs: 0,
+            failures: Vec::new(),
+        }
+    }
+}
+
+/// An injected failure: the next `count` calls of `operation` answer with `status`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FailureRule {
+    /// Operation name as in the models (`CreateToken`, `ListAccounts`, ...) or `Authorize`.
+    pub operation: String,
+    /// How many calls still fail.
+    pub count: u32,
+    /// 500 (`InternalServerException`) or 503 (`ServiceUnavailableException`); other values are
+    /// sent as given with the 500 error code.
+    #[serde(default = "default_failure_status")]
+    pub status: u16,
+}
+
+impl FailureRule {
+    /// The next `count` calls of `operation` answer 500 `InternalServerException`.
+    pub fn internal_error(operation: &str, count: u32) -> Self {
+        Self {
+            operation: operation.to_owned(),
+            count,
+            status: 500,
+        }
+    }
+
+    /// The next `count` calls of `operation` answer 503 `ServiceUnavailableException`.
+    pub fn unavailable(operation: &str, count: u32) -> Self {
+        Self {
+            operation: operation.to_owned(),
+            count,
+            status: 503,
+        }
+    }
+}
+
+fn default_failure_status() -> u16 {
+    500
+}
+
+/// A partial [`Config`]: the body of `POST /emulator/config`. Absent fields keep their value;
+/// `failures`, when present, replaces the whole list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+#[non_exhaustive]
+#[expect(
+    missing_docs,
+    reason = "each field is the Config field of the same name"
+)]
+pub struct ConfigPatch {
+    pub accounts: Option<u32>,
+    pub roles_per_account: Option<u32>,
+    pub page_size: Option<u32>,
+    pub latency_ms: Option<u64>,
+    pub throttle_every: Option<u32>,
+    pub auto_approve: Option<bool>,
+    pub deny: Option<bool>,
+    pub enforce_poll_interval: Option<bool>,
+    pub slow_down_polls: Option<u32>,
+    pub poll_interval_secs: Option<u64>,
+    pub code_lifetime_secs: Option<u64>,
+    pub token_lifetime_secs: Option<u64>,
+    pub registration_lifetime_secs: Option<u64>,
+    pub role_credentials_lifetime_secs: Option<u64>,
+    pub refresh_requires_scopes: Option<bool>,
+    pub clock_offset_secs: Option<i64>,
+    pub failures: Option<Vec<FailureRule>>,
+}
+
+impl ConfigPatch {
+    /// Writes every present field into `config`.
+    pub fn apply(self, config: &mut Config) {
+        macro_rules! set {
+            ($($field:ident),*) => { $( if let Some(v) = self.$field { config.$field = v; } )* };
+        }
+        set!(
+            accounts,
+            roles_per_account,
+            page_size,
+            latency_ms,
+            throttle_every,
+            auto_approve,
+            deny,
+            enforce_poll_interval,
+            slow_down_polls,
+            poll_interval_secs,
+            code_lifetime_secs,
+            token_lifetime_secs,
+            registration_lifetime_secs,
+            role_credentials_lifetime_secs,
+            refresh_requires_scopes,
+            clock_offset_secs,
+            failures
+        );
+    }
+}
+
+/// The largest seed the emulator accepts, so a typo cannot allocate gigabytes.
+pub(crate) const MAX_ACCOUNTS: u32 = 100_000;
+/// The largest number of roles per account the emulator accepts.
+pub(crate) const MAX_ROLES: u32 = 1_000;
+
+impl Config {
+    /// Checks the values a request could not work with; returns what is wrong.
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if self.accounts > MAX_ACCOUNTS {
+            return Err(format!("accounts must be at most {MAX_ACCOUNTS}"));
+        }
+        if self.roles_per_account > MAX_ROLES {
+            return Err(format!("roles_per_account must be at most {MAX_ROLES}"));
+        }
+        if self.page_size == 0 || self.page_size > 100 {
+            return Err("page_size must be between 1 and 100".to_owned());
+        }
+        Ok(())
+    }
+}
