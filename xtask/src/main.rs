@@ -3,8 +3,13 @@
 //! Everything is plain Rust over `std::process::Command` so that nothing needs installing beyond
 //! cargo. xtask depends on no product crate: it drives them through cargo.
 
-#![expect(clippy::print_stdout, clippy::print_stderr, reason = "xtask talks to a terminal")]
+#![expect(
+    clippy::print_stdout,
+    clippy::print_stderr,
+    reason = "xtask talks to a terminal"
+)]
 
+mod demo;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -43,7 +48,11 @@ fn run() -> Result<()> {
     match command.as_str() {
         "ci" => ci(&root),
         "conformance" => conformance(&root, &rest),
-        "demo" => demo(&root, &rest),
+        "demo" => demo::run(&root),
+        "browse" => match rest.first() {
+            Some(url) => demo::browse(url),
+            None => bail!("usage: cargo xtask browse URL"),
+        },
         "bench" => bench(&root, &rest),
         "tidy" => {
             let problems = tidy::check(&root)?;
@@ -75,7 +84,7 @@ pub(crate) fn project_root() -> PathBuf {
 }
 
 /// Runs `cargo ARGS` in `root`, echoing the command, and fails if it fails.
-fn cargo(root: &Path, args: &[&str]) -> Result<()> {
+pub(crate) fn cargo(root: &Path, args: &[&str]) -> Result<()> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     eprintln!("$ cargo {}", args.join(" "));
     let status = Command::new(&cargo)
@@ -114,10 +123,6 @@ fn conformance(root: &Path, rest: &[String]) -> Result<()> {
     let mut args = vec!["run", "--quiet", "--locked", "-p", "sso-conformance", "--"];
     args.extend(rest.iter().map(String::as_str));
     cargo(root, &args)
-}
-
-fn demo(root: &Path, _rest: &[String]) -> Result<()> {
-    cargo(root, &["run", "--quiet", "--locked", "-p", "sso-emulator", "--example", "demo"])
 }
 
 fn bench(root: &Path, _rest: &[String]) -> Result<()> {

@@ -31,7 +31,10 @@ fn module_docs(root: &Path) -> Result<Vec<String>> {
     for file in rust_files(root)? {
         let text = std::fs::read_to_string(&file)
             .with_context(|| format!("reading {}", file.display()))?;
-        let first = text.lines().find(|line| !line.trim().is_empty()).unwrap_or("");
+        let first = text
+            .lines()
+            .find(|line| !line.trim().is_empty())
+            .unwrap_or("");
         if !first.starts_with("//!") {
             problems.push(format!(
                 "{}: the file must start with a `//!` comment saying what it is for",
@@ -43,7 +46,12 @@ fn module_docs(root: &Path) -> Result<Vec<String>> {
             if code.starts_with("//") {
                 continue;
             }
-            for banned in ["dbg!(", "todo!(", "unimplemented!("] {
+            // Spelled in two halves so that this file does not flag itself.
+            for banned in [
+                concat!("dbg", "!("),
+                concat!("todo", "!("),
+                concat!("unimplemented", "!("),
+            ] {
                 if code.contains(banned) {
                     problems.push(format!(
                         "{}:{}: `{banned}..)` left in the code",
@@ -65,7 +73,17 @@ fn leaf_dependencies(root: &Path) -> Result<Vec<String>> {
             continue;
         }
         let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
-            .args(["tree", "--offline", "-q", "-e", "normal", "--prefix", "none", "-p", leaf])
+            .args([
+                "tree",
+                "--offline",
+                "-q",
+                "-e",
+                "normal",
+                "--prefix",
+                "none",
+                "-p",
+                leaf,
+            ])
             .current_dir(root)
             .output()
             .context("running `cargo tree`")?;
@@ -100,7 +118,9 @@ fn rust_files(root: &Path) -> Result<Vec<PathBuf>> {
         .filter(|dir| dir.is_dir())
         .collect();
     while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))? {
+        for entry in
+            std::fs::read_dir(&dir).with_context(|| format!("listing {}", dir.display()))?
+        {
             let path = entry?.path();
             let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
             if path.is_dir() {

@@ -1,1 +1,164 @@
 //! The `sso` command line: argument parsing, prompts, output and exit codes over `sso-driver`.
+//!
+//! This crate is only the CLI definition plus glue (ripgrep's `crates/core`): the libraries do
+//! the work and never print. Arguments pass through two stages, [`args`] (clap, close to the
+//! flags) and [`options`] (validated, typed). Every failure the user can cause is a
+//! [`error::CliError`] with a documented exit code; [`main_impl`] renders it with miette.
+//!
+//! Module map: [`commands`] has one module per command; [`export`] and [`output`] render what
+//! goes to stdout; [`term`], [`picker`] and [`wizard`] are the interactive parts; [`spinner`]
+//! shows progress on stderr.
+
+use std::ffi::OsString;
+use std::io::{self, IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use clap::{CommandFactory as _, FromArgMatches as _};
+
+pub mod args;
+pub mod commands;
+pub mod error;
+pub mod export;
+pub mod options;
+pub mod output;
+pub mod picker;
+pub mod spinner;
+pub mod term;
+pub mod values;
+pub mod wizard;
+
+use crate::args::Cli;
+use crate::error::{CliError, exit_code};
+use crate::options::{CommandOptions, Environment, GlobalOptions, Invocation};
+
+/// What every command gets besides its own options.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// Options of every command.
+    pub global: GlobalOptions,
+    /// Whether stdout may carry colours (a terminal, and colours not disabled).
+    pub stdout_color: bool,
+}
+
+/// Runs `sso` with the process's arguments and returns its exit code.
+pub fn main_impl() -> ExitCode {
+    main_with_args(std::env::args_os())
+}
+
+/// Runs `sso` with the given arguments (the first is the program name).
+pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let no_color_flag = args.iter().skip(1).any(|a| a == "--no-color");
+    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let mut command = Cli::command();
+    if no_color_flag || no_color_env {
+        command = command.color(clap::ColorChoice::Never);
+    }
+    let matches = match command.try_get_matches_from(&args) {
+        Ok(matches) => matches,
+        Err(error) => {
+            // Help and version go to stdout with code 0; usage errors to stderr with code 2.
+            let _ = error.print();
+            return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(exit_code::USAGE));
+        }
+    };
+    let profile_on_command_line =
+        matches.value_source("profile") == Some(clap::parser::ValueSource::CommandLine);
+    let stderr_is_terminal = io::stderr().is_terminal();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return ExitCode::from(exit_code::USAGE);
+        }
+    };
+    let var = |name: &str| std::env::var(name).ok();
+    let env = Environment {
+        var: &var,
+        profile_on_command_line,
+        stderr_is_terminal,
+    };
+    let (result, color) = match Invocation::new(cli, env) {
+        Ok(invocation) => {
+            let color = invocation.global.color;
+            init_tracing(&invocation.global);
+            let stdout_color = !no_color_flag && !no_color_env && io::stdout().is_terminal();
+            (run(invocation, stdout_color), color)
+        }
+        Err(error) => (
+            Err(error),
+            !no_color_flag && !no_color_env && stderr_is_terminal,
+        ),
+    };
+    match result {
+        Ok(()) => ExitCode::from(exit_code::OK),
+        Err(error) if error.is_broken_pipe() => ExitCode::from(exit_code::OK),
+        Err(error) => {
+            let rendered = error::render(&error, color);
+            let _ = io::stderr().lock().write_all(rendered.as_bytes());
+            ExitCode::from(error.exit_code())
+        }
+    }
+}
+
+/// Dispatches a validated invocation to its command.
+fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
+    let ctx = Context {
+        global: invocation.global,
+        stdout_color,
+    };
+    match invocation.command {
+        CommandOptions::Configure(answers) => commands::configure::run(&ctx, answers),
+        CommandOptions::ConfigureSession(answers) => {
+            commands::configure::run_session(&ctx, answers)
+        }
+        CommandOptions::Login(options) => commands::login::run(&ctx, options),
+        CommandOptions::Logout { session } => commands::logout::run(&ctx, session),
+        CommandOptions::ExportCredentials { profile, format } => {
+            commands::export_credentials::run(&ctx, profile, format)
+        }
+        CommandOptions::ListAccounts { target, format } => {
+            commands::list::run_accounts(&ctx, target, format)
+        }
+        CommandOptions::ListRoles {
+            target,
+            account_id,
+            format,
+        } => commands::list::run_roles(&ctx, target, account_id, format),
+        CommandOptions::Completions { shell } => commands::completions::run(shell),
+        CommandOptions::Status { format } => commands::status::run(&ctx, format),
+        CommandOptions::Exec { profile, command } => commands::exec::run(&ctx, profile, command),
+        CommandOptions::Populate(options) => commands::populate::run(&ctx, options),
+        CommandOptions::Console {
+            profile,
+            destination,
+        } => commands::console::run(&ctx, profile, destination),
+    }
+}
+
+/// `--debug` logs at debug level to stderr; otherwise only warnings are shown.
+/// Secrets never reach the logs: the libraries keep them in redacting newtypes.
+fn init_tracing(global: &GlobalOptions) {
+    let level = if global.debug {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::WARN
+    };
+    let installed = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_writer(io::stderr)
+        .with_ansi(global.color)
+        .with_target(global.debug)
+        .try_init();
+    if installed.is_ok() && global.debug {
+        tracing::debug!("debug logging enabled; secrets (tokens, keys, codes) are never logged");
+    }
+}
+
+/// Writes command output to stdout; a closed pipe becomes a quiet exit.
+pub fn write_stdout(text: &str) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(CliError::stdout)
+}

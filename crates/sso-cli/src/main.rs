@@ -1,3 +1,5 @@
 //! The `sso` binary: everything lives in the library so it can be tested in-process.
 
-fn main() {}
+fn main() -> std::process::ExitCode {
+    sso_cli::main_impl()
+}

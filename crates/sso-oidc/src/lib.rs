@@ -1,1 +1,107 @@
 //! Sans-IO core for SSO-OIDC (RFC 8628, RFC 7636) and the IAM Identity Center portal API.
+//!
+//! This crate is deterministic: it contains no networking code, reads no clock, environment
+//! or file, and draws no randomness. Time arrives as a [`Timestamp`] (Unix milliseconds) on
+//! every call, entropy for PKCE and `state` as [`Entropy`] bytes, responses as
+//! `http::Response<Vec<u8>>` values; requests leave as `http::Request<Vec<u8>>` values. The
+//! driver (`sso-driver`) owns every side effect.
+//!
+//! # What is here
+//!
+//! - [`Flow`]: the device-code, authorization-code (PKCE) and refresh-token logins as one state
+//!   machine driven by [`Flow::handle_input`] and [`Flow::poll_output`].
+//! - [`oidc`] and [`portal`]: one request builder and one response parser per operation
+//!   (RegisterClient, StartDeviceAuthorization, CreateToken; ListAccounts, ListAccountRoles,
+//!   GetRoleCredentials, Logout), plus the [`portal::AccountPager`] and [`portal::RolePager`].
+//! - [`resolve_endpoint`]: partitions, FIPS, dual-stack and configured endpoint overrides.
+//! - [`refresh_decision`]: when a cached token may and must be refreshed.
+//! - Secret newtypes ([`AccessToken`], ...) that redact `Debug` and zeroize on drop.
+//!
+//! # The driver loop
+//!
+//! After constructing a flow and after every `handle_input`, drain `poll_output` until it
+//! returns `Wait` or `Done` (str0m's rule). In prose:
+//!
+//! 1. Build a [`FlowConfig`] (endpoint, start URL, region, scopes, session name, cached
+//!    registration) and construct the flow with the current time.
+//! 2. Loop on `poll_output()`:
+//!    - `Transmit { id, request, .. }`: send it. Feed `Input::Response { id, now, response }`
+//!      whatever the status. If `ResponseError::is_retryable` holds for the parsed error
+//!      (`oidc::`/`portal::` parsers, or [`classify_response`]), the driver may re-send the same
+//!      request under its own retry policy instead. When the transport fails for good, feed
+//!      `Input::TransportFailed`.
+//!    - `Event(..)`: show the user code, open the browser, cache a new client registration.
+//!    - `Wait { until: Some(t) }`: sleep until `t`, then feed `Input::Timeout { now }` with the
+//!      *current* time. `Wait { until: None }`: wait for the response or the redirect (feed each
+//!      loopback request as `Input::Redirect { now, query }`), or Ctrl-C (`Input::Cancel`).
+//!    - `Done(result)`: stop; write `Tokens` to the token cache.
+//!
+//! Times must not decrease. `handle_input` errors ([`MisuseError`]) are driver bugs; protocol
+//! and service failures arrive as `Done(Err(FlowError))`.
+//!
+//! ```
+//! use sso_oidc::{Endpoint, Flow, FlowConfig, Output, Timestamp};
+//!
+//! let endpoint = Endpoint::parse("https://oidc.us-east-1.amazonaws.com").unwrap();
+//! let config = FlowConfig::new(endpoint, "https://d-123.awsapps.com/start", "us-east-1");
+//! let mut flow = Flow::device_code(config, Timestamp::from_unix_millis(1_700_000_000_000));
+//! match flow.poll_output() {
+//!     Output::Transmit { request, .. } => assert_eq!(request.uri().path(), "/client/register"),
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! assert!(matches!(flow.poll_output(), Output::Wait { until: None }));
+//! ```
+//!
+//! # Limitations
+//!
+//! - The flow does not retry: retry policy (attempts, backoff) belongs to the driver, which
+//!   classifies responses with `is_retryable`.
+//! - Request bodies (`Vec<u8>`) hold secrets in the clear and are not zeroized; the driver
+//!   should drop them promptly.
+//! - The device flow stops polling at the device code's `expiresIn` (the CLI has no such
+//!   client-side deadline) and does not re-poll immediately after the first attempt (the CLI
+//!   does); both follow RFC 8628 more closely.
+
+mod endpoint;
+mod error;
+mod flow;
+pub mod oidc;
+mod pkce;
+pub mod portal;
+mod refresh;
+mod secret;
+mod time;
+mod wire;
+
+pub use endpoint::{
+    Endpoint, EndpointError, EndpointOverrides, EndpointParams, Service, resolve_endpoint,
+};
+pub use error::{
+    ErrorCode, FlowError, MisuseError, Operation, ResponseError, ServiceError, TransportFailure,
+};
+pub use flow::{
+    ClientRegistration, DEFAULT_POLL_INTERVAL, Event, ExchangeId, Flow, FlowConfig, FlowKind,
+    Input, Output, REDIRECT_TIMEOUT, SLOW_DOWN_INCREMENT, Tokens,
+};
+pub use pkce::{
+    DEFAULT_SCOPE, Entropy, RedirectUri, VERIFIER_ENTROPY_LEN, VERIFIER_LEN, authorize_url,
+    code_challenge, code_verifier, is_valid_verifier, uuid_v4,
+};
+pub use refresh::{
+    ADVISORY_REFRESH_WINDOW, MANDATORY_REFRESH_WINDOW, REGISTRATION_EXPIRY_MARGIN, RefreshDecision,
+    has_refresh_material, refresh_decision,
+};
+pub use secret::{
+    AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, RefreshToken,
+    SecretAccessKey, SessionToken,
+};
+pub use time::Timestamp;
+
+/// Decodes any response as the service error it carries, or `None` for a 2xx status.
+///
+/// Lets a driver apply its retry policy (`ServiceError::is_retryable`) before feeding a
+/// response to a flow or pager.
+#[must_use]
+pub fn classify_response(response: &http::Response<Vec<u8>>) -> Option<ServiceError> {
+    (!response.status().is_success()).then(|| wire::service_error(response))
+}

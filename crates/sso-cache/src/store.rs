@@ -1,0 +1,500 @@
+//! The only IO in the crate: reading, atomically writing, locking, listing and deleting entries.
+//!
+//! A [`CacheDir`] is one directory of `<key>.json` files: `~/.aws/sso/cache` for tokens and
+//! client registrations, `~/.aws/cli/cache` for role credentials. The caller passes the directory;
+//! this module never reads `HOME`, the environment or the wall clock.
+//!
+//! Writes are atomic: a temporary file in the same directory is created with `O_CREAT|O_EXCL` and
+//! mode 0600 (so no umask can widen it and nobody ever chmods), written, fsynced, renamed over the
+//! entry, and the directory is fsynced. A reader sees the old file or the new one, never a part.
+//! A missing directory is created with mode 0700; an existing one is left as it is.
+//!
+//! Refreshes are single-flight across processes through an advisory lock on `<key>.json.lock`
+//! beside the entry (`flock` on Unix, `LockFileEx` on Windows, through std's `File::lock`). The
+//! lock file is never deleted: deleting it would let two processes lock different files.
+
+use crate::error::CacheError;
+use crate::key::CacheKey;
+use crate::model::{BadEntry, CacheEntry, CachedToken, MAX_ENTRY_BYTES};
+use crate::secret::AccessToken;
+use crate::time::Timestamp;
+use serde_json::Value;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io::{ErrorKind, Read, Write};
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+use zeroize::Zeroizing;
+
+/// One cache directory of `<key>.json` entries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheDir {
+    dir: PathBuf,
+}
+
+/// A held lock on a token entry; see [`CacheDir::lock_token`].
+pub type TokenLock<'a> = EntryLock<'a, CachedToken>;
+
+impl CacheDir {
+    /// A cache in `dir`, such as `~/.aws/sso/cache` (resolved by the caller). Nothing is touched
+    /// until an entry is read or written.
+    #[must_use]
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        Self { dir: dir.into() }
+    }
+
+    /// The directory.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The file of entry `key`: `<dir>/<key>.json`.
+    #[must_use]
+    pub fn entry_path(&self, key: &CacheKey) -> PathBuf {
+        self.dir.join(key.file_name())
+    }
+
+    /// Reads entry `key`: `Ok(None)` if there is no file. Expiry is not checked.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::Bad`] for an unusable file, [`CacheError::Io`] if it cannot be read.
+    pub fn read<T: CacheEntry>(&self, key: &CacheKey) -> Result<Option<T>, CacheError> {
+        read_entry(&self.entry_path(key))
+    }
+
+    /// Reads entry `key` and requires it to be unexpired at `now`: what a caller that cannot
+    /// refresh (a legacy profile, cached credentials) needs.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::Missing`], [`CacheError::Bad`] (with [`BadEntry::Expired`] for an expired
+    /// entry) or [`CacheError::Io`].
+    pub fn read_unexpired<T: CacheEntry>(
+        &self,
+        key: &CacheKey,
+        now: Timestamp,
+    ) -> Result<T, CacheError> {
+        let path = self.entry_path(key);
+        match read_entry::<T>(&path)? {
+            None => Err(CacheError::Missing { path }),
+            Some(entry) if entry.expires_at() <= now => Err(CacheError::Bad {
+                path,
+                reason: BadEntry::Expired(entry.expires_at()),
+            }),
+            Some(entry) => Ok(entry),
+        }
+    }
+
+    /// Atomically replaces entry `key` with `entry`, creating the directory (0700) if needed.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::Io`] naming the directory or file that could not be created or written.
+    pub fn write<T: CacheEntry>(&self, key: &CacheKey, entry: &T) -> Result<(), CacheError> {
+        self.ensure_dir()?;
+        write_atomically(&self.dir, &self.entry_path(key), entry.to_json().as_bytes())
+    }
+
+    /// Takes the advisory lock of entry `key`, waiting at most `timeout` (polling every few
+    /// milliseconds). Release it by dropping the guard.
+    ///
+    /// The refresh protocol: read the entry; if it needs a refresh, lock; read again through the
+    /// guard; if it still needs one (no other process did it meanwhile), refresh and write
+    /// through the guard.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::LockTimeout`] naming the lock file, or [`CacheError::Io`].
+    pub fn lock<T: CacheEntry>(
+        &self,
+        key: &CacheKey,
+        timeout: Duration,
+    ) -> Result<EntryLock<'_, T>, CacheError> {
+        self.ensure_dir()?;
+        let lock_path = self.dir.join(format!("{}.lock", key.file_name()));
+        let file = open_lock_file(&lock_path)?;
+        let mut waited = Duration::ZERO;
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match file.try_lock() {
+                Ok(()) => break,
+                Err(TryLockError::WouldBlock) if waited < timeout => {
+                    // Counting sleeps instead of reading a clock keeps this crate clock-free.
+                    let step = pause.min(timeout - waited);
+                    std::thread::sleep(step);
+                    waited += step;
+                    pause = (pause * 2).min(Duration::from_millis(20));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(CacheError::LockTimeout {
+                        path: lock_path,
+                        waited,
+                    });
+                }
+                Err(TryLockError::Error(e)) => return Err(CacheError::io("lock", &lock_path, e)),
+            }
+        }
+        Ok(EntryLock {
+            cache: self,
+            key: key.clone(),
+            lock_path,
+            _file: file,
+            _entry: PhantomData,
+        })
+    }
+
+    /// [`CacheDir::lock`] for a token entry.
+    ///
+    /// # Errors
+    ///
+    /// As [`CacheDir::lock`].
+    pub fn lock_token(
+        &self,
+        key: &CacheKey,
+        timeout: Duration,
+    ) -> Result<TokenLock<'_>, CacheError> {
+        self.lock(key, timeout)
+    }
+
+    /// The SSO token files, for `logout` and `status` (protocol.md §6): every `*.json` file
+    /// whose JSON object has a string `accessToken`. Registrations, unparsable files, lock and
+    /// temporary files are skipped. A missing directory has none.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::Io`] if the directory or a file in it cannot be read.
+    pub fn list_tokens(&self) -> Result<Vec<TokenFile>, CacheError> {
+        let mut found = Vec::new();
+        for (path, mut object) in self.json_objects()? {
+            let Some(Value::String(access_token)) = take_ci(&mut object, "accessToken") else {
+                continue;
+            };
+            let string = |v: Option<Value>| match v {
+                Some(Value::String(s)) => Some(s),
+                _ => None,
+            };
+            let expires_at = match take_ci(&mut object, "expiresAt") {
+                None | Some(Value::Null) => Err(BadEntry::MissingField("expiresAt")),
+                Some(Value::String(s)) => {
+                    Timestamp::parse(&s).map_err(|_| BadEntry::BadTimestamp {
+                        field: "expiresAt",
+                        value: s,
+                    })
+                }
+                Some(_) => Err(BadEntry::WrongType {
+                    field: "expiresAt",
+                    expected: "a string",
+                }),
+            };
+            found.push(TokenFile {
+                start_url: string(take_ci(&mut object, "startUrl")),
+                region: string(take_ci(&mut object, "region")),
+                has_refresh_token: matches!(
+                    take_ci(&mut object, "refreshToken"),
+                    Some(Value::String(_))
+                ),
+                access_token: AccessToken::new(access_token),
+                expires_at,
+                path,
+            });
+        }
+        Ok(found)
+    }
+
+    /// The SSO role-credential files (`"ProviderType": "sso"`), for `logout` and `status`.
+    /// Assume-role and other providers' entries and unparsable files are skipped.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::Io`] if the directory or a file in it cannot be read.
+    pub fn list_sso_credentials(&self) -> Result<Vec<CredentialFile>, CacheError> {
+        let mut found = Vec::new();
+        for (path, mut object) in self.json_objects()? {
+            if take_ci(&mut object, "ProviderType")
+                .as_ref()
+                .and_then(Value::as_str)
+                != Some("sso")
+            {
+                continue;
+            }
+            let mut credentials = match take_ci(&mut object, "Credentials") {
+                Some(Value::Object(map)) => map,
+                _ => serde_json::Map::new(),
+            };
+            let expiration = match take_ci(&mut credentials, "Expiration") {
+                Some(Value::String(s)) => {
+                    Timestamp::parse(&s).map_err(|_| BadEntry::BadTimestamp {
+                        field: "Expiration",
+                        value: s,
+                    })
+                }
+                None | Some(Value::Null) => Err(BadEntry::MissingField("Expiration")),
+                Some(_) => Err(BadEntry::WrongType {
+                    field: "Expiration",
+                    expected: "a string",
+                }),
+            };
+            let account_id = match take_ci(&mut credentials, "AccountId") {
+                Some(Value::String(s)) => Some(s),
+                _ => None,
+            };
+            // Drop the secrets from the parsed value promptly; the map is not zeroized.
+            drop(credentials);
+            found.push(CredentialFile {
+                path,
+                account_id,
+                expiration,
+            });
+        }
+        Ok(found)
+    }
+
+    /// Deletes a file found by a listing (only logout deletes). Returns whether it existed.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::Io`] if `path` is not directly inside this directory or cannot be deleted.
+    pub fn remove(&self, path: &Path) -> Result<bool, CacheError> {
+        if path.parent() != Some(self.dir.as_path()) {
+            let reason = std::io::Error::new(
+                ErrorKind::InvalidInput,
+                "the file is not in the cache directory",
+            );
+            return Err(CacheError::io("delete", path, reason));
+        }
+        match fs::remove_file(path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(CacheError::io("delete", path, e)),
+        }
+    }
+
+    fn ensure_dir(&self) -> Result<(), CacheError> {
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(&self.dir)
+            .map_err(|e| CacheError::io("create the cache directory", &self.dir, e))
+    }
+
+    /// Every `*.json` regular file that parses as a JSON object, in name order.
+    fn json_objects(&self) -> Result<Vec<(PathBuf, JsonObject)>, CacheError> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(CacheError::io("list", &self.dir, e)),
+        };
+        let mut paths = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|e| CacheError::io("list", &self.dir, e))?;
+            let path = entry.path();
+            if path.extension().is_some_and(|ext| ext == "json") && path.is_file() {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        let mut objects = Vec::with_capacity(paths.len());
+        for path in paths {
+            let Some(bytes) = read_bytes(&path)? else {
+                continue;
+            };
+            if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&bytes) {
+                objects.push((path, map));
+            }
+        }
+        Ok(objects)
+    }
+}
+
+/// A held advisory lock on one entry, for a single-flight refresh across processes.
+///
+/// Dropping the guard releases the lock. Reads and writes through it are ordinary atomic reads
+/// and writes of the entry; readers that do not lock still never see a partial file.
+#[derive(Debug)]
+pub struct EntryLock<'a, T> {
+    cache: &'a CacheDir,
+    key: CacheKey,
+    lock_path: PathBuf,
+    _file: File,
+    _entry: PhantomData<fn() -> T>,
+}
+
+impl<T: CacheEntry> EntryLock<'_, T> {
+    /// Reads the entry again (another process may have refreshed it while this one waited).
+    ///
+    /// # Errors
+    ///
+    /// As [`CacheDir::read`].
+    pub fn read(&self) -> Result<Option<T>, CacheError> {
+        self.cache.read(&self.key)
+    }
+
+    /// Atomically writes the entry while holding the lock.
+    ///
+    /// # Errors
+    ///
+    /// As [`CacheDir::write`].
+    pub fn write(&self, entry: &T) -> Result<(), CacheError> {
+        self.cache.write(&self.key, entry)
+    }
+
+    /// The lock file, `<dir>/<key>.json.lock`.
+    #[must_use]
+    pub fn lock_path(&self) -> &Path {
+        &self.lock_path
+    }
+}
+
+/// A token file found by [`CacheDir::list_tokens`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenFile {
+    /// The file.
+    pub path: PathBuf,
+    /// `startUrl`, if present and a string.
+    pub start_url: Option<String>,
+    /// `region`, if present and a string: where to send the portal's Logout call.
+    pub region: Option<String>,
+    /// `accessToken`: the bearer token for the Logout call.
+    pub access_token: AccessToken,
+    /// `expiresAt`, or why it is unusable.
+    pub expires_at: Result<Timestamp, BadEntry>,
+    /// Whether the file has a `refreshToken`.
+    pub has_refresh_token: bool,
+}
+
+/// A role-credential file found by [`CacheDir::list_sso_credentials`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialFile {
+    /// The file.
+    pub path: PathBuf,
+    /// `Credentials.AccountId`, if present.
+    pub account_id: Option<String>,
+    /// `Credentials.Expiration`, or why it is unusable.
+    pub expiration: Result<Timestamp, BadEntry>,
+}
+
+fn read_entry<T: CacheEntry>(path: &Path) -> Result<Option<T>, CacheError> {
+    let Some(bytes) = read_bytes(path)? else {
+        return Ok(None);
+    };
+    if bytes.len() as u64 > MAX_ENTRY_BYTES {
+        return Err(CacheError::Bad {
+            path: path.to_owned(),
+            reason: BadEntry::TooLarge,
+        });
+    }
+    T::from_json(&bytes)
+        .map(Some)
+        .map_err(|reason| CacheError::Bad {
+            path: path.to_owned(),
+            reason,
+        })
+}
+
+/// The file's bytes (at most `MAX_ENTRY_BYTES + 1`), or `None` if it does not exist.
+fn read_bytes(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, CacheError> {
+    let file = match File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(CacheError::io("read", path, e)),
+    };
+    let mut bytes = Zeroizing::new(Vec::with_capacity(4096));
+    file.take(MAX_ENTRY_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| CacheError::io("read", path, e))?;
+    Ok(Some(bytes))
+}
+
+fn open_lock_file(path: &Path) -> Result<File, CacheError> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .map_err(|e| CacheError::io("create the lock file", path, e))
+}
+
+/// Temporary-file names must be unique among this process's concurrent writers.
+static TEMP_COUNTER: AtomicU32 = AtomicU32::new(0);
+
+fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> Result<(), CacheError> {
+    let file_name = target
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("entry");
+    let (temp_path, mut file) = create_temp(dir, file_name)?;
+    let written = file
+        .write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| CacheError::io("write", &temp_path, e));
+    drop(file);
+    let renamed = written.and_then(|()| {
+        fs::rename(&temp_path, target).map_err(|e| CacheError::io("write", target, e))
+    });
+    if let Err(e) = renamed {
+        // Best effort: the temporary file is ours and useless now.
+        let _ = fs::remove_file(&temp_path);
+        return Err(e);
+    }
+    sync_dir(dir)
+}
+
+fn create_temp(dir: &Path, file_name: &str) -> Result<(PathBuf, File), CacheError> {
+    let pid = std::process::id();
+    let mut last_error = None;
+    for _ in 0..64 {
+        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temp_path = dir.join(format!(".{file_name}.{pid}.{n}.tmp"));
+        let mut options = OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(&temp_path) {
+            Ok(file) => return Ok((temp_path, file)),
+            // A leftover of a crashed process that had the same pid: try the next name.
+            Err(e) if e.kind() == ErrorKind::AlreadyExists => last_error = Some(e),
+            Err(e) => return Err(CacheError::io("create a temporary file in", dir, e)),
+        }
+    }
+    let e = last_error.unwrap_or_else(|| std::io::Error::from(ErrorKind::AlreadyExists));
+    Err(CacheError::io("create a temporary file in", dir, e))
+}
+
+#[cfg(unix)]
+fn sync_dir(dir: &Path) -> Result<(), CacheError> {
+    match File::open(dir).and_then(|d| d.sync_all()) {
+        Ok(()) => Ok(()),
+        // Some filesystems cannot fsync a directory; the rename itself has happened.
+        Err(e) if matches!(e.kind(), ErrorKind::InvalidInput | ErrorKind::Unsupported) => Ok(()),
+        Err(e) => Err(CacheError::io("sync", dir, e)),
+    }
+}
+
+#[cfg(not(unix))]
+fn sync_dir(_dir: &Path) -> Result<(), CacheError> {
+    // Windows cannot open a directory for flushing through std; `rename` is `MoveFileEx`.
+    Ok(())
+}
+
+/// A parsed JSON object.
+type JsonObject = serde_json::Map<String, Value>;
+
+/// Removes and returns the value of `name`, matched ASCII-case-insensitively (last match wins).
+fn take_ci(map: &mut serde_json::Map<String, Value>, name: &str) -> Option<Value> {
+    let keys: Vec<String> = map
+        .keys()
+        .filter(|k| k.eq_ignore_ascii_case(name))
+        .cloned()
+        .collect();
+    let mut found = None;
+    for key in keys {
+        found = map.remove(&key);
+    }
+    found
+}

@@ -1,0 +1,103 @@
+//! Tests for timestamp parsing, formatting and the civil-date conversion.
+
+use super::*;
+
+fn ts(text: &str) -> i64 {
+    Timestamp::parse(text)
+        .map(Timestamp::unix_millis)
+        .unwrap_or(i64::MIN)
+}
+
+#[test]
+fn accepts_every_suffix_botocore_writes_or_reads() {
+    let expected = 1_704_067_200_000; // 2024-01-01T00:00:00Z
+    for text in [
+        "2024-01-01T00:00:00Z",
+        "2024-01-01T00:00:00z",
+        "2024-01-01T00:00:00UTC",
+        "2024-01-01T00:00:00 UTC",
+        "2024-01-01T00:00:00+00:00",
+        "2024-01-01T00:00:00-00:00",
+        "2024-01-01T00:00:00+0000",
+        "2024-01-01T00:00:00.000Z",
+        "2024-01-01 00:00:00Z",
+        "2024-01-01T01:00:00+01:00",
+        "2023-12-31T17:00:00-07:00",
+        "2023-12-31T17:00:00-0700",
+        "2024-01-01T02:00:00+02",
+        "20240101T000000Z",
+    ] {
+        assert_eq!(ts(text), expected, "{text}");
+    }
+}
+
+#[test]
+fn keeps_fractional_milliseconds() {
+    assert_eq!(ts("2024-01-01T00:00:00.5Z"), 1_704_067_200_500);
+    assert_eq!(ts("2024-01-01T00:00:00.123456789Z"), 1_704_067_200_123);
+}
+
+#[test]
+fn rejects_malformed_or_impossible_dates() {
+    for text in [
+        "",
+        "2024-01-01",
+        "2024-01-01T00:00:00",
+        "2024-01-01T00:00:00X",
+        "2024-13-01T00:00:00Z",
+        "2023-02-29T00:00:00Z",
+        "2024-01-01T24:00:00Z",
+        "2024-01-01T00:60:00Z",
+        "2024-01-01T00:00:60Z",
+        "2024-01-01T00:00:00.Z",
+        "2024-01-01T00:00:00+25:00",
+        "2024-01-01T00:00:00Z ",
+        "２024-01-01T00:00:00Z",
+    ] {
+        assert_eq!(Timestamp::parse(text), Err(TimestampError), "{text:?}");
+    }
+    assert_eq!(ts("2024-02-29T00:00:00Z"), 1_709_164_800_000);
+}
+
+#[test]
+fn formats_like_the_aws_cli() {
+    assert_eq!(
+        Timestamp::from_unix_millis(0).to_string(),
+        "1970-01-01T00:00:00Z"
+    );
+    assert_eq!(
+        Timestamp::from_unix_millis(1_704_067_200_999).to_string(),
+        "2024-01-01T00:00:00Z"
+    );
+    assert_eq!(
+        Timestamp::from_unix_millis(-1).to_string(),
+        "1969-12-31T23:59:59Z"
+    );
+    assert_eq!(
+        Timestamp::from_unix_seconds(3_496_276_605).to_rfc3339_seconds(),
+        "2080-10-16T03:56:45Z"
+    );
+}
+
+#[test]
+fn civil_conversion_round_trips_over_a_wide_range() {
+    let mut days = -800_000;
+    while days < 3_000_000 {
+        let (y, m, d) = civil_from_days(days);
+        assert_eq!(days_from_civil(y, m, d), days);
+        days += 97;
+    }
+    // Every second of a leap day and a year boundary formats and parses back.
+    for secs in (1_709_164_800 - 2..1_709_251_200 + 2).step_by(3607) {
+        let t = Timestamp::from_unix_seconds(secs);
+        assert_eq!(Timestamp::parse(&t.to_string()), Ok(t));
+    }
+}
+
+#[test]
+fn saturating_arithmetic_does_not_overflow() {
+    let max = Timestamp::from_unix_millis(i64::MAX);
+    assert_eq!(max.saturating_add(Duration::from_secs(1)), max);
+    let min = Timestamp::from_unix_millis(i64::MIN);
+    assert_eq!(min.saturating_sub(Duration::MAX), min);
+}

@@ -1,0 +1,503 @@
+//! `CliError`, the one user-facing error path, and the documented exit codes.
+//!
+//! Every failure the outside world can cause (a bad config file, an expired login, the network,
+//! a refusing server, a broken cache, a wrong flag, Ctrl-C) is a variant here, with a help line
+//! saying what to run next and an exit code from [`exit_code`].
+//! Anything else is a bug and says so ([`CliError::Bug`]).
+//! The libraries never see miette: the wiring layer converts their errors into these variants.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource, SourceSpan};
+
+/// Exit codes of `sso`, documented in `sso --help` and docs/user-guide.md.
+pub mod exit_code {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// A failure not covered by a more specific code.
+    pub const FAILURE: u8 = 1;
+    /// The command line was wrong (clap uses 2 for its own errors too).
+    pub const USAGE: u8 = 2;
+    /// A login is required: no valid token, or it expired and could not be refreshed.
+    pub const LOGIN_REQUIRED: u8 = 3;
+    /// Interrupted by the user (128 + SIGINT, as shells report it).
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// A cause kept as a boxed error so that its chain is rendered.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// What a login applies to, rendered as the flags to pass to `sso login`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginTarget {
+    /// An `[sso-session NAME]` section.
+    Session(String),
+    /// A profile, for legacy profiles without an sso-session.
+    Profile(String),
+}
+
+impl std::fmt::Display for LoginTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Session(name) => write!(f, "--sso-session {}", shell_word(name)),
+            Self::Profile(name) => write!(f, "--profile {}", shell_word(name)),
+        }
+    }
+}
+
+/// Quotes a word for a POSIX shell when it needs it, so help lines can be pasted.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_.:/@+=,".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+/// A problem at a known place in the config or credentials file, rendered with the source
+/// around it; build it with [`CliError::config`].
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{path}:{line}:{column}: {message}")]
+#[diagnostic(code(sso::config))]
+pub struct ConfigError {
+    /// The file, as shown to the user.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column, in characters.
+    pub column: usize,
+    /// What is wrong, a lowercase fragment.
+    pub message: String,
+    /// The file text, rendered around the span.
+    #[source_code]
+    pub source_code: NamedSource<String>,
+    /// The offending bytes.
+    #[label("{label}")]
+    pub span: SourceSpan,
+    /// The label under the span.
+    pub label: String,
+    /// What to do.
+    #[help]
+    pub help: String,
+}
+
+/// Every failure `sso` reports to the user.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum CliError {
+    /// The config or credentials file has a problem at a known place.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Config(Box<ConfigError>),
+
+    /// The profile does not exist.
+    #[error("profile `{profile}` was not found in {path}")]
+    #[diagnostic(
+        code(sso::profile_not_found),
+        help(
+            "run `sso configure --profile {profile}` to create it, or check --profile and AWS_PROFILE"
+        )
+    )]
+    ProfileNotFound {
+        /// The profile asked for.
+        profile: String,
+        /// The config file searched.
+        path: String,
+    },
+
+    /// A setting that the command needs is not configured.
+    #[error("missing required configuration: `{key}` in {section}")]
+    #[diagnostic(code(sso::missing_setting), help("{help}"))]
+    MissingSetting {
+        /// The section, e.g. `[profile dev]`.
+        section: String,
+        /// The key, e.g. `sso_region`.
+        key: String,
+        /// What to do, e.g. "run `sso configure --profile dev`".
+        help: String,
+    },
+
+    /// There is no cached token, or it cannot be used.
+    #[error("you are not logged in for `{target}`")]
+    #[diagnostic(code(sso::login_required), help("run `sso login {target}`"))]
+    LoginRequired {
+        /// What to log in to.
+        target: LoginTarget,
+    },
+
+    /// The cached token expired and cannot be refreshed (no refresh token).
+    #[error("the login for `{target}` expired at {expired_at}")]
+    #[diagnostic(code(sso::token_expired), help("run `sso login {target}`"))]
+    TokenExpired {
+        /// What to log in to.
+        target: LoginTarget,
+        /// When it expired, as printed.
+        expired_at: String,
+    },
+
+    /// Refreshing the token failed; a new login is needed.
+    #[error("could not refresh the login for `{target}`")]
+    #[diagnostic(code(sso::refresh_failed), help("run `sso login {target}`"))]
+    RefreshFailed {
+        /// What to log in to.
+        target: LoginTarget,
+        /// Why the refresh failed.
+        #[source]
+        source: BoxError,
+    },
+
+    /// A request could not be sent or no answer came back.
+    #[error("could not reach {endpoint}")]
+    #[diagnostic(
+        code(sso::network),
+        help(
+            "check your network connection and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_CA_BUNDLE), then try again"
+        )
+    )]
+    Network {
+        /// The endpoint or operation, e.g. `oidc.us-east-1.amazonaws.com`.
+        endpoint: String,
+        /// The transport failure.
+        #[source]
+        source: BoxError,
+    },
+
+    /// The server answered with an error.
+    #[error("{operation} was refused: {code}: {message}")]
+    #[diagnostic(code(sso::server_refused), help("{help}"))]
+    ServerRefused {
+        /// The operation, e.g. `CreateToken`.
+        operation: String,
+        /// The error code the server sent, e.g. `invalid_grant`.
+        code: String,
+        /// The server's description.
+        message: String,
+        /// What to do.
+        help: String,
+    },
+
+    /// A cache file or directory could not be read or written.
+    #[error("cannot access the cache at {}", path.display())]
+    #[diagnostic(
+        code(sso::cache_permissions),
+        help(
+            "the cache directory must belong to you (mode 0700, files 0600); fix its ownership or remove it"
+        )
+    )]
+    CachePermissions {
+        /// The file or directory.
+        path: PathBuf,
+        /// The IO error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// A cache file is not in the expected format.
+    #[error("the cache file {} is corrupt: {detail}", path.display())]
+    #[diagnostic(
+        code(sso::cache_corrupt),
+        help("delete it and run `sso login {target}`")
+    )]
+    CacheCorrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        detail: String,
+        /// What to log in to afterwards.
+        target: LoginTarget,
+    },
+
+    /// A flag or argument is wrong in a way clap cannot check.
+    #[error("{message}")]
+    #[diagnostic(code(sso::usage))]
+    Usage {
+        /// What is wrong.
+        message: String,
+        /// What to do instead.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// `--non-interactive` was given but answers are missing.
+    #[error("--non-interactive: missing {}", flags.join(", "))]
+    #[diagnostic(
+        code(sso::missing_flags),
+        help("pass the missing flags, or run without --non-interactive to be asked")
+    )]
+    MissingFlags {
+        /// The flags, e.g. `--sso-start-url`.
+        flags: Vec<String>,
+    },
+
+    /// A question must be asked but there is no terminal to ask it on.
+    #[error("cannot ask for {what}: standard input is not a terminal")]
+    #[diagnostic(
+        code(sso::no_terminal),
+        help("give the answer as a flag ({flag}), or run the command in a terminal")
+    )]
+    NoTerminal {
+        /// What would have been asked.
+        what: String,
+        /// The flag that answers it.
+        flag: String,
+    },
+
+    /// The identity center returned no accounts.
+    #[error("no AWS accounts are available to you")]
+    #[diagnostic(
+        code(sso::no_accounts),
+        help("ask your administrator to assign you to an account")
+    )]
+    NoAccounts,
+
+    /// The identity center returned no roles for an account.
+    #[error("no roles are available for the account {account_id}")]
+    #[diagnostic(
+        code(sso::no_roles),
+        help("ask your administrator to assign you a permission set in this account")
+    )]
+    NoRoles {
+        /// The account.
+        account_id: String,
+    },
+
+    /// The user pressed Ctrl-C or Esc.
+    #[error("interrupted")]
+    #[diagnostic(code(sso::interrupted))]
+    Interrupted,
+
+    /// The command exists in the command line but is not implemented in this build.
+    #[error("`sso {command}` is not available in this build yet")]
+    #[diagnostic(code(sso::not_wired), help("{help}"))]
+    NotWired {
+        /// The command, e.g. `login`.
+        command: &'static str,
+        /// What to run instead, e.g. "use `aws sso login` for now".
+        help: &'static str,
+    },
+
+    /// Writing to standard output failed (a broken pipe exits quietly with 0).
+    #[error("cannot write to standard output")]
+    #[diagnostic(code(sso::stdout))]
+    Stdout {
+        /// The IO error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// The terminal could not be read or written.
+    #[error("terminal error while {doing}")]
+    #[diagnostic(code(sso::terminal))]
+    Terminal {
+        /// What was going on, e.g. `reading an answer`.
+        doing: &'static str,
+        /// The IO error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// A file other than the cache could not be read or written.
+    #[error("cannot {action} {}", path.display())]
+    #[diagnostic(
+        code(sso::io),
+        help("check that the file exists and that you may access it")
+    )]
+    File {
+        /// `read` or `write`.
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The IO error.
+        #[source]
+        source: io::Error,
+    },
+
+    /// Something that should not happen did.
+    #[error("internal error: {message}")]
+    #[diagnostic(
+        code(sso::bug),
+        help(
+            "this is a bug in sso; please report it with the output of the same command run with --debug"
+        )
+    )]
+    Bug {
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl CliError {
+    /// Builds a [`CliError::Config`] from a file's text and the byte range of the problem.
+    ///
+    /// The line and column are computed from `span` (1-based, columns in characters).
+    /// A span past the end of `text` is clamped to its end.
+    pub fn config(
+        path: &Path,
+        text: String,
+        span: std::ops::Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Self {
+        let start = floor_char_boundary(&text, span.start.min(text.len()));
+        let end = floor_char_boundary(&text, span.end.clamp(start, text.len()));
+        let before = &text[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = text[line_start..start].chars().count() + 1;
+        let shown = path.display().to_string();
+        Self::Config(Box::new(ConfigError {
+            path: shown.clone(),
+            line,
+            column,
+            message: message.into(),
+            source_code: NamedSource::new(shown, text),
+            span: SourceSpan::from(start..end),
+            label: label.into(),
+            help: help.into(),
+        }))
+    }
+
+    /// The documented exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::LoginRequired { .. } | Self::TokenExpired { .. } | Self::RefreshFailed { .. } => {
+                exit_code::LOGIN_REQUIRED
+            }
+            Self::Usage { .. } | Self::MissingFlags { .. } | Self::NoTerminal { .. } => {
+                exit_code::USAGE
+            }
+            Self::Interrupted => exit_code::INTERRUPTED,
+            Self::Stdout { source } if source.kind() == io::ErrorKind::BrokenPipe => exit_code::OK,
+            Self::Config(_)
+            | Self::ProfileNotFound { .. }
+            | Self::MissingSetting { .. }
+            | Self::Network { .. }
+            | Self::ServerRefused { .. }
+            | Self::CachePermissions { .. }
+            | Self::CacheCorrupt { .. }
+            | Self::NoAccounts
+            | Self::NoRoles { .. }
+            | Self::NotWired { .. }
+            | Self::Stdout { .. }
+            | Self::Terminal { .. }
+            | Self::File { .. }
+            | Self::Bug { .. } => exit_code::FAILURE,
+        }
+    }
+
+    /// Whether the error is a closed stdout (`sso ... | head`), which exits quietly.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Self::Stdout { source } if source.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    /// Wraps an error from writing to stdout.
+    pub fn stdout(source: io::Error) -> Self {
+        Self::Stdout { source }
+    }
+}
+
+/// Renders an error the way `sso` prints it on stderr, with or without colours.
+pub fn render(error: &CliError, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = String::new();
+    if handler.render_report(&mut out, error).is_err() {
+        // The handler only fails on a formatter error; fall back to the plain message.
+        out = format!("error: {error}\n");
+    }
+    out
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_errors_point_at_line_and_column() {
+        let text = "[profile dev]\nsso_session = my-sso\nsso_region = \n".to_owned();
+        let start = text.find("sso_region").unwrap();
+        let error = CliError::config(
+            Path::new("/home/me/.aws/config"),
+            text,
+            start..start + 10,
+            "sso_region has no value",
+            "empty value",
+            "run `sso configure --profile dev`",
+        );
+        insta::assert_snapshot!(render(&error, false), @r"
+        sso::config
+
+          × /home/me/.aws/config:3:1: sso_region has no value
+           ╭─[/home/me/.aws/config:3:1]
+         2 │ sso_session = my-sso
+         3 │ sso_region = 
+           · ─────┬────
+           ·      ╰── empty value
+           ╰────
+          help: run `sso configure --profile dev`
+        ");
+        assert_eq!(error.exit_code(), exit_code::FAILURE);
+    }
+
+    #[test]
+    fn login_errors_say_what_to_run() {
+        let error = CliError::LoginRequired {
+            target: LoginTarget::Session("my sso".to_owned()),
+        };
+        insta::assert_snapshot!(render(&error, false), @r"
+        sso::login_required
+
+          × you are not logged in for `--sso-session 'my sso'`
+          help: run `sso login --sso-session 'my sso'`
+        ");
+        assert_eq!(error.exit_code(), exit_code::LOGIN_REQUIRED);
+    }
+
+    #[test]
+    fn causes_are_rendered() {
+        let error = CliError::RefreshFailed {
+            target: LoginTarget::Profile("dev".to_owned()),
+            source: "invalid_grant: the refresh token expired".into(),
+        };
+        let out = render(&error, false);
+        assert!(
+            out.contains("invalid_grant: the refresh token expired"),
+            "{out}"
+        );
+        assert!(out.contains("run `sso login --profile dev`"), "{out}");
+    }
+
+    #[test]
+    fn exit_codes_follow_the_documented_table() {
+        assert_eq!(CliError::Interrupted.exit_code(), 130);
+        assert_eq!(CliError::MissingFlags { flags: vec![] }.exit_code(), 2);
+        let pipe = CliError::stdout(io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(pipe.is_broken_pipe());
+        assert_eq!(pipe.exit_code(), 0);
+        let other = CliError::stdout(io::Error::from(io::ErrorKind::PermissionDenied));
+        assert_eq!(other.exit_code(), 1);
+    }
+
+    #[test]
+    fn colour_is_only_used_when_asked() {
+        let error = CliError::NoAccounts;
+        assert!(!render(&error, false).contains('\u{1b}'));
+        assert!(render(&error, true).contains('\u{1b}'));
+    }
+}

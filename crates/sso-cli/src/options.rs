@@ -1,0 +1,435 @@
+//! The second stage of argument handling (ripgrep's `HiArgs`): validated, typed options built
+//! from [`crate::args::Cli`] and the few environment variables clap does not read itself.
+//!
+//! Values are parsed with [`crate::values`]; a bad value is a usage error (exit code 2) that
+//! names the flag. The environment is passed in as a function so tests do not touch the
+//! process environment.
+
+use std::ffi::OsString;
+
+use crate::args::{
+    Cli, Command, ConfigureArgs, ConfigureSessionArgs, ConfigureSubcommand, ExportFormat,
+    ListCommand, ListFormat, StatusFormat,
+};
+use crate::commands::login::LoginOptions;
+use crate::commands::populate::PopulateOptions;
+use crate::error::CliError;
+use crate::values::{
+    AccountId, CliOutputFormat, InvalidValue, ProfileName, Region, RoleName, Scopes, SessionName,
+    StartUrl,
+};
+use crate::wizard::{ConfigureAnswers, SessionAnswers, SessionChoice};
+
+/// Everything `main_impl` needs to run a command.
+#[derive(Debug)]
+pub struct Invocation {
+    /// Options of every command.
+    pub global: GlobalOptions,
+    /// The command with its validated options.
+    pub command: CommandOptions,
+}
+
+/// Options of every command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GlobalOptions {
+    /// `--profile`, AWS_PROFILE or AWS_DEFAULT_PROFILE; `None` when none is set.
+    pub profile: Option<ProfileName>,
+    /// `--debug`.
+    pub debug: bool,
+    /// Whether to use colours on stderr (off with `--no-color`, NO_COLOR, or no terminal).
+    pub color: bool,
+}
+
+impl GlobalOptions {
+    /// The profile to use: the one selected, or `default`.
+    pub fn profile_or_default(&self) -> ProfileName {
+        self.profile
+            .clone()
+            .unwrap_or_else(ProfileName::default_profile)
+    }
+}
+
+/// What `sso login`, `sso list` and similar commands sign in with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginSelector {
+    /// `--sso-session NAME`.
+    Session(SessionName),
+    /// The profile from `--profile` / AWS_PROFILE / AWS_DEFAULT_PROFILE / `default`.
+    Profile(ProfileName),
+}
+
+/// A command and its validated options.
+#[derive(Debug)]
+pub enum CommandOptions {
+    /// `sso configure`.
+    Configure(ConfigureAnswers),
+    /// `sso configure sso-session`.
+    ConfigureSession(SessionAnswers),
+    /// `sso login`.
+    Login(LoginOptions),
+    /// `sso logout`; `None` signs out of everything.
+    Logout {
+        /// `--sso-session`.
+        session: Option<SessionName>,
+    },
+    /// `sso export-credentials`.
+    ExportCredentials {
+        /// The profile whose credentials to print.
+        profile: ProfileName,
+        /// `--format`.
+        format: ExportFormat,
+    },
+    /// `sso list accounts`.
+    ListAccounts {
+        /// Whose token to use.
+        target: LoginSelector,
+        /// `--output`.
+        format: ListFormat,
+    },
+    /// `sso list roles`.
+    ListRoles {
+        /// Whose token to use.
+        target: LoginSelector,
+        /// `--account-id`; `None` lists every account's roles.
+        account_id: Option<AccountId>,
+        /// `--output`.
+        format: ListFormat,
+    },
+    /// `sso completions`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// `sso status` (planned).
+    Status {
+        /// `--output`.
+        format: StatusFormat,
+    },
+    /// `sso exec` (planned).
+    Exec {
+        /// The profile whose credentials to pass.
+        profile: ProfileName,
+        /// The program and its arguments.
+        command: Vec<OsString>,
+    },
+    /// `sso populate` (planned).
+    Populate(PopulateOptions),
+    /// `sso console` (planned).
+    Console {
+        /// The profile to sign in as.
+        profile: ProfileName,
+        /// `--destination`.
+        destination: Option<String>,
+    },
+}
+
+/// What `Invocation::new` needs to know about the process besides the parsed flags.
+#[derive(Clone, Copy)]
+pub struct Environment<'a> {
+    /// Reads an environment variable; `None` when unset.
+    pub var: &'a dyn Fn(&str) -> Option<String>,
+    /// Whether `--profile` was typed on the command line (rather than taken from AWS_PROFILE).
+    pub profile_on_command_line: bool,
+    /// Whether stderr is a terminal.
+    pub stderr_is_terminal: bool,
+}
+
+impl Invocation {
+    /// Validates the parsed command line.
+    pub fn new(cli: Cli, env: Environment<'_>) -> Result<Self, CliError> {
+        let no_color_env = (env.var)("NO_COLOR").is_some_and(|v| !v.is_empty());
+        let profile = match cli.global.profile.as_deref().filter(|p| !p.is_empty()) {
+            Some(profile) => Some(profile.to_owned()),
+            None => (env.var)("AWS_DEFAULT_PROFILE").filter(|p| !p.is_empty()),
+        };
+        let profile = profile
+            .map(|p| parse_flag("--profile", &p, ProfileName::parse))
+            .transpose()?;
+        let global = GlobalOptions {
+            profile,
+            debug: cli.global.debug,
+            color: !cli.global.no_color && !no_color_env && env.stderr_is_terminal,
+        };
+        let selector = |session: Option<String>| -> Result<LoginSelector, CliError> {
+            match session {
+                Some(session) => {
+                    if env.profile_on_command_line {
+                        return Err(CliError::Usage {
+                            message: "--profile and --sso-session cannot be used together".into(),
+                            help: Some("pass only one of them".into()),
+                        });
+                    }
+                    Ok(LoginSelector::Session(parse_flag(
+                        "--sso-session",
+                        &session,
+                        SessionName::parse,
+                    )?))
+                }
+                None => Ok(LoginSelector::Profile(global.profile_or_default())),
+            }
+        };
+        let command = match cli.command {
+            Command::Configure(ConfigureArgs {
+                subcommand: Some(ConfigureSubcommand::SsoSession(args)),
+                ..
+            }) => CommandOptions::ConfigureSession(session_answers(args)?),
+            Command::Configure(args) => {
+                CommandOptions::Configure(configure_answers(args, global.profile.clone())?)
+            }
+            Command::Login(args) => CommandOptions::Login(LoginOptions {
+                target: selector(args.sso_session)?,
+                use_device_code: args.use_device_code,
+                no_browser: args.no_browser,
+                redirect_port: args.redirect_port,
+            }),
+            Command::Logout(args) => CommandOptions::Logout {
+                session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
+            },
+            Command::ExportCredentials(args) => CommandOptions::ExportCredentials {
+                profile: global.profile_or_default(),
+                format: args.format,
+            },
+            Command::List(args) => match args.what {
+                ListCommand::Accounts(args) => CommandOptions::ListAccounts {
+                    target: selector(args.sso_session)?,
+                    format: args.output,
+                },
+                ListCommand::Roles(args) => CommandOptions::ListRoles {
+                    target: selector(args.sso_session)?,
+                    account_id: opt_flag("--account-id", args.account_id, AccountId::parse)?,
+                    format: args.output,
+                },
+            },
+            Command::Completions(args) => CommandOptions::Completions { shell: args.shell },
+            Command::Status(args) => CommandOptions::Status {
+                format: args.output,
+            },
+            Command::Exec(args) => CommandOptions::Exec {
+                profile: global.profile_or_default(),
+                command: args.command,
+            },
+            Command::Populate(args) => CommandOptions::Populate(PopulateOptions {
+                session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
+                template: args.template,
+                region: opt_flag("--region", args.region, Region::parse)?,
+                prune: args.prune,
+                dry_run: args.dry_run,
+            }),
+            Command::Console(args) => CommandOptions::Console {
+                profile: global.profile_or_default(),
+                destination: args.destination,
+            },
+        };
+        Ok(Self { global, command })
+    }
+}
+
+fn configure_answers(
+    args: ConfigureArgs,
+    profile: Option<ProfileName>,
+) -> Result<ConfigureAnswers, CliError> {
+    let sso_session = match args.sso_session {
+        None => None,
+        Some(name) if name.trim().is_empty() => Some(SessionChoice::Legacy),
+        Some(name) => Some(SessionChoice::Named(parse_flag(
+            "--sso-session",
+            &name,
+            SessionName::parse,
+        )?)),
+    };
+    Ok(ConfigureAnswers {
+        profile,
+        sso_session,
+        sso_start_url: opt_flag("--sso-start-url", args.sso_start_url, StartUrl::parse)?,
+        sso_region: opt_flag("--sso-region", args.sso_region, Region::parse)?,
+        scopes: opt_flag(
+            "--sso-registration-scopes",
+            args.sso_registration_scopes,
+            Scopes::parse,
+        )?,
+        account_id: opt_flag("--account-id", args.account_id, AccountId::parse)?,
+        role_name: opt_flag("--role-name", args.role_name, RoleName::parse)?,
+        region: opt_flag("--region", args.region, Region::parse)?,
+        output: opt_flag("--output", args.output, CliOutputFormat::parse)?,
+        non_interactive: args.non_interactive,
+        use_device_code: args.use_device_code,
+        no_browser: args.no_browser,
+    })
+}
+
+fn session_answers(args: ConfigureSessionArgs) -> Result<SessionAnswers, CliError> {
+    Ok(SessionAnswers {
+        name: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
+        sso_start_url: opt_flag("--sso-start-url", args.sso_start_url, StartUrl::parse)?,
+        sso_region: opt_flag("--sso-region", args.sso_region, Region::parse)?,
+        scopes: opt_flag(
+            "--sso-registration-scopes",
+            args.sso_registration_scopes,
+            Scopes::parse,
+        )?,
+        non_interactive: args.non_interactive,
+    })
+}
+
+fn parse_flag<T>(
+    flag: &str,
+    value: &str,
+    parse: fn(&str) -> Result<T, InvalidValue>,
+) -> Result<T, CliError> {
+    parse(value).map_err(|e| CliError::Usage {
+        message: format!("invalid value for {flag}: {}", e.reason()),
+        help: None,
+    })
+}
+
+fn opt_flag<T>(
+    flag: &str,
+    value: Option<String>,
+    parse: fn(&str) -> Result<T, InvalidValue>,
+) -> Result<Option<T>, CliError> {
+    value.map(|v| parse_flag(flag, &v, parse)).transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    fn parse(
+        args: &[&str],
+        vars: &[(&str, &str)],
+        on_command_line: bool,
+    ) -> Result<Invocation, CliError> {
+        let cli = Cli::try_parse_from(args).unwrap();
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let var = move |name: &str| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+        Invocation::new(
+            cli,
+            Environment {
+                var: &var,
+                profile_on_command_line: on_command_line,
+                stderr_is_terminal: true,
+            },
+        )
+    }
+
+    #[test]
+    fn aws_default_profile_is_a_fallback() {
+        let invocation = parse(
+            &["sso", "export-credentials"],
+            &[("AWS_DEFAULT_PROFILE", "ci")],
+            false,
+        )
+        .unwrap();
+        assert_eq!(invocation.global.profile_or_default().as_str(), "ci");
+        let invocation = parse(
+            &["sso", "--profile", "dev", "export-credentials"],
+            &[("AWS_DEFAULT_PROFILE", "ci")],
+            true,
+        )
+        .unwrap();
+        assert_eq!(invocation.global.profile_or_default().as_str(), "dev");
+        let invocation = parse(&["sso", "export-credentials"], &[], false).unwrap();
+        assert_eq!(invocation.global.profile_or_default().as_str(), "default");
+    }
+
+    #[test]
+    fn colours_follow_flag_and_no_color() {
+        assert!(parse(&["sso", "logout"], &[], false).unwrap().global.color);
+        assert!(
+            !parse(&["sso", "--no-color", "logout"], &[], false)
+                .unwrap()
+                .global
+                .color
+        );
+        assert!(
+            !parse(&["sso", "logout"], &[("NO_COLOR", "1")], false)
+                .unwrap()
+                .global
+                .color
+        );
+        assert!(
+            parse(&["sso", "logout"], &[("NO_COLOR", "")], false)
+                .unwrap()
+                .global
+                .color
+        );
+    }
+
+    #[test]
+    fn login_takes_a_session_or_a_profile_but_not_both() {
+        let invocation = parse(&["sso", "login", "--sso-session", "my-sso"], &[], false).unwrap();
+        assert!(matches!(
+            invocation.command,
+            CommandOptions::Login(LoginOptions { target: LoginSelector::Session(ref s), .. }) if s.as_str() == "my-sso"
+        ));
+        let error = parse(
+            &[
+                "sso",
+                "login",
+                "--profile",
+                "dev",
+                "--sso-session",
+                "my-sso",
+            ],
+            &[],
+            true,
+        )
+        .unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors_naming_the_flag() {
+        let error = parse(&["sso", "configure", "--account-id", "12"], &[], false).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert!(
+            error
+                .to_string()
+                .starts_with("invalid value for --account-id"),
+            "{error}"
+        );
+        let error = parse(
+            &["sso", "configure", "--sso-start-url", "d-abc123"],
+            &[],
+            false,
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("--sso-start-url"), "{error}");
+    }
+
+    #[test]
+    fn an_empty_session_flag_selects_the_legacy_format() {
+        let invocation = parse(&["sso", "configure", "--sso-session", ""], &[], false).unwrap();
+        let CommandOptions::Configure(answers) = invocation.command else {
+            panic!("expected configure");
+        };
+        assert_eq!(answers.sso_session, Some(SessionChoice::Legacy));
+    }
+
+    #[test]
+    fn configure_sso_session_is_a_subcommand() {
+        let invocation = parse(
+            &[
+                "sso",
+                "configure",
+                "sso-session",
+                "--sso-session",
+                "my-sso",
+                "--non-interactive",
+            ],
+            &[],
+            false,
+        )
+        .unwrap();
+        let CommandOptions::ConfigureSession(answers) = invocation.command else {
+            panic!("expected configure sso-session");
+        };
+        assert_eq!(answers.name.unwrap().as_str(), "my-sso");
+        assert!(answers.non_interactive);
+    }
+}

@@ -1,0 +1,357 @@
+//! The terminal as the wizard and the picker see it: a trait, a crossterm-backed implementation,
+//! and a scripted one for tests that records a readable transcript.
+//!
+//! Raw mode is used only while a picker is on screen ([`Terminal::begin_picker`] to
+//! [`Terminal::end_picker`]); prompts read whole lines in the terminal's normal mode, so
+//! editing keys and Ctrl-C behave as usual there.
+//! The picker draws whole frames ([`Terminal::draw`]) so that cursor movement stays in the real
+//! terminal and test transcripts show only text.
+
+use std::collections::VecDeque;
+use std::io::{self, BufRead as _, IsTerminal as _, Write as _};
+
+/// A key the picker understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// Arrow up.
+    Up,
+    /// Arrow down.
+    Down,
+    /// Page up.
+    PageUp,
+    /// Page down.
+    PageDown,
+    /// Home.
+    Home,
+    /// End.
+    End,
+    /// Enter.
+    Enter,
+    /// Escape.
+    Escape,
+    /// Ctrl-C (in raw mode it arrives as a key, not a signal).
+    Interrupt,
+    /// Backspace.
+    Backspace,
+    /// A printable character.
+    Char(char),
+    /// Anything else, ignored.
+    Other,
+}
+
+/// What the interactive parts of the CLI need from a terminal.
+pub trait Terminal {
+    /// Whether both input and output are a terminal, so menus and spinners make sense.
+    fn is_tty(&self) -> bool;
+
+    /// Writes text as is (the text carries its own newlines) and flushes.
+    fn write(&mut self, text: &str) -> io::Result<()>;
+
+    /// Writes text in bold when colours are on.
+    fn write_emphasis(&mut self, text: &str) -> io::Result<()> {
+        self.write(text)
+    }
+
+    /// Reads one line without its line ending; `None` at end of input.
+    fn read_line(&mut self) -> io::Result<Option<String>>;
+
+    /// Enters the picker's mode: raw input, hidden cursor.
+    fn begin_picker(&mut self) -> io::Result<()>;
+
+    /// Reads one key; only valid between `begin_picker` and `end_picker`.
+    fn read_key(&mut self) -> io::Result<Key>;
+
+    /// Replaces the frame drawn last with these lines.
+    fn draw(&mut self, lines: &[String]) -> io::Result<()>;
+
+    /// Erases the frame and restores the terminal's normal mode.
+    fn end_picker(&mut self) -> io::Result<()>;
+}
+
+/// The real terminal: stdin and stdout through crossterm.
+#[derive(Debug)]
+pub struct CrosstermTerminal {
+    color: bool,
+    raw: bool,
+    drawn: u16,
+}
+
+impl CrosstermTerminal {
+    /// A terminal on stdin/stdout; `color` enables bold text.
+    pub fn new(color: bool) -> Self {
+        Self {
+            color,
+            raw: false,
+            drawn: 0,
+        }
+    }
+
+    fn erase_frame(&mut self, out: &mut io::StdoutLock<'_>) -> io::Result<()> {
+        use crossterm::{cursor, terminal};
+        if self.drawn > 0 {
+            crossterm::queue!(out, cursor::MoveUp(self.drawn))?;
+        }
+        crossterm::queue!(
+            out,
+            cursor::MoveToColumn(0),
+            terminal::Clear(terminal::ClearType::FromCursorDown)
+        )?;
+        self.drawn = 0;
+        Ok(())
+    }
+}
+
+impl Terminal for CrosstermTerminal {
+    fn is_tty(&self) -> bool {
+        io::stdin().is_terminal() && io::stdout().is_terminal()
+    }
+
+    fn write(&mut self, text: &str) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        if self.raw {
+            // Raw mode does not translate "\n" into "\r\n".
+            out.write_all(text.replace('\n', "\r\n").as_bytes())?;
+        } else {
+            out.write_all(text.as_bytes())?;
+        }
+        out.flush()
+    }
+
+    fn write_emphasis(&mut self, text: &str) -> io::Result<()> {
+        if self.color {
+            self.write(&format!("\u{1b}[1m{text}\u{1b}[0m"))
+        } else {
+            self.write(text)
+        }
+    }
+
+    fn read_line(&mut self) -> io::Result<Option<String>> {
+        let mut line = String::new();
+        if io::stdin().lock().read_line(&mut line)? == 0 {
+            return Ok(None);
+        }
+        let trimmed = line.trim_end_matches(['\n', '\r']).len();
+        line.truncate(trimmed);
+        Ok(Some(line))
+    }
+
+    fn begin_picker(&mut self) -> io::Result<()> {
+        crossterm::terminal::enable_raw_mode()?;
+        self.raw = true;
+        self.drawn = 0;
+        crossterm::execute!(io::stdout(), crossterm::cursor::Hide)
+    }
+
+    fn read_key(&mut self) -> io::Result<Key> {
+        use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+        loop {
+            let Event::Key(key) = event::read()? else {
+                continue;
+            };
+            if key.kind == KeyEventKind::Release {
+                continue;
+            }
+            let control = key.modifiers.contains(KeyModifiers::CONTROL);
+            return Ok(match key.code {
+                KeyCode::Char('c' | 'C') if control => Key::Interrupt,
+                KeyCode::Char('p') if control => Key::Up,
+                KeyCode::Char('n') if control => Key::Down,
+                KeyCode::Char(c) if !control => Key::Char(c),
+                KeyCode::Up => Key::Up,
+                KeyCode::Down => Key::Down,
+                KeyCode::PageUp => Key::PageUp,
+                KeyCode::PageDown => Key::PageDown,
+                KeyCode::Home => Key::Home,
+                KeyCode::End => Key::End,
+                KeyCode::Enter => Key::Enter,
+                KeyCode::Esc => Key::Escape,
+                KeyCode::Backspace => Key::Backspace,
+                _ => Key::Other,
+            });
+        }
+    }
+
+    fn draw(&mut self, lines: &[String]) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        self.erase_frame(&mut out)?;
+        for line in lines {
+            out.write_all(line.as_bytes())?;
+            out.write_all(b"\r\n")?;
+        }
+        self.drawn = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+        out.flush()
+    }
+
+    fn end_picker(&mut self) -> io::Result<()> {
+        if !self.raw {
+            return Ok(());
+        }
+        let mut out = io::stdout().lock();
+        let erased = self.erase_frame(&mut out);
+        let shown = crossterm::execute!(out, crossterm::cursor::Show);
+        self.raw = false;
+        crossterm::terminal::disable_raw_mode()?;
+        erased.and(shown)
+    }
+}
+
+impl Drop for CrosstermTerminal {
+    fn drop(&mut self) {
+        // Whatever happened while picking, never leave the user's terminal in raw mode.
+        if self.raw {
+            let _ = self.end_picker();
+        }
+    }
+}
+
+/// One scripted user action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scripted {
+    /// A typed line (without the Enter).
+    Line(String),
+    /// A key pressed in a picker.
+    Key(Key),
+    /// End of input (Ctrl-D, or a closed pipe).
+    Eof,
+}
+
+/// A terminal driven by a script, recording everything shown and typed as a transcript.
+///
+/// Typed lines are echoed into the transcript as the user would see them; keys appear as
+/// `<Down>`; every picker frame is recorded between `┌` and `└` lines.
+#[derive(Debug)]
+pub struct ScriptedTerminal {
+    script: VecDeque<Scripted>,
+    transcript: String,
+    tty: bool,
+    in_picker: bool,
+}
+
+impl ScriptedTerminal {
+    /// A terminal that plays `script`; `tty` says whether it claims to be interactive.
+    pub fn new(script: impl IntoIterator<Item = Scripted>, tty: bool) -> Self {
+        Self {
+            script: script.into_iter().collect(),
+            transcript: String::new(),
+            tty,
+            in_picker: false,
+        }
+    }
+
+    /// Everything written and typed so far.
+    pub fn transcript(&self) -> &str {
+        &self.transcript
+    }
+
+    /// Script steps that were not consumed.
+    pub fn remaining(&self) -> usize {
+        self.script.len()
+    }
+
+    fn exhausted() -> io::Error {
+        io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the test script has no more input",
+        )
+    }
+}
+
+impl Terminal for ScriptedTerminal {
+    fn is_tty(&self) -> bool {
+        self.tty
+    }
+
+    fn write(&mut self, text: &str) -> io::Result<()> {
+        self.transcript.push_str(text);
+        Ok(())
+    }
+
+    fn write_emphasis(&mut self, text: &str) -> io::Result<()> {
+        self.transcript.push_str("**");
+        self.transcript.push_str(text.trim_end_matches('\n'));
+        self.transcript.push_str("**");
+        let newlines = text.len() - text.trim_end_matches('\n').len();
+        self.transcript.push_str(&"\n".repeat(newlines));
+        Ok(())
+    }
+
+    fn read_line(&mut self) -> io::Result<Option<String>> {
+        match self.script.pop_front() {
+            Some(Scripted::Line(line)) => {
+                self.transcript.push_str(&line);
+                self.transcript.push('\n');
+                Ok(Some(line))
+            }
+            Some(Scripted::Eof) => {
+                self.transcript.push_str("<EOF>\n");
+                Ok(None)
+            }
+            Some(Scripted::Key(key)) => Err(io::Error::other(format!(
+                "the test script has a key ({key:?}) where a line is read"
+            ))),
+            None => Err(Self::exhausted()),
+        }
+    }
+
+    fn begin_picker(&mut self) -> io::Result<()> {
+        self.in_picker = true;
+        Ok(())
+    }
+
+    fn read_key(&mut self) -> io::Result<Key> {
+        if !self.in_picker {
+            return Err(io::Error::other("read_key outside of a picker"));
+        }
+        match self.script.pop_front() {
+            Some(Scripted::Key(key)) => {
+                self.transcript.push_str(&format!("<{key:?}>\n"));
+                Ok(key)
+            }
+            Some(other) => Err(io::Error::other(format!(
+                "the test script has {other:?} where a key is read"
+            ))),
+            None => Err(Self::exhausted()),
+        }
+    }
+
+    fn draw(&mut self, lines: &[String]) -> io::Result<()> {
+        self.transcript.push_str("┌\n");
+        for line in lines {
+            self.transcript.push('│');
+            self.transcript.push_str(line);
+            self.transcript.push('\n');
+        }
+        self.transcript.push_str("└\n");
+        Ok(())
+    }
+
+    fn end_picker(&mut self) -> io::Result<()> {
+        self.in_picker = false;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scripted_terminal_records_a_transcript() {
+        let mut term = ScriptedTerminal::new(
+            [Scripted::Line("yes".into()), Scripted::Key(Key::Down)],
+            true,
+        );
+        term.write("Continue? [no]: ").unwrap();
+        assert_eq!(term.read_line().unwrap().as_deref(), Some("yes"));
+        assert!(term.read_key().is_err(), "keys only inside a picker");
+        term.begin_picker().unwrap();
+        assert_eq!(term.read_key().unwrap(), Key::Down);
+        term.draw(&["> a".to_owned()]).unwrap();
+        term.end_picker().unwrap();
+        assert_eq!(
+            term.transcript(),
+            "Continue? [no]: yes\n<Down>\n┌\n│> a\n└\n"
+        );
+        assert!(term.read_line().is_err(), "an exhausted script is an error");
+    }
+}

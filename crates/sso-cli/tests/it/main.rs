@@ -1,0 +1,105 @@
+//! Tests of the built `sso` binary: help, version, completions, usage errors and exit codes.
+//!
+//! Everything runs without network and without touching ~/.aws: the commands exercised here
+//! either never reach the libraries or fail before doing so.
+#![allow(clippy::unwrap_used)]
+
+use std::process::Command;
+
+use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
+
+/// The binary with a clean, colourless environment.
+fn sso() -> Command {
+    let mut command = Command::new(get_cargo_bin("sso"));
+    command
+        .env_clear()
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .env("HOME", "/nonexistent-home");
+    command
+}
+
+#[test]
+fn help_teaches_commands_exit_codes_and_environment() {
+    assert_cmd_snapshot!(sso().arg("--help"));
+}
+
+#[test]
+fn short_help() {
+    assert_cmd_snapshot!(sso().arg("-h"));
+}
+
+#[test]
+fn configure_help_lists_every_flag() {
+    assert_cmd_snapshot!(sso().args(["configure", "--help"]));
+}
+
+#[test]
+fn export_credentials_help_lists_formats() {
+    assert_cmd_snapshot!(sso().args(["export-credentials", "--help"]));
+}
+
+#[test]
+fn version() {
+    assert_cmd_snapshot!(sso().arg("--version"));
+}
+
+#[test]
+fn completions_for_bash() {
+    let output = sso().args(["completions", "bash"]).output().unwrap();
+    assert!(output.status.success());
+    let script = String::from_utf8(output.stdout).unwrap();
+    assert!(!script.is_empty());
+    assert!(script.contains("sso"));
+    assert!(script.contains("export-credentials"));
+}
+
+#[test]
+fn unknown_flag_is_a_usage_error() {
+    assert_cmd_snapshot!(sso().args(["login", "--bogus"]));
+}
+
+#[test]
+fn unknown_export_format_is_a_usage_error() {
+    let output = sso()
+        .args(["export-credentials", "--format", "yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn profile_and_session_together_is_a_usage_error() {
+    assert_cmd_snapshot!(sso().args(["login", "--profile", "dev", "--sso-session", "my-sso"]));
+}
+
+#[test]
+fn aws_profile_does_not_conflict_with_an_explicit_session() {
+    // AWS_PROFILE is only a default: `--sso-session` wins without a usage error.
+    let output = sso()
+        .env("AWS_PROFILE", "dev")
+        .args(["login", "--sso-session", "my-sso"])
+        .output()
+        .unwrap();
+    assert_ne!(output.status.code(), Some(2));
+}
+
+#[test]
+fn invalid_values_are_usage_errors() {
+    assert_cmd_snapshot!(sso().args(["configure", "--account-id", "12", "--non-interactive"]));
+}
+
+#[test]
+fn redirect_port_conflicts_with_device_code() {
+    let output = sso()
+        .args(["login", "--use-device-code", "--redirect-port", "8400"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn commands_not_yet_available_say_so() {
+    assert_cmd_snapshot!(sso().args(["status"]));
+}

@@ -1,0 +1,501 @@
+//! The loopback listener that receives the authorization-code redirect (protocol.md §2.6).
+//!
+//! Bind it before the browser opens, put [`LoopbackServer::redirect_uri`] into the authorize
+//! URL, then await [`LoopbackServer::next_callback`]: the raw query string of the first real
+//! callback is handed over, and the browser's HTTP response waits until the driver answers
+//! with a [`CallbackOutcome`].
+//!
+//! Improvements over the AWS CLI's handler, which binds all interfaces and answers every GET:
+//! the socket is bound to `127.0.0.1` only (RFC 8252 §8.3) and connections from other peers are
+//! dropped; only `GET /oauth/callback` is answered with the sign-in page (other paths 404, other
+//! methods 405, queries with none of `code`, `state`, `error` 400), and none of those is
+//! forwarded; one callback at most is forwarded; pages never echo the code or the state.
+//! This module does not parse the query or check `state`: that is the `sso-oidc` machine's job.
+//! Dropping the server closes the socket and every open connection.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::{Method, StatusCode, header};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::{JoinHandle, JoinSet};
+
+/// The path of the redirect URI, as the AWS CLI registers it.
+pub const CALLBACK_PATH: &str = "/oauth/callback";
+
+/// How long a browser connection may take to send its request headers.
+const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Errors of the loopback listener.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoopbackError {
+    /// The fixed port asked for is taken by another program.
+    #[error("port {port} on 127.0.0.1 is in use; choose another --redirect-port or omit it")]
+    PortInUse {
+        /// The port asked for.
+        port: u16,
+    },
+    /// The listener could not be set up for another reason.
+    #[error(
+        "could not listen on 127.0.0.1:{port} for the browser's sign-in callback: {source}; use --use-device-code to sign in without it"
+    )]
+    Bind {
+        /// The port asked for (0 for any free port).
+        port: u16,
+        /// The IO error.
+        source: std::io::Error,
+    },
+    /// The browser did not come back in time (the driver's overall timeout).
+    #[error(
+        "timed out after {} s waiting for the browser to return to {redirect_uri}; if the browser runs on another machine, use --use-device-code",
+        waited.as_secs()
+    )]
+    TimedOut {
+        /// How long the driver waited.
+        waited: Duration,
+        /// The redirect URI the browser should have come back to.
+        redirect_uri: String,
+    },
+}
+
+/// The verdict the driver gives on a forwarded callback; it picks the page the browser shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallbackOutcome {
+    /// Sign-in completed: the browser shows "you can close this tab".
+    SignedIn,
+    /// Sign-in failed: the browser shows `message`, HTML-escaped. It must not contain secrets.
+    Failed {
+        /// A short explanation for the user.
+        message: String,
+    },
+}
+
+/// The raw query string of a callback; it contains the authorization code, so `Debug` hides it.
+pub struct CallbackQuery(String);
+
+impl CallbackQuery {
+    /// The query string without the leading `?`, exactly as the browser sent it.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for CallbackQuery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CallbackQuery(<redacted, {} bytes>)", self.0.len())
+    }
+}
+
+/// A callback forwarded to the driver; the browser waits for [`Callback::respond`].
+///
+/// Dropping it without responding shows the browser an error page.
+#[derive(Debug)]
+pub struct Callback {
+    query: CallbackQuery,
+    reply: oneshot::Sender<CallbackOutcome>,
+}
+
+impl Callback {
+    /// The query string of the callback.
+    pub fn query(&self) -> &CallbackQuery {
+        &self.query
+    }
+
+    /// Answers the browser and consumes the callback.
+    pub fn respond(self, outcome: CallbackOutcome) {
+        // The browser may have gone away; there is nobody left to tell.
+        let _ = self.reply.send(outcome);
+    }
+
+    /// Splits the callback into its query and the reply channel, for event loops that need to
+    /// hold the reply while they feed the query to the state machine.
+    pub fn into_parts(self) -> (CallbackQuery, oneshot::Sender<CallbackOutcome>) {
+        (self.query, self.reply)
+    }
+}
+
+/// The listener for the authorization-code redirect, bound to `127.0.0.1`.
+#[derive(Debug)]
+pub struct LoopbackServer {
+    local_addr: SocketAddr,
+    callbacks: mpsc::Receiver<Callback>,
+    task: JoinHandle<()>,
+}
+
+impl Drop for LoopbackServer {
+    fn drop(&mut self) {
+        // Aborting the accept loop drops its JoinSet, which aborts every connection task.
+        self.task.abort();
+    }
+}
+
+impl LoopbackServer {
+    /// Binds `127.0.0.1:port`, or a free port chosen by the OS when `port` is `None`, and
+    /// starts serving on the current tokio runtime.
+    pub async fn bind(port: Option<u16>) -> Result<Self, LoopbackError> {
+        let requested = port.unwrap_or(0);
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, requested))
+            .await
+            .map_err(|source| match source.kind() {
+                std::io::ErrorKind::AddrInUse if requested != 0 => {
+                    LoopbackError::PortInUse { port: requested }
+                }
+                _ => LoopbackError::Bind {
+                    port: requested,
+                    source,
+                },
+            })?;
+        let local_addr = listener
+            .local_addr()
+            .map_err(|source| LoopbackError::Bind {
+                port: requested,
+                source,
+            })?;
+        let (sender, callbacks) = mpsc::channel(1);
+        let shared = Arc::new(Shared {
+            sender,
+            forwarded: AtomicBool::new(false),
+        });
+        let task = tokio::spawn(accept_loop(listener, shared));
+        tracing::debug!(%local_addr, "loopback listener bound");
+        Ok(Self {
+            local_addr,
+            callbacks,
+            task,
+        })
+    }
+
+    /// The port the listener is bound to.
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    /// The bound address, always `127.0.0.1:port`.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://127.0.0.1:{port}/oauth/callback`, to put into the authorize URL and send with
+    /// the token request.
+    pub fn redirect_uri(&self) -> String {
+        format!("http://127.0.0.1:{}{CALLBACK_PATH}", self.port())
+    }
+
+    /// Waits for the callback to forward; at most one ever arrives.
+    ///
+    /// Cancel-safe, so it can sit in a `tokio::select!` next to a timer. Returns `None` only if
+    /// the listener stopped, which does not happen while `self` is alive unless the task
+    /// panicked.
+    pub async fn next_callback(&mut self) -> Option<Callback> {
+        self.callbacks.recv().await
+    }
+
+    /// The error to report when the driver gives up after `waited`.
+    pub fn timeout_error(&self, waited: Duration) -> LoopbackError {
+        LoopbackError::TimedOut {
+            waited,
+            redirect_uri: self.redirect_uri(),
+        }
+    }
+}
+
+struct Shared {
+    sender: mpsc::Sender<Callback>,
+    /// Set by the first callback forwarded to the driver; later ones are not forwarded.
+    forwarded: AtomicBool,
+}
+
+async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    let mut connections = JoinSet::new();
+    loop {
+        while connections.try_join_next().is_some() {}
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(error) => {
+                // Typically EMFILE or a connection reset before accept; keep serving.
+                tracing::debug!(%error, "loopback accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        if !peer.ip().is_loopback() {
+            // Defense in depth: the socket is bound to 127.0.0.1, so this should not happen.
+            tracing::debug!(%peer, "loopback listener dropped a non-loopback connection");
+            continue;
+        }
+        connections.spawn(serve_connection(stream, Arc::clone(&shared)));
+    }
+}
+
+async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
+    let service = hyper::service::service_fn(move |request| {
+        let shared = Arc::clone(&shared);
+        async move { Ok::<_, Infallible>(handle(request, &shared).await) }
+    });
+    let result = hyper::server::conn::http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(HEADER_READ_TIMEOUT)
+        .keep_alive(false)
+        .serve_connection(TokioIo::new(stream), service)
+        .await;
+    if let Err(error) = result {
+        tracing::debug!(%error, "loopback connection ended with an error");
+    }
+}
+
+async fn handle(
+    request: hyper::Request<Incoming>,
+    shared: &Shared,
+) -> hyper::Response<Full<Bytes>> {
+    let (page, query) = match route(
+        request.method(),
+        request.uri().path(),
+        request.uri().query(),
+    ) {
+        Route::Reply(page) => (page, None),
+        Route::Forward(query) => (Page::SignedIn, Some(query)),
+    };
+    let Some(query) = query else {
+        tracing::debug!(method = %request.method(), path = request.uri().path(), status = page.status().as_u16(), "loopback request not forwarded");
+        return render(page);
+    };
+    if shared.forwarded.swap(true, Ordering::SeqCst) {
+        return render(Page::AlreadyCompleted);
+    }
+    let (reply, verdict) = oneshot::channel();
+    let callback = Callback {
+        query: CallbackQuery(query),
+        reply,
+    };
+    if shared.sender.send(callback).await.is_err() {
+        return render(Page::Abandoned);
+    }
+    let page = match verdict.await {
+        Ok(CallbackOutcome::SignedIn) => page,
+        Ok(CallbackOutcome::Failed { message }) => Page::Failed(message),
+        Err(_) => Page::Abandoned,
+    };
+    render(page)
+}
+
+/// What to do with a request, decided from its method, path and query alone.
+#[derive(Debug, PartialEq, Eq)]
+enum Route {
+    /// Answer with this page and forget the request.
+    Reply(Page),
+    /// Hand the query to the driver.
+    Forward(String),
+}
+
+fn route(method: &Method, path: &str, query: Option<&str>) -> Route {
+    if path != CALLBACK_PATH {
+        return Route::Reply(Page::NotFound);
+    }
+    if method != Method::GET {
+        return Route::Reply(Page::MethodNotAllowed);
+    }
+    let query = query.unwrap_or_default();
+    let relevant = url::form_urlencoded::parse(query.as_bytes())
+        .any(|(name, _)| matches!(name.as_ref(), "code" | "state" | "error"));
+    if relevant {
+        Route::Forward(query.to_owned())
+    } else {
+        Route::Reply(Page::Stray)
+    }
+}
+
+/// The pages the listener can show.
+#[derive(Debug, PartialEq, Eq)]
+enum Page {
+    SignedIn,
+    Failed(String),
+    AlreadyCompleted,
+    Abandoned,
+    NotFound,
+    MethodNotAllowed,
+    Stray,
+}
+
+impl Page {
+    fn status(&self) -> StatusCode {
+        match self {
+            Self::SignedIn => StatusCode::OK,
+            Self::Failed(_) => StatusCode::BAD_REQUEST,
+            Self::AlreadyCompleted => StatusCode::CONFLICT,
+            Self::Abandoned => StatusCode::SERVICE_UNAVAILABLE,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Stray => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    /// The heading and the HTML-escaped paragraph.
+    fn text(&self) -> (&'static str, String) {
+        match self {
+            Self::SignedIn => (
+                "Signed in",
+                "sso: signed in, you can close this tab.".to_owned(),
+            ),
+            Self::Failed(message) => (
+                "Sign-in failed",
+                format!(
+                    "sso: sign-in failed: {}. Return to the terminal for details.",
+                    escape_html(message)
+                ),
+            ),
+            Self::AlreadyCompleted => (
+                "Sign-in already completed",
+                "sso: this sign-in already completed; you can close this tab.".to_owned(),
+            ),
+            Self::Abandoned => (
+                "Sign-in no longer waiting",
+                "sso stopped waiting for this sign-in; run the command again.".to_owned(),
+            ),
+            Self::NotFound => (
+                "Not found",
+                "sso: nothing here; the sign-in callback is /oauth/callback.".to_owned(),
+            ),
+            Self::MethodNotAllowed => (
+                "Method not allowed",
+                "sso: the sign-in callback accepts GET only.".to_owned(),
+            ),
+            Self::Stray => (
+                "Not a sign-in response",
+                "sso: this request carries no sign-in response and was ignored.".to_owned(),
+            ),
+        }
+    }
+}
+
+fn render(page: Page) -> hyper::Response<Full<Bytes>> {
+    let (heading, paragraph) = page.text();
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>sso: {heading}</title></head>\n<body><h1>{heading}</h1>\n<p>{paragraph}</p></body></html>\n"
+    );
+    let mut response = hyper::Response::new(Full::new(Bytes::from(html)));
+    *response.status_mut() = page.status();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static("default-src 'none'"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("no-referrer"),
+    );
+    if page == Page::MethodNotAllowed {
+        headers.insert(header::ALLOW, header::HeaderValue::from_static("GET"));
+    }
+    response
+}
+
+/// Escapes the five HTML-significant characters.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use http::Method;
+
+    use super::{CallbackQuery, Page, Route, escape_html, route};
+
+    #[test]
+    fn routing_forwards_only_get_callbacks_with_a_sign_in_response() {
+        let get = Method::GET;
+        let forward = |query: &str| Route::Forward(query.to_owned());
+        assert_eq!(
+            route(&get, "/oauth/callback", Some("code=a&state=b")),
+            forward("code=a&state=b")
+        );
+        assert_eq!(
+            route(&get, "/oauth/callback", Some("error=access_denied")),
+            forward("error=access_denied")
+        );
+        assert_eq!(
+            route(&get, "/oauth/callback", Some("state=b")),
+            forward("state=b")
+        );
+        assert_eq!(
+            route(&get, "/oauth/callback", Some("foo=1")),
+            Route::Reply(Page::Stray)
+        );
+        assert_eq!(
+            route(&get, "/oauth/callback", None),
+            Route::Reply(Page::Stray)
+        );
+        assert_eq!(
+            route(&get, "/oauth/callback", Some("xcode=1")),
+            Route::Reply(Page::Stray)
+        );
+        assert_eq!(
+            route(&get, "/favicon.ico", None),
+            Route::Reply(Page::NotFound)
+        );
+        assert_eq!(
+            route(&get, "/oauth/callback/", Some("code=a")),
+            Route::Reply(Page::NotFound)
+        );
+        assert_eq!(
+            route(&Method::POST, "/oauth/callback", Some("code=a")),
+            Route::Reply(Page::MethodNotAllowed)
+        );
+        assert_eq!(
+            route(&Method::POST, "/other", None),
+            Route::Reply(Page::NotFound)
+        );
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(
+            escape_html(r#"<script>alert("x&'y")</script>"#),
+            "&lt;script&gt;alert(&quot;x&amp;&#39;y&quot;)&lt;/script&gt;"
+        );
+    }
+
+    #[test]
+    fn callback_query_debug_hides_the_code() {
+        let query = CallbackQuery("code=SECRET-AUTH-CODE&state=SECRET-STATE".to_owned());
+        let debug = format!("{query:?}");
+        assert!(!debug.contains("SECRET"), "{debug}");
+        assert_eq!(
+            query.expose_secret(),
+            "code=SECRET-AUTH-CODE&state=SECRET-STATE"
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! Integration tests of the driver's IO pieces, against servers on 127.0.0.1 only.
+
+#![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
+
+mod browser;
+mod http;
+mod loopback;
