@@ -6,6 +6,7 @@ mod file_location;
 mod profile_parser;
 mod profile_provider;
 mod roundtrip;
+mod sdk_case;
 mod token_provider;
 
 use crate::Context;

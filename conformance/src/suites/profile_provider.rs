@@ -1,11 +1,13 @@
-//! The `profile-provider` suite. Not written yet: every case is reported skipped, never passed.
+//! The `profile-provider` suite: the SDK's `profile-provider/` cases (SSO profiles, a global
+//! endpoint override, session-only profiles asked for credentials, and `credential_process`
+//! profiles) through the same runner as the `credential-provider` suite.
 
 use crate::Context;
 use crate::report::SuiteReport;
+use crate::suites::credential_provider;
+use crate::suites::sdk_case;
 
 /// Runs the suite.
-pub(crate) fn run(_context: &Context) -> SuiteReport {
-    let mut report = SuiteReport::new("profile-provider");
-    report.skip("suite", "not implemented yet (issue 6): the driver has no token/credential provider to run it through");
-    report
+pub(crate) fn run(context: &Context) -> SuiteReport {
+    sdk_case::run_suite(context, "profile-provider", credential_provider::run_case)
 }

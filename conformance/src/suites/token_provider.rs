@@ -1,11 +1,45 @@
-//! The `token-provider` suite. Not written yet: every case is reported skipped, never passed.
+//! The `token-provider` suite: the SDK's `token-provider/` cases run through the driver's token
+//! provider ([`sso_driver::token::fresh_token`]) with the case's environment, files and recorded
+//! traffic, at the SDK runner's fixed time.
+
+use sso_driver::context::AwsContext;
+use sso_driver::token::fresh_token;
 
 use crate::Context;
 use crate::report::SuiteReport;
+use crate::suites::sdk_case::{self, Expected, FixedClock, SdkCase};
 
 /// Runs the suite.
-pub(crate) fn run(_context: &Context) -> SuiteReport {
-    let mut report = SuiteReport::new("token-provider");
-    report.skip("suite", "not implemented yet (issue 6): the driver has no token/credential provider to run it through");
-    report
+pub(crate) fn run(context: &Context) -> SuiteReport {
+    sdk_case::run_suite(context, "token-provider", run_case)
+}
+
+fn run_case(case: &SdkCase) -> Result<(), String> {
+    let outcome = resolve(case);
+    sdk_case::check_replay(case)?;
+    match (&case.expected, outcome) {
+        (Expected::Ok(want), Ok((token, expiration))) => {
+            sdk_case::expect_field(want, "token", &token)?;
+            sdk_case::expect_field(want, "expiration", &expiration)
+        }
+        (Expected::Ok(_), Err(error)) => Err(format!("expected a token, got: {error}")),
+        (Expected::ErrorContains(_), Err(_)) => Ok(()),
+        (Expected::ErrorContains(want), Ok(_)) => {
+            Err(format!("expected an error containing {want:?}, got a token"))
+        }
+    }
+}
+
+fn resolve(case: &SdkCase) -> Result<(String, String), String> {
+    let aws = AwsContext::load(&case.env, None).map_err(|e| e.to_string())?;
+    let target = aws
+        .target_for_profile(aws.selected_profile())
+        .map_err(|e| e.to_string())?;
+    let cache = aws.sso_cache().ok_or("no home directory")?;
+    let token = sdk_case::block_on(fresh_token(&case.replay, &cache, &target, &FixedClock))?
+        .map_err(|e| e.to_string())?;
+    Ok((
+        token.access_token.expose_secret().to_owned(),
+        token.expires_at.to_rfc3339_seconds(),
+    ))
 }

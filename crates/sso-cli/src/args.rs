@@ -135,13 +135,13 @@ pub enum Command {
     #[command(long_about = COMPLETIONS_LONG_ABOUT)]
     Completions(CompletionsArgs),
 
-    /// [planned] Show sessions, token expiry and profiles.
+    /// Show sessions, token expiry and cached role credentials.
     Status(StatusArgs),
 
-    /// [planned] Run a command with credentials in its environment.
+    /// Run a command with credentials in its environment.
     Exec(ExecArgs),
 
-    /// [planned] Write a profile for every account and role you can use.
+    /// Write a profile for every account and role you can use.
     Populate(PopulateArgs),
 
     /// [planned] Open the AWS console signed in as a profile.
@@ -403,7 +403,7 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
-/// `sso status` (planned).
+/// `sso status`.
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// Output format.
@@ -420,7 +420,7 @@ pub enum StatusFormat {
     Json,
 }
 
-/// `sso exec` (planned).
+/// `sso exec`.
 #[derive(Debug, Args)]
 pub struct ExecArgs {
     /// The command to run and its arguments, after `--`.
@@ -433,7 +433,7 @@ pub struct ExecArgs {
     pub command: Vec<OsString>,
 }
 
-/// `sso populate` (planned).
+/// `sso populate`.
 #[derive(Debug, Args)]
 pub struct PopulateArgs {
     /// The sso-session whose accounts and roles become profiles.

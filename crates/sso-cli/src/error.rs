@@ -265,6 +265,16 @@ pub enum CliError {
         account_id: String,
     },
 
+    /// A bulk command finished, but part of it failed; what succeeded was kept.
+    #[error("{summary}")]
+    #[diagnostic(code(sso::incomplete), help("{help}"))]
+    Incomplete {
+        /// What failed, e.g. "could not list the roles of 2 accounts".
+        summary: String,
+        /// What to do.
+        help: String,
+    },
+
     /// The user pressed Ctrl-C or Esc.
     #[error("interrupted")]
     #[diagnostic(code(sso::interrupted))]
@@ -382,6 +392,7 @@ impl CliError {
             | Self::CacheCorrupt { .. }
             | Self::NoAccounts
             | Self::NoRoles { .. }
+            | Self::Incomplete { .. }
             | Self::NotWired { .. }
             | Self::Stdout { .. }
             | Self::Terminal { .. }

@@ -7,7 +7,7 @@
 //!
 //! Module map: [`commands`] has one module per command; [`export`] and [`output`] render what
 //! goes to stdout; [`term`], [`picker`] and [`wizard`] are the interactive parts; [`spinner`]
-//! shows progress on stderr.
+//! shows progress on stderr; [`qr`] and [`clipboard`] hand a URL to another device or app.
 
 use std::ffi::OsString;
 use std::io::{self, IsTerminal as _, Write as _};
@@ -16,12 +16,15 @@ use std::process::ExitCode;
 use clap::{CommandFactory as _, FromArgMatches as _};
 
 pub mod args;
+pub mod clipboard;
 pub mod commands;
+pub mod convert;
 pub mod error;
 pub mod export;
 pub mod options;
 pub mod output;
 pub mod picker;
+pub mod qr;
 pub mod spinner;
 pub mod term;
 pub mod values;

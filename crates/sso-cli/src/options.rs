@@ -100,19 +100,19 @@ pub enum CommandOptions {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// `sso status` (planned).
+    /// `sso status`.
     Status {
         /// `--output`.
         format: StatusFormat,
     },
-    /// `sso exec` (planned).
+    /// `sso exec`.
     Exec {
         /// The profile whose credentials to pass.
         profile: ProfileName,
         /// The program and its arguments.
         command: Vec<OsString>,
     },
-    /// `sso populate` (planned).
+    /// `sso populate`.
     Populate(PopulateOptions),
     /// `sso console` (planned).
     Console {

@@ -287,6 +287,22 @@ impl TransportError {
         message
     }
 
+    /// A failure that did not come from reqwest: a replayed or simulated transport (tests, the
+    /// conformance harness) reporting that no response exists for `url`.
+    pub fn new(kind: TransportErrorKind, url: &str, detail: impl Into<String>) -> Self {
+        let url = match Url::parse(url) {
+            Ok(parsed) => redact_url(&parsed),
+            Err(_) => "<invalid URL>".to_owned(),
+        };
+        Self {
+            kind,
+            url,
+            detail: detail.into(),
+            attempts: 1,
+            source: None,
+        }
+    }
+
     fn invalid_request(url: String, detail: impl Into<String>) -> Self {
         Self {
             kind: TransportErrorKind::InvalidRequest,

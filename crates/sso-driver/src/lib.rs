@@ -10,11 +10,47 @@
 //! - [`prompt`]: the trait through which the caller shows codes and URLs (the driver never
 //!   prints);
 //! - [`clock`]: wall-clock milliseconds that never go backwards, and sleeping until one;
-//! - [`env`]: the process environment as an explicit input.
+//! - [`env`]: the process environment as an explicit input;
+//! - [`context`]: the user's config files loaded, and a profile or sso-session resolved into an
+//!   [`context::SsoTarget`] (endpoints, cache keys);
+//! - [`process`]: `credential_process` profiles (run the command, read its JSON);
+//! - [`config_file`]: replacing `~/.aws/config` atomically, keeping its permissions;
+//! - [`transport`]: the [`transport::Transport`] trait every network call goes through;
+//! - [`populate`]: the pure planning core of `sso populate` (config text in, config text and a
+//!   diff out);
+//! - [`headless`]: choosing the login flow (browser PKCE, paste-back PKCE, device code) from the
+//!   flags, `SSO_LOGIN_FLOW`, `sso_login_flow` and whether a browser can be opened here;
+//! - [`paste`]: reading a pasted loopback callback URL for the paste-back flow;
+//! - [`console`]: a federated AWS console sign-in URL for role credentials;
+//! - [`convert`]: conversions between `sso-oidc` and `sso-cache` types;
+//! - [`login`]: running a device-code or PKCE login to completion ([`login::login`]);
+//! - [`logout`]: revoking and deleting cached tokens and role credentials ([`logout::logout`]);
+//! - [`token`]: the token provider ([`token::fresh_token`]): the cached SSO token, refreshed
+//!   single-flight when it is about to expire;
+//! - [`portal`]: listing accounts and roles (one account, or many at once through an adaptive
+//!   AIMD pool) and `GetRoleCredentials`;
+//! - [`credentials`]: the role-credential provider of SSO profiles, sharing the AWS CLI's
+//!   `~/.aws/cli/cache`, with a synchronous warm path ([`credentials::cached_role_credentials`]);
+//! - [`vanity`]: vanity start URLs, probed for the AWS-owned portal and its region.
 
 pub mod browser;
 pub mod clock;
+pub mod config_file;
+pub mod console;
+pub mod context;
+pub mod convert;
+pub mod credentials;
 pub mod env;
+pub mod headless;
 pub mod http;
+pub mod login;
 pub mod loopback;
+pub mod logout;
+pub mod paste;
+pub mod populate;
+pub mod portal;
+pub mod process;
 pub mod prompt;
+pub mod token;
+pub mod transport;
+pub mod vanity;

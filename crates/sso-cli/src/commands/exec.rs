@@ -1,16 +1,84 @@
-//! `sso exec` (planned): run a command with a profile's credentials in its environment.
-//! Arguments only for now.
+//! `sso exec [--profile P] -- CMD ARGS...`: run a command with a profile's role credentials in
+//! its environment.
+//!
+//! The child gets `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
+//! `AWS_CREDENTIAL_EXPIRATION` (the `+00:00` form `export-credentials --format env` prints) and,
+//! when the profile has a `region`, `AWS_REGION` and `AWS_DEFAULT_REGION`. `AWS_PROFILE` and
+//! `AWS_DEFAULT_PROFILE` are removed so that no tool resolves the profile again on its own
+//! instead of using the credentials given. Everything else (stdin, stdout, stderr, the rest of
+//! the environment, the working directory) is inherited.
+//!
+//! On Unix, `sso` replaces itself with the command (`execvp`, through
+//! `std::os::unix::process::CommandExt::exec`): signals (Ctrl-C, SIGTERM from a supervisor),
+//! the exit status and job control then reach the command directly with nothing in between to
+//! forward or translate them. Elsewhere the command is spawned and waited for, and its exit
+//! code becomes `sso`'s.
 
 use std::ffi::OsString;
+use std::process::Command;
 
 use crate::Context;
+use crate::commands::export_credentials::{isoformat, profile_credentials};
 use crate::error::CliError;
 use crate::values::ProfileName;
 
 /// Runs `sso exec`.
-pub fn run(_ctx: &Context, _profile: ProfileName, _command: Vec<OsString>) -> Result<(), CliError> {
-    Err(CliError::NotWired {
-        command: "exec",
-        help: "this command is planned; meanwhile use `eval \"$(sso export-credentials --format env)\"`",
-    })
+pub fn run(_ctx: &Context, profile: ProfileName, command: Vec<OsString>) -> Result<(), CliError> {
+    let Some((program, args)) = command.split_first() else {
+        return Err(CliError::Usage {
+            message: "no command to run".to_owned(),
+            help: Some("pass it after `--`: sso exec -- aws s3 ls".to_owned()),
+        });
+    };
+    let (credentials, target) = profile_credentials(&profile)?;
+    let mut child = Command::new(program);
+    child
+        .args(args)
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_DEFAULT_PROFILE")
+        .env("AWS_ACCESS_KEY_ID", &credentials.access_key_id)
+        .env(
+            "AWS_SECRET_ACCESS_KEY",
+            credentials.secret_access_key.expose_secret(),
+        )
+        .env(
+            "AWS_SESSION_TOKEN",
+            credentials.session_token.expose_secret(),
+        )
+        .env(
+            "AWS_CREDENTIAL_EXPIRATION",
+            isoformat(credentials.expiration),
+        );
+    if let Some(region) = &target.profile_region {
+        child
+            .env("AWS_REGION", region)
+            .env("AWS_DEFAULT_REGION", region);
+    }
+    drop(credentials);
+    run_command(child, program)
+}
+
+#[cfg(unix)]
+fn run_command(mut child: Command, program: &OsString) -> Result<(), CliError> {
+    use std::os::unix::process::CommandExt as _;
+    // Only returns on failure.
+    let error = child.exec();
+    Err(spawn_error(program, error))
+}
+
+#[cfg(not(unix))]
+fn run_command(mut child: Command, program: &OsString) -> Result<(), CliError> {
+    let status = child
+        .status()
+        .map_err(|error| spawn_error(program, error))?;
+    // The binary's only way to pass an arbitrary exit code on: `CliError` codes are fixed.
+    std::process::exit(status.code().unwrap_or(1));
+}
+
+fn spawn_error(program: &OsString, source: std::io::Error) -> CliError {
+    CliError::File {
+        action: "run",
+        path: program.into(),
+        source,
+    }
 }

@@ -1,10 +1,25 @@
 //! `sso list accounts` and `sso list roles`.
 //!
-//! Wiring: get a token for `target` from sso-driver, list every page, convert into the view
-//! types of [`crate::output`] and call [`print_accounts`] / [`print_roles`].
+//! Both get a usable token for the login (refreshing it when needed, never opening a browser),
+//! list every page through `sso_driver::portal`, convert into the view types of
+//! [`crate::output`] and print. `sso list roles` without `--account-id` lists every account's
+//! roles concurrently ([`sso_driver::portal::list_all_roles`]), with a progress bar on stderr
+//! when stderr is a terminal. An account whose roles cannot be listed is reported on stderr
+//! after the roles of the others are printed, and the command then fails (exit code 1).
+
+use std::io::{IsTerminal as _, Write as _};
+
+use sso_driver::clock::SystemClock;
+use sso_driver::context::{AwsContext, SsoTarget};
+use sso_driver::http::HttpClient;
+use sso_driver::portal::{self, PoolConfig};
+use sso_driver::token;
+use sso_oidc::AccessToken;
 
 use crate::Context;
 use crate::args::ListFormat;
+use crate::commands::export_credentials::runtime;
+use crate::convert;
 use crate::error::CliError;
 use crate::options::LoginSelector;
 use crate::output::{self, AccountView, RoleView};
@@ -12,27 +27,97 @@ use crate::values::AccountId;
 
 /// Runs `sso list accounts`.
 pub fn run_accounts(
-    _ctx: &Context,
-    _target: LoginSelector,
-    _format: ListFormat,
+    ctx: &Context,
+    target: LoginSelector,
+    format: ListFormat,
 ) -> Result<(), CliError> {
-    Err(CliError::NotWired {
-        command: "list accounts",
-        help: "use `aws sso list-accounts --access-token ...` for now",
-    })
+    let session = Session::open(&target)?;
+    let runtime = runtime()?;
+    let accounts = runtime.block_on(async {
+        let token = session.token().await?;
+        portal::list_accounts(&session.http, &session.target.portal_endpoint, &token)
+            .await
+            .map_err(|e| convert::portal_error(e, &session.target))
+    })?;
+    let views: Vec<AccountView> = accounts
+        .into_iter()
+        .map(|a| AccountView {
+            account_id: a.account_id,
+            account_name: a.account_name,
+            email_address: a.email_address,
+        })
+        .collect();
+    print_accounts(ctx, &views, format)
 }
 
 /// Runs `sso list roles`.
 pub fn run_roles(
-    _ctx: &Context,
-    _target: LoginSelector,
-    _account_id: Option<AccountId>,
-    _format: ListFormat,
+    ctx: &Context,
+    target: LoginSelector,
+    account_id: Option<AccountId>,
+    format: ListFormat,
 ) -> Result<(), CliError> {
-    Err(CliError::NotWired {
-        command: "list roles",
-        help: "use `aws sso list-account-roles --access-token ... --account-id ...` for now",
-    })
+    let session = Session::open(&target)?;
+    let runtime = runtime()?;
+    let endpoint = &session.target.portal_endpoint;
+    let (roles, failure) = runtime.block_on(async {
+        let token = session.token().await?;
+        if let Some(account_id) = &account_id {
+            let roles = portal::list_roles(&session.http, endpoint, &token, account_id.as_str())
+                .await
+                .map_err(|e| convert::portal_error(e, &session.target))?;
+            return Ok::<_, CliError>((roles, None));
+        }
+        let accounts = portal::list_accounts(&session.http, endpoint, &token)
+            .await
+            .map_err(|e| convert::portal_error(e, &session.target))?;
+        let ids: Vec<String> = accounts.into_iter().map(|a| a.account_id).collect();
+        let bar = progress_bar(ids.len());
+        let progress = |done: usize, total: usize| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        };
+        let listing = portal::list_all_roles(
+            &session.http,
+            endpoint,
+            &token,
+            &ids,
+            &PoolConfig::default(),
+            &progress,
+        )
+        .await;
+        bar.finish_and_clear();
+        tracing::debug!(stats = ?listing.stats, "listed the roles of every account");
+        let mut roles = Vec::new();
+        let mut failure = None;
+        for (account_id, result) in listing.results {
+            match result {
+                Ok(found) => roles.extend(found),
+                Err(error) if error.is_unauthorized() => {
+                    return Err(convert::portal_error(error, &session.target));
+                }
+                Err(error) => {
+                    warn(&format!(
+                        "warning: could not list the roles of account {account_id}: {error}\n"
+                    ));
+                    failure.get_or_insert(error);
+                }
+            }
+        }
+        Ok((roles, failure))
+    })?;
+    let views: Vec<RoleView> = roles
+        .into_iter()
+        .map(|r| RoleView {
+            account_id: r.account_id,
+            role_name: r.role_name,
+        })
+        .collect();
+    print_roles(ctx, &views, format)?;
+    match failure {
+        Some(error) => Err(convert::portal_error(error, &session.target)),
+        None => Ok(()),
+    }
 }
 
 /// Prints accounts to stdout.
@@ -47,4 +132,74 @@ pub fn print_accounts(
 /// Prints roles to stdout.
 pub fn print_roles(ctx: &Context, roles: &[RoleView], format: ListFormat) -> Result<(), CliError> {
     crate::write_stdout(&output::render_roles(roles, format, ctx.stdout_color))
+}
+
+/// A login resolved for the portal: its target, caches and HTTP client.
+pub(crate) struct Session {
+    /// The loaded config.
+    pub(crate) aws: AwsContext,
+    /// The login.
+    pub(crate) target: SsoTarget,
+    /// The client for the portal and SSO-OIDC.
+    pub(crate) http: HttpClient,
+}
+
+impl Session {
+    /// Resolves `selector` and builds the HTTP client (no request yet).
+    pub(crate) fn open(selector: &LoginSelector) -> Result<Self, CliError> {
+        let (aws, target, profile) = match selector {
+            LoginSelector::Profile(profile) => {
+                let aws = convert::load_context(Some(profile.as_str()))?;
+                let target = aws
+                    .target_for_profile(profile.as_str())
+                    .map_err(convert::context_error)?;
+                (aws, target, Some(profile.as_str().to_owned()))
+            }
+            LoginSelector::Session(session) => {
+                let aws = convert::load_context(None)?;
+                let target = aws
+                    .target_for_session(session.as_str())
+                    .map_err(convert::context_error)?;
+                let profile = Some(aws.selected_profile().to_owned())
+                    .filter(|p| aws.profiles().profile(p).is_some());
+                (aws, target, profile)
+            }
+        };
+        let http = convert::http_client_for_profile(&aws, profile.as_deref())?;
+        Ok(Self { aws, target, http })
+    }
+
+    /// A usable access token, refreshed if needed (never a browser login).
+    pub(crate) async fn token(&self) -> Result<AccessToken, CliError> {
+        let sso_cache = self.aws.sso_cache().ok_or_else(|| CliError::Usage {
+            message: "no home directory: cannot find the SSO token cache".to_owned(),
+            help: Some("set HOME (USERPROFILE on Windows)".to_owned()),
+        })?;
+        let token = token::fresh_token(&self.http, &sso_cache, &self.target, &SystemClock)
+            .await
+            .map_err(|e| convert::sso_token_error(e, &self.target))?;
+        Ok(AccessToken::new(token.access_token.expose_secret()))
+    }
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal.
+pub(crate) fn progress_bar(total: usize) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total as u64),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("listing roles {bar:30} {pos}/{len} accounts")
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Writes a line to stderr; a closed stderr is ignored.
+pub(crate) fn warn(line: &str) {
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }

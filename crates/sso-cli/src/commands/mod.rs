@@ -5,6 +5,7 @@
 
 pub mod completions;
 pub mod configure;
+pub mod configure_backend;
 pub mod console;
 pub mod exec;
 pub mod export_credentials;

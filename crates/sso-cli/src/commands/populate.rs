@@ -1,8 +1,25 @@
-//! `sso populate` (planned): write a profile for every account and role of a session.
-//! Arguments only for now.
+//! `sso populate`: write a profile for every account and role of an sso-session.
+//!
+//! Lists the accounts, then every account's roles concurrently (the adaptive pool of
+//! `sso_driver::portal::list_all_roles`, with a progress bar on stderr), plans the edit with
+//! `sso_driver::populate::plan` (pure: idempotent, only ever prunes profiles it created,
+//! every other byte of the file kept), and writes the file once, atomically
+//! (`sso_driver::config_file::replace_if_unchanged`). `--dry-run` prints the unified diff
+//! instead. Accounts whose roles could not be listed are reported at the end (exit code 1);
+//! their profiles are neither added nor pruned, and the rest of the file is still written.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use sso_driver::config_file;
+use sso_driver::populate::{self, PlanOptions, ProfileTemplate, RoleEntry};
+use sso_driver::portal::{self, PoolConfig};
 
 use crate::Context;
+use crate::commands::export_credentials::runtime;
+use crate::commands::list::{Session, progress_bar, warn};
+use crate::convert;
 use crate::error::CliError;
+use crate::options::LoginSelector;
 
 /// The options of `sso populate`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,9 +37,160 @@ pub struct PopulateOptions {
 }
 
 /// Runs `sso populate`.
-pub fn run(_ctx: &Context, _options: PopulateOptions) -> Result<(), CliError> {
-    Err(CliError::NotWired {
-        command: "populate",
-        help: "this command is planned; meanwhile run `sso configure` once per account and role",
-    })
+pub fn run(ctx: &Context, options: PopulateOptions) -> Result<(), CliError> {
+    let template = match &options.template {
+        Some(text) => ProfileTemplate::parse(text).map_err(|error| CliError::Usage {
+            message: format!("--template: {error}"),
+            help: Some(format!(
+                "use the placeholders {}",
+                populate::PLACEHOLDERS.join(", ")
+            )),
+        })?,
+        None => ProfileTemplate::default(),
+    };
+    let selector = match &options.session {
+        Some(session) => LoginSelector::Session(session.clone()),
+        None => LoginSelector::Profile(ctx.global.profile_or_default()),
+    };
+    let session = Session::open(&selector)?;
+    let Some(session_name) = session.target.session_name.clone() else {
+        return Err(CliError::Usage {
+            message: format!(
+                "profile `{}` uses the legacy sso_start_url form; populate needs an sso-session",
+                session.target.profile.as_deref().unwrap_or("default")
+            ),
+            help: Some(
+                "pass --sso-session NAME, or create one with `sso configure sso-session`"
+                    .to_owned(),
+            ),
+        });
+    };
+    let runtime = runtime()?;
+    let endpoint = &session.target.portal_endpoint;
+    let (accounts, listing) = runtime.block_on(async {
+        let token = session.token().await?;
+        let accounts = portal::list_accounts(&session.http, endpoint, &token)
+            .await
+            .map_err(|e| convert::portal_error(e, &session.target))?;
+        let ids: Vec<String> = accounts.iter().map(|a| a.account_id.clone()).collect();
+        let bar = progress_bar(ids.len());
+        let progress = |done: usize, total: usize| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        };
+        let listing = portal::list_all_roles(
+            &session.http,
+            endpoint,
+            &token,
+            &ids,
+            &PoolConfig::default(),
+            &progress,
+        )
+        .await;
+        bar.finish_and_clear();
+        Ok::<_, CliError>((accounts, listing))
+    })?;
+    tracing::debug!(stats = ?listing.stats, "listed the roles of every account");
+
+    let names: BTreeMap<&str, &portal::Account> = accounts
+        .iter()
+        .map(|a| (a.account_id.as_str(), a))
+        .collect();
+    let mut entries = Vec::new();
+    let mut failed = BTreeSet::new();
+    for (account_id, result) in &listing.results {
+        match result {
+            Ok(roles) => entries.extend(roles.iter().map(|role| {
+                let account = names.get(account_id.as_str());
+                RoleEntry {
+                    account_id: account_id.clone(),
+                    account_name: account.and_then(|a| a.account_name.clone()),
+                    email: account.and_then(|a| a.email_address.clone()),
+                    role_name: role.role_name.clone(),
+                }
+            })),
+            Err(error) if error.is_unauthorized() => {
+                return Err(CliError::LoginRequired {
+                    target: convert::login_target(&session.target),
+                });
+            }
+            Err(error) => {
+                warn(&format!(
+                    "warning: could not list the roles of account {account_id}: {error}\n"
+                ));
+                failed.insert(account_id.clone());
+            }
+        }
+    }
+
+    let original = session.aws.config_text();
+    let plan_options = PlanOptions {
+        region: options.region.as_ref().map(|r| r.as_str().to_owned()),
+        prune: options.prune,
+        failed_accounts: failed.clone(),
+    };
+    let plan = populate::plan(
+        original.unwrap_or(""),
+        &session_name,
+        &entries,
+        &template,
+        &plan_options,
+    )
+    .map_err(|error| CliError::Usage {
+        message: error.to_string(),
+        help: Some("choose a --template that gives every account and role its own name".into()),
+    })?;
+    for conflict in &plan.conflicts {
+        warn(&format!("warning: skipped {conflict}\n"));
+    }
+
+    let path = session.aws.config_path();
+    if options.dry_run {
+        let shown = path.display().to_string();
+        let diff = populate::unified_diff(original.unwrap_or(""), &plan.new_text, &shown, &shown);
+        crate::write_stdout(&diff)?;
+    } else if plan.has_changes() {
+        config_file::replace_if_unchanged(path, original, &plan.new_text).map_err(|error| {
+            match error {
+                config_file::ConfigWriteError::Io { path, source } => CliError::File {
+                    action: "write",
+                    path,
+                    source,
+                },
+                other => CliError::Usage {
+                    message: other.to_string(),
+                    help: None,
+                },
+            }
+        })?;
+    }
+    let verb = if options.dry_run { "would be " } else { "" };
+    let mut summary = format!(
+        "{} profiles {verb}added, {} {verb}updated, {} {verb}removed, {} unchanged in {}",
+        plan.added.len(),
+        plan.updated.len(),
+        plan.removed.len(),
+        plan.unchanged.len(),
+        path.display()
+    );
+    if !plan.stale.is_empty() && !options.prune {
+        summary.push_str(&format!(
+            "; {} no longer assigned (run with --prune to remove them)",
+            plan.stale.len()
+        ));
+    }
+    warn(&format!("{summary}\n"));
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Incomplete {
+            summary: format!(
+                "could not list the roles of {} account(s): {}",
+                failed.len(),
+                failed.iter().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            help: "their profiles were left as they were; run `sso populate` again to retry"
+                .to_owned(),
+        })
+    }
 }

@@ -3,5 +3,11 @@
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
 mod browser;
+mod credentials;
 mod http;
+mod logout_all;
 mod loopback;
+mod portal;
+mod signin;
+mod signin_support;
+mod token_provider;

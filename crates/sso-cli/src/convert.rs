@@ -1,0 +1,436 @@
+//! Converting the libraries' errors into [`CliError`]s: the one place that decides how a driver
+//! or config failure is shown and which exit code it gets.
+//!
+//! Errors with a position in a file (`ResolveError` with an origin) become
+//! [`CliError::Config`], rendered with the file's text around the problem.
+
+use std::path::Path;
+
+use sso_config::{Origin, ResolveError};
+use sso_driver::context::{AwsContext, ContextError, SsoTarget};
+
+use crate::error::{CliError, LoginTarget};
+
+/// Loads the AWS setup from the process environment, with `--profile` if given.
+pub fn load_context(cli_profile: Option<&str>) -> Result<AwsContext, CliError> {
+    AwsContext::load(&sso_driver::env::Env::process(), cli_profile).map_err(context_error)
+}
+
+/// What `sso login` flags would sign in to `target` again.
+pub fn login_target(target: &SsoTarget) -> LoginTarget {
+    match (&target.session_name, &target.profile) {
+        (Some(session), _) => LoginTarget::Session(session.clone()),
+        (None, Some(profile)) => LoginTarget::Profile(profile.clone()),
+        (None, None) => LoginTarget::Profile("default".to_owned()),
+    }
+}
+
+/// A [`ContextError`] as the user sees it.
+pub fn context_error(error: ContextError) -> CliError {
+    match error {
+        ContextError::Location(error) => CliError::Usage {
+            message: error.to_string(),
+            help: None,
+        },
+        ContextError::Read { path, source } => CliError::File {
+            action: "read",
+            path,
+            source,
+        },
+        ContextError::NotUtf8 { path } => CliError::File {
+            action: "read",
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                "the file is not valid UTF-8; fix or re-save it as UTF-8",
+            ),
+            path,
+        },
+        ContextError::Resolve(error) => resolve_error(&error),
+        ContextError::Endpoint {
+            service,
+            region,
+            source,
+        } => CliError::Usage {
+            message: format!("no {service} endpoint for the SSO region `{region}`: {source}"),
+            help: Some(
+                "check sso_region in your config, and AWS_ENDPOINT_URL_SSO_OIDC / AWS_ENDPOINT_URL_SSO / AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT".to_owned(),
+            ),
+        },
+        other => CliError::Bug {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A [`ResolveError`], shown at its place in the file when it has one.
+pub fn resolve_error(error: &ResolveError) -> CliError {
+    let help = match error {
+        ResolveError::ProfileNotFound { profile } => {
+            return CliError::ProfileNotFound {
+                profile: profile.clone(),
+                path: "the config or credentials file".to_owned(),
+            };
+        }
+        ResolveError::SessionNotFound { session, .. } => format!(
+            "add an [sso-session {session}] section with `sso configure sso-session --sso-session {session}`, or fix the name"
+        ),
+        ResolveError::MissingSsoValues { .. } => {
+            "run `sso configure` to set the profile up, or add the missing keys".to_owned()
+        }
+        ResolveError::Inconsistent { key, .. } => {
+            format!("remove `{key}` from the profile or make it match the sso-session")
+        }
+        ResolveError::MissingCredentialValues { .. } => {
+            "add sso_account_id and sso_role_name to the profile (`sso configure` does it)"
+                .to_owned()
+        }
+        ResolveError::StartUrlNotHttps { .. } => {
+            "change sso_start_url to its https:// form".to_owned()
+        }
+        ResolveError::ServicesNotFound { services, .. } => {
+            format!("add a [services {services}] section or remove the `services` key")
+        }
+        _ => "fix the value in the config file".to_owned(),
+    };
+    match error.origin() {
+        Some(origin) => at_origin(origin, &error.to_string(), &help),
+        None => CliError::Usage {
+            message: error.to_string(),
+            help: Some(help),
+        },
+    }
+}
+
+/// A config error pointing at `origin`, with the file's text when it can be read.
+fn at_origin(origin: &Origin, message: &str, help: &str) -> CliError {
+    let path = Path::new(&*origin.file);
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return CliError::Usage {
+            message: format!("{origin}: {message}"),
+            help: Some(help.to_owned()),
+        };
+    };
+    let start = offset_of(&text, origin.line, origin.column);
+    let end = text[start..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |n| start + n);
+    CliError::config(path, text, start..end, message, "here", help)
+}
+
+/// The byte offset of a 1-based line and character column.
+fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let mut offset = 0;
+    for _ in 1..line {
+        match text[offset..].find('\n') {
+            Some(n) => offset += n + 1,
+            None => return text.len(),
+        }
+    }
+    let rest = &text[offset..];
+    offset
+        + rest
+            .char_indices()
+            .nth(column.saturating_sub(1) as usize)
+            .map_or(rest.len(), |(i, _)| i)
+}
+
+// --- Credentials, portal and token errors (export-credentials, exec, list, status). ---
+
+/// An HTTP client for the portal and SSO-OIDC calls of `profile` (its `ca_bundle`; proxies
+/// and `AWS_CA_BUNDLE` from the process environment). Built only when the network is needed:
+/// it loads the TLS trust roots.
+pub fn http_client_for_profile(
+    aws: &AwsContext,
+    profile: Option<&str>,
+) -> Result<sso_driver::http::HttpClient, CliError> {
+    let mut config = sso_driver::http::HttpConfig::default()
+        .user_agent(concat!("sso/", env!("CARGO_PKG_VERSION")));
+    let ca_bundle = profile
+        .and_then(|p| aws.profiles().profile(p))
+        .and_then(|props| sso_config::ProfileView(props).ca_bundle())
+        .map(|value| value.as_str().to_owned());
+    if let Some(path) = ca_bundle {
+        config = config.ca_bundle(path);
+    }
+    sso_driver::http::HttpClient::new(config, aws.env()).map_err(client_build_error)
+}
+
+/// A [`sso_driver::http::ClientBuildError`] as the user sees it.
+pub fn client_build_error(error: sso_driver::http::ClientBuildError) -> CliError {
+    use sso_driver::http::ClientBuildError;
+    match error {
+        ClientBuildError::CaBundleUnreadable { path, source, .. } => CliError::File {
+            action: "read",
+            path,
+            source,
+        },
+        error @ (ClientBuildError::CaBundleInvalid { .. }
+        | ClientBuildError::InvalidProxy { .. }) => CliError::Usage {
+            message: error.to_string(),
+            help: Some(
+                "fix AWS_CA_BUNDLE / ca_bundle, or HTTPS_PROXY / HTTP_PROXY / ALL_PROXY".to_owned(),
+            ),
+        },
+        other => CliError::Bug {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A [`sso_cache::CacheError`] as the user sees it; `target` is what to log in to after
+/// removing a corrupt file.
+pub fn cache_error(error: sso_cache::CacheError, target: &SsoTarget) -> CliError {
+    use sso_cache::CacheError;
+    match error {
+        CacheError::Missing { .. } => CliError::LoginRequired {
+            target: login_target(target),
+        },
+        CacheError::Bad { path, reason } => CliError::CacheCorrupt {
+            path,
+            detail: reason.to_string(),
+            target: login_target(target),
+        },
+        CacheError::Io { path, source, .. } => CliError::CachePermissions { path, source },
+        CacheError::LockTimeout { path, waited } => CliError::File {
+            action: "lock",
+            source: std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "another process held the lock for {} s; retry, or delete the lock file if no sso or aws process is running",
+                    waited.as_secs()
+                ),
+            ),
+            path,
+        },
+        other => CliError::Bug {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A [`sso_driver::token::TokenError`] (no usable SSO token) as the user sees it.
+pub fn sso_token_error(error: sso_driver::token::TokenError, target: &SsoTarget) -> CliError {
+    use sso_driver::token::TokenError;
+    match error {
+        TokenError::NotLoggedIn { .. } => CliError::LoginRequired {
+            target: login_target(target),
+        },
+        TokenError::BadCache(error) | TokenError::Write(error) => cache_error(error, target),
+        TokenError::Expired { expired_at, .. } => CliError::TokenExpired {
+            target: login_target(target),
+            expired_at: expired_at.to_string(),
+        },
+        TokenError::RefreshFailed { source, .. } => CliError::RefreshFailed {
+            target: login_target(target),
+            source: Box::new(source),
+        },
+        TokenError::LockTimeout { path, .. } => CliError::File {
+            action: "lock",
+            source: std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "another sso process is refreshing the token; retry, or delete the lock file if no sso or aws process is running",
+            ),
+            path,
+        },
+        other => CliError::Bug {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A [`sso_driver::portal::PortalError`] as the user sees it: a 401 means signing in again.
+pub fn portal_error(error: sso_driver::portal::PortalError, target: &SsoTarget) -> CliError {
+    use sso_driver::portal::PortalError;
+    if error.is_unauthorized() {
+        return CliError::LoginRequired {
+            target: login_target(target),
+        };
+    }
+    match error {
+        PortalError::Transport { source, .. } => CliError::Network {
+            endpoint: source.url().to_owned(),
+            source: Box::new(source),
+        },
+        PortalError::Response(error) => match error.service_error() {
+            Some(service) => {
+                let help = if service.status == 403 || service.status == 404 {
+                    "check sso_account_id and sso_role_name; your administrator may not have assigned you this role".to_owned()
+                } else if error.is_retryable() {
+                    "the SSO portal is busy or failing; try again in a moment".to_owned()
+                } else {
+                    format!("run `sso login {}` and try again", login_target(target))
+                };
+                let operation = match &error {
+                    sso_oidc::ResponseError::Service { operation, .. } => operation.to_string(),
+                    _ => "the SSO portal call".to_owned(),
+                };
+                CliError::ServerRefused {
+                    operation,
+                    code: service.code.as_str().to_owned(),
+                    message: service.description().unwrap_or("no message").to_owned(),
+                    help,
+                }
+            }
+            None => CliError::Network {
+                endpoint: "the SSO portal".to_owned(),
+                source: Box::new(error),
+            },
+        },
+        error @ PortalError::RepeatedToken { .. } => CliError::Network {
+            endpoint: "the SSO portal".to_owned(),
+            source: Box::new(error),
+        },
+        other => CliError::Bug {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A [`sso_driver::credentials::CredentialsError`] as the user sees it.
+pub fn credentials_error(
+    error: sso_driver::credentials::CredentialsError,
+    target: &SsoTarget,
+) -> CliError {
+    use sso_driver::credentials::CredentialsError;
+    match error {
+        CredentialsError::NotARoleProfile { profile, missing } => CliError::MissingSetting {
+            section: format!("[profile {profile}]"),
+            key: missing.join("`, `"),
+            help: format!(
+                "add sso_account_id and sso_role_name to the profile, or run `sso configure --profile {profile}`"
+            ),
+        },
+        CredentialsError::Token { source, .. } => sso_token_error(source, target),
+        CredentialsError::Portal { source, .. } => portal_error(source, target),
+        CredentialsError::Cache(error) => cache_error(error, target),
+        other => CliError::Bug {
+            message: other.to_string(),
+        },
+    }
+}
+
+// --- Login and logout errors (login, logout). ---
+
+/// A [`sso_driver::login::LoginError`] as the user sees it.
+pub fn login_error(error: sso_driver::login::LoginError, target: &SsoTarget) -> CliError {
+    use sso_driver::login::LoginError;
+    let again = format!("run `sso login {}` again", login_target(target));
+    match error {
+        LoginError::Denied { description } => CliError::ServerRefused {
+            operation: "CreateToken".to_owned(),
+            code: "AccessDeniedException".to_owned(),
+            message: description.unwrap_or_else(|| "the sign-in request was denied".to_owned()),
+            help: format!("{again} and approve the request"),
+        },
+        LoginError::DeviceCodeExpired => CliError::ServerRefused {
+            operation: "CreateToken".to_owned(),
+            code: "ExpiredTokenException".to_owned(),
+            message: "the device code expired before the sign-in was approved".to_owned(),
+            help: format!("{again} and approve the request before the code expires"),
+        },
+        error @ (LoginError::BrowserTimeout { .. } | LoginError::PortInUse { .. }) => {
+            CliError::Usage {
+                message: error.to_string(),
+                help: Some(format!(
+                    "run `sso login {} --use-device-code` to sign in with a code on any device",
+                    login_target(target)
+                )),
+            }
+        }
+        LoginError::Listener(error) => CliError::Usage {
+            message: error.to_string(),
+            help: Some(
+                "use --use-device-code to sign in without the 127.0.0.1 listener".to_owned(),
+            ),
+        },
+        error @ (LoginError::StateMismatch | LoginError::BadCallback { .. }) => CliError::Usage {
+            message: error.to_string(),
+            help: Some(format!("{again}, or use --use-device-code")),
+        },
+        LoginError::Service {
+            operation,
+            code,
+            description,
+            ..
+        } => CliError::ServerRefused {
+            operation: operation.to_string(),
+            code,
+            message: description.unwrap_or_else(|| "no description".to_owned()),
+            help: format!("check sso_start_url and sso_region, then {again}"),
+        },
+        LoginError::BadResponse(error) => CliError::ServerRefused {
+            operation: "SSO-OIDC".to_owned(),
+            code: "malformed response".to_owned(),
+            message: error.to_string(),
+            help: "check the endpoint configuration (AWS_ENDPOINT_URL_SSO_OIDC, sso_region)"
+                .to_owned(),
+        },
+        error @ LoginError::Transport { .. } => CliError::Network {
+            endpoint: target.oidc_endpoint.as_str().to_owned(),
+            source: Box::new(error),
+        },
+        LoginError::CacheWrite { source, .. } => cache_error(source, target),
+        LoginError::Cancelled => CliError::Interrupted,
+        other => CliError::Bug {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A [`sso_driver::logout::LogoutError`] as the user sees it.
+pub fn logout_error(error: sso_driver::logout::LogoutError) -> CliError {
+    use sso_driver::logout::LogoutError;
+    match error {
+        LogoutError::Cache(sso_cache::CacheError::Io { path, source, .. }) => {
+            CliError::CachePermissions { path, source }
+        }
+        other => CliError::Bug {
+            message: other.to_string(),
+        },
+    }
+}
+
+// --- Configure wizard errors (configure, configure sso-session). ---
+
+/// A portal failure while the wizard lists accounts or roles: `UnauthorizedException` lets the
+/// wizard go on without account and role (protocol.md §5.1 step 7); anything else stops it.
+pub fn wizard_list_error(
+    error: sso_driver::portal::PortalError,
+    target: &SsoTarget,
+) -> crate::wizard::ListError {
+    if error.is_unauthorized() {
+        crate::wizard::ListError::Unauthorized
+    } else {
+        crate::wizard::ListError::Failed(portal_error(error, target))
+    }
+}
+
+/// A [`sso_driver::config_file::ConfigWriteError`] as the user sees it.
+pub fn config_write_error(error: sso_driver::config_file::ConfigWriteError) -> CliError {
+    use sso_driver::config_file::ConfigWriteError;
+    match error {
+        ConfigWriteError::Io { path, source } => CliError::File {
+            action: "write",
+            path,
+            source,
+        },
+        ConfigWriteError::ChangedMeanwhile { path } => CliError::File {
+            action: "write",
+            source: std::io::Error::other(
+                "the file changed while sso was editing it; nothing was written, run the command again",
+            ),
+            path,
+        },
+        other => CliError::Bug {
+            message: other.to_string(),
+        },
+    }
+}
+
+/// A refused config edit (a value the file format cannot hold) as the user sees it.
+pub fn config_edit_error(error: &sso_config::EditError, path: &Path) -> CliError {
+    CliError::Usage {
+        message: format!("cannot write {}: {error}", path.display()),
+        help: Some("choose a value without line breaks, `#` or `;`".to_owned()),
+    }
+}

@@ -1,0 +1,538 @@
+//! End-to-end tests of the commands that use a login: `export-credentials` (every format, the
+//! warm path and a miss), `list accounts` / `list roles` against the emulator, `exec` and
+//! `status`. HOME is a temporary directory holding a config and cache files written by the
+//! test; no test signs in through a browser.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use sso_cache::{
+    AccessToken, CacheDir, CacheKey, CachedToken, ClientSecret, Login, RefreshToken,
+    RoleCredentials, SecretAccessKey, SessionToken, Timestamp, UnknownFields,
+};
+use sso_emulator::{BlockingEmulator, Emulator};
+use sso_oidc::Endpoint;
+use sso_oidc::oidc::{self, Grant, RegisterClientInput};
+
+const CONFIG: &str = "\
+[default]
+region = us-east-2
+
+[profile dev]
+sso_session = my-sso
+sso_account_id = 111111111111
+sso_role_name = ReadOnlyAccess
+region = eu-west-1
+
+[profile session-only]
+sso_session = my-sso
+
+[profile legacy]
+sso_start_url = https://d-legacy.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 111111119030
+sso_role_name = AdministratorAccess
+
+[sso-session my-sso]
+sso_start_url = https://d-123.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+";
+
+/// A HOME with `~/.aws/config`, and the endpoints the commands use.
+struct Home {
+    dir: tempfile::TempDir,
+    endpoint: String,
+}
+
+impl Home {
+    /// `endpoint` is the emulator's URL, or a closed port when the test must not reach the
+    /// network.
+    fn new(endpoint: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
+        std::fs::write(dir.path().join(".aws/config"), CONFIG).unwrap();
+        Self {
+            dir,
+            endpoint: endpoint.to_owned(),
+        }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn sso_cache(&self) -> CacheDir {
+        CacheDir::new(self.path().join(".aws/sso/cache"))
+    }
+
+    fn cli_cache(&self) -> CacheDir {
+        CacheDir::new(self.path().join(".aws/cli/cache"))
+    }
+
+    fn sso(&self) -> Command {
+        let mut command = super::sso();
+        command
+            .env("HOME", self.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL_SSO", &self.endpoint)
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", &self.endpoint);
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.sso().args(args).output().unwrap()
+    }
+
+    /// Writes the `my-sso` token as `sso login` would, valid for an hour.
+    fn write_token(&self, key: &CacheKey, access_token: &str, expires_at: Timestamp) {
+        let entry = CachedToken {
+            start_url: Some("https://d-123.awsapps.com/start".to_owned()),
+            region: Some("us-east-1".to_owned()),
+            access_token: AccessToken::new(access_token),
+            expires_at,
+            client_id: Some("emu-client-test".to_owned()),
+            client_secret: Some(ClientSecret::new("client-secret")),
+            registration_expires_at: Some(now().saturating_add(Duration::from_secs(86_400))),
+            refresh_token: Some(RefreshToken::new("emu-rt-test")),
+            unknown: UnknownFields::new(),
+        };
+        self.sso_cache().write(key, &entry).unwrap();
+    }
+
+    fn log_in(&self, emu: &BlockingEmulator) {
+        let token = emulator_token(emu);
+        self.write_token(
+            &CacheKey::for_session("my-sso"),
+            &token,
+            now().saturating_add(Duration::from_secs(3600)),
+        );
+        emu.reset_stats();
+    }
+}
+
+fn now() -> Timestamp {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis();
+    Timestamp::from_unix_millis(i64::try_from(ms).unwrap())
+}
+
+fn emulator() -> BlockingEmulator {
+    Emulator::builder()
+        .accounts(3)
+        .roles_per_account(2)
+        .auto_approve(true)
+        .seed(7)
+        .start_blocking()
+        .unwrap()
+}
+
+/// A valid access token from the emulator, through the device flow (auto-approved).
+fn emulator_token(emu: &BlockingEmulator) -> String {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let endpoint = Endpoint::parse(emu.url()).unwrap();
+        let http = sso_driver::http::HttpClient::new(
+            sso_driver::http::HttpConfig::default(),
+            &sso_driver::env::Env::from_vars([("HOME", "/nonexistent")]),
+        )
+        .unwrap();
+        let input = RegisterClientInput {
+            client_name: "sso-cli-test".to_owned(),
+            scopes: Some(vec!["sso:account:access".to_owned()]),
+            ..RegisterClientInput::default()
+        };
+        let response = http
+            .send(oidc::register_client(&endpoint, &input))
+            .await
+            .unwrap();
+        let client = oidc::parse_register_client(&response).unwrap();
+        let response = http
+            .send(oidc::start_device_authorization(
+                &endpoint,
+                &client.client_id,
+                &client.client_secret,
+                "https://d-123.awsapps.com/start",
+            ))
+            .await
+            .unwrap();
+        let device = oidc::parse_start_device_authorization(&response).unwrap();
+        let response = http
+            .send(oidc::create_token(
+                &endpoint,
+                &client.client_id,
+                &client.client_secret,
+                Grant::DeviceCode(&device.device_code),
+            ))
+            .await
+            .unwrap();
+        let token = oidc::parse_create_token(&response).unwrap().access_token;
+        token.expose_secret().to_owned()
+    })
+}
+
+fn dev_key() -> CacheKey {
+    CacheKey::for_role_credentials("111111111111", "ReadOnlyAccess", Login::Session("my-sso"))
+}
+
+/// Fixed role credentials for `dev`, valid until 2099.
+fn write_fixed_credentials(home: &Home) -> PathBuf {
+    let credentials = RoleCredentials {
+        access_key_id: "ASIAFIXEDEXAMPLE".to_owned(),
+        secret_access_key: SecretAccessKey::new("fixed/secret+key"),
+        session_token: SessionToken::new("IQoJfixed-session-token=="),
+        expiration: Timestamp::parse("2099-01-01T00:00:00Z").unwrap(),
+        account_id: Some("111111111111".to_owned()),
+        unknown: UnknownFields::new(),
+    };
+    home.cli_cache().write(&dev_key(), &credentials).unwrap();
+    home.cli_cache().entry_path(&dev_key())
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).unwrap()
+}
+
+#[track_caller]
+fn assert_success(output: &Output) {
+    assert!(
+        output.status.success(),
+        "status {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status,
+        stdout(output),
+        stderr(output)
+    );
+}
+
+/// A closed port: the warm path must not touch the network at all.
+const NO_NETWORK: &str = "http://127.0.0.1:9";
+
+#[test]
+fn export_credentials_in_every_format_from_the_cache() {
+    let home = Home::new(NO_NETWORK);
+    write_fixed_credentials(&home);
+    let export = |format: &str| {
+        let output = home.run(&["--profile", "dev", "export-credentials", "--format", format]);
+        assert_success(&output);
+        assert!(output.stderr.is_empty(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    insta::assert_snapshot!(export("process"), @r#"
+    {
+      "Version": 1,
+      "AccessKeyId": "ASIAFIXEDEXAMPLE",
+      "SecretAccessKey": "fixed/secret+key",
+      "SessionToken": "IQoJfixed-session-token==",
+      "Expiration": "2099-01-01T00:00:00+00:00"
+    }
+    "#);
+    insta::assert_snapshot!(export("env"), @r"
+    export AWS_ACCESS_KEY_ID=ASIAFIXEDEXAMPLE
+    export AWS_SECRET_ACCESS_KEY=fixed/secret+key
+    export AWS_SESSION_TOKEN=IQoJfixed-session-token==
+    export AWS_CREDENTIAL_EXPIRATION=2099-01-01T00:00:00+00:00
+    ");
+    insta::assert_snapshot!(export("env-no-export"), @r"
+    AWS_ACCESS_KEY_ID=ASIAFIXEDEXAMPLE
+    AWS_SECRET_ACCESS_KEY=fixed/secret+key
+    AWS_SESSION_TOKEN=IQoJfixed-session-token==
+    AWS_CREDENTIAL_EXPIRATION=2099-01-01T00:00:00+00:00
+    ");
+    insta::assert_snapshot!(export("powershell"), @r#"
+    $Env:AWS_ACCESS_KEY_ID="ASIAFIXEDEXAMPLE"
+    $Env:AWS_SECRET_ACCESS_KEY="fixed/secret+key"
+    $Env:AWS_SESSION_TOKEN="IQoJfixed-session-token=="
+    $Env:AWS_CREDENTIAL_EXPIRATION="2099-01-01T00:00:00+00:00"
+    "#);
+    insta::assert_snapshot!(export("windows-cmd"), @r"
+    set AWS_ACCESS_KEY_ID=ASIAFIXEDEXAMPLE
+    set AWS_SECRET_ACCESS_KEY=fixed/secret+key
+    set AWS_SESSION_TOKEN=IQoJfixed-session-token==
+    set AWS_CREDENTIAL_EXPIRATION=2099-01-01T00:00:00+00:00
+    ");
+    insta::assert_snapshot!(export("fish"), @r#"
+    set -gx AWS_ACCESS_KEY_ID "ASIAFIXEDEXAMPLE"
+    set -gx AWS_SECRET_ACCESS_KEY "fixed/secret+key"
+    set -gx AWS_SESSION_TOKEN "IQoJfixed-session-token=="
+    set -gx AWS_CREDENTIAL_EXPIRATION "2099-01-01T00:00:00+00:00"
+    "#);
+    // The default format is `process`, and AWS_PROFILE selects the profile.
+    let output = home
+        .sso()
+        .env("AWS_PROFILE", "dev")
+        .arg("export-credentials")
+        .output()
+        .unwrap();
+    assert_success(&output);
+    assert!(stdout(&output).starts_with("{\n  \"Version\": 1,\n"));
+}
+
+#[test]
+fn export_credentials_fetches_and_caches_on_a_miss() {
+    let emu = emulator();
+    let home = Home::new(emu.url());
+    home.log_in(&emu);
+    let output = home.run(&["--profile", "dev", "export-credentials"]);
+    assert_success(&output);
+    let first: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(first["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+    assert!(first["Expiration"].as_str().unwrap().ends_with("+00:00"));
+    assert_eq!(emu.stats().get_role_credentials, 1);
+    let cached = std::fs::read_to_string(home.cli_cache().entry_path(&dev_key())).unwrap();
+    assert!(cached.starts_with("{\"ProviderType\": \"sso\", \"Credentials\": {"));
+    // The second call is served from the cache.
+    let output = home.run(&["--profile", "dev", "export-credentials"]);
+    assert_success(&output);
+    let second: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(first, second);
+    assert_eq!(emu.stats().get_role_credentials, 1);
+}
+
+#[test]
+fn export_credentials_without_a_login_says_to_log_in() {
+    let home = Home::new(NO_NETWORK);
+    let output = home.run(&["--profile", "dev", "export-credentials"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr(&output).contains("sso login --sso-session my-sso"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn export_credentials_for_a_session_only_profile_names_the_missing_keys() {
+    let home = Home::new(NO_NETWORK);
+    let output = home.run(&["--profile", "session-only", "export-credentials"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let message = stderr(&output);
+    assert!(
+        message.contains("missing required configuration"),
+        "{message}"
+    );
+    assert!(
+        message.contains("sso_role_name, sso_account_id"),
+        "{message}"
+    );
+    assert!(message.contains("[profile session-only]"), "{message}");
+}
+
+#[test]
+fn list_accounts_and_roles_against_the_emulator() {
+    let emu = emulator();
+    let home = Home::new(emu.url());
+    home.log_in(&emu);
+    let output = home.run(&["--profile", "dev", "list", "accounts", "--output", "text"]);
+    assert_success(&output);
+    insta::assert_snapshot!(stdout(&output), @r"
+    111111126949	Development	aws+development@example.com
+    111111111111	Production	aws+production@example.com
+    111111119030	Staging	aws+staging@example.com
+    ");
+    let output = home.run(&[
+        "list",
+        "roles",
+        "--sso-session",
+        "my-sso",
+        "--output",
+        "table",
+    ]);
+    assert_success(&output);
+    insta::assert_snapshot!(stdout(&output), @r"
+    ACCOUNT ID    ROLE
+    111111111111  AdministratorAccess
+    111111111111  ReadOnlyAccess
+    111111119030  AdministratorAccess
+    111111119030  ReadOnlyAccess
+    111111126949  AdministratorAccess
+    111111126949  ReadOnlyAccess
+    ");
+    assert_eq!(emu.stats().list_account_roles, 3);
+    let output = home.run(&[
+        "--profile",
+        "dev",
+        "list",
+        "roles",
+        "--account-id",
+        "111111119030",
+        "--output",
+        "json",
+    ]);
+    assert_success(&output);
+    let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(json["roleList"].as_array().unwrap().len(), 2);
+    assert_eq!(json["roleList"][0]["accountId"], "111111119030");
+}
+
+#[test]
+fn list_with_a_revoked_token_says_to_log_in() {
+    let emu = emulator();
+    let home = Home::new(emu.url());
+    home.write_token(
+        &CacheKey::for_session("my-sso"),
+        "emu-at-unknown",
+        now().saturating_add(Duration::from_secs(3600)),
+    );
+    let output = home.run(&["--profile", "dev", "list", "accounts"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert!(stderr(&output).contains("sso login --sso-session my-sso"));
+}
+
+#[cfg(unix)]
+#[test]
+fn exec_passes_credentials_and_the_exit_code() {
+    let home = Home::new(NO_NETWORK);
+    write_fixed_credentials(&home);
+    let output = home
+        .sso()
+        .env("AWS_PROFILE", "dev")
+        .args([
+            "exec",
+            "--",
+            "sh",
+            "-c",
+            "echo $AWS_ACCESS_KEY_ID; echo $AWS_SESSION_TOKEN; echo $AWS_CREDENTIAL_EXPIRATION; \
+             echo $AWS_REGION $AWS_DEFAULT_REGION; echo profile=${AWS_PROFILE-unset}; exit 7",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(7), "{}", stderr(&output));
+    insta::assert_snapshot!(stdout(&output), @r"
+    ASIAFIXEDEXAMPLE
+    IQoJfixed-session-token==
+    2099-01-01T00:00:00+00:00
+    eu-west-1 eu-west-1
+    profile=unset
+    ");
+}
+
+#[test]
+fn exec_of_a_missing_program_fails() {
+    let home = Home::new(NO_NETWORK);
+    write_fixed_credentials(&home);
+    let output = home.run(&["--profile", "dev", "exec", "--", "/nonexistent/program"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("/nonexistent/program"));
+}
+
+fn status_settings(home: &Home) -> insta::Settings {
+    let mut settings = insta::Settings::clone_current();
+    let home_path = regex_escape(&home.path().display().to_string());
+    settings.add_filter(&home_path, "[HOME]");
+    settings.add_filter(r"\b[0-9a-f]{40}\.json", "[KEY].json");
+    settings.add_filter(r"20[2-8][0-9]-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[TIME]");
+    settings
+}
+
+fn regex_escape(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '/' || c == '_' || c == '-' {
+                c.to_string()
+            } else {
+                format!("\\{c}")
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn status_as_text_and_json() {
+    let home = Home::new(NO_NETWORK);
+    home.write_token(
+        &CacheKey::for_session("my-sso"),
+        "token",
+        now().saturating_add(Duration::from_secs(3600)),
+    );
+    home.write_token(
+        &CacheKey::for_start_url("https://d-legacy.awsapps.com/start"),
+        "old-token",
+        now().saturating_sub(Duration::from_secs(60)),
+    );
+    write_fixed_credentials(&home);
+    let output = home.run(&["status"]);
+    assert_success(&output);
+    status_settings(&home).bind(|| {
+        insta::assert_snapshot!(stdout(&output), @r"
+        LOGIN                                        SIGNED IN  EXPIRES               REFRESH  TOKEN CACHE
+        my-sso                                       yes        [TIME]  yes      [HOME]/.aws/sso/cache/[KEY].json
+        https://d-legacy.awsapps.com/start (legacy)  expired    [TIME]  no       [HOME]/.aws/sso/cache/[KEY].json
+
+        PROFILE  ACCOUNT       EXPIRES               STATE  CACHE FILE
+        dev      111111111111  2099-01-01T00:00:00Z  valid  [HOME]/.aws/cli/cache/[KEY].json
+        ");
+    });
+    let output = home.run(&["status", "--output", "json"]);
+    assert_success(&output);
+    status_settings(&home).bind(|| {
+        insta::assert_snapshot!(stdout(&output), @r#"
+        {
+          "logins": [
+            {
+              "ssoSession": "my-sso",
+              "startUrl": "https://d-123.awsapps.com/start",
+              "region": "us-east-1",
+              "profiles": [
+                "dev",
+                "session-only"
+              ],
+              "tokenCache": "[HOME]/.aws/sso/cache/[KEY].json",
+              "signedIn": true,
+              "expiresAt": "[TIME]",
+              "canRefresh": true,
+              "problem": null
+            },
+            {
+              "ssoSession": null,
+              "startUrl": "https://d-legacy.awsapps.com/start",
+              "region": "us-east-1",
+              "profiles": [
+                "legacy"
+              ],
+              "tokenCache": "[HOME]/.aws/sso/cache/[KEY].json",
+              "signedIn": false,
+              "expiresAt": "[TIME]",
+              "canRefresh": false,
+              "problem": null
+            }
+          ],
+          "roleCredentials": [
+            {
+              "cacheFile": "[HOME]/.aws/cli/cache/[KEY].json",
+              "accountId": "111111111111",
+              "profiles": [
+                "dev"
+              ],
+              "expiration": "2099-01-01T00:00:00Z",
+              "valid": true,
+              "problem": null
+            }
+          ]
+        }
+        "#);
+    });
+}
+
+#[test]
+fn status_without_config() {
+    let home = Home::new(NO_NETWORK);
+    std::fs::remove_file(home.path().join(".aws/config")).unwrap();
+    let output = home.run(&["status"]);
+    assert_success(&output);
+    insta::assert_snapshot!(stdout(&output), @r"
+    No SSO logins are configured; run `sso configure` to add one.
+
+    No cached SSO role credentials.
+    ");
+}

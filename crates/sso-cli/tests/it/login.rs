@@ -1,0 +1,227 @@
+//! End-to-end tests of `sso login` and `sso logout`: the real binary against an emulator started
+//! in this process, with HOME in a temporary directory. The device code is approved through the
+//! emulator; the PKCE browser is `curl` started through `BROWSER`.
+
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use sso_cache::{CacheDir, CacheKey};
+use sso_emulator::{BlockingEmulator, Emulator};
+
+const CONFIG: &str = "\
+[profile dev]
+sso_session = my-sso
+sso_account_id = 111111111111
+sso_role_name = ReadOnlyAccess
+
+[profile legacy]
+sso_start_url = https://d-legacy.awsapps.com/start
+sso_region = us-east-1
+
+[sso-session my-sso]
+sso_start_url = https://d-123.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+";
+
+struct Env {
+    home: tempfile::TempDir,
+    emu: BlockingEmulator,
+}
+
+impl Env {
+    fn new() -> Self {
+        let emu = Emulator::builder()
+            .seed(7)
+            .enforce_poll_interval(false)
+            .start_blocking()
+            .unwrap();
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+        std::fs::write(home.path().join(".aws/config"), CONFIG).unwrap();
+        Self { home, emu }
+    }
+
+    fn sso(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(insta_cmd::get_cargo_bin("sso"));
+        command
+            .args(args)
+            .env_clear()
+            .env("NO_COLOR", "1")
+            .env("HOME", self.home.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", self.emu.url())
+            .env("AWS_ENDPOINT_URL_SSO", self.emu.url())
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn sso_cache(&self) -> CacheDir {
+        CacheDir::new(self.home.path().join(".aws/sso/cache"))
+    }
+
+    fn token_path(&self, key: &CacheKey) -> PathBuf {
+        self.sso_cache().entry_path(key)
+    }
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+#[test]
+fn device_code_login_then_logout() {
+    let env = Env::new();
+    let mut child = env
+        .sso(&[
+            "login",
+            "--profile",
+            "dev",
+            "--use-device-code",
+            "--no-browser",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The prompt is on stderr: the URL, then the code on a line of its own.
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    let mut lines = stderr.lines();
+    let mut after_code_label = false;
+    let code = loop {
+        let line = lines.next().expect("stderr ended before the code").unwrap();
+        seen.push(line.clone());
+        if after_code_label && !line.is_empty() {
+            break line;
+        }
+        if line == "Then enter the code:" {
+            after_code_label = true;
+        }
+    };
+    env.emu.approve_device(&code).unwrap();
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(output.status.success(), "{seen:?} {rest:?} {stdout}");
+    assert_eq!(seen[0], "Browser will not be automatically opened.");
+    assert_eq!(seen[1], "Please visit the following URL:");
+    assert_eq!(seen[3], format!("{}/device", env.emu.url()));
+    let rest = rest.join("\n");
+    assert!(
+        rest.contains(&format!("{}/device?user_code={code}", env.emu.url())),
+        "{rest}"
+    );
+    assert!(
+        rest.contains("waiting for the code to be approved"),
+        "{rest}"
+    );
+    assert!(
+        stdout.starts_with("Successfully logged into Start URL: https://d-123.awsapps.com/start\nSigned in to sso-session `my-sso` until "),
+        "{stdout}"
+    );
+
+    let token = env.token_path(&CacheKey::for_session("my-sso"));
+    let entry = json(&token);
+    assert_eq!(entry["startUrl"], "https://d-123.awsapps.com/start");
+    assert!(entry["refreshToken"].is_string());
+
+    // `sso logout --sso-session` of another session leaves it; `sso logout` removes it.
+    let registrations = std::fs::read_dir(env.sso_cache().dir()).unwrap().count();
+    let output = env.sso(&["logout"]).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(
+        output.stdout.is_empty() && output.stderr.is_empty(),
+        "{output:?}"
+    );
+    assert!(!token.exists());
+    assert_eq!(env.emu.stats().logout, 1);
+    // The registration (and the lock file) stay.
+    assert_eq!(
+        std::fs::read_dir(env.sso_cache().dir()).unwrap().count(),
+        registrations - 1
+    );
+}
+
+#[test]
+fn logout_of_one_session_keeps_the_others() {
+    let env = Env::new();
+    env.emu.update_config(|c| c.auto_approve = true).unwrap();
+    for args in [
+        &[
+            "login",
+            "--sso-session",
+            "my-sso",
+            "--use-device-code",
+            "--no-browser",
+        ][..],
+        &["login", "--profile", "legacy", "--no-browser"][..],
+    ] {
+        let output = env.sso(args).output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+    }
+    let session = env.token_path(&CacheKey::for_session("my-sso"));
+    let legacy = env.token_path(&CacheKey::for_start_url(
+        "https://d-legacy.awsapps.com/start",
+    ));
+    assert!(session.exists() && legacy.exists());
+    let output = env
+        .sso(&["logout", "--sso-session", "my-sso"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert!(!session.exists());
+    assert!(legacy.exists());
+}
+
+#[test]
+#[allow(clippy::print_stderr)]
+fn pkce_login_through_the_browser_variable() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("curl is not installed; skipping the PKCE end-to-end test");
+        return;
+    }
+    let env = Env::new();
+    let output = env
+        .sso(&["login", "--sso-session", "my-sso"])
+        .env("BROWSER", "curl -s -L -o /dev/null %s")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        stderr.starts_with("Attempting to open your default browser. If the browser does not open, open the following URL.\n"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!(
+            "{}/authorize?response_type=code&client_id=",
+            env.emu.url()
+        )),
+        "{stderr}"
+    );
+    let stats = env.emu.stats();
+    assert_eq!(stats.create_token_authorization_code, 1);
+    assert!(env.token_path(&CacheKey::for_session("my-sso")).exists());
+}
+
+#[test]
+fn login_denied_exits_with_an_error() {
+    let env = Env::new();
+    env.emu.update_config(|c| c.deny = true).unwrap();
+    let output = env
+        .sso(&[
+            "login",
+            "--sso-session",
+            "my-sso",
+            "--use-device-code",
+            "--no-browser",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("AccessDeniedException"), "{stderr}");
+    assert!(output.stdout.is_empty());
+}

@@ -1,0 +1,435 @@
+//! The user's AWS setup as one value: where the files are, what they say, and which SSO login a
+//! profile or sso-session means.
+//!
+//! [`AwsContext::load`] reads `~/.aws/config` and `~/.aws/credentials` (honouring
+//! `AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE` and the home-directory rules of
+//! `sso-config`), from an [`Env`] given as data. A missing file is an empty file, as for the AWS
+//! CLI. [`AwsContext::target_for_profile`] and [`AwsContext::target_for_session`] turn a name
+//! into an [`SsoTarget`]: start URL, SSO region, scopes, the two endpoints (with every override
+//! the SDKs honour) and the cache keys. Everything else in the driver starts from an
+//! `SsoTarget`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use sso_cache::{CacheDir, CacheKey, Login, RegistrationFlow, RegistrationKeyArgs};
+use sso_config::{
+    Document, FileKind, FileLocations, LocationError, Platform, ProfileSet, ProfileView,
+    ResolveError,
+};
+use sso_oidc::{Endpoint, EndpointError, EndpointOverrides, EndpointParams, FlowConfig, Service};
+
+use crate::env::Env;
+
+/// The environment variables that decide where the files are and which profile is selected.
+const LOCATION_VARS: &[&str] = &[
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "HOME",
+    "USERPROFILE",
+    "HOMEDRIVE",
+    "HOMEPATH",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+];
+
+/// Why the AWS setup could not be loaded or a login target resolved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ContextError {
+    /// No home directory, and a file location needs one.
+    #[error(transparent)]
+    Location(#[from] LocationError),
+    /// A config or credentials file exists but cannot be read.
+    #[error("could not read {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The config file is not UTF-8, so it can be neither read nor edited safely.
+    #[error("{} is not valid UTF-8 text; fix or re-save it as UTF-8", path.display())]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The profile or sso-session is missing, incomplete or inconsistent.
+    #[error(transparent)]
+    Resolve(#[from] ResolveError),
+    /// No endpoint can be built for the SSO region or the configured override.
+    #[error("no {service} endpoint for region `{region}`: {source}")]
+    Endpoint {
+        /// `SSO-OIDC` or `SSO portal`.
+        service: &'static str,
+        /// The SSO region.
+        region: String,
+        /// Why.
+        source: EndpointError,
+    },
+}
+
+/// The loaded AWS setup: the environment, the two files and their merged profiles.
+#[derive(Debug, Clone)]
+pub struct AwsContext {
+    env: Env,
+    home: Option<PathBuf>,
+    config_path: PathBuf,
+    credentials_path: PathBuf,
+    config_text: Option<String>,
+    profiles: ProfileSet,
+    selected_profile: String,
+}
+
+impl AwsContext {
+    /// Reads the config and credentials files that `env` points at. `cli_profile` is
+    /// `--profile`, which beats `AWS_PROFILE` and `AWS_DEFAULT_PROFILE`.
+    pub fn load(env: &Env, cli_profile: Option<&str>) -> Result<Self, ContextError> {
+        let platform = Platform::current();
+        let vars: BTreeMap<String, String> = LOCATION_VARS
+            .iter()
+            .filter_map(|name| env.var(name).map(|value| ((*name).to_owned(), value)))
+            .collect();
+        let FileLocations {
+            config,
+            credentials,
+        } = sso_config::file_locations(&vars, platform)?;
+        let home = sso_config::home_dir(&vars, platform).map(PathBuf::from);
+        let config_path = PathBuf::from(config);
+        let credentials_path = PathBuf::from(credentials);
+        let config_text = read_optional(&config_path)?;
+        let credentials_text = read_optional(&credentials_path)?;
+        if let Some(bytes) = &config_text
+            && std::str::from_utf8(bytes).is_err()
+        {
+            return Err(ContextError::NotUtf8 { path: config_path });
+        }
+        let config_text = config_text.map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+        let credentials_text =
+            credentials_text.map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+        let mut profiles = ProfileSet::new();
+        if let Some(text) = &config_text {
+            let document = Document::parse(text);
+            profiles.merge(
+                &config_path.display().to_string(),
+                &document,
+                FileKind::Config,
+            );
+        }
+        if let Some(text) = &credentials_text {
+            let document = Document::parse(text);
+            profiles.merge(
+                &credentials_path.display().to_string(),
+                &document,
+                FileKind::Credentials,
+            );
+        }
+        let selected_profile = sso_config::selected_profile(&vars, cli_profile);
+        Ok(Self {
+            env: env.clone(),
+            home,
+            config_path,
+            credentials_path,
+            config_text,
+            profiles,
+            selected_profile,
+        })
+    }
+
+    /// The environment this context was loaded from.
+    pub fn env(&self) -> &Env {
+        &self.env
+    }
+
+    /// The merged profiles, sso-sessions and services sections.
+    pub fn profiles(&self) -> &ProfileSet {
+        &self.profiles
+    }
+
+    /// The profile selected by `--profile`, `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, or `default`.
+    pub fn selected_profile(&self) -> &str {
+        &self.selected_profile
+    }
+
+    /// The config file's path (it may not exist yet).
+    pub fn config_path(&self) -> &Path {
+        &self.config_path
+    }
+
+    /// The credentials file's path (it may not exist).
+    pub fn credentials_path(&self) -> &Path {
+        &self.credentials_path
+    }
+
+    /// The config file's text as read, or `None` when it does not exist.
+    pub fn config_text(&self) -> Option<&str> {
+        self.config_text.as_deref()
+    }
+
+    /// `~/.aws/sso/cache`: tokens and client registrations.
+    pub fn sso_cache(&self) -> Option<CacheDir> {
+        self.home
+            .as_ref()
+            .map(|home| CacheDir::new(home.join(".aws").join("sso").join("cache")))
+    }
+
+    /// `~/.aws/cli/cache`: role credentials, as the AWS CLI caches them.
+    pub fn cli_cache(&self) -> Option<CacheDir> {
+        self.home
+            .as_ref()
+            .map(|home| CacheDir::new(home.join(".aws").join("cli").join("cache")))
+    }
+
+    /// The login behind profile `profile`: its sso-session, or its legacy `sso_start_url`.
+    pub fn target_for_profile(&self, profile: &str) -> Result<SsoTarget, ContextError> {
+        let settings = self.profiles.resolve_sso(profile)?;
+        let view = self.profiles.profile(profile).map(ProfileView);
+        let login_flow = settings
+            .session
+            .as_ref()
+            .and_then(|s| self.profiles.sso_session(&s.name))
+            .and_then(|s| s.get_str(LOGIN_FLOW_KEY))
+            .or_else(|| view.and_then(|v| v.0.get_str(LOGIN_FLOW_KEY)))
+            .map(str::to_owned);
+        let (oidc_endpoint, portal_endpoint) =
+            self.endpoints(settings.region.as_str(), Some(profile))?;
+        Ok(SsoTarget {
+            profile: Some(profile.to_owned()),
+            session_name: settings.session_name().map(str::to_owned),
+            start_url: settings.start_url.as_str().to_owned(),
+            region: settings.region.as_str().to_owned(),
+            scopes: settings.registration_scopes().to_vec(),
+            account_id: settings.account_id.as_ref().map(|v| v.as_str().to_owned()),
+            role_name: settings.role_name.as_ref().map(|v| v.as_str().to_owned()),
+            profile_region: view.and_then(|v| v.region()).map(|v| v.as_str().to_owned()),
+            login_flow,
+            oidc_endpoint,
+            portal_endpoint,
+        })
+    }
+
+    /// The login behind `[sso-session NAME]`, as `sso login --sso-session NAME` uses it. The
+    /// selected profile's endpoint settings apply when that profile exists.
+    pub fn target_for_session(&self, session: &str) -> Result<SsoTarget, ContextError> {
+        let settings = self.profiles.resolve_sso_session(session)?;
+        let login_flow = self
+            .profiles
+            .sso_session(session)
+            .and_then(|s| s.get_str(LOGIN_FLOW_KEY))
+            .map(str::to_owned);
+        let profile = self
+            .profiles
+            .profile(&self.selected_profile)
+            .map(|_| self.selected_profile.as_str());
+        let (oidc_endpoint, portal_endpoint) = self.endpoints(settings.region.as_str(), profile)?;
+        Ok(SsoTarget {
+            profile: None,
+            session_name: Some(settings.name.clone()),
+            start_url: settings.start_url.as_str().to_owned(),
+            region: settings.region.as_str().to_owned(),
+            scopes: settings.registration_scopes.clone(),
+            account_id: None,
+            role_name: None,
+            profile_region: None,
+            login_flow,
+            oidc_endpoint,
+            portal_endpoint,
+        })
+    }
+
+    /// A target built from values rather than the config file (the configure wizard, before it
+    /// writes anything).
+    pub fn target_from_values(
+        &self,
+        session_name: Option<&str>,
+        start_url: &str,
+        region: &str,
+        scopes: &[String],
+    ) -> Result<SsoTarget, ContextError> {
+        let (oidc_endpoint, portal_endpoint) = self.endpoints(region, None)?;
+        Ok(SsoTarget {
+            profile: None,
+            session_name: session_name.map(str::to_owned),
+            start_url: start_url.to_owned(),
+            region: region.to_owned(),
+            scopes: scopes.to_vec(),
+            account_id: None,
+            role_name: None,
+            profile_region: None,
+            login_flow: None,
+            oidc_endpoint,
+            portal_endpoint,
+        })
+    }
+
+    /// The SSO-OIDC and portal endpoints for `region`, with the overrides of the environment
+    /// and of `profile`.
+    fn endpoints(
+        &self,
+        region: &str,
+        profile: Option<&str>,
+    ) -> Result<(Endpoint, Endpoint), ContextError> {
+        let view = profile
+            .and_then(|p| self.profiles.profile(p))
+            .map(ProfileView);
+        let services_block = |key: &str| -> Option<String> {
+            let services = view?.services()?;
+            let section = self.profiles.services(services.as_str())?;
+            section
+                .get(key)
+                .and_then(|block| block.sub_property("endpoint_url"))
+                .map(str::to_owned)
+        };
+        let overrides = EndpointOverrides {
+            env_sso_oidc: self.env.var("AWS_ENDPOINT_URL_SSO_OIDC"),
+            env_sso: self.env.var("AWS_ENDPOINT_URL_SSO"),
+            env_global: self.env.var("AWS_ENDPOINT_URL"),
+            services_sso_oidc: services_block("sso_oidc"),
+            services_sso: services_block("sso"),
+            profile: view
+                .and_then(|v| v.endpoint_url())
+                .map(|v| v.as_str().to_owned()),
+            env_ignore_configured_endpoint_urls: self
+                .env
+                .var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
+            profile_ignore_configured_endpoint_urls: view
+                .and_then(|v| v.0.get_str("ignore_configured_endpoint_urls"))
+                .map(str::to_owned),
+        };
+        let use_fips = match self.env.var("AWS_USE_FIPS_ENDPOINT") {
+            Some(value) => value.trim().eq_ignore_ascii_case("true"),
+            None => view.map(|v| v.use_fips_endpoint()).transpose()?.flatten() == Some(true),
+        };
+        let use_dual_stack = match self.env.var("AWS_USE_DUALSTACK_ENDPOINT") {
+            Some(value) => value.trim().eq_ignore_ascii_case("true"),
+            None => {
+                view.map(|v| v.use_dualstack_endpoint())
+                    .transpose()?
+                    .flatten()
+                    == Some(true)
+            }
+        };
+        let params = EndpointParams {
+            region: Some(region.to_owned()),
+            use_fips,
+            use_dual_stack,
+            overrides,
+        };
+        let endpoint = |service, name| {
+            sso_oidc::resolve_endpoint(&params, service).map_err(|source| ContextError::Endpoint {
+                service: name,
+                region: region.to_owned(),
+                source,
+            })
+        };
+        Ok((
+            endpoint(Service::SsoOidc, "SSO-OIDC")?,
+            endpoint(Service::Portal, "SSO portal")?,
+        ))
+    }
+}
+
+/// The per-session (or per-profile) setting that picks the login flow: `pkce`, `device-code`
+/// or `paste`.
+pub const LOGIN_FLOW_KEY: &str = "sso_login_flow";
+
+/// One SSO login: what to sign in to and where, and where its cache entries live.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SsoTarget {
+    /// The profile it was resolved from, if any.
+    pub profile: Option<String>,
+    /// The sso-session name; `None` for a legacy profile.
+    pub session_name: Option<String>,
+    /// `sso_start_url` as written (legacy token cache keys hash it byte for byte).
+    pub start_url: String,
+    /// `sso_region`.
+    pub region: String,
+    /// `sso_registration_scopes` (empty when not configured).
+    pub scopes: Vec<String>,
+    /// `sso_account_id` of the profile.
+    pub account_id: Option<String>,
+    /// `sso_role_name` of the profile.
+    pub role_name: Option<String>,
+    /// The profile's `region` (for the services, not SSO).
+    pub profile_region: Option<String>,
+    /// `sso_login_flow` of the session (or of a legacy profile), raw.
+    pub login_flow: Option<String>,
+    /// The SSO-OIDC endpoint.
+    pub oidc_endpoint: Endpoint,
+    /// The portal endpoint.
+    pub portal_endpoint: Endpoint,
+}
+
+impl SsoTarget {
+    /// Whether this is a legacy profile (no sso-session): no PKCE, no refresh.
+    pub fn is_legacy(&self) -> bool {
+        self.session_name.is_none()
+    }
+
+    /// What the user would call it: `sso-session NAME` or `start URL URL`.
+    pub fn describe(&self) -> String {
+        match &self.session_name {
+            Some(name) => format!("sso-session `{name}`"),
+            None => format!("start URL {}", self.start_url),
+        }
+    }
+
+    /// The token cache entry: SHA-1 of the session name, or of the start URL for legacy
+    /// profiles.
+    pub fn token_key(&self) -> CacheKey {
+        match &self.session_name {
+            Some(name) => CacheKey::for_session(name),
+            None => CacheKey::for_start_url(&self.start_url),
+        }
+    }
+
+    /// The login part of the role-credential cache key.
+    pub fn login(&self) -> Login<'_> {
+        match &self.session_name {
+            Some(name) => Login::Session(name),
+            None => Login::StartUrl(&self.start_url),
+        }
+    }
+
+    /// The client-registration cache entry for a flow (protocol.md §4.2): PKCE registrations
+    /// always carry scopes (the default one when none are configured).
+    pub fn registration_key(&self, flow: RegistrationFlow) -> CacheKey {
+        let default_scopes = [sso_oidc::DEFAULT_SCOPE.to_owned()];
+        let scopes: Option<&[String]> = match flow {
+            RegistrationFlow::AuthorizationCode if self.scopes.is_empty() => Some(&default_scopes),
+            _ if self.scopes.is_empty() => None,
+            _ => Some(&self.scopes),
+        };
+        CacheKey::for_registration(&RegistrationKeyArgs {
+            start_url: &self.start_url,
+            region: &self.region,
+            scopes,
+            session_name: self.session_name.as_deref(),
+        })
+    }
+
+    /// The flow configuration, with a cached registration to reuse if any.
+    pub fn flow_config(&self, registration: Option<sso_oidc::ClientRegistration>) -> FlowConfig {
+        let mut config = FlowConfig::new(
+            self.oidc_endpoint.clone(),
+            self.start_url.clone(),
+            self.region.clone(),
+        );
+        config.scopes = self.scopes.clone();
+        config.session_name = self.session_name.clone();
+        config.registration = registration;
+        config
+    }
+}
+
+fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, ContextError> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ContextError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}

@@ -1,0 +1,243 @@
+//! The credential provider of SSO profiles: role credentials for `sso_account_id` and
+//! `sso_role_name`, shared with the AWS CLI through `~/.aws/cli/cache` (protocol.md §4.5).
+//!
+//! Two entry points, for the two paths of every `credential_process` call:
+//!
+//! - [`cached_role_credentials`] is the **warm path**: synchronous, no runtime, no network, no
+//!   TLS. It computes the AWS CLI's cache key (SHA-1 of `{"accountId","roleName",
+//!   "sessionName"|"startUrl"}`), reads that one file and returns the credentials when they are
+//!   valid for more than 15 minutes ([`EXPIRY_WINDOW`], botocore's
+//!   `CachedCredentialFetcher` rule).
+//! - [`role_credentials`] is the whole provider: the warm path first; on a miss, a usable SSO
+//!   token from [`crate::token::fresh_token`] (refreshed single-flight when needed, never a
+//!   browser login), then `GetRoleCredentials`, and the entry written back atomically in the
+//!   AWS CLI's format (`{"ProviderType": "sso", "Credentials": {...}}`) so that `aws`, boto3
+//!   and the next `sso` call reuse it.
+//!
+//! Like the AWS CLI, an unparsable cache entry counts as a miss and is overwritten, and a
+//! failure to write the entry back is logged (`tracing::warn!`) without failing the call: the
+//! credentials are good either way.
+//!
+//! ```no_run
+//! use sso_driver::clock::{SystemClock, WallClock as _};
+//! use sso_driver::context::AwsContext;
+//! use sso_driver::env::Env;
+//! use sso_driver::http::{HttpClient, HttpConfig};
+//! use sso_driver::{convert, credentials};
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let env = Env::process();
+//! let ctx = AwsContext::load(&env, Some("dev"))?;
+//! let target = ctx.target_for_profile("dev")?;
+//! let cli_cache = ctx.cli_cache().ok_or("no home directory")?;
+//! let sso_cache = ctx.sso_cache().ok_or("no home directory")?;
+//!
+//! // Warm path: no runtime, no HTTP client.
+//! let now = convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
+//! let credentials = match credentials::cached_role_credentials(&cli_cache, &target, now)? {
+//!     Some(credentials) => credentials,
+//!     // Miss: refresh the token if needed, call GetRoleCredentials, write the cache.
+//!     None => {
+//!         let http = HttpClient::new(HttpConfig::default(), &env)?;
+//!         credentials::role_credentials(&http, &sso_cache, &cli_cache, &target, &SystemClock)
+//!             .await?
+//!     }
+//! };
+//! assert!(credentials.access_key_id.starts_with("ASIA"));
+//! # Ok(()) }
+//! ```
+
+use std::time::Duration;
+
+use sso_cache::{CacheDir, CacheError, CacheKey, RoleCredentials};
+
+use crate::clock::WallClock;
+use crate::context::SsoTarget;
+use crate::convert;
+use crate::portal::{self, PortalError};
+use crate::token::{self, TokenError};
+use crate::transport::Transport;
+
+/// Cached role credentials are used while more than this remains (15 minutes).
+pub const EXPIRY_WINDOW: Duration = sso_cache::EXPIRY_WINDOW;
+
+/// Why no role credentials could be returned. Each message says what to run next.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CredentialsError {
+    /// The profile has SSO login settings but no role: it can sign in, not give credentials.
+    #[error(
+        "The profile \"{profile}\" is configured to use SSO but is missing required configuration: {}; add them to the profile (`sso configure --profile {profile}` does it)",
+        missing.join(", ")
+    )]
+    NotARoleProfile {
+        /// The profile (or the sso-session, for a target without a profile).
+        profile: String,
+        /// The missing keys: `sso_role_name`, `sso_account_id`, in the AWS CLI's order.
+        missing: Vec<&'static str>,
+    },
+    /// No usable SSO token: not logged in, expired, refresh failed, unreadable cache.
+    #[error("{source}; run `sso login {login}`")]
+    Token {
+        /// The `sso login` flags that sign in again, e.g. `--sso-session my-sso`.
+        login: String,
+        /// Why.
+        #[source]
+        source: TokenError,
+    },
+    /// `GetRoleCredentials` failed. A 401 means the token is no longer accepted (sign in
+    /// again); a 403 that the user may not use this role.
+    #[error("could not get credentials for role {role_name} in account {account_id}: {source}")]
+    Portal {
+        /// `sso_account_id`.
+        account_id: String,
+        /// `sso_role_name`.
+        role_name: String,
+        /// The portal's answer or the transport failure.
+        #[source]
+        source: PortalError,
+    },
+    /// The role-credential cache could not be read (permissions); fix the file or directory
+    /// it names.
+    #[error("cannot read the role-credential cache: {0}")]
+    Cache(#[source] CacheError),
+}
+
+impl CredentialsError {
+    /// Whether a new `sso login` fixes this error.
+    #[must_use]
+    pub fn needs_login(&self) -> bool {
+        match self {
+            Self::Token { .. } => true,
+            Self::Portal { source, .. } => source.is_unauthorized(),
+            _ => false,
+        }
+    }
+}
+
+/// The `sso login` flags for `target`: `--sso-session NAME`, or `--profile P` for a legacy
+/// profile.
+fn login_flags(target: &SsoTarget) -> String {
+    match (&target.session_name, &target.profile) {
+        (Some(session), _) => format!("--sso-session {session}"),
+        (None, Some(profile)) => format!("--profile {profile}"),
+        (None, None) => format!("--profile default (start URL {})", target.start_url),
+    }
+}
+
+/// The account and role of a profile target.
+///
+/// # Errors
+///
+/// [`CredentialsError::NotARoleProfile`] naming the missing keys, as the AWS CLI words it.
+pub fn role_of(target: &SsoTarget) -> Result<(&str, &str), CredentialsError> {
+    match (&target.account_id, &target.role_name) {
+        (Some(account), Some(role)) => Ok((account, role)),
+        (account, role) => {
+            let mut missing = Vec::new();
+            if role.is_none() {
+                missing.push("sso_role_name");
+            }
+            if account.is_none() {
+                missing.push("sso_account_id");
+            }
+            let profile = target
+                .profile
+                .clone()
+                .or_else(|| target.session_name.clone())
+                .unwrap_or_else(|| "default".to_owned());
+            Err(CredentialsError::NotARoleProfile { profile, missing })
+        }
+    }
+}
+
+/// The role-credential cache key of a profile target (protocol.md §4.5).
+///
+/// # Errors
+///
+/// [`CredentialsError::NotARoleProfile`] when the profile has no account or role.
+pub fn role_cache_key(target: &SsoTarget) -> Result<CacheKey, CredentialsError> {
+    let (account, role) = role_of(target)?;
+    Ok(CacheKey::for_role_credentials(
+        account,
+        role,
+        target.login(),
+    ))
+}
+
+/// The cached role credentials of `target` when they are valid for more than
+/// [`EXPIRY_WINDOW`] at `now`; `Ok(None)` when missing, stale or unparsable.
+///
+/// Synchronous and network-free: the warm path of `sso export-credentials`.
+///
+/// # Errors
+///
+/// [`CredentialsError::NotARoleProfile`], or [`CredentialsError::Cache`] when the file exists
+/// but cannot be read.
+pub fn cached_role_credentials(
+    cli_cache: &CacheDir,
+    target: &SsoTarget,
+    now: sso_cache::Timestamp,
+) -> Result<Option<RoleCredentials>, CredentialsError> {
+    let key = role_cache_key(target)?;
+    match cli_cache.read::<RoleCredentials>(&key) {
+        Ok(Some(credentials)) if credentials.is_fresh(now, EXPIRY_WINDOW) => Ok(Some(credentials)),
+        Ok(Some(_)) | Ok(None) => Ok(None),
+        Err(CacheError::Bad { path, reason }) => {
+            // botocore's JSONFileCache treats an unreadable entry as a miss, then rewrites it.
+            tracing::warn!(path = %path.display(), %reason, "ignoring an unusable role-credential cache entry");
+            Ok(None)
+        }
+        Err(error) => Err(CredentialsError::Cache(error)),
+    }
+}
+
+/// Role credentials for `target`: from the cache when valid for more than 15 minutes, else
+/// fetched with a fresh SSO token and written to the cache in the AWS CLI's format.
+///
+/// `sso_cache` is `~/.aws/sso/cache` (tokens), `cli_cache` is `~/.aws/cli/cache` (role
+/// credentials); see [`crate::context::AwsContext::sso_cache`] and
+/// [`crate::context::AwsContext::cli_cache`]. Never opens a browser.
+///
+/// # Errors
+///
+/// [`CredentialsError`]; [`CredentialsError::needs_login`] tells whether `sso login` helps.
+pub async fn role_credentials<T: Transport>(
+    transport: &T,
+    sso_cache: &CacheDir,
+    cli_cache: &CacheDir,
+    target: &SsoTarget,
+    clock: &dyn WallClock,
+) -> Result<RoleCredentials, CredentialsError> {
+    let (account_id, role_name) = role_of(target)?;
+    let now = convert::unix_ms_to_cache_time(clock.now_unix_ms());
+    if let Some(credentials) = cached_role_credentials(cli_cache, target, now)? {
+        tracing::debug!("using cached role credentials");
+        return Ok(credentials);
+    }
+    let token = token::fresh_token(transport, sso_cache, target, clock)
+        .await
+        .map_err(|source| CredentialsError::Token {
+            login: login_flags(target),
+            source,
+        })?;
+    let access_token = sso_oidc::AccessToken::new(token.access_token.expose_secret());
+    let credentials = portal::get_role_credentials(
+        transport,
+        &target.portal_endpoint,
+        &access_token,
+        account_id,
+        role_name,
+    )
+    .await
+    .map_err(|source| CredentialsError::Portal {
+        account_id: account_id.to_owned(),
+        role_name: role_name.to_owned(),
+        source,
+    })?;
+    let key = role_cache_key(target)?;
+    if let Err(error) = cli_cache.write(&key, &credentials) {
+        tracing::warn!(%error, "could not cache the role credentials");
+    }
+    Ok(credentials)
+}

@@ -1,0 +1,199 @@
+//! `sso logout`: revoke and delete cached SSO tokens and delete cached SSO role credentials,
+//! exactly as `aws sso logout` does (protocol.md §6), optionally limited to one sso-session.
+//!
+//! Without a session ([`logout`] with `only_session: None`):
+//!
+//! 1. every `*.json` file in `~/.aws/sso/cache` whose JSON object has a string `accessToken`
+//!    gets a portal `Logout` call in its `region` (when it has one), whatever the answer, and is
+//!    deleted;
+//! 2. every file in `~/.aws/cli/cache` with `"ProviderType": "sso"` is deleted;
+//! 3. client registrations, unparsable files and other providers' credential files stay; a
+//!    missing directory is fine.
+//!
+//! The portal endpoint of a token's region is resolved like the SDKs do, with the
+//! environment's overrides (`AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL`,
+//! `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`, `AWS_USE_FIPS_ENDPOINT`,
+//! `AWS_USE_DUALSTACK_ENDPOINT`): a token file does not say which profile wrote it, so profile
+//! settings cannot apply.
+//!
+//! With a session (`only_session: Some(target)`), only that session's token file
+//! (`sha1(session name).json`) is revoked (at the target's portal endpoint, which includes the
+//! profile's overrides) and deleted, and only its role-credential entries. Those entries are
+//! named by SHA-1 of `{"accountId","roleName","sessionName"}` (protocol.md §4.5), which cannot
+//! be inverted, so the caller passes the `(account id, role name)` pairs to look for (the CLI
+//! passes every profile of the config that uses the session); an entry is deleted when the key
+//! of one of those pairs names an existing `"ProviderType": "sso"` file. Credentials cached for
+//! a role that no profile names stay until they expire.
+
+use std::path::PathBuf;
+
+use sso_cache::{CacheDir, CacheError, CacheKey};
+use sso_oidc::{Endpoint, EndpointOverrides, EndpointParams, Service, portal};
+
+use crate::context::SsoTarget;
+use crate::env::Env;
+use crate::transport::Transport;
+
+/// What a logout did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LogoutReport {
+    /// Token files deleted.
+    pub tokens_removed: Vec<PathBuf>,
+    /// Role-credential files deleted.
+    pub credentials_removed: Vec<PathBuf>,
+    /// Portal `Logout` calls that succeeded.
+    pub revoked: usize,
+    /// Portal `Logout` calls that failed (ignored, as the AWS CLI does).
+    pub revoke_failures: usize,
+}
+
+/// Why a logout could not finish.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LogoutError {
+    /// A cache directory could not be listed or a file deleted (the error names it).
+    #[error(transparent)]
+    Cache(#[from] CacheError),
+}
+
+/// An `(account id, role name)` pair whose cached role credentials belong to a session.
+pub type RoleRef = (String, String);
+
+/// Logs out of every cached login, or of `only_session` (see the module documentation).
+///
+/// `session_roles` is used only with `only_session`; `env` supplies the endpoint overrides for
+/// tokens of other regions.
+pub async fn logout<T: Transport>(
+    transport: &T,
+    sso_cache: &CacheDir,
+    cli_cache: &CacheDir,
+    only_session: Option<&SsoTarget>,
+    session_roles: &[RoleRef],
+    env: &Env,
+) -> Result<LogoutReport, LogoutError> {
+    let mut report = LogoutReport::default();
+    let tokens = sso_cache.list_tokens()?;
+    match only_session {
+        None => {
+            for file in tokens {
+                if let Some(region) = &file.region {
+                    match portal_endpoint(region, env) {
+                        Ok(endpoint) => {
+                            revoke(transport, &endpoint, &file.access_token, &mut report).await;
+                        }
+                        Err(error) => {
+                            tracing::debug!(%error, region, "no portal endpoint; not revoking");
+                        }
+                    }
+                }
+                if sso_cache.remove(&file.path)? {
+                    report.tokens_removed.push(file.path);
+                }
+            }
+            for file in cli_cache.list_sso_credentials()? {
+                if cli_cache.remove(&file.path)? {
+                    report.credentials_removed.push(file.path);
+                }
+            }
+        }
+        Some(target) => {
+            let token_path = sso_cache.entry_path(&target.token_key());
+            for file in tokens.into_iter().filter(|f| f.path == token_path) {
+                revoke(
+                    transport,
+                    &target.portal_endpoint,
+                    &file.access_token,
+                    &mut report,
+                )
+                .await;
+                if sso_cache.remove(&file.path)? {
+                    report.tokens_removed.push(file.path);
+                }
+            }
+            let wanted: Vec<PathBuf> = session_roles
+                .iter()
+                .map(|(account, role)| {
+                    cli_cache.entry_path(&CacheKey::for_role_credentials(
+                        account,
+                        role,
+                        target.login(),
+                    ))
+                })
+                .collect();
+            for file in cli_cache.list_sso_credentials()? {
+                if wanted.contains(&file.path) && cli_cache.remove(&file.path)? {
+                    report.credentials_removed.push(file.path);
+                }
+            }
+        }
+    }
+    tracing::debug!(
+        tokens = report.tokens_removed.len(),
+        credentials = report.credentials_removed.len(),
+        revoked = report.revoked,
+        revoke_failures = report.revoke_failures,
+        "logged out"
+    );
+    Ok(report)
+}
+
+/// Calls portal `Logout` with `token`; failures are counted and logged, never returned.
+async fn revoke<T: Transport>(
+    transport: &T,
+    endpoint: &Endpoint,
+    token: &sso_cache::AccessToken,
+    report: &mut LogoutReport,
+) {
+    let request = portal::logout(endpoint, &crate::convert::access_token_to_oidc(token));
+    let outcome = match transport.send(request).await {
+        Ok(response) => portal::parse_logout(&response).map_err(|e| e.to_string()),
+        Err(error) => Err(error.to_string()),
+    };
+    match outcome {
+        Ok(()) => report.revoked += 1,
+        Err(error) => {
+            tracing::debug!(%error, "portal Logout failed; deleting the token anyway");
+            report.revoke_failures += 1;
+        }
+    }
+}
+
+/// The portal endpoint of `region` with the environment's overrides.
+pub fn portal_endpoint(region: &str, env: &Env) -> Result<Endpoint, sso_oidc::EndpointError> {
+    let flag = |name: &str| {
+        env.var(name)
+            .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
+    };
+    let params = EndpointParams {
+        region: Some(region.to_owned()),
+        use_fips: flag("AWS_USE_FIPS_ENDPOINT"),
+        use_dual_stack: flag("AWS_USE_DUALSTACK_ENDPOINT"),
+        overrides: EndpointOverrides {
+            env_sso: env.var("AWS_ENDPOINT_URL_SSO"),
+            env_global: env.var("AWS_ENDPOINT_URL"),
+            env_ignore_configured_endpoint_urls: env.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
+            ..EndpointOverrides::default()
+        },
+    };
+    sso_oidc::resolve_endpoint(&params, Service::Portal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn portal_endpoint_honours_the_environment() {
+        let plain = portal_endpoint("eu-west-1", &Env::from_vars::<&str, &str>([])).unwrap();
+        assert_eq!(
+            plain.as_str(),
+            "https://portal.sso.eu-west-1.amazonaws.com/"
+        );
+        let env = Env::from_vars([("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9")]);
+        assert_eq!(
+            portal_endpoint("eu-west-1", &env).unwrap().as_str(),
+            "http://127.0.0.1:9/"
+        );
+    }
+}

@@ -1,0 +1,737 @@
+//! The SSO portal over a [`Transport`]: listing accounts and roles, and fetching role
+//! credentials.
+//!
+//! [`list_accounts`] and [`list_roles`] follow `nextToken` to the end with the pagers of
+//! `sso_oidc::portal`, one request at a time, through [`Transport::send`] (so `HttpClient`'s own
+//! bounded retries apply). [`get_role_credentials`] is one call, converted into the cache's
+//! [`sso_cache::RoleCredentials`].
+//!
+//! [`list_all_roles`] lists the roles of many accounts concurrently: a bounded pool of tokio
+//! tasks (a [`JoinSet`]) behind one shared AIMD limiter, so `sso list roles` over hundreds of
+//! accounts is fast without tripping the portal's throttling for long:
+//!
+//! - **Concurrency is adaptive.** It starts at [`PoolConfig::initial_concurrency`] requests in
+//!   flight; every throttled answer (HTTP 429 or a throttling code) halves it (multiplicative
+//!   decrease, at most once per "generation" of requests, as TCP decreases once per round
+//!   trip), and successes grow it back by one per window of `limit` successes (additive
+//!   increase) up to [`PoolConfig::max_concurrency`]. There is no fixed request rate.
+//! - **Backoff is shared.** A throttled answer also pauses the whole pool for an exponentially
+//!   growing, jittered delay (`base·2ⁿ`, half fixed and half random, capped), reset by the next
+//!   success: the other tasks would only collect more 429s meanwhile.
+//! - **Retries are per request.** A throttled page is retried up to
+//!   [`PoolConfig::max_throttle_retries`] times; server errors (5xx) and transport failures up
+//!   to [`PoolConfig::max_attempts`] attempts with their own jittered backoff. An account whose
+//!   retries run out fails alone: the result is one `Result` per account, in input order, and
+//!   the other accounts go on. The exception is `UnauthorizedException`: the token is shared,
+//!   so once one account sees it the accounts not yet sent fail at once with the same error
+//!   instead of sending hundreds of doomed requests.
+//!
+//! The pool sends with [`Transport::send_once`], not `send`: `HttpClient::send` retries 429s
+//! by itself with a private backoff, so each of the 16 tasks would keep hammering the portal
+//! on its own schedule and the limiter would only see the throttling that survived three
+//! attempts. Sending once lets the one limiter see every 429 and react for the whole pool,
+//! and makes [`PoolStats`] exact.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use sso_oidc::portal::{AccountPager, PagerError, RolePager};
+use sso_oidc::{AccessToken, Endpoint, ErrorCode, Operation, ResponseError, ServiceError};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::http::TransportError;
+use crate::transport::Transport;
+
+/// An AWS account the user may sign in to, as `ListAccounts` returns it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Account {
+    /// `accountId`.
+    pub account_id: String,
+    /// `accountName`, which the API may omit.
+    pub account_name: Option<String>,
+    /// `emailAddress`, which the API may omit.
+    pub email_address: Option<String>,
+}
+
+/// A role (permission set) of an account, as `ListAccountRoles` returns it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub struct Role {
+    /// The account (from the answer, or the account asked about when the answer omits it).
+    pub account_id: String,
+    /// `roleName`.
+    pub role_name: String,
+}
+
+/// Why a portal call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum PortalError {
+    /// No complete HTTP response arrived (after the retries).
+    #[error("{operation}: {source}")]
+    Transport {
+        /// The operation.
+        operation: Operation,
+        /// The transport failure (its message names the redacted URL); boxed to keep results
+        /// small.
+        #[source]
+        source: Box<TransportError>,
+    },
+    /// The portal refused the call or sent an unusable answer. `UnauthorizedException` means
+    /// the access token is invalid or expired: sign in again.
+    #[error(transparent)]
+    Response(ResponseError),
+    /// The portal sent a `nextToken` it had sent before; the listing stopped to avoid a loop.
+    #[error(
+        "{operation} returned the same nextToken twice; the listing was stopped to avoid a loop"
+    )]
+    RepeatedToken {
+        /// The listing operation.
+        operation: Operation,
+    },
+    /// The task listing this account stopped without a result (a bug).
+    #[error("the listing of this account stopped unexpectedly: {detail}")]
+    TaskFailed {
+        /// What the runtime reported.
+        detail: String,
+    },
+}
+
+impl PortalError {
+    /// The service's error, if the portal sent one.
+    #[must_use]
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match self {
+            Self::Response(error) => error.service_error(),
+            _ => None,
+        }
+    }
+
+    /// Whether the portal said the access token is invalid or expired (HTTP 401).
+    #[must_use]
+    pub fn is_unauthorized(&self) -> bool {
+        self.service_error().is_some_and(is_unauthorized)
+    }
+
+    /// Whether the portal answered with throttling (after the retries).
+    #[must_use]
+    pub fn is_throttled(&self) -> bool {
+        self.service_error().is_some_and(is_throttling)
+    }
+
+    fn from_pager(error: PagerError) -> Self {
+        match error {
+            PagerError::RepeatedToken { operation } => Self::RepeatedToken { operation },
+            PagerError::Response(error) => Self::Response(error),
+            // `PagerError` is non-exhaustive; a new variant is reported as it reads.
+            other => Self::TaskFailed {
+                detail: other.to_string(),
+            },
+        }
+    }
+}
+
+fn is_unauthorized(error: &ServiceError) -> bool {
+    error.status == 401 || error.code == ErrorCode::Unauthorized
+}
+
+fn is_throttling(error: &ServiceError) -> bool {
+    error.status == 429 || (error.is_retryable() && error.status < 500)
+}
+
+/// Lists every account the token can see, following `nextToken` to the end.
+///
+/// # Errors
+///
+/// [`PortalError`] for a transport failure, a refusal (401: sign in again) or a repeated
+/// `nextToken`.
+pub async fn list_accounts<T: Transport>(
+    transport: &T,
+    endpoint: &Endpoint,
+    access_token: &AccessToken,
+) -> Result<Vec<Account>, PortalError> {
+    let mut pager = AccountPager::new(endpoint, access_token, None);
+    let mut accounts = Vec::new();
+    while let Some(request) = pager.next_request() {
+        let response = transport
+            .send(request)
+            .await
+            .map_err(|source| PortalError::Transport {
+                operation: Operation::ListAccounts,
+                source: Box::new(source),
+            })?;
+        let page = pager
+            .handle_response(&response)
+            .map_err(PortalError::from_pager)?;
+        accounts.extend(page.into_iter().map(|a| Account {
+            account_id: a.account_id,
+            account_name: a.account_name,
+            email_address: a.email_address,
+        }));
+    }
+    Ok(accounts)
+}
+
+/// Lists the roles of one account, following `nextToken` to the end.
+///
+/// # Errors
+///
+/// As [`list_accounts`].
+pub async fn list_roles<T: Transport>(
+    transport: &T,
+    endpoint: &Endpoint,
+    access_token: &AccessToken,
+    account_id: &str,
+) -> Result<Vec<Role>, PortalError> {
+    let mut pager = RolePager::new(endpoint, access_token, account_id, None);
+    let mut roles = Vec::new();
+    while let Some(request) = pager.next_request() {
+        let response = transport
+            .send(request)
+            .await
+            .map_err(|source| PortalError::Transport {
+                operation: Operation::ListAccountRoles,
+                source: Box::new(source),
+            })?;
+        let page = pager
+            .handle_response(&response)
+            .map_err(PortalError::from_pager)?;
+        roles.extend(page.into_iter().map(|r| to_role(r, account_id)));
+    }
+    Ok(roles)
+}
+
+fn to_role(role: sso_oidc::portal::RoleInfo, account_id: &str) -> Role {
+    Role {
+        account_id: role.account_id.unwrap_or_else(|| account_id.to_owned()),
+        role_name: role.role_name,
+    }
+}
+
+/// Calls `GetRoleCredentials` and returns the credentials as the role-credential cache stores
+/// them (`AccountId` filled in, as the AWS CLI writes it).
+///
+/// # Errors
+///
+/// As [`list_accounts`]; a 401 means the token is no longer valid, a 403 that the user may
+/// not use this role.
+pub async fn get_role_credentials<T: Transport>(
+    transport: &T,
+    endpoint: &Endpoint,
+    access_token: &AccessToken,
+    account_id: &str,
+    role_name: &str,
+) -> Result<sso_cache::RoleCredentials, PortalError> {
+    let request =
+        sso_oidc::portal::get_role_credentials(endpoint, access_token, account_id, role_name);
+    let response = transport
+        .send(request)
+        .await
+        .map_err(|source| PortalError::Transport {
+            operation: Operation::GetRoleCredentials,
+            source: Box::new(source),
+        })?;
+    let credentials =
+        sso_oidc::portal::parse_get_role_credentials(&response).map_err(PortalError::Response)?;
+    Ok(sso_cache::RoleCredentials {
+        access_key_id: credentials.access_key_id,
+        secret_access_key: sso_cache::SecretAccessKey::new(
+            credentials.secret_access_key.expose_secret(),
+        ),
+        session_token: sso_cache::SessionToken::new(credentials.session_token.expose_secret()),
+        expiration: sso_cache::Timestamp::from_unix_millis(
+            i64::try_from(credentials.expiration.as_unix_millis()).unwrap_or(i64::MAX),
+        ),
+        account_id: Some(account_id.to_owned()),
+        unknown: sso_cache::UnknownFields::new(),
+    })
+}
+
+/// Settings of the [`list_all_roles`] pool; start from [`PoolConfig::default`].
+#[derive(Debug, Clone)]
+pub struct PoolConfig {
+    initial_concurrency: usize,
+    max_concurrency: usize,
+    max_throttle_retries: u32,
+    max_attempts: u32,
+    backoff_base: Duration,
+    backoff_cap: Duration,
+    page_size: Option<u32>,
+}
+
+impl Default for PoolConfig {
+    /// 8 requests in flight at first, at most 16; 10 retries of a throttled page, 3 attempts
+    /// for server and transport errors; backoff from 100 ms up to 5 s; the portal's page size.
+    fn default() -> Self {
+        Self {
+            initial_concurrency: 8,
+            max_concurrency: 16,
+            max_throttle_retries: 10,
+            max_attempts: 3,
+            backoff_base: Duration::from_millis(100),
+            backoff_cap: Duration::from_secs(5),
+            page_size: None,
+        }
+    }
+}
+
+impl PoolConfig {
+    /// Requests in flight at the start (at least 1; at most the maximum).
+    #[must_use]
+    pub fn initial_concurrency(mut self, n: usize) -> Self {
+        self.initial_concurrency = n.max(1);
+        self
+    }
+
+    /// The most requests the pool ever has in flight (at least 1).
+    #[must_use]
+    pub fn max_concurrency(mut self, n: usize) -> Self {
+        self.max_concurrency = n.max(1);
+        self
+    }
+
+    /// How many times one page is retried after a throttled answer.
+    #[must_use]
+    pub fn max_throttle_retries(mut self, n: u32) -> Self {
+        self.max_throttle_retries = n;
+        self
+    }
+
+    /// Attempts in total for one page that meets server errors or transport failures.
+    #[must_use]
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n.max(1);
+        self
+    }
+
+    /// The base and cap of the jittered exponential backoff.
+    #[must_use]
+    pub fn backoff(mut self, base: Duration, cap: Duration) -> Self {
+        self.backoff_base = base;
+        self.backoff_cap = cap.max(base);
+        self
+    }
+
+    /// `max_result` of each `ListAccountRoles` page (1..=100), or the portal's default.
+    #[must_use]
+    pub fn page_size(mut self, size: Option<u32>) -> Self {
+        self.page_size = size;
+        self
+    }
+}
+
+/// Counters of one [`list_all_roles`] run, for progress output and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolStats {
+    /// HTTP requests sent (first tries and retries).
+    pub calls: u64,
+    /// Requests that were retries.
+    pub retries: u64,
+    /// Throttled answers received.
+    pub throttled: u64,
+    /// Accounts whose listing failed.
+    pub failed_accounts: usize,
+    /// The lowest concurrency limit the AIMD controller reached.
+    pub min_concurrency: usize,
+    /// The concurrency limit at the end.
+    pub final_concurrency: usize,
+}
+
+/// The outcome of [`list_all_roles`]: one result per account, in input order, and counters.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct RoleListing {
+    /// `(account id, its roles or why they could not be listed)`, in the order given.
+    pub results: Vec<(String, Result<Vec<Role>, PortalError>)>,
+    /// What the pool did.
+    pub stats: PoolStats,
+}
+
+impl RoleListing {
+    /// Every role listed, in account order.
+    pub fn roles(&self) -> impl Iterator<Item = &Role> {
+        self.results
+            .iter()
+            .filter_map(|(_, r)| r.as_ref().ok())
+            .flatten()
+    }
+
+    /// The accounts that failed, with their errors.
+    pub fn failures(&self) -> impl Iterator<Item = (&str, &PortalError)> {
+        self.results
+            .iter()
+            .filter_map(|(id, r)| r.as_ref().err().map(|e| (id.as_str(), e)))
+    }
+}
+
+/// Lists the roles of every account in `account_ids` concurrently, with the adaptive pool
+/// described in the [module documentation](self).
+///
+/// `progress(done, total)` is called on the calling task after each account finishes (and
+/// once with `done == 0` before the first), so the CLI can draw a progress bar. One account's
+/// failure never stops the others; see [`RoleListing::failures`].
+///
+/// The transport is cloned into each task, hence `Clone + 'static`; `HttpClient` clones share
+/// their connection pool, and any transport can be wrapped in an `Arc`.
+pub async fn list_all_roles<T>(
+    transport: &T,
+    endpoint: &Endpoint,
+    access_token: &AccessToken,
+    account_ids: &[String],
+    config: &PoolConfig,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> RoleListing
+where
+    T: Transport + Clone + 'static,
+{
+    let total = account_ids.len();
+    progress(0, total);
+    let limiter = Arc::new(Limiter::new(config));
+    let shared = Arc::new(Shared::default());
+    let mut tasks = JoinSet::new();
+    for (index, account_id) in account_ids.iter().enumerate() {
+        let job = AccountJob {
+            transport: transport.clone(),
+            endpoint: endpoint.clone(),
+            access_token: access_token.clone(),
+            account_id: account_id.clone(),
+            config: config.clone(),
+            limiter: Arc::clone(&limiter),
+            shared: Arc::clone(&shared),
+        };
+        tasks.spawn(async move { (index, job.run().await) });
+    }
+    let mut slots: Vec<Option<Result<Vec<Role>, PortalError>>> =
+        std::iter::repeat_with(|| None).take(total).collect();
+    let mut done = 0;
+    while let Some(joined) = tasks.join_next().await {
+        done += 1;
+        match joined {
+            Ok((index, result)) => {
+                if let Some(slot) = slots.get_mut(index) {
+                    *slot = Some(result);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "a role-listing task stopped"),
+        }
+        progress(done, total);
+    }
+    let results: Vec<(String, Result<Vec<Role>, PortalError>)> = account_ids
+        .iter()
+        .cloned()
+        .zip(slots)
+        .map(|(id, slot)| {
+            let result = slot.unwrap_or_else(|| {
+                Err(PortalError::TaskFailed {
+                    detail: "the task panicked or was cancelled".to_owned(),
+                })
+            });
+            (id, result)
+        })
+        .collect();
+    let limits = limiter.limits();
+    let stats = PoolStats {
+        calls: shared.calls.load(Ordering::Relaxed),
+        retries: shared.retries.load(Ordering::Relaxed),
+        throttled: shared.throttled.load(Ordering::Relaxed),
+        failed_accounts: results.iter().filter(|(_, r)| r.is_err()).count(),
+        min_concurrency: limits.0,
+        final_concurrency: limits.1,
+    };
+    tracing::debug!(?stats, "listed roles");
+    RoleListing { results, stats }
+}
+
+/// State shared by the tasks of one run.
+#[derive(Default)]
+struct Shared {
+    calls: AtomicU64,
+    retries: AtomicU64,
+    throttled: AtomicU64,
+    /// The first `UnauthorizedException`: the token is shared, so every later account fails
+    /// the same way without a request.
+    unauthorized: OnceLock<ResponseError>,
+}
+
+/// One account's listing, run on its own task.
+struct AccountJob<T> {
+    transport: T,
+    endpoint: Endpoint,
+    access_token: AccessToken,
+    account_id: String,
+    config: PoolConfig,
+    limiter: Arc<Limiter>,
+    shared: Arc<Shared>,
+}
+
+impl<T: Transport> AccountJob<T> {
+    async fn run(self) -> Result<Vec<Role>, PortalError> {
+        let mut pager = RolePager::new(
+            &self.endpoint,
+            &self.access_token,
+            &self.account_id,
+            self.config.page_size,
+        );
+        let mut roles = Vec::new();
+        while pager.next_request().is_some() {
+            let page = self.fetch_page(&mut pager).await?;
+            roles.extend(page.into_iter().map(|r| to_role(r, &self.account_id)));
+        }
+        Ok(roles)
+    }
+
+    /// Fetches the pager's current page, retrying under the pool's policy.
+    async fn fetch_page(
+        &self,
+        pager: &mut RolePager,
+    ) -> Result<Vec<sso_oidc::portal::RoleInfo>, PortalError> {
+        let mut throttles = 0u32;
+        let mut attempts = 0u32;
+        loop {
+            if let Some(error) = self.shared.unauthorized.get() {
+                return Err(PortalError::Response(error.clone()));
+            }
+            let Some(request) = pager.next_request() else {
+                return Ok(Vec::new());
+            };
+            let (permit, generation) = self.limiter.acquire().await;
+            // Checked again: another task may have met the 401 while this one waited.
+            if let Some(error) = self.shared.unauthorized.get() {
+                self.limiter.release(permit);
+                return Err(PortalError::Response(error.clone()));
+            }
+            if throttles + attempts > 0 {
+                self.shared.retries.fetch_add(1, Ordering::Relaxed);
+            }
+            self.shared.calls.fetch_add(1, Ordering::Relaxed);
+            let sent = self.transport.send_once(request).await;
+            attempts += 1;
+            let response = match sent {
+                Ok(response) => response,
+                Err(source) => {
+                    self.limiter.release(permit);
+                    if source.kind().is_retryable() && attempts < self.config.max_attempts {
+                        tokio::time::sleep(self.limiter.backoff(attempts)).await;
+                        continue;
+                    }
+                    return Err(PortalError::Transport {
+                        operation: Operation::ListAccountRoles,
+                        source: Box::new(source),
+                    });
+                }
+            };
+            match pager.handle_response(&response) {
+                Ok(items) => {
+                    self.limiter.on_success();
+                    self.limiter.release(permit);
+                    return Ok(items);
+                }
+                Err(PagerError::Response(error)) => {
+                    let service = error.service_error();
+                    if service.is_some_and(is_throttling) {
+                        self.shared.throttled.fetch_add(1, Ordering::Relaxed);
+                        self.limiter.on_throttle(generation);
+                        self.limiter.release(permit);
+                        if throttles < self.config.max_throttle_retries {
+                            throttles += 1;
+                            // Throttling is not the account's fault: it does not use up the
+                            // attempts for server errors.
+                            attempts -= 1;
+                            continue;
+                        }
+                        return Err(PortalError::Response(error));
+                    }
+                    self.limiter.release(permit);
+                    if service.is_some_and(is_unauthorized) {
+                        let _ = self.shared.unauthorized.set(error.clone());
+                        return Err(PortalError::Response(error));
+                    }
+                    if error.is_retryable() && attempts < self.config.max_attempts {
+                        tokio::time::sleep(self.limiter.backoff(attempts)).await;
+                        continue;
+                    }
+                    return Err(PortalError::Response(error));
+                }
+                Err(other) => {
+                    self.limiter.release(permit);
+                    return Err(PortalError::from_pager(other));
+                }
+            }
+        }
+    }
+}
+
+/// The AIMD concurrency limiter with a shared pause.
+///
+/// The semaphore holds `limit` permits. Shrinking forgets the free permits at once and owes
+/// the rest (`debt`): permits released while a debt is owed are forgotten instead of returned.
+struct Limiter {
+    semaphore: Arc<Semaphore>,
+    state: Mutex<LimiterState>,
+    max: usize,
+    backoff_base: Duration,
+    backoff_cap: Duration,
+}
+
+struct LimiterState {
+    limit: usize,
+    min_limit: usize,
+    debt: usize,
+    growth: f64,
+    generation: u64,
+    consecutive_throttles: u32,
+    pause_until: Option<Instant>,
+}
+
+impl Limiter {
+    fn new(config: &PoolConfig) -> Self {
+        let max = config.max_concurrency.max(1);
+        let initial = config.initial_concurrency.clamp(1, max);
+        Self {
+            semaphore: Arc::new(Semaphore::new(initial)),
+            state: Mutex::new(LimiterState {
+                limit: initial,
+                min_limit: initial,
+                debt: 0,
+                growth: 0.0,
+                generation: 0,
+                consecutive_throttles: 0,
+                pause_until: None,
+            }),
+            max,
+            backoff_base: config.backoff_base,
+            backoff_cap: config.backoff_cap,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LimiterState> {
+        // The state stays consistent even if a holder panicked: every update is one step.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Waits for a slot and for the shared pause to end; returns the permit and the
+    /// generation the request starts in.
+    async fn acquire(&self) -> (Option<OwnedSemaphorePermit>, u64) {
+        // The semaphore is never closed; if it were, running unlimited is the safe fallback.
+        let permit = Arc::clone(&self.semaphore).acquire_owned().await.ok();
+        loop {
+            let pause = self.lock().pause_until;
+            match pause {
+                Some(until) if until > Instant::now() => tokio::time::sleep_until(until).await,
+                _ => break,
+            }
+        }
+        let generation = self.lock().generation;
+        (permit, generation)
+    }
+
+    fn release(&self, permit: Option<OwnedSemaphorePermit>) {
+        let Some(permit) = permit else { return };
+        let mut state = self.lock();
+        if state.debt > 0 {
+            state.debt -= 1;
+            permit.forget();
+        } else {
+            drop(permit);
+        }
+    }
+
+    fn on_success(&self) {
+        let mut state = self.lock();
+        state.consecutive_throttles = 0;
+        if state.limit >= self.max {
+            return;
+        }
+        state.growth += 1.0 / state.limit as f64;
+        if state.growth >= 1.0 {
+            state.growth -= 1.0;
+            state.limit += 1;
+            if state.debt > 0 {
+                state.debt -= 1;
+            } else {
+                self.semaphore.add_permits(1);
+            }
+        }
+    }
+
+    /// Halves the limit (once per generation) and pauses the pool.
+    fn on_throttle(&self, generation: u64) {
+        let mut state = self.lock();
+        state.consecutive_throttles = state.consecutive_throttles.saturating_add(1);
+        if generation == state.generation {
+            let new_limit = (state.limit / 2).max(1);
+            let shrink = state.limit - new_limit;
+            state.limit = new_limit;
+            state.min_limit = state.min_limit.min(new_limit);
+            state.growth = 0.0;
+            state.generation += 1;
+            let forgotten = self.semaphore.forget_permits(shrink);
+            state.debt += shrink - forgotten;
+        }
+        let delay = self.backoff(state.consecutive_throttles);
+        let until = Instant::now() + delay;
+        state.pause_until = Some(state.pause_until.map_or(until, |at| at.max(until)));
+    }
+
+    /// `base·2^(n-1)` capped, half of it fixed and half random ("equal jitter"), so that a
+    /// retry always waits a little.
+    fn backoff(&self, n: u32) -> Duration {
+        let exponent = n.saturating_sub(1).min(16);
+        let full = self
+            .backoff_base
+            .saturating_mul(1 << exponent)
+            .min(self.backoff_cap);
+        full / 2 + full.mul_f64(fastrand::f64() / 2.0)
+    }
+
+    fn limits(&self) -> (usize, usize) {
+        let state = self.lock();
+        (state.min_limit, state.limit)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Limiter, PoolConfig};
+    use std::time::Duration;
+
+    #[tokio::test]
+    async fn aimd_halves_once_per_generation_and_grows_back() {
+        let limiter = Limiter::new(&PoolConfig::default().backoff(Duration::ZERO, Duration::ZERO));
+        let (a, generation) = limiter.acquire().await;
+        let (b, same) = limiter.acquire().await;
+        assert_eq!(generation, same);
+        limiter.on_throttle(generation);
+        limiter.on_throttle(same);
+        assert_eq!(limiter.limits(), (4, 4));
+        // 6 free permits minus 4 forgotten: 2 free, 2 held; releasing the held ones pays the
+        // remaining debt of 0.
+        limiter.release(a);
+        limiter.release(b);
+        assert_eq!(limiter.semaphore.available_permits(), 4);
+        for _ in 0..4 {
+            limiter.on_success();
+        }
+        assert_eq!(limiter.limits(), (4, 5));
+        assert_eq!(limiter.semaphore.available_permits(), 5);
+    }
+
+    #[test]
+    fn backoff_is_jittered_and_capped() {
+        let config =
+            PoolConfig::default().backoff(Duration::from_millis(100), Duration::from_secs(1));
+        let limiter = Limiter::new(&config);
+        for n in 1..20 {
+            let delay = limiter.backoff(n);
+            assert!(delay <= Duration::from_secs(1), "{delay:?}");
+            assert!(delay >= Duration::from_millis(50), "{delay:?}");
+        }
+    }
+}

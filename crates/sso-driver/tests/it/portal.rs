@@ -1,0 +1,278 @@
+//! The portal calls against the emulator: pagination, the concurrent role listing under
+//! throttling and failures, and `GetRoleCredentials`.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use sso_driver::http::{HttpClient, HttpConfig, TransportError};
+use sso_driver::portal::{self, PoolConfig};
+use sso_driver::transport::Transport;
+use sso_emulator::{Emulator, RunningEmulator};
+use sso_oidc::oidc::{self, Grant, RegisterClientInput};
+use sso_oidc::{AccessToken, Endpoint};
+
+/// An HTTP client that does not retry (so the counters are exact) and reads no process proxy.
+pub(crate) fn client() -> HttpClient {
+    HttpClient::new(
+        HttpConfig::default().max_attempts(1),
+        &sso_driver::env::Env::from_vars([("HOME", "/nonexistent")]),
+    )
+    .unwrap()
+}
+
+/// A valid access token from an emulator started with `auto_approve`, through the device flow.
+pub(crate) async fn emulator_token(emu: &RunningEmulator) -> AccessToken {
+    let endpoint = Endpoint::parse(emu.url()).unwrap();
+    let http = client();
+    let input = RegisterClientInput {
+        client_name: "sso-test".to_owned(),
+        scopes: Some(vec!["sso:account:access".to_owned()]),
+        ..RegisterClientInput::default()
+    };
+    let response = http
+        .send(oidc::register_client(&endpoint, &input))
+        .await
+        .unwrap();
+    let client = oidc::parse_register_client(&response).unwrap();
+    let response = http
+        .send(oidc::start_device_authorization(
+            &endpoint,
+            &client.client_id,
+            &client.client_secret,
+            "https://d-123.awsapps.com/start",
+        ))
+        .await
+        .unwrap();
+    let device = oidc::parse_start_device_authorization(&response).unwrap();
+    let response = http
+        .send(oidc::create_token(
+            &endpoint,
+            &client.client_id,
+            &client.client_secret,
+            Grant::DeviceCode(&device.device_code),
+        ))
+        .await
+        .unwrap();
+    oidc::parse_create_token(&response).unwrap().access_token
+}
+
+async fn start(builder: sso_emulator::EmulatorBuilder) -> (RunningEmulator, Endpoint, AccessToken) {
+    let emu = builder.auto_approve(true).seed(7).start().await.unwrap();
+    let token = emulator_token(&emu).await;
+    emu.reset_stats();
+    let endpoint = Endpoint::parse(emu.url()).unwrap();
+    (emu, endpoint, token)
+}
+
+/// The ids of the emulator's first `n` accounts (its seed spaces them 7919 apart).
+fn account_ids(n: u64) -> Vec<String> {
+    (0..n).map(account_id).collect()
+}
+
+fn account_id(index: u64) -> String {
+    format!("{}", 111_111_111_111 + index * 7919)
+}
+
+fn fast_pool() -> PoolConfig {
+    PoolConfig::default().backoff(Duration::from_millis(5), Duration::from_millis(100))
+}
+
+#[tokio::test]
+async fn accounts_are_listed_across_pages() {
+    let (emu, endpoint, token) = start(Emulator::builder().accounts(45).page_size(10)).await;
+    let accounts = portal::list_accounts(&client(), &endpoint, &token)
+        .await
+        .unwrap();
+    assert_eq!(accounts.len(), 45);
+    assert_eq!(accounts[0].account_id, "111111111111");
+    assert!(accounts.iter().all(|a| a.account_name.is_some()));
+    let mut ids: Vec<&str> = accounts.iter().map(|a| a.account_id.as_str()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), 45);
+    assert_eq!(emu.stats().list_accounts, 5);
+}
+
+#[tokio::test]
+async fn roles_are_listed_across_pages() {
+    let (emu, endpoint, token) = start(
+        Emulator::builder()
+            .accounts(2)
+            .roles_per_account(12)
+            .page_size(5),
+    )
+    .await;
+    let roles = portal::list_roles(&client(), &endpoint, &token, &account_id(1))
+        .await
+        .unwrap();
+    assert_eq!(roles.len(), 12);
+    assert!(roles.iter().all(|r| r.account_id == account_id(1)));
+    assert!(roles.iter().any(|r| r.role_name == "AdministratorAccess"));
+    assert_eq!(emu.stats().list_account_roles, 3);
+}
+
+#[tokio::test]
+async fn an_invalid_token_is_unauthorized() {
+    let (_emu, endpoint, _token) = start(Emulator::builder()).await;
+    let error = portal::list_accounts(&client(), &endpoint, &AccessToken::new("bogus"))
+        .await
+        .unwrap_err();
+    assert!(error.is_unauthorized(), "{error}");
+    assert!(!error.to_string().contains("bogus"), "{error}");
+}
+
+#[tokio::test]
+async fn all_roles_of_fifty_accounts_despite_throttling() {
+    let (emu, endpoint, token) = start(
+        Emulator::builder()
+            .accounts(50)
+            .roles_per_account(3)
+            .throttle_every(5),
+    )
+    .await;
+    let ids = account_ids(50);
+    let progress = Mutex::new(Vec::new());
+    let record = |done: usize, total: usize| progress.lock().unwrap().push((done, total));
+    let listing =
+        portal::list_all_roles(&client(), &endpoint, &token, &ids, &fast_pool(), &record).await;
+    assert_eq!(listing.stats.failed_accounts, 0, "{:?}", listing.stats);
+    assert_eq!(listing.failures().count(), 0);
+    assert_eq!(listing.roles().count(), 150);
+    // Results come back in input order, whatever the completion order.
+    let order: Vec<&str> = listing.results.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(order, ids.iter().map(String::as_str).collect::<Vec<_>>());
+    let stats = emu.stats();
+    assert!(stats.throttled >= 10, "{stats:?}");
+    assert_eq!(listing.stats.throttled, stats.throttled);
+    assert_eq!(listing.stats.calls, stats.list_account_roles);
+    assert_eq!(listing.stats.calls, 50 + listing.stats.retries);
+    assert!(listing.stats.min_concurrency < 8, "{:?}", listing.stats);
+    let progress = progress.into_inner().unwrap();
+    assert_eq!(progress.first(), Some(&(0, 50)));
+    assert_eq!(progress.last(), Some(&(50, 50)));
+    assert_eq!(progress.len(), 51);
+}
+
+/// A transport that answers 500 for one account's role listing and forwards everything else.
+#[derive(Clone)]
+struct FailOneAccount {
+    inner: HttpClient,
+    account_id: String,
+}
+
+impl FailOneAccount {
+    fn hit(&self, request: &http::Request<Vec<u8>>) -> bool {
+        request
+            .uri()
+            .query()
+            .is_some_and(|q| q.contains(&format!("account_id={}", self.account_id)))
+    }
+
+    fn failure() -> http::Response<Vec<u8>> {
+        http::Response::builder()
+            .status(500)
+            .header(
+                "x-amzn-ErrorType",
+                "InternalServerException:http://internal.amazon.com/coral/com.amazonaws.switchboard.portal/",
+            )
+            .body(br#"{"message":"injected"}"#.to_vec())
+            .unwrap()
+    }
+}
+
+impl Transport for FailOneAccount {
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        if self.hit(&request) {
+            return Ok(Self::failure());
+        }
+        self.inner.send(request).await
+    }
+
+    async fn send_once(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        if self.hit(&request) {
+            return Ok(Self::failure());
+        }
+        self.inner.send_once(request).await
+    }
+}
+
+#[tokio::test]
+async fn one_failing_account_is_reported_and_the_others_complete() {
+    let (_emu, endpoint, token) =
+        start(Emulator::builder().accounts(20).roles_per_account(2)).await;
+    let ids = account_ids(20);
+    let transport = FailOneAccount {
+        inner: client(),
+        account_id: account_id(6),
+    };
+    let listing = portal::list_all_roles(
+        &transport,
+        &endpoint,
+        &token,
+        &ids,
+        &fast_pool(),
+        &|_, _| {},
+    )
+    .await;
+    let failures: Vec<_> = listing.failures().collect();
+    assert_eq!(failures.len(), 1);
+    assert_eq!(failures[0].0, account_id(6));
+    let service = failures[0].1.service_error().unwrap();
+    assert_eq!(service.status, 500);
+    assert_eq!(listing.roles().count(), 38);
+    // The failing account was tried the configured number of times (3), no more.
+    assert_eq!(listing.stats.calls, 19 + 3);
+    assert_eq!(listing.stats.failed_accounts, 1);
+}
+
+#[tokio::test]
+async fn an_invalid_token_stops_the_pool_after_one_request() {
+    let (emu, endpoint, _token) = start(Emulator::builder().accounts(20)).await;
+    let ids = account_ids(20);
+    let config = fast_pool().initial_concurrency(1);
+    let listing = portal::list_all_roles(
+        &client(),
+        &endpoint,
+        &AccessToken::new("bogus"),
+        &ids,
+        &config,
+        &|_, _| {},
+    )
+    .await;
+    assert_eq!(listing.stats.failed_accounts, 20);
+    assert!(listing.failures().all(|(_, e)| e.is_unauthorized()));
+    assert_eq!(emu.stats().list_account_roles, 1);
+}
+
+#[tokio::test]
+async fn role_credentials_are_converted_for_the_cache() {
+    let (emu, endpoint, token) = start(Emulator::builder()).await;
+    let credentials = portal::get_role_credentials(
+        &client(),
+        &endpoint,
+        &token,
+        "111111111111",
+        "ReadOnlyAccess",
+    )
+    .await
+    .unwrap();
+    assert!(credentials.access_key_id.starts_with("ASIA"));
+    assert!(
+        credentials
+            .session_token
+            .expose_secret()
+            .starts_with("emu-st-")
+    );
+    assert_eq!(credentials.account_id.as_deref(), Some("111111111111"));
+    let now = sso_driver::convert::unix_ms_to_cache_time(
+        sso_driver::clock::WallClock::now_unix_ms(&sso_driver::clock::SystemClock),
+    );
+    assert!(credentials.is_fresh(now, Duration::from_secs(15 * 60)));
+    assert!(!format!("{credentials:?}").contains(credentials.secret_access_key.expose_secret()));
+    assert_eq!(emu.stats().get_role_credentials, 1);
+}

@@ -1,0 +1,346 @@
+//! `login::login` against the emulator: device code (pending, slow_down, denied, expired) and
+//! PKCE with a stand-in browser (through the loopback listener, or pasted back).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use sso_cache::{CacheEntry as _, ClientRegistration, RegistrationFlow};
+use sso_driver::clock::SystemClock;
+use sso_driver::login::{LoginError, LoginFlow, LoginOptions, PastedQueries, login};
+use sso_emulator::Emulator;
+
+use crate::signin_support::{Recorder, Setup};
+
+#[tokio::test]
+async fn device_code_pending_then_slow_down_then_success_writes_both_cache_entries() {
+    let setup = Setup::start(Emulator::builder()).await;
+    let target = setup.session("my-sso");
+    let url = setup.emu.url().to_owned();
+    let emu = &setup.emu;
+    let prompt = Recorder {
+        // Once the code is shown, the next poll is told to slow down, and the user approves
+        // two seconds later through the emulator's control API.
+        on_code: Some(Box::new(move |code: &str| {
+            emu.update_config(|c| c.slow_down_polls = 1).unwrap();
+            let approve = format!("{url}/emulator/device/approve?user_code={code}");
+            tokio::spawn(async move {
+                tokio::time::sleep(Duration::from_secs(2)).await;
+                let client = reqwest::Client::builder().no_proxy().build().unwrap();
+                let response = client.post(approve).send().await.unwrap();
+                assert!(response.status().is_success());
+            });
+        })),
+        ..Recorder::default()
+    };
+    let mut options = LoginOptions::new(LoginFlow::DeviceCode);
+    options.no_browser = true;
+    let started = std::time::Instant::now();
+    let outcome = login(
+        &setup.http,
+        &setup.sso_cache(),
+        &target,
+        &options,
+        &prompt,
+        &SystemClock,
+    )
+    .await
+    .unwrap();
+    // pending (immediate first poll), slow_down after 1 s, token after 1 + 5 s more.
+    assert!(
+        started.elapsed() >= Duration::from_secs(6),
+        "{:?}",
+        started.elapsed()
+    );
+    let stats = setup.emu.stats();
+    assert_eq!(stats.register_client, 1);
+    assert_eq!(stats.start_device_authorization, 1);
+    assert_eq!(stats.create_token_device_code, 3);
+    let calls = prompt.calls();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert!(
+        calls[0].starts_with("code ") && calls[0].ends_with("(complete: true, browser: false)")
+    );
+    assert_eq!(calls[1], "waiting");
+    assert_eq!(calls[2], "signed in https://d-123.awsapps.com/start");
+
+    assert_eq!(outcome.start_url, "https://d-123.awsapps.com/start");
+    assert_eq!(outcome.session_name.as_deref(), Some("my-sso"));
+    assert!(outcome.refreshable);
+    let json = setup.token_json(&target);
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            "startUrl",
+            "region",
+            "accessToken",
+            "expiresAt",
+            "clientId",
+            "clientSecret",
+            "registrationExpiresAt",
+            "refreshToken"
+        ]
+    );
+    assert_eq!(json["startUrl"], "https://d-123.awsapps.com/start");
+    assert_eq!(json["region"], "us-east-1");
+    assert!(json["accessToken"].as_str().unwrap().starts_with("emu-at-"));
+    assert_eq!(json["expiresAt"], outcome.expires_at.to_string());
+
+    // The registration entry, as the CLI writes it for the device flow: no grantTypes.
+    let key = target.registration_key(RegistrationFlow::DeviceCode);
+    let registration: ClientRegistration = setup.sso_cache().read(&key).unwrap().unwrap();
+    assert_eq!(registration.client_id, json["clientId"]);
+    assert_eq!(
+        registration.scopes,
+        Some(vec!["sso:account:access".to_owned()])
+    );
+    assert_eq!(registration.grant_types, None);
+    assert!(!registration.to_json().contains("grantTypes"));
+
+    // A second login reuses the registration.
+    setup.device_login(&target).await;
+    assert_eq!(setup.emu.stats().register_client, 1);
+}
+
+#[tokio::test]
+async fn device_code_denied() {
+    let setup = Setup::start(Emulator::builder()).await;
+    let target = setup.session("my-sso");
+    let prompt = Recorder {
+        on_code: Some(Box::new(|code: &str| setup.emu.deny_device(code).unwrap())),
+        ..Recorder::default()
+    };
+    let mut options = LoginOptions::new(LoginFlow::DeviceCode);
+    options.no_browser = true;
+    let error = login(
+        &setup.http,
+        &setup.sso_cache(),
+        &target,
+        &options,
+        &prompt,
+        &SystemClock,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, LoginError::Denied { .. }), "{error:?}");
+    assert!(!setup.sso_cache().entry_path(&target.token_key()).exists());
+}
+
+#[tokio::test]
+async fn device_code_expired() {
+    let setup = Setup::start(Emulator::builder()).await;
+    let target = setup.profile("legacy");
+    let prompt = Recorder {
+        // Nobody approves, and the emulator's clock jumps past the code's lifetime.
+        on_code: Some(Box::new(|_: &str| {
+            setup
+                .emu
+                .update_config(|c| c.clock_offset_secs += 700)
+                .unwrap();
+        })),
+        ..Recorder::default()
+    };
+    // PKCE is asked for, but a legacy profile always uses the device flow.
+    let mut options = LoginOptions::new(LoginFlow::Pkce);
+    options.no_browser = true;
+    let error = login(
+        &setup.http,
+        &setup.sso_cache(),
+        &target,
+        &options,
+        &prompt,
+        &SystemClock,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, LoginError::DeviceCodeExpired), "{error:?}");
+    assert!(error.to_string().contains("expired"), "{error}");
+    assert_eq!(setup.emu.stats().create_token_device_code, 2);
+}
+
+/// A stand-in browser: follows the authorize URL's redirect to our loopback listener and
+/// reports the page it ended on.
+async fn browse(url: String) -> (u16, String) {
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let response = client.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn pkce_through_the_loopback_listener() {
+    let setup = Setup::start(Emulator::builder()).await;
+    let target = setup.session("my-sso");
+    let page = std::sync::Arc::new(Mutex::new(None));
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    let done_tx = Mutex::new(Some(done_tx));
+    let page_for_browser = page.clone();
+    let prompt = Recorder {
+        on_url: Some(Box::new(move |url: &str| {
+            assert!(
+                url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A"),
+                "{url}"
+            );
+            let url = url.to_owned();
+            let page = page_for_browser.clone();
+            let done = done_tx.lock().unwrap().take().unwrap();
+            tokio::spawn(async move {
+                *page.lock().unwrap() = Some(browse(url).await);
+                let _ = done.send(());
+            });
+        })),
+        ..Recorder::default()
+    };
+    let mut options = LoginOptions::new(LoginFlow::Pkce);
+    options.no_browser = true;
+    let outcome = login(
+        &setup.http,
+        &setup.sso_cache(),
+        &target,
+        &options,
+        &prompt,
+        &SystemClock,
+    )
+    .await
+    .unwrap();
+    done_rx.await.unwrap();
+    let (status, body) = page.lock().unwrap().take().unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("signed in"), "{body}");
+    assert_eq!(prompt.calls()[0], "authorize (browser: false)");
+    assert!(outcome.refreshable);
+    let stats = setup.emu.stats();
+    assert_eq!(stats.authorize, 1);
+    assert_eq!(stats.create_token_authorization_code, 1);
+
+    let key = target.registration_key(RegistrationFlow::AuthorizationCode);
+    let registration: ClientRegistration = setup.sso_cache().read(&key).unwrap().unwrap();
+    assert_eq!(
+        registration.grant_types,
+        Some(vec![
+            "authorization_code".to_owned(),
+            "refresh_token".to_owned()
+        ])
+    );
+    assert_eq!(
+        setup.token_json(&target)["clientId"],
+        registration.client_id.as_str()
+    );
+}
+
+#[tokio::test]
+async fn pkce_with_a_pasted_callback() {
+    let setup = Setup::start(Emulator::builder()).await;
+    let target = setup.session("my-sso");
+    let (paste_tx, paste_rx) = tokio::sync::mpsc::channel(1);
+    let prompt = Recorder {
+        on_url: Some(Box::new(move |url: &str| {
+            // The browser runs elsewhere: it is redirected to a 127.0.0.1 that is not ours, and
+            // the user pastes the address.
+            let url = url.to_owned();
+            let paste_tx = paste_tx.clone();
+            tokio::spawn(async move {
+                let client = reqwest::Client::builder()
+                    .no_proxy()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap();
+                let response = client.get(url).send().await.unwrap();
+                let location = response.headers()["location"].to_str().unwrap().to_owned();
+                let query = sso_driver::paste::parse_pasted_callback(&location).unwrap();
+                paste_tx.send(query).await.unwrap();
+            });
+        })),
+        ..Recorder::default()
+    };
+    let mut options = LoginOptions::new(LoginFlow::Pkce);
+    options.no_browser = true;
+    options.pasted = Some(PastedQueries::new(paste_rx));
+    login(
+        &setup.http,
+        &setup.sso_cache(),
+        &target,
+        &options,
+        &prompt,
+        &SystemClock,
+    )
+    .await
+    .unwrap();
+    assert_eq!(setup.emu.stats().create_token_authorization_code, 1);
+}
+
+#[tokio::test]
+async fn pkce_state_mismatch_fails_and_tells_the_browser() {
+    let setup = Setup::start(Emulator::builder()).await;
+    let target = setup.session("my-sso");
+    let page = std::sync::Arc::new(Mutex::new(None));
+    let page_for_browser = page.clone();
+    let prompt = Recorder {
+        on_url: Some(Box::new(move |url: &str| {
+            let redirect = url::Url::parse(url)
+                .unwrap()
+                .query_pairs()
+                .find(|(k, _)| k == "redirect_uri")
+                .unwrap()
+                .1
+                .into_owned();
+            let page = page_for_browser.clone();
+            tokio::spawn(async move {
+                let forged = format!("{redirect}?code=forged&state=not-ours");
+                *page.lock().unwrap() = Some(browse(forged).await);
+            });
+        })),
+        ..Recorder::default()
+    };
+    let mut options = LoginOptions::new(LoginFlow::Pkce);
+    options.no_browser = true;
+    let error = login(
+        &setup.http,
+        &setup.sso_cache(),
+        &target,
+        &options,
+        &prompt,
+        &SystemClock,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, LoginError::StateMismatch), "{error:?}");
+    for _ in 0..100 {
+        if page.lock().unwrap().is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let (status, body) = page.lock().unwrap().take().unwrap();
+    assert_eq!(status, 400, "{body}");
+    assert!(!body.contains("forged"), "{body}");
+    assert_eq!(setup.emu.stats().create_token, 0);
+}
+
+#[tokio::test]
+async fn pkce_fixed_port_in_use() {
+    let setup = Setup::start(Emulator::builder()).await;
+    let target = setup.session("my-sso");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut options = LoginOptions::new(LoginFlow::Pkce);
+    options.no_browser = true;
+    options.redirect_port = Some(taken.local_addr().unwrap().port());
+    let error = login(
+        &setup.http,
+        &setup.sso_cache(),
+        &target,
+        &options,
+        &Recorder::default(),
+        &SystemClock,
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, LoginError::PortInUse { .. }), "{error:?}");
+    assert!(error.to_string().contains("--redirect-port"), "{error}");
+    assert_eq!(setup.emu.stats().register_client, 0);
+}
