@@ -98,6 +98,7 @@ pub(crate) fn run(root: &Path) -> Result<()> {
         })
         .map(str::to_owned)
         .context("no account id in `sso list accounts --output text`")?;
+    println!("$ sso list roles --sso-session demo --account-id {account} --output text");
     let roles = demo.sso_capture(&[
         "list",
         "roles",

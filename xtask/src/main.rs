@@ -9,6 +9,7 @@
     reason = "xtask talks to a terminal"
 )]
 
+mod bench;
 mod demo;
 mod tidy;
 
@@ -25,7 +26,10 @@ Commands:
   conformance   run the conformance harness (SDK suites, recorded exchanges, round-trips)
                 extra arguments go to the harness: [--shared PATH] [SUITE...]
   demo          the README's main job: the `sso` binary against the bundled emulator
-  bench         criterion benches and whole-process timings; writes docs/benchmarks.md
+  bench         whole-process timings of the release `sso` against the emulator and the
+                config-parse criterion bench; prints a table, writes docs/benchmarks.md
+                [--with-aws-config] item 3 against aws-config (bench-compare/, slow to build)
+                [--criterion] also run `cargo bench --workspace`
   tidy          repository hygiene checks (also run by `cargo test`)
   fuzz TARGET   run a cargo-fuzz target from fuzz/ (needs cargo-fuzz)
 ";
@@ -53,7 +57,7 @@ fn run() -> Result<()> {
             Some(url) => demo::browse(url),
             None => bail!("usage: cargo xtask browse URL"),
         },
-        "bench" => bench(&root, &rest),
+        "bench" => bench::run(&root, &rest),
         "tidy" => {
             let problems = tidy::check(&root)?;
             if problems.is_empty() {
@@ -123,10 +127,6 @@ fn conformance(root: &Path, rest: &[String]) -> Result<()> {
     let mut args = vec!["run", "--quiet", "--locked", "-p", "sso-conformance", "--"];
     args.extend(rest.iter().map(String::as_str));
     cargo(root, &args)
-}
-
-fn bench(root: &Path, _rest: &[String]) -> Result<()> {
-    cargo(root, &["bench", "--workspace", "--locked"])
 }
 
 fn fuzz(root: &Path, rest: &[String]) -> Result<()> {

@@ -146,13 +146,16 @@ fn copy_tree(from: &Path, to: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// A recorded response: status, headers and body, or the transport error message.
+type RecordedResponse = Result<(u16, Vec<(String, String)>, Vec<u8>), String>;
+
 /// One recorded request/response pair.
 #[derive(Debug, Clone)]
 struct Exchange {
     method: String,
     uri: String,
     headers: BTreeMap<String, Vec<String>>,
-    response: Result<(u16, Vec<(String, String)>, Vec<u8>), String>,
+    response: RecordedResponse,
 }
 
 /// Recorded traffic served in order; mismatches are collected, not panicked on.

@@ -28,7 +28,12 @@ Environment:
   AWS_CA_BUNDLE                      extra CA certificates (PEM)
   HTTPS_PROXY, NO_PROXY              proxy settings
   NO_COLOR                           disable colours when set to a non-empty value
-  BROWSER                            browser command used by `sso login`";
+  BROWSER                            browser command used by `sso login` and `sso console`
+  SSO_LOGIN_FLOW                     login flow of `sso login`: pkce, paste or device-code
+                                     (beats sso_login_flow in the config; --use-device-code
+                                     beats both)
+  SSO_FEDERATION_ENDPOINT            federation endpoint of `sso console` (for tests and
+                                     proxies; default: the region's signin.aws endpoint)";
 
 /// Checked by a unit test so that the help text cannot drift from the constants.
 #[cfg(test)]
@@ -144,7 +149,8 @@ pub enum Command {
     /// Write a profile for every account and role you can use.
     Populate(PopulateArgs),
 
-    /// [planned] Open the AWS console signed in as a profile.
+    /// Open the AWS console signed in as a profile's role.
+    #[command(long_about = CONSOLE_LONG_ABOUT)]
     Console(ConsoleArgs),
 }
 
@@ -171,10 +177,35 @@ Sign in to IAM Identity Center and cache an access token in ~/.aws/sso/cache.
 By default the browser opens a sign-in page (authorization code with PKCE, answered on a \
 loopback port of 127.0.0.1). Use --use-device-code when the browser runs on another machine.
 
+Where no browser can be opened here (an SSH session or a container without a display, CI), \
+`sso login` says so in one line and picks another flow: paste-back PKCE when stdin is a \
+terminal (open the printed URL on any device, then paste the address of the page it ends on \
+into the terminal), the device code otherwise. Choose the flow yourself with \
+SSO_LOGIN_FLOW=pkce|paste|device-code or `sso_login_flow` in the [sso-session] section; \
+--use-device-code wins over both.
+
 Examples:
   sso login                          # the profile from --profile / AWS_PROFILE / default
   sso login --sso-session my-sso
-  sso login --profile dev --no-browser";
+  sso login --profile dev --no-browser
+  sso login --use-device-code --qr   # scan the code with a phone
+  sso login --redirect-port 8400     # after `ssh -L 8400:127.0.0.1:8400 host`";
+
+const CONSOLE_LONG_ABOUT: &str = "\
+Open the AWS Management Console signed in as a profile's role.
+
+Gets the profile's role credentials as `sso export-credentials` does (refreshing the token if \
+needed, never opening a sign-in), exchanges them at the federation endpoint for a sign-in \
+token, and opens the console's sign-in URL in the browser. The URL signs in whoever opens it \
+within 15 minutes, so it is printed only with --print, or when no browser can be opened here.
+
+The console opens in the profile's region (AWS_REGION, AWS_DEFAULT_REGION, the profile's \
+`region`, else the SSO region), in that region's partition (aws, aws-cn or aws-us-gov).
+
+Examples:
+  sso console --profile dev
+  sso console --profile dev --destination https://console.aws.amazon.com/s3/home
+  sso console --profile dev --print | pbcopy";
 
 const LOGOUT_LONG_ABOUT: &str = "\
 Sign out: revoke cached access tokens and delete them, and delete cached SSO role credentials.
@@ -300,10 +331,26 @@ pub struct LoginArgs {
     #[arg(long)]
     pub no_browser: bool,
 
-    /// Loopback port for the browser redirect (default: any free port).
+    /// Loopback port for the browser redirect (default: `sso_redirect_port`, else any free port).
+    ///
+    /// Fix the port when the browser runs on another machine and reaches this one through
+    /// `ssh -L PORT:127.0.0.1:PORT host`.
     #[arg(long, value_name = "PORT", conflicts_with = "use_device_code",
           value_parser = clap::value_parser!(u16).range(1..))]
     pub redirect_port: Option<u16>,
+
+    /// Also show the sign-in URL as a QR code, to open it on a phone.
+    ///
+    /// The code is drawn on stderr only when stderr is a terminal.
+    #[arg(long)]
+    pub qr: bool,
+
+    /// Copy the sign-in URL to the clipboard through the terminal (OSC 52).
+    ///
+    /// Works over SSH and in containers with terminals that support it (iTerm2, kitty,
+    /// WezTerm, Windows Terminal, tmux with passthrough, ...); otherwise says it could not.
+    #[arg(long)]
+    pub copy: bool,
 }
 
 /// `sso logout`.
@@ -457,12 +504,18 @@ pub struct PopulateArgs {
     pub dry_run: bool,
 }
 
-/// `sso console` (planned).
+/// `sso console`.
 #[derive(Debug, Args)]
 pub struct ConsoleArgs {
-    /// Console page to open after signing in.
+    /// Console page to open after signing in (default: the console home of the region).
     #[arg(long, value_name = "URL")]
     pub destination: Option<String>,
+
+    /// Print the sign-in URL to stdout instead of opening a browser.
+    ///
+    /// Anyone who opens the URL within 15 minutes is signed in as the role: do not share it.
+    #[arg(long, visible_alias = "no-browser")]
+    pub print: bool,
 }
 
 #[cfg(test)]

@@ -101,6 +101,12 @@ pub fn resolve_error(error: &ResolveError) -> CliError {
     }
 }
 
+/// A bad setting shown at its place in the config file (`file:line:column`), with the file's
+/// text around it when it can be read.
+pub fn setting_error(origin: &Origin, message: &str, help: &str) -> CliError {
+    at_origin(origin, message, help)
+}
+
 /// A config error pointing at `origin`, with the file's text when it can be read.
 fn at_origin(origin: &Origin, message: &str, help: &str) -> CliError {
     let path = Path::new(&*origin.file);
@@ -328,22 +334,38 @@ pub fn login_error(error: sso_driver::login::LoginError, target: &SsoTarget) -> 
             message: "the device code expired before the sign-in was approved".to_owned(),
             help: format!("{again} and approve the request before the code expires"),
         },
-        error @ (LoginError::BrowserTimeout { .. } | LoginError::PortInUse { .. }) => {
-            CliError::Usage {
-                message: error.to_string(),
-                help: Some(format!(
-                    "run `sso login {} --use-device-code` to sign in with a code on any device",
-                    login_target(target)
-                )),
-            }
-        }
+        LoginError::PortInUse { port } => CliError::Usage {
+            message: format!(
+                "port {port} on 127.0.0.1 is in use, so the sign-in cannot listen on it for the browser's redirect"
+            ),
+            help: Some(format!(
+                "stop what listens there (an old `ssh -L {port}:127.0.0.1:{port}` forwarding, or another `sso login`), \
+                 or choose another port with --redirect-port (and forward that one with `ssh -L`), \
+                 or remove --redirect-port and sso_redirect_port to use any free port"
+            )),
+        },
+        error @ LoginError::BrowserTimeout { .. } => CliError::Usage {
+            message: error.to_string(),
+            help: Some(format!(
+                "run `sso login {} --use-device-code` to sign in with a code on any device",
+                login_target(target)
+            )),
+        },
         LoginError::Listener(error) => CliError::Usage {
             message: error.to_string(),
             help: Some(
                 "use --use-device-code to sign in without the 127.0.0.1 listener".to_owned(),
             ),
         },
-        error @ (LoginError::StateMismatch | LoginError::BadCallback { .. }) => CliError::Usage {
+        LoginError::StateMismatch => CliError::Usage {
+            message:
+                "the sign-in response came from another sign-in (its state does not match this one)"
+                    .to_owned(),
+            help: Some(format!(
+                "{again}, and open (or paste) the URL that this sign-in prints, not one from an earlier or another terminal's sign-in"
+            )),
+        },
+        error @ LoginError::BadCallback { .. } => CliError::Usage {
             message: error.to_string(),
             help: Some(format!("{again}, or use --use-device-code")),
         },

@@ -135,7 +135,8 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
         CommandOptions::Console {
             profile,
             destination,
-        } => commands::console::run(&ctx, profile, destination),
+            print,
+        } => commands::console::run(&ctx, profile, destination, print),
     }
 }
 

@@ -114,12 +114,14 @@ pub enum CommandOptions {
     },
     /// `sso populate`.
     Populate(PopulateOptions),
-    /// `sso console` (planned).
+    /// `sso console`.
     Console {
         /// The profile to sign in as.
         profile: ProfileName,
         /// `--destination`.
         destination: Option<String>,
+        /// `--print` (or `--no-browser`): print the URL instead of opening it.
+        print: bool,
     },
 }
 
@@ -181,6 +183,9 @@ impl Invocation {
                 use_device_code: args.use_device_code,
                 no_browser: args.no_browser,
                 redirect_port: args.redirect_port,
+                // A QR code drawn into a pipe or a log is only noise.
+                qr: args.qr && env.stderr_is_terminal,
+                copy: args.copy,
             }),
             Command::Logout(args) => CommandOptions::Logout {
                 session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
@@ -218,6 +223,7 @@ impl Invocation {
             Command::Console(args) => CommandOptions::Console {
                 profile: global.profile_or_default(),
                 destination: args.destination,
+                print: args.print,
             },
         };
         Ok(Self { global, command })
@@ -381,6 +387,47 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(error.exit_code(), 2);
+    }
+
+    #[test]
+    fn qr_is_off_when_stderr_is_not_a_terminal() {
+        let login = |stderr_is_terminal: bool| {
+            let cli = Cli::try_parse_from(["sso", "login", "--qr", "--copy"]).unwrap();
+            let var = |_: &str| None;
+            let invocation = Invocation::new(
+                cli,
+                Environment {
+                    var: &var,
+                    profile_on_command_line: false,
+                    stderr_is_terminal,
+                },
+            )
+            .unwrap();
+            match invocation.command {
+                CommandOptions::Login(options) => options,
+                other => panic!("expected login, got {other:?}"),
+            }
+        };
+        let on_terminal = login(true);
+        assert!(on_terminal.qr && on_terminal.copy);
+        let piped = login(false);
+        assert!(!piped.qr && piped.copy);
+    }
+
+    #[test]
+    fn console_print_has_a_no_browser_alias() {
+        for flag in ["--print", "--no-browser"] {
+            let invocation = parse(&["sso", "console", flag], &[], false).unwrap();
+            assert!(matches!(
+                invocation.command,
+                CommandOptions::Console { print: true, .. }
+            ));
+        }
+        let invocation = parse(&["sso", "console"], &[], false).unwrap();
+        assert!(matches!(
+            invocation.command,
+            CommandOptions::Console { print: false, .. }
+        ));
     }
 
     #[test]

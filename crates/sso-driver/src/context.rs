@@ -191,6 +191,13 @@ impl AwsContext {
             .and_then(|s| s.get_str(LOGIN_FLOW_KEY))
             .or_else(|| view.and_then(|v| v.0.get_str(LOGIN_FLOW_KEY)))
             .map(str::to_owned);
+        let redirect_port = settings
+            .session
+            .as_ref()
+            .and_then(|s| self.profiles.sso_session(&s.name))
+            .and_then(|s| s.get_str(REDIRECT_PORT_KEY))
+            .or_else(|| view.and_then(|v| v.0.get_str(REDIRECT_PORT_KEY)))
+            .map(str::to_owned);
         let (oidc_endpoint, portal_endpoint) =
             self.endpoints(settings.region.as_str(), Some(profile))?;
         Ok(SsoTarget {
@@ -203,6 +210,7 @@ impl AwsContext {
             role_name: settings.role_name.as_ref().map(|v| v.as_str().to_owned()),
             profile_region: view.and_then(|v| v.region()).map(|v| v.as_str().to_owned()),
             login_flow,
+            redirect_port,
             oidc_endpoint,
             portal_endpoint,
         })
@@ -216,6 +224,11 @@ impl AwsContext {
             .profiles
             .sso_session(session)
             .and_then(|s| s.get_str(LOGIN_FLOW_KEY))
+            .map(str::to_owned);
+        let redirect_port = self
+            .profiles
+            .sso_session(session)
+            .and_then(|s| s.get_str(REDIRECT_PORT_KEY))
             .map(str::to_owned);
         let profile = self
             .profiles
@@ -232,6 +245,7 @@ impl AwsContext {
             role_name: None,
             profile_region: None,
             login_flow,
+            redirect_port,
             oidc_endpoint,
             portal_endpoint,
         })
@@ -257,6 +271,7 @@ impl AwsContext {
             role_name: None,
             profile_region: None,
             login_flow: None,
+            redirect_port: None,
             oidc_endpoint,
             portal_endpoint,
         })
@@ -333,6 +348,10 @@ impl AwsContext {
 /// or `paste`.
 pub const LOGIN_FLOW_KEY: &str = "sso_login_flow";
 
+/// The per-session (or per-profile) setting that fixes the PKCE loopback port, for users who
+/// forward it with `ssh -L`; `--redirect-port` wins over it.
+pub const REDIRECT_PORT_KEY: &str = "sso_redirect_port";
+
 /// One SSO login: what to sign in to and where, and where its cache entries live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -355,6 +374,9 @@ pub struct SsoTarget {
     pub profile_region: Option<String>,
     /// `sso_login_flow` of the session (or of a legacy profile), raw.
     pub login_flow: Option<String>,
+    /// `sso_redirect_port` of the session (or of a legacy profile), raw: the CLI parses it and
+    /// reports a bad value at its place in the file.
+    pub redirect_port: Option<String>,
     /// The SSO-OIDC endpoint.
     pub oidc_endpoint: Endpoint,
     /// The portal endpoint.

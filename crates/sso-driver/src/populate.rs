@@ -39,12 +39,13 @@
 //!   account's profiles from pruning. A plan either succeeds as a whole or returns an error with
 //!   no text, so a half-updated file is never produced.
 
+mod batch;
 mod diff;
 mod template;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 
 use sso_config::{Document, EditError, FileKind, ProfileSet, Properties, SectionKind};
@@ -234,6 +235,35 @@ pub fn plan(
     template: &ProfileTemplate,
     options: &PlanOptions,
 ) -> Result<Plan, PopulateError> {
+    plan_with(
+        config_text,
+        session,
+        entries,
+        template,
+        options,
+        Apply::Batched,
+    )
+}
+
+/// How [`plan_with`] applies removals and additions; both give the same bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Apply {
+    /// Removals in one pass over the lines, additions rendered in one string ([`batch`]).
+    Batched,
+    /// Every edit through sso-config's edit API, which parses the whole text again each time
+    /// (quadratic; the reference the batched path is tested against).
+    #[cfg_attr(not(test), allow(dead_code))]
+    PerEdit,
+}
+
+fn plan_with(
+    config_text: &str,
+    session: &str,
+    entries: &[RoleEntry],
+    template: &ProfileTemplate,
+    options: &PlanOptions,
+    apply: Apply,
+) -> Result<Plan, PopulateError> {
     if session.is_empty() || session.trim() != session {
         return Err(PopulateError::InvalidSession {
             session: session.to_owned(),
@@ -313,16 +343,73 @@ pub fn plan(
         write_keys(&mut document, kind, name, &changes)?;
         plan.updated.push(name.clone());
     }
-    for name in to_remove {
-        let kind = section_for(&document, &name);
-        if remove_section_tidy(&mut document, &kind) {
-            plan.removed.push(name);
+    let kinds: Vec<SectionKind> = to_remove
+        .iter()
+        .map(|name| section_for(&document, name))
+        .collect();
+    let removed = match apply {
+        Apply::Batched => batch::remove_sections_tidy(&document, &kinds),
+        Apply::PerEdit => None,
+    };
+    if let Some(text) = removed {
+        document = Document::parse(&text);
+        plan.removed = to_remove;
+    } else {
+        for name in to_remove {
+            let kind = section_for(&document, &name);
+            if remove_section_tidy(&mut document, &kind) {
+                plan.removed.push(name);
+            }
         }
     }
-    for (name, desired) in to_add {
-        let kind = SectionKind::profile_in(FileKind::Config, name);
-        write_keys(&mut document, kind, name, &desired)?;
-        plan.added.push(name.clone());
+    let to_add: Vec<_> = to_add
+        .into_iter()
+        .map(|(name, desired)| {
+            (
+                name,
+                SectionKind::profile_in(FileKind::Config, name),
+                desired,
+            )
+        })
+        .collect();
+    let existing: HashSet<SectionKind> = document.sections().into_iter().map(|s| s.kind).collect();
+    let mut rest = to_add.as_slice();
+    if apply == Apply::Batched && !to_add.iter().any(|(_, kind, _)| existing.contains(kind)) {
+        // The first two new sections through the edit API; the second one shows the shape of
+        // all that follow.
+        let mut learnt = None;
+        while let [(name, kind, desired), tail @ ..] = rest
+            && learnt.is_none()
+        {
+            let before = document.as_str().len();
+            write_keys(&mut document, kind.clone(), name, desired)?;
+            plan.added.push((*name).clone());
+            rest = tail;
+            if plan.added.len() == 2 {
+                learnt = document
+                    .as_str()
+                    .get(before..)
+                    .and_then(|appended| batch::Shape::learn(appended, kind, desired));
+                if learnt.is_none() {
+                    break;
+                }
+            }
+        }
+        if let Some(shape) = learnt {
+            let mut accepted = HashSet::new();
+            let mut text = document.to_string();
+            for (name, kind, desired) in rest {
+                batch::check(name, kind, desired, &mut accepted)?;
+                shape.write(&mut text, kind, desired);
+                plan.added.push((*name).clone());
+            }
+            plan.new_text = text;
+            return Ok(plan);
+        }
+    }
+    for (name, kind, desired) in rest {
+        write_keys(&mut document, kind.clone(), name, desired)?;
+        plan.added.push((*name).clone());
     }
 
     plan.new_text = document.to_string();

@@ -1,17 +1,230 @@
-//! `sso console` (planned): open the AWS console signed in as a profile. Arguments only for now.
+//! `sso console`: open the AWS Management Console signed in as a profile's role.
+//!
+//! The role credentials come from [`export_credentials::profile_credentials`], exactly as for
+//! `export-credentials` (the cache when valid, else the token, refreshed if needed, and
+//! `GetRoleCredentials`; never a browser sign-in). [`sso_driver::console::console_url`]
+//! exchanges them at the federation endpoint of the region's partition (or
+//! `SSO_FEDERATION_ENDPOINT`, for tests and proxies) for a sign-in token and builds the login
+//! URL, with the start URL as `Issuer` so that an expired console session leads back to the
+//! access portal.
+//!
+//! The URL signs in whoever opens it within 15 minutes, so it goes to stdout only with
+//! `--print` or when no browser can be opened here; otherwise the browser opens it and stderr
+//! says so.
+
+use std::io::IsTerminal as _;
+
+use sso_driver::browser::{self, Platform};
+use sso_driver::console::{self, ConsoleCredentials, ConsoleError};
+use sso_driver::context::SsoTarget;
+use sso_driver::env::Env;
+use sso_driver::headless::{self, HostFacts};
 
 use crate::Context;
+use crate::commands::export_credentials;
+use crate::convert;
 use crate::error::CliError;
 use crate::values::ProfileName;
+
+/// The environment variable that replaces the federation endpoint (tests, proxies).
+pub const FEDERATION_ENDPOINT_ENV: &str = "SSO_FEDERATION_ENDPOINT";
 
 /// Runs `sso console`.
 pub fn run(
     _ctx: &Context,
-    _profile: ProfileName,
-    _destination: Option<String>,
+    profile: ProfileName,
+    destination: Option<String>,
+    print: bool,
 ) -> Result<(), CliError> {
-    Err(CliError::NotWired {
-        command: "console",
-        help: "this command is planned; meanwhile sign in through your access portal",
-    })
+    if let Some(destination) = &destination {
+        check_destination(destination)?;
+    }
+    let (credentials, target) = export_credentials::profile_credentials(&profile)?;
+    let aws = convert::load_context(Some(profile.as_str()))?;
+    let env = aws.env();
+    let region = console_region(env, &target);
+    let endpoint = match env
+        .var(FEDERATION_ENDPOINT_ENV)
+        .filter(|v| !v.trim().is_empty())
+    {
+        Some(endpoint) => endpoint.trim().to_owned(),
+        None => console::federation_endpoint(Some(&region))
+            .map_err(|e| console_error(e, &target))?
+            .to_owned(),
+    };
+    let destination = match destination {
+        Some(destination) => destination,
+        None => {
+            console::console_destination(Some(&region)).map_err(|e| console_error(e, &target))?
+        }
+    };
+    let creds = ConsoleCredentials::new(
+        credentials.access_key_id.clone(),
+        sso_oidc::SecretAccessKey::new(credentials.secret_access_key.expose_secret()),
+        sso_oidc::SessionToken::new(credentials.session_token.expose_secret()),
+    );
+    let http = convert::http_client_for_profile(&aws, Some(profile.as_str()))?;
+    let runtime = export_credentials::runtime()?;
+    let url = runtime
+        .block_on(console::console_url(
+            &http,
+            &creds,
+            &endpoint,
+            &destination,
+            Some(&target.start_url),
+            None,
+        ))
+        .map_err(|e| console_error(e, &target))?;
+    if print {
+        return crate::write_stdout(&format!("{url}\n"));
+    }
+    let platform = Platform::current();
+    let headless = headless::choose_login_flow(
+        env,
+        platform,
+        &HostFacts::probe(std::io::stdin().is_terminal()),
+        false,
+        None,
+        None,
+        false,
+    )
+    .is_ok_and(|choice| choice.headless);
+    if headless {
+        say(
+            "No browser can be opened here; open this URL yourself within 15 minutes (it signs in whoever opens it):\n",
+        );
+        return crate::write_stdout(&format!("{url}\n"));
+    }
+    match browser::open_url(&url, env, platform) {
+        Ok(_) => {
+            say(&format!(
+                "Opened the AWS console for profile `{}` in your browser.\n",
+                profile.as_str()
+            ));
+            Ok(())
+        }
+        Err(error) => {
+            tracing::debug!(%error, "could not open a browser");
+            say(
+                "Could not start a browser; open this URL yourself within 15 minutes (it signs in whoever opens it):\n",
+            );
+            crate::write_stdout(&format!("{url}\n"))
+        }
+    }
+}
+
+/// The region the console opens in: `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's
+/// `region`, else the SSO region.
+fn console_region(env: &Env, target: &SsoTarget) -> String {
+    env.first_var(&["AWS_REGION", "AWS_DEFAULT_REGION"])
+        .filter(|v| !v.trim().is_empty())
+        .or_else(|| target.profile_region.clone())
+        .unwrap_or_else(|| target.region.clone())
+        .trim()
+        .to_owned()
+}
+
+/// `--destination` must be an absolute `https` URL (a console page).
+fn check_destination(destination: &str) -> Result<(), CliError> {
+    match url::Url::parse(destination) {
+        Ok(url) if url.scheme() == "https" && url.host_str().is_some() => Ok(()),
+        _ => Err(CliError::Usage {
+            message: format!(
+                "invalid value for --destination: `{destination}` is not an https:// URL"
+            ),
+            help: Some(
+                "give a console page, e.g. https://console.aws.amazon.com/s3/home".to_owned(),
+            ),
+        }),
+    }
+}
+
+/// A [`ConsoleError`] as the user sees it.
+fn console_error(error: ConsoleError, target: &SsoTarget) -> CliError {
+    match error {
+        error @ ConsoleError::UnsupportedPartition { .. } => CliError::Usage {
+            message: error.to_string(),
+            help: Some(format!(
+                "set {FEDERATION_ENDPOINT_ENV} to the partition's federation endpoint and pass --destination"
+            )),
+        },
+        error @ (ConsoleError::InvalidEndpoint { .. } | ConsoleError::SessionDuration { .. }) => {
+            CliError::Usage {
+                message: error.to_string(),
+                help: Some(format!(
+                    "fix {FEDERATION_ENDPOINT_ENV} (an https:// URL without a query), or unset it"
+                )),
+            }
+        }
+        ConsoleError::Status { status } => CliError::ServerRefused {
+            operation: "getSigninToken".to_owned(),
+            code: format!("HTTP {status}"),
+            message: "the federation endpoint refused the role credentials".to_owned(),
+            help: format!(
+                "the credentials may have expired or been revoked; run `sso login {}` and try again",
+                convert::login_target(target)
+            ),
+        },
+        error @ ConsoleError::MalformedResponse => CliError::ServerRefused {
+            operation: "getSigninToken".to_owned(),
+            code: "malformed response".to_owned(),
+            message: error.to_string(),
+            help: format!("check {FEDERATION_ENDPOINT_ENV} and your proxy settings"),
+        },
+        ConsoleError::Transport(source) => CliError::Network {
+            endpoint: source.url().to_owned(),
+            source: Box::new(source),
+        },
+        other => CliError::Bug {
+            message: other.to_string(),
+        },
+    }
+}
+
+fn say(text: &str) {
+    use std::io::Write as _;
+    // Nowhere to report a failed write to stderr.
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(text.as_bytes());
+    let _ = err.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use sso_driver::env::Env;
+
+    use super::{check_destination, console_region};
+
+    #[test]
+    fn destination_must_be_https() {
+        assert!(check_destination("https://console.aws.amazon.com/s3/home").is_ok());
+        for bad in [
+            "http://console.aws.amazon.com/",
+            "console.aws.amazon.com",
+            "javascript:x",
+        ] {
+            let error = check_destination(bad).unwrap_err();
+            assert_eq!(error.exit_code(), 2);
+            assert!(error.to_string().contains("--destination"), "{error}");
+        }
+    }
+
+    #[test]
+    fn region_precedence() {
+        let aws = Env::from_vars([("HOME", "/nonexistent")]);
+        let mut target = sso_driver::context::AwsContext::load(&aws, None)
+            .unwrap()
+            .target_from_values(None, "https://d-1.awsapps.com/start", "us-east-1", &[])
+            .unwrap();
+        assert_eq!(console_region(&aws, &target), "us-east-1");
+        target.profile_region = Some("eu-west-1".to_owned());
+        assert_eq!(console_region(&aws, &target), "eu-west-1");
+        let env = Env::from_vars([("AWS_DEFAULT_REGION", "ap-south-1")]);
+        assert_eq!(console_region(&env, &target), "ap-south-1");
+        let env = Env::from_vars([
+            ("AWS_DEFAULT_REGION", "ap-south-1"),
+            ("AWS_REGION", "cn-north-1"),
+        ]);
+        assert_eq!(console_region(&env, &target), "cn-north-1");
+    }
 }

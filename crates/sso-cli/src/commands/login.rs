@@ -1,20 +1,36 @@
 //! `sso login`: sign in to an sso-session (or a legacy profile) and cache the token.
 //!
-//! Resolves the target with sso-driver, picks the flow (PKCE for sso-sessions, the device code
-//! for legacy profiles, `--use-device-code` or `sso_login_flow = device-code`), and runs
-//! [`sso_driver::login::login`] on a current-thread tokio runtime. The AWS CLI's texts
-//! (protocol.md §2.8) go to **stderr**, so that the URL and the code reach the user even when
-//! stdout is redirected and the sign-in can be finished on another device; a
-//! [`crate::spinner::Spinner`] shows the time left while waiting. On success stdout gets
-//! `Successfully logged into Start URL: {url}` and which login is signed in until when.
+//! Resolves the target with sso-driver and picks the flow with
+//! [`sso_driver::headless::choose_login_flow`]: `--use-device-code`, then `SSO_LOGIN_FLOW`, then
+//! `sso_login_flow` in the config, then the device code for legacy profiles, then detection
+//! (PKCE with a browser here; paste-back PKCE in an SSH session, a container or CI when stdin is
+//! a terminal; the device code otherwise). Unless the choice is the ordinary one (the flag, or
+//! PKCE with a browser here), it is printed in one line on stderr.
+//!
+//! Paste-back PKCE runs the PKCE login without opening a browser, prints the authorize URL and
+//! asks for the address the browser ends on; a thread reads stdin, checks each line with
+//! [`sso_driver::paste`] (asking again on a bad one, never echoing it) and hands the accepted
+//! query to the driver, which races it against the loopback listener.
+//!
+//! The AWS CLI's texts (protocol.md §2.8) go to **stderr**, so that the URL and the code reach
+//! the user even when stdout is redirected and the sign-in can be finished on another device;
+//! `--qr` adds a QR code of the URL and `--copy` sends it to the clipboard through OSC 52. A
+//! [`crate::spinner::Spinner`] shows the time left while waiting (not while pasting: it would
+//! draw over the input). On success stdout gets `Successfully logged into Start URL: {url}` and
+//! which login is signed in until when. [`sso_driver::login::login`] runs on a current-thread
+//! tokio runtime.
 
-use std::io::Write as _;
+use std::io::{BufRead, IsTerminal as _, Write as _};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use sso_driver::clock::{MonotonicClock, SystemClock, WallClock as _};
-use sso_driver::context::SsoTarget;
-use sso_driver::login::{LoginFlow, LoginOutcome};
+use sso_driver::context::{AwsContext, LOGIN_FLOW_KEY, REDIRECT_PORT_KEY, SsoTarget};
+use sso_driver::env::Env;
+use sso_driver::headless::{
+    self, ChoiceSource, FlowChoice, HostFacts, LOGIN_FLOW_ENV, LoginFlowError,
+};
+use sso_driver::login::{LoginFlow, LoginOutcome, PastedQueries};
 use sso_driver::prompt::{Prompt, UserCode};
 
 use crate::Context;
@@ -34,7 +50,14 @@ pub struct LoginOptions {
     pub no_browser: bool,
     /// `--redirect-port`.
     pub redirect_port: Option<u16>,
+    /// `--qr`, already off when stderr is not a terminal.
+    pub qr: bool,
+    /// `--copy`.
+    pub copy: bool,
 }
+
+/// The question of paste-back PKCE, printed after the authorize URL.
+pub const PASTE_PROMPT: &str = "After signing in, your browser shows a page that cannot be reached; copy its address and paste it here:";
 
 /// Runs `sso login`.
 pub fn run(ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
@@ -49,13 +72,37 @@ pub fn run(ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
     };
     let target = target.map_err(convert::context_error)?;
     let sso_cache = aws.sso_cache().ok_or_else(no_home)?;
-    let flow = choose_flow(&target, options.use_device_code);
+    let host = HostFacts::probe(std::io::stdin().is_terminal());
+    let choice = flow_choice(&aws, &target, options.use_device_code, &host)?;
+    if let Some(line) = choice_line(&choice) {
+        TerminalPrompt::say(&format!("{line}\n"));
+    }
+    let paste = choice.flow == headless::LoginFlow::Paste;
+    let flow = if choice.flow.is_pkce() {
+        LoginFlow::Pkce
+    } else {
+        LoginFlow::DeviceCode
+    };
+    let redirect_port = if choice.flow.is_pkce() {
+        redirect_port(&aws, &target, options.redirect_port)?
+    } else {
+        None
+    };
     let http = convert::http_client_for_profile(&aws, profile)?;
     let mut login_options = sso_driver::login::LoginOptions::new(flow);
-    login_options.no_browser = options.no_browser;
-    login_options.redirect_port = options.redirect_port;
+    login_options.no_browser = options.no_browser || paste;
+    login_options.redirect_port = redirect_port;
     login_options.browser_env = aws.env().clone();
-    let prompt = TerminalPrompt::default();
+    let mut prompt = TerminalPrompt {
+        handoff: Handoff::new(options.qr, options.copy, aws.env()),
+        ..TerminalPrompt::default()
+    };
+    if paste {
+        let (sender, receiver) = tokio::sync::mpsc::channel(1);
+        login_options.pasted = Some(PastedQueries::new(receiver));
+        prompt.paste = Mutex::new(Some(sender));
+        prompt.pasting = true;
+    }
     let clock = MonotonicClock::new(SystemClock);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -74,6 +121,119 @@ pub fn run(ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
     prompt.stop_spinner();
     let outcome = result.map_err(|error| convert::login_error(error, &target))?;
     crate::write_stdout(&success_text(&outcome, &target, clock.now_unix_ms()))
+}
+
+/// Chooses the flow (see the module documentation); a bad `SSO_LOGIN_FLOW` is a usage error and
+/// a bad `sso_login_flow` is shown at its place in the config file.
+fn flow_choice(
+    aws: &AwsContext,
+    target: &SsoTarget,
+    use_device_code: bool,
+    host: &HostFacts,
+) -> Result<FlowChoice, CliError> {
+    let env_override = aws.env().var(LOGIN_FLOW_ENV);
+    headless::choose_login_flow(
+        aws.env(),
+        sso_driver::browser::Platform::current(),
+        host,
+        use_device_code,
+        env_override.as_deref(),
+        target.login_flow.as_deref(),
+        target.is_legacy(),
+    )
+    .map_err(|error| match &error {
+        LoginFlowError::Config(_) => match setting(aws, target, LOGIN_FLOW_KEY) {
+            Some(value) => convert::setting_error(
+                value.origin(),
+                &error.to_string(),
+                "set sso_login_flow to pkce, paste or device-code, or remove it",
+            ),
+            None => usage(
+                error.to_string(),
+                "set sso_login_flow to pkce, paste or device-code",
+            ),
+        },
+        _ => usage(
+            error.to_string(),
+            "set SSO_LOGIN_FLOW to pkce, paste or device-code, or unset it",
+        ),
+    })
+}
+
+/// The one line that tells which flow was chosen and why, or `None` for the ordinary choices
+/// (`--use-device-code`, or PKCE because a browser can be opened here).
+pub fn choice_line(choice: &FlowChoice) -> Option<String> {
+    let ordinary = choice.source == ChoiceSource::Flag
+        || (choice.source == ChoiceSource::Detected && choice.flow == headless::LoginFlow::Pkce);
+    if ordinary {
+        return None;
+    }
+    let warning = if choice.flow == headless::LoginFlow::Pkce && choice.headless {
+        " (but no browser seems to be available here; SSO_LOGIN_FLOW=paste works without one)"
+    } else {
+        ""
+    };
+    Some(format!("Signing in with {}{warning}", choice.reason))
+}
+
+/// The loopback port: `--redirect-port`, else `sso_redirect_port` (shown at its place in the
+/// file when it is not a port number), else any free port.
+fn redirect_port(
+    aws: &AwsContext,
+    target: &SsoTarget,
+    flag: Option<u16>,
+) -> Result<Option<u16>, CliError> {
+    if flag.is_some() {
+        return Ok(flag);
+    }
+    let Some(raw) = target.redirect_port.as_deref() else {
+        return Ok(None);
+    };
+    match parse_port(raw) {
+        Some(port) => Ok(Some(port)),
+        None => {
+            let message = format!(
+                "invalid {REDIRECT_PORT_KEY} `{}`: expected a port number from 1 to 65535",
+                raw.trim()
+            );
+            let help = "fix or remove sso_redirect_port (--redirect-port overrides it)";
+            Err(match setting(aws, target, REDIRECT_PORT_KEY) {
+                Some(value) => convert::setting_error(value.origin(), &message, help),
+                None => usage(message, help),
+            })
+        }
+    }
+}
+
+/// A port number from 1 to 65535.
+fn parse_port(raw: &str) -> Option<u16> {
+    raw.trim().parse::<u16>().ok().filter(|port| *port != 0)
+}
+
+/// The value of a login setting where [`AwsContext`] read it: the sso-session's section, else
+/// the profile's.
+fn setting(aws: &AwsContext, target: &SsoTarget, key: &str) -> Option<sso_config::Value> {
+    let profiles = aws.profiles();
+    target
+        .session_name
+        .as_deref()
+        .and_then(|name| profiles.sso_session(name))
+        .and_then(|section| section.get(key))
+        .or_else(|| {
+            target
+                .profile
+                .as_deref()
+                .and_then(|name| profiles.profile(name))
+                .and_then(|section| section.get(key))
+        })
+        .cloned()
+}
+
+fn usage(message: String, help: &str) -> CliError {
+    CliError::Usage {
+        message,
+        help: Some(help.to_owned()),
+    }
 }
 
 /// PKCE for sso-sessions unless the device code is asked for (flag or `sso_login_flow`);
@@ -153,11 +313,166 @@ pub fn authorize_url_text(url: &str, browser_opening: bool) -> String {
     }
 }
 
-/// The [`Prompt`] of the terminal: texts on stderr, then a spinner with the time left.
+/// The paste-back prompt: where to go, before the handoff (QR, copy) and [`PASTE_PROMPT`].
+pub fn paste_text(url: &str) -> String {
+    format!("Open the following URL in a browser on any device and sign in:\n\n{url}\n")
+}
+
+/// What `--qr` and `--copy` add after a URL: decided once per login.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Handoff {
+    /// Draw a QR code (only set when stderr is a terminal).
+    qr: bool,
+    /// `--copy`: the terminal's OSC 52 wrapping, or why the URL cannot be copied.
+    copy: Option<Result<Osc52, &'static str>>,
+}
+
+/// How this terminal takes OSC 52: directly or through tmux.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Osc52 {
+    Direct,
+    Tmux,
+}
+
+impl Handoff {
+    fn new(qr: bool, copy: bool, env: &Env) -> Self {
+        let copy =
+            copy.then(|| copy_support(|name| env.var(name), std::io::stderr().is_terminal()));
+        Self { qr, copy }
+    }
+
+    /// The lines for `url`, given the terminal's width.
+    fn text(&self, url: &str, columns: Option<u16>) -> String {
+        let mut text = String::new();
+        if self.qr {
+            text.push_str(&qr_text(url, columns));
+        }
+        match self.copy {
+            None => {}
+            Some(Ok(mode)) => {
+                let sequence = crate::clipboard::osc52_sequence(url);
+                text.push_str(&match mode {
+                    Osc52::Direct => sequence,
+                    Osc52::Tmux => crate::clipboard::tmux_passthrough(&sequence),
+                });
+                text.push_str(
+                    "\nThe URL was copied to the clipboard through the terminal (OSC 52).\n",
+                );
+            }
+            Some(Err(why)) => {
+                text.push_str(&format!(
+                    "\nCould not copy the URL to the clipboard: {why}; copy it from above.\n"
+                ));
+            }
+        }
+        text
+    }
+}
+
+/// Whether `--copy` can work here: OSC 52 on a terminal known to honour it.
+fn copy_support(
+    env: impl Fn(&str) -> Option<String>,
+    stderr_is_terminal: bool,
+) -> Result<Osc52, &'static str> {
+    if !stderr_is_terminal {
+        return Err("stderr is not a terminal");
+    }
+    if !crate::clipboard::terminal_supports_osc52(&env) {
+        return Err("this terminal is not known to support OSC 52 clipboard writes");
+    }
+    Ok(if env("TMUX").is_some_and(|v| !v.is_empty()) {
+        Osc52::Tmux
+    } else {
+        Osc52::Direct
+    })
+}
+
+/// A QR code of `url` with a line saying what it is, or why it is not shown.
+pub fn qr_text(url: &str, columns: Option<u16>) -> String {
+    let width = match crate::qr::qr_width(url) {
+        Ok(width) => width,
+        Err(error) => return format!("\n({error})\n"),
+    };
+    if let Some(columns) = columns
+        && usize::from(columns) < width
+    {
+        return format!(
+            "\n(The QR code needs {width} columns and the terminal has {columns}; widen it or use the URL.)\n"
+        );
+    }
+    match crate::qr::render_qr(url) {
+        Ok(code) => format!("\nOr scan this QR code with a phone:\n\n{code}\n"),
+        Err(error) => format!("\n({error})\n"),
+    }
+}
+
+/// Reads pasted callback addresses from `input` until one is accepted and handed to `send`.
+///
+/// Every line goes through [`sso_driver::paste::parse_pasted_callback`] and, when
+/// `expected_state` is known, [`sso_driver::paste::check_state`]; a rejected line gets the
+/// reason (which never repeats the line) and the question again. End of input or a read error
+/// stops reading: the loopback listener may still get the browser.
+pub(crate) fn read_pasted(
+    input: impl BufRead,
+    output: &mut dyn std::io::Write,
+    expected_state: Option<&str>,
+    send: impl FnOnce(String) -> bool,
+) {
+    // Writes to stderr have nowhere to report failure.
+    for line in input.lines() {
+        let Ok(line) = line else {
+            break;
+        };
+        let accepted =
+            sso_driver::paste::parse_pasted_callback(&line).and_then(
+                |query| match expected_state {
+                    Some(state) => sso_driver::paste::check_state(&query, state).map(|()| query),
+                    None => Ok(query),
+                },
+            );
+        match accepted {
+            Ok(query) => {
+                let _ = writeln!(output, "Got it; finishing the sign-in.");
+                let _ = output.flush();
+                // A closed channel means the login already ended (the browser came back first).
+                let _ = send(query);
+                return;
+            }
+            Err(error) => {
+                let _ = writeln!(output, "Not accepted: {error}.\nPaste the address again:");
+                let _ = output.flush();
+            }
+        }
+    }
+    let _ = writeln!(
+        output,
+        "Standard input was closed; still waiting for a browser to return to this machine."
+    );
+    let _ = output.flush();
+}
+
+/// The `state` parameter of an authorize URL.
+fn authorize_state(url: &str) -> Option<String> {
+    url::Url::parse(url)
+        .ok()?
+        .query_pairs()
+        .find(|(key, _)| key == "state")
+        .map(|(_, value)| value.into_owned())
+}
+
+/// The [`Prompt`] of the terminal: texts on stderr, then a spinner with the time left; in
+/// paste-back mode, the question and a stdin reader instead of the spinner.
 #[derive(Debug, Default)]
 pub(crate) struct TerminalPrompt {
     spinner: Mutex<Option<Spinner>>,
     device_code: Mutex<bool>,
+    /// `--qr` and `--copy`.
+    handoff: Handoff,
+    /// Paste-back PKCE: where the stdin reader sends accepted queries, taken when the
+    /// authorize URL is shown.
+    paste: Mutex<Option<tokio::sync::mpsc::Sender<String>>>,
+    /// Paste-back PKCE: no spinner over the user's input.
+    pasting: bool,
 }
 
 impl TerminalPrompt {
@@ -178,6 +493,39 @@ impl TerminalPrompt {
             spinner.finish();
         }
     }
+
+    fn handoff(&self, url: &str) -> String {
+        let columns = crossterm::terminal::size().ok().map(|(columns, _)| columns);
+        self.handoff.text(url, columns)
+    }
+
+    /// Starts the thread that reads pasted addresses from stdin.
+    fn start_paste_reader(&self, url: &str) {
+        let sender = self
+            .paste
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let Some(sender) = sender else {
+            return;
+        };
+        let state = authorize_state(url);
+        let spawned = std::thread::Builder::new()
+            .name("paste-reader".to_owned())
+            .spawn(move || {
+                let stdin = std::io::stdin();
+                read_pasted(
+                    stdin.lock(),
+                    &mut std::io::stderr(),
+                    state.as_deref(),
+                    |query| sender.blocking_send(query).is_ok(),
+                );
+            });
+        if let Err(error) = spawned {
+            // The loopback listener still works.
+            tracing::warn!(%error, "cannot read pasted addresses");
+        }
+    }
 }
 
 impl Prompt for TerminalPrompt {
@@ -186,14 +534,37 @@ impl Prompt for TerminalPrompt {
             .device_code
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = true;
-        Self::say(&user_code_text(code, browser_opening));
+        let url = code
+            .verification_uri_complete
+            .unwrap_or(code.verification_uri);
+        Self::say(&format!(
+            "{}{}",
+            user_code_text(code, browser_opening),
+            self.handoff(url)
+        ));
     }
 
     fn show_authorize_url(&self, url: &str, browser_opening: bool) {
-        Self::say(&authorize_url_text(url, browser_opening));
+        if self.pasting {
+            Self::say(&format!(
+                "{}{}\n{PASTE_PROMPT}\n",
+                paste_text(url),
+                self.handoff(url)
+            ));
+            self.start_paste_reader(url);
+        } else {
+            Self::say(&format!(
+                "{}{}",
+                authorize_url_text(url, browser_opening),
+                self.handoff(url)
+            ));
+        }
     }
 
     fn waiting(&self, deadline_unix_ms: u64) {
+        if self.pasting {
+            return;
+        }
         let now = SystemClock.now_unix_ms();
         let deadline = Instant::now() + Duration::from_millis(deadline_unix_ms.saturating_sub(now));
         let device = *self
@@ -246,6 +617,186 @@ mod tests {
         assert!(user_code_text(&code, false).starts_with(
             "Browser will not be automatically opened.\nPlease visit the following URL:\n\nhttps://device.sso.us-east-1.amazonaws.com/\n"
         ));
+    }
+
+    fn choose(vars: &[(&str, &str)], stdin_is_terminal: bool, flag: bool) -> FlowChoice {
+        let env = Env::from_vars(vars.iter().copied());
+        let host = HostFacts {
+            stdin_is_terminal,
+            ..HostFacts::default()
+        };
+        let env_override = env.var(LOGIN_FLOW_ENV);
+        headless::choose_login_flow(
+            &env,
+            sso_driver::browser::Platform::Linux { wsl: false },
+            &host,
+            flag,
+            env_override.as_deref(),
+            None,
+            false,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn the_choice_is_one_line_unless_it_is_the_ordinary_one() {
+        let ssh = ("SSH_CONNECTION", "10.0.0.2 50000 10.0.0.1 22");
+        assert_eq!(
+            choice_line(&choose(&[ssh], true, false)).as_deref(),
+            Some(
+                "Signing in with paste-back (PKCE): SSH session (SSH_CONNECTION is set) and no display"
+            )
+        );
+        assert_eq!(
+            choice_line(&choose(&[ssh], false, false)).as_deref(),
+            Some(
+                "Signing in with device code: SSH session (SSH_CONNECTION is set) and no display, and stdin is not a terminal"
+            )
+        );
+        assert_eq!(
+            choice_line(&choose(&[ssh, ("SSO_LOGIN_FLOW", "paste")], false, false)).as_deref(),
+            Some("Signing in with paste-back (PKCE): SSO_LOGIN_FLOW=paste")
+        );
+        assert_eq!(
+            choice_line(&choose(&[ssh, ("SSO_LOGIN_FLOW", "pkce")], true, false)).as_deref(),
+            Some(
+                "Signing in with browser (PKCE): SSO_LOGIN_FLOW=pkce (but no browser seems to be available here; SSO_LOGIN_FLOW=paste works without one)"
+            )
+        );
+        // The ordinary choices say nothing: the AWS CLI's texts follow.
+        assert_eq!(choice_line(&choose(&[ssh], true, true)), None);
+        assert_eq!(
+            choice_line(&choose(&[("DISPLAY", ":0")], true, false)),
+            None
+        );
+        for line in [
+            choice_line(&choose(&[ssh], true, false)),
+            choice_line(&choose(&[ssh, ("SSO_LOGIN_FLOW", "pkce")], true, false)),
+        ] {
+            assert!(!line.unwrap().contains('\n'));
+        }
+    }
+
+    #[test]
+    fn ports_are_1_to_65535() {
+        assert_eq!(parse_port(" 8400 "), Some(8400));
+        assert_eq!(parse_port("65535"), Some(65535));
+        for bad in ["0", "65536", "-1", "84OO", ""] {
+            assert_eq!(parse_port(bad), None, "{bad:?}");
+        }
+    }
+
+    const STATE: &str = "0f3c1a2b-aaaa-4bbb-8ccc-123456789abc";
+    const CODE: &str = "the-secret-auth-code";
+
+    fn paste(input: &str) -> (String, Option<String>) {
+        let mut output = Vec::new();
+        let mut sent = None;
+        read_pasted(
+            std::io::Cursor::new(input.as_bytes()),
+            &mut output,
+            Some(STATE),
+            |query| {
+                sent = Some(query);
+                true
+            },
+        );
+        (String::from_utf8(output).unwrap(), sent)
+    }
+
+    #[test]
+    fn paste_reader_asks_again_until_a_good_address_and_never_echoes() {
+        let good = format!("http://127.0.0.1:4321/oauth/callback?code={CODE}&state={STATE}");
+        let other = format!("http://127.0.0.1:4000/oauth/callback?code={CODE}&state=other-state");
+        let input = format!("hello\n\n{other}\n{good}\nnot read\n");
+        let (output, sent) = paste(&input);
+        assert_eq!(sent, Some(format!("code={CODE}&state={STATE}")));
+        insta::assert_snapshot!(output, @r"
+        Not accepted: that is not the sign-in callback: paste the whole address from the browser's address bar (it starts with http://127.0.0.1:).
+        Paste the address again:
+        Not accepted: nothing was pasted.
+        Paste the address again:
+        Not accepted: that address is from another login (its state does not match this one): paste the address from the sign-in started here.
+        Paste the address again:
+        Got it; finishing the sign-in.
+        ");
+        assert!(!output.contains(CODE));
+    }
+
+    #[test]
+    fn paste_reader_stops_at_end_of_input() {
+        let (output, sent) = paste("garbage");
+        assert_eq!(sent, None);
+        assert!(
+            output.ends_with("Standard input was closed; still waiting for a browser to return to this machine.\n"),
+            "{output}"
+        );
+    }
+
+    #[test]
+    fn authorize_state_is_read_from_the_url() {
+        assert_eq!(
+            authorize_state("https://oidc.example/authorize?response_type=code&state=abc%2Dd&x=1")
+                .as_deref(),
+            Some("abc-d")
+        );
+        assert_eq!(authorize_state("not a url"), None);
+    }
+
+    #[test]
+    fn handoff_qr_and_copy() {
+        const URL: &str = "https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH";
+        assert_eq!(Handoff::default().text(URL, Some(200)), "");
+        let qr = Handoff {
+            qr: true,
+            copy: None,
+        };
+        let text = qr.text(URL, Some(200));
+        assert!(
+            text.starts_with("\nOr scan this QR code with a phone:\n\n"),
+            "{text}"
+        );
+        assert!(text.contains(&crate::qr::render_qr(URL).unwrap()));
+        assert_eq!(
+            qr.text(URL, Some(20)),
+            format!(
+                "\n(The QR code needs {} columns and the terminal has 20; widen it or use the URL.)\n",
+                crate::qr::qr_width(URL).unwrap()
+            )
+        );
+        let copy = |vars: &[(&str, &str)], tty: bool| {
+            let vars: Vec<(String, String)> = vars
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            Handoff {
+                qr: false,
+                copy: Some(copy_support(
+                    |name| vars.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+                    tty,
+                )),
+            }
+            .text(URL, None)
+        };
+        let sequence = crate::clipboard::osc52_sequence(URL);
+        assert_eq!(
+            copy(&[("TERM", "xterm-kitty")], true),
+            format!(
+                "{sequence}\nThe URL was copied to the clipboard through the terminal (OSC 52).\n"
+            )
+        );
+        assert!(
+            copy(&[("TERM", "xterm-kitty"), ("TMUX", "/tmp/t,1,0")], true)
+                .starts_with(&crate::clipboard::tmux_passthrough(&sequence))
+        );
+        assert_eq!(
+            copy(&[("TERM", "xterm-256color")], true),
+            "\nCould not copy the URL to the clipboard: this terminal is not known to support OSC 52 clipboard writes; copy it from above.\n"
+        );
+        assert_eq!(
+            copy(&[("TERM", "xterm-kitty")], false),
+            "\nCould not copy the URL to the clipboard: stderr is not a terminal; copy it from above.\n"
+        );
     }
 
     #[test]

@@ -8,9 +8,11 @@ use std::process::Command;
 
 use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
 
+mod anywhere;
 mod configure;
 mod credentials;
 mod login;
+mod storm;
 
 /// The binary with a clean, colourless environment.
 fn sso() -> Command {

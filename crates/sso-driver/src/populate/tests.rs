@@ -640,3 +640,190 @@ proptest! {
         prop_assert_eq!(apply(&old, &diff), new);
     }
 }
+
+/// One piece of a generated config: a section populate owns (or almost owns), hand-written
+/// lines, or the kinds of lines whose neighbourhood decides what removals take with them.
+fn config_piece() -> impl Strategy<Value = Vec<String>> {
+    let name = prop::sample::select(vec![
+        "111111111111.Admin",
+        "111111111111.ReadOnly",
+        "222222222222.Admin",
+        "333333333333.Billing",
+        "gone.one",
+        "gone.two",
+        "default",
+    ]);
+    let separator = prop::sample::select(vec![" = ", "=", " =  ", "\t=\t"]);
+    let session = prop::sample::select(vec!["corp", "corp", "other"]);
+    let marker = prop::sample::select(vec!["sso", "sso", "me"]);
+    let account = prop::sample::select(vec!["111111111111", "222222222222", "999999999999"]);
+    let section = (
+        name,
+        separator,
+        session,
+        marker,
+        account,
+        any::<bool>(),
+        0..3_usize,
+    )
+        .prop_map(|(name, sep, session, marker, account, prefixed, extra)| {
+            let header = if name == "default" && !prefixed {
+                "[default]".to_owned()
+            } else {
+                format!("[profile {name}]")
+            };
+            let mut lines = vec![
+                header,
+                format!("sso_session{sep}{session}"),
+                format!("sso_account_id{sep}{account}"),
+                format!("sso_role_name{sep}Admin"),
+            ];
+            lines.extend(
+                ["output = json", "  continued", "region ="]
+                    .iter()
+                    .take(extra)
+                    .map(|l| (*l).to_owned()),
+            );
+            lines.push(format!("sso_populated_by{sep}{marker}"));
+            lines
+        });
+    let other = prop::sample::select(vec![
+        "",
+        "  ",
+        "\t",
+        "# comment",
+        "; comment",
+        "  # indented",
+        "\r\r",
+        "[profile broken",
+        "[profile hand]",
+        "[sso-session corp]",
+        "region = us-east-1",
+        "  s3 =",
+        "key",
+    ])
+    .prop_map(|line| vec![line.to_owned()]);
+    prop_oneof![3 => section, 4 => other]
+}
+
+fn config_text() -> impl Strategy<Value = String> {
+    (
+        prop::collection::vec(config_piece(), 0..14),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(pieces, crlf, bom, final_ending)| {
+            let ending = if crlf { "\r\n" } else { "\n" };
+            let lines: Vec<String> = pieces.into_iter().flatten().collect();
+            let mut text = if bom {
+                "\u{feff}".to_owned()
+            } else {
+                String::new()
+            };
+            text.push_str(&lines.join(ending));
+            if final_ending && !lines.is_empty() {
+                text.push_str(ending);
+            }
+            text
+        })
+}
+
+fn wide_entry_strategy() -> impl Strategy<Value = RoleEntry> {
+    (
+        prop::sample::select(vec![
+            "111111111111",
+            "222222222222",
+            "333333333333",
+            "12 #3",
+            "",
+        ]),
+        prop::sample::select(vec!["Admin", "ReadOnly", "Billing", "Dev", "Ops"]),
+    )
+        .prop_map(|(id, role_name)| role(id, None, role_name))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// The batched path gives exactly what one edit at a time through the edit API gives.
+    #[test]
+    fn batched_plan_equals_per_edit_plan(
+        text in config_text(),
+        entries in prop::collection::vec(wide_entry_strategy(), 0..16),
+        prune in any::<bool>(),
+        region in prop::sample::select(vec![None, Some("eu-west-1"), Some(""), Some("a #b")]),
+        failed in prop::collection::btree_set(
+            prop::sample::select(vec!["111111111111", "222222222222"]).prop_map(str::to_owned),
+            0..2,
+        ),
+        default_template in any::<bool>(),
+    ) {
+        let template = if default_template {
+            ProfileTemplate::default()
+        } else {
+            ProfileTemplate::parse("{account_id}.{role_name}").unwrap()
+        };
+        let options = PlanOptions {
+            region: region.map(str::to_owned),
+            prune,
+            failed_accounts: failed,
+        };
+        let batched = plan_with(&text, "corp", &entries, &template, &options, Apply::Batched);
+        let per_edit = plan_with(&text, "corp", &entries, &template, &options, Apply::PerEdit);
+        prop_assert_eq!(&batched, &per_edit);
+        if let Ok(first) = batched {
+            // And again over the result, with half the roles and pruning.
+            let half = &entries[..entries.len() / 2];
+            let options = PlanOptions { prune: true, ..options };
+            let batched = plan_with(&first.new_text, "corp", half, &template, &options, Apply::Batched);
+            let per_edit = plan_with(&first.new_text, "corp", half, &template, &options, Apply::PerEdit);
+            prop_assert_eq!(batched, per_edit);
+        }
+    }
+}
+
+/// Many accounts, in both line-ending styles and with or without blank lines between sections:
+/// the batched path matches the per-edit path for adding, updating and pruning.
+#[test]
+fn batched_plan_equals_per_edit_plan_at_scale() {
+    let entries: Vec<RoleEntry> = (0..60)
+        .flat_map(|account| {
+            ["Admin", "ReadOnly", "Billing"].map(|role_name| {
+                role(
+                    &format!("{:012}", 100_000_000_000_u64 + account),
+                    Some(&format!("Account {account}")),
+                    role_name,
+                )
+            })
+        })
+        .collect();
+    let bases = [
+        String::new(),
+        "# top\n[profile hand]\nregion=us-east-1\n# tail comment".to_owned(),
+        "[sso-session corp]\r\nsso_start_url = https://x/start\r\n\r\n".to_owned(),
+        "\u{feff}[profile a]\nx = 1\n\n\n[profile b]\ny = 2\n  \n".to_owned(),
+    ];
+    let both = |text: &str, entries: &[RoleEntry], options: &PlanOptions| {
+        let template = ProfileTemplate::default();
+        let batched = plan_with(text, "corp", entries, &template, options, Apply::Batched);
+        let per_edit = plan_with(text, "corp", entries, &template, options, Apply::PerEdit);
+        assert_eq!(batched, per_edit);
+        batched.unwrap()
+    };
+    for base in &bases {
+        let first = both(base, &entries, &PlanOptions::default());
+        assert_eq!(first.added.len(), entries.len());
+        let region = PlanOptions {
+            region: Some("eu-west-1".to_owned()),
+            prune: true,
+            ..PlanOptions::default()
+        };
+        let updated = both(&first.new_text, &entries[..90], &region);
+        assert_eq!(updated.updated.len(), 90);
+        assert_eq!(updated.removed.len(), 90);
+        let pruned = both(&updated.new_text, &[], &prune());
+        assert_eq!(pruned.removed.len(), 90);
+        assert!(!pruned.new_text.contains(MARKER_KEY));
+    }
+}

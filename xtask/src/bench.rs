@@ -1,0 +1,1433 @@
+//! `cargo xtask bench`: whole-process timings of the release `sso` binary against the bundled
+//! emulator, plus the config-parse criterion numbers; prints a markdown table and writes
+//! `docs/benchmarks.md` (issue 7).
+//!
+//! Builds `sso` and `sso-emulator` in release, starts the emulator on 127.0.0.1, makes a
+//! temporary HOME with one sso-session and one profile pointing at it (through
+//! `AWS_ENDPOINT_URL_SSO_OIDC` / `AWS_ENDPOINT_URL_SSO`), signs in once with the device code (the
+//! emulator auto-approves), then measures:
+//!
+//! 1. warm `sso export-credentials --format process` (role credentials cached): median and p90
+//!    wall time and peak RSS, next to `/bin/true` measured the same way (runs interleaved);
+//! 2. the cold path (valid token, `~/.aws/cli/cache` deleted before each run): median wall time
+//!    and the emulator's GetRoleCredentials count per run (must be 1);
+//! 3. config parse + resolve of the 2,500-profile file: the sso-config criterion bench, or with
+//!    `--with-aws-config` the comparison against aws-config's loader in `bench-compare/`;
+//! 4. `sso list roles --output json` over 300 accounts x 3 roles with 20 ms latency and a 429 on
+//!    every 10th portal call, against a sequential walk of the same API done here (see
+//!    [`sequential_walk`]);
+//! 5. `sso populate` over 1,000 accounts x 3 roles under the same conditions, twice (the second
+//!    run must change nothing);
+//! 6. a refresh storm: the cached token expired, no role credentials cached, 32 concurrent
+//!    `sso export-credentials` processes; exactly one CreateToken refresh is allowed.
+//!
+//! Wall times are taken around `spawn` and `wait` of the process (stdout and stderr to
+//! `/dev/null` for the short runs). Peak RSS comes from `/usr/bin/time -f %M` in separate runs
+//! (the workspace forbids `unsafe`, so no `wait4`). Everything is std-only and never leaves
+//! 127.0.0.1.
+
+use std::fmt::Write as _;
+use std::fs::File;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+
+/// The sso-session and profile of the temporary HOME.
+const SESSION: &str = "bench";
+const PROFILE: &str = "bench";
+const START_URL: &str = "https://d-9067bench00.awsapps.com/start";
+/// The emulator's first account and role (docs/emulator.md, "Seed").
+const ACCOUNT_ID: &str = "111111111111";
+const ROLE_NAME: &str = "AdministratorAccess";
+
+/// Runs of the warm and cold paths.
+const RUNS: usize = 30;
+/// Runs under `/usr/bin/time` for the peak RSS.
+const RSS_RUNS: usize = 5;
+/// Runs of `sso list roles` (the sequential walk runs once: it takes seconds).
+const LIST_RUNS: usize = 3;
+/// Processes of the refresh storm.
+const STORM: usize = 32;
+/// Retry pause of the sequential walk after a 429.
+const SEQUENTIAL_RETRY_PAUSE: Duration = Duration::from_millis(100);
+
+/// Issue 7's targets.
+const WARM_MAX_RATIO: f64 = 3.0;
+const WARM_MAX_RSS_KIB: u64 = 8 * 1024;
+const LIST_MIN_SPEEDUP: f64 = 12.0;
+
+const USAGE: &str = "usage: cargo xtask bench [--with-aws-config] [--criterion]";
+
+/// Runs `cargo xtask bench ARGS`.
+pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
+    let mut with_aws_config = false;
+    let mut criterion = false;
+    for arg in args {
+        match arg.as_str() {
+            "--with-aws-config" => with_aws_config = true,
+            "--criterion" => criterion = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                println!(
+                    "  --with-aws-config  item 3 against aws-config's loader (bench-compare/, compiles aws-config)"
+                );
+                println!("  --criterion        also run `cargo bench --workspace` afterwards");
+                return Ok(());
+            }
+            other => bail!("unknown option `{other}`\n{USAGE}"),
+        }
+    }
+
+    let mut report = Report::default();
+    let build = [
+        "build",
+        "--release",
+        "--locked",
+        "-p",
+        "sso-cli",
+        "-p",
+        "sso-emulator",
+        "--bins",
+    ];
+    crate::cargo(root, &build)?;
+    report.command(format!("cargo {}", build.join(" ")));
+    let release = target_dir(root).join("release");
+    let sso_bin = release.join(exe("sso"));
+    let emulator_bin = release.join(exe("sso-emulator"));
+
+    let home = TempHome::new()?;
+    let emulator_args = [
+        "--port",
+        "0",
+        "--accounts",
+        "300",
+        "--roles",
+        "3",
+        "--auto-approve",
+        "--no-enforce-poll-interval",
+        "--poll-interval-secs",
+        "1",
+        "--seed",
+        "7",
+    ];
+    let emulator = Emulator::start(&emulator_bin, &emulator_args)?;
+    report.command(format!("sso-emulator {}", emulator_args.join(" ")));
+    eprintln!(
+        "bench: emulator on {}, HOME {}",
+        emulator.url,
+        home.path.display()
+    );
+    let sso = Sso {
+        bin: sso_bin,
+        home: home.path.clone(),
+        url: emulator.url.clone(),
+    };
+    sso.write_config()?;
+    sso.login(&mut report)?;
+
+    warm(&sso, &mut report)?;
+    cold(&sso, &emulator, &mut report)?;
+    storm(&sso, &emulator, &mut report)?;
+    list_roles(&sso, &emulator, &mut report)?;
+    populate(&sso, &emulator, &mut report)?;
+    drop(emulator);
+    config_parse(root, with_aws_config, &mut report)?;
+
+    let table = report.table();
+    println!("{table}");
+    let doc = report.document(&table)?;
+    let path = root.join("docs").join("benchmarks.md");
+    std::fs::write(&path, doc).with_context(|| format!("writing {}", path.display()))?;
+    eprintln!("bench: wrote {}", path.display());
+    let missed = report.rows.iter().filter(|r| r.met == Some(false)).count();
+    if missed > 0 {
+        eprintln!("bench: {missed} measurement(s) missed their target (flagged in the table)");
+    }
+
+    if criterion {
+        crate::cargo(root, &["bench", "--workspace", "--locked"])?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The measurements.
+
+/// 1: warm `export-credentials` next to `/bin/true`, interleaved run by run.
+fn warm(sso: &Sso, report: &mut Report) -> Result<()> {
+    eprintln!("bench: 1. warm export-credentials");
+    let args = export_args();
+    // The first call caches the role credentials; check it prints them.
+    let first = sso.command(&args).output().context("starting sso")?;
+    if !first.status.success() || !String::from_utf8_lossy(&first.stdout).contains("AccessKeyId") {
+        bail!(
+            "`sso {}` failed ({}): {}",
+            args.join(" "),
+            first.status,
+            String::from_utf8_lossy(&first.stderr)
+        );
+    }
+    let true_bin = Path::new("/bin/true");
+    for _ in 0..3 {
+        time_quiet(&mut sso.command(&args))?;
+        time_quiet(&mut sso.plain_command(true_bin, &[]))?;
+    }
+    let mut sso_times = Vec::with_capacity(RUNS);
+    let mut true_times = Vec::with_capacity(RUNS);
+    let mut failures = 0;
+    for _ in 0..RUNS {
+        let (elapsed, status) = time_quiet(&mut sso.command(&args))?;
+        failures += usize::from(!status.success());
+        sso_times.push(elapsed);
+        let (elapsed, _) = time_quiet(&mut sso.plain_command(true_bin, &[]))?;
+        true_times.push(elapsed);
+    }
+    let sso_rss = peak_rss(&sso.command(&args));
+    let true_rss = peak_rss(&sso.plain_command(true_bin, &[]));
+    report.command(format!("sso {}   # x{RUNS}, warm", args.join(" ")));
+    report.command(format!("/bin/true   # x{RUNS}, interleaved with the above"));
+    report.command(format!(
+        "/usr/bin/time -f %M sso {}   # x{RSS_RUNS}, and the same for /bin/true",
+        args.join(" ")
+    ));
+
+    let (sso_median, sso_p90) = (median(&sso_times), p90(&sso_times));
+    let (true_median, true_p90) = (median(&true_times), p90(&true_times));
+    let ratio = sso_median.as_secs_f64() / true_median.as_secs_f64().max(1e-9);
+    report.row(
+        "1",
+        "warm `export-credentials --format process`: wall",
+        format!(
+            "median {} / p90 {} ({RUNS} runs, {failures} failed); `/bin/true` median {} / p90 {}; ratio {ratio:.2}x",
+            ms(sso_median),
+            ms(sso_p90),
+            ms(true_median),
+            ms(true_p90)
+        ),
+        format!("<= {WARM_MAX_RATIO}x `/bin/true`"),
+        Some(ratio <= WARM_MAX_RATIO && failures == 0),
+    );
+    let (rss_text, rss_met) = match (sso_rss, true_rss) {
+        (Some(s), Some(t)) => (
+            format!(
+                "{:.1} MiB (max of {RSS_RUNS}); `/bin/true` {:.1} MiB",
+                kib_to_mib(s),
+                kib_to_mib(t)
+            ),
+            Some(s < WARM_MAX_RSS_KIB),
+        ),
+        (Some(s), None) => (
+            format!("{:.1} MiB (max of {RSS_RUNS})", kib_to_mib(s)),
+            Some(s < WARM_MAX_RSS_KIB),
+        ),
+        _ => ("not measured (no GNU `/usr/bin/time`)".to_owned(), None),
+    };
+    report.row(
+        "1",
+        "warm `export-credentials`: peak RSS",
+        rss_text,
+        "< 8 MiB".to_owned(),
+        rss_met,
+    );
+    Ok(())
+}
+
+/// 2: the cold path, one GetRoleCredentials per run.
+fn cold(sso: &Sso, emulator: &Emulator, report: &mut Report) -> Result<()> {
+    eprintln!("bench: 2. cold export-credentials");
+    let args = export_args();
+    let mut times = Vec::with_capacity(RUNS);
+    let mut failures = 0;
+    let mut not_one = 0;
+    let before = emulator.stats()?;
+    for _ in 0..RUNS {
+        sso.clear_role_cache()?;
+        let start = emulator.stats()?;
+        let (elapsed, status) = time_quiet(&mut sso.command(&args))?;
+        let end = emulator.stats()?;
+        failures += usize::from(!status.success());
+        if end.get("get_role_credentials") - start.get("get_role_credentials") != 1 {
+            not_one += 1;
+        }
+        times.push(elapsed);
+    }
+    let after = emulator.stats()?;
+    report.command(format!(
+        "rm -rf ~/.aws/cli/cache && sso {}   # x{RUNS}",
+        args.join(" ")
+    ));
+    let calls = after.get("get_role_credentials") - before.get("get_role_credentials");
+    let creates = after.get("create_token") - before.get("create_token");
+    report.row(
+        "2",
+        "cold `export-credentials` (valid token, no cached role credentials): wall",
+        format!(
+            "median {} / p90 {} ({RUNS} runs, {failures} failed); GetRoleCredentials {calls} in {RUNS} runs ({not_one} runs with a count other than 1); CreateToken {creates}",
+            ms(median(&times)),
+            ms(p90(&times))
+        ),
+        "exactly 1 GetRoleCredentials per run".to_owned(),
+        Some(not_one == 0 && failures == 0),
+    );
+    Ok(())
+}
+
+/// 6: 32 concurrent `export-credentials` with an expired token and no cached role credentials.
+fn storm(sso: &Sso, emulator: &Emulator, report: &mut Report) -> Result<()> {
+    eprintln!("bench: 6. refresh storm");
+    let args = export_args();
+    sso.expire_token()?;
+    sso.clear_role_cache()?;
+    let before = emulator.stats()?;
+    let logs = sso.home.join("storm");
+    std::fs::create_dir_all(&logs)?;
+    let started = Instant::now();
+    let mut children = Vec::with_capacity(STORM);
+    for i in 0..STORM {
+        let stdout = File::create(logs.join(format!("{i}.out")))?;
+        let stderr = File::create(logs.join(format!("{i}.err")))?;
+        let child = sso
+            .command(&args)
+            .stdout(stdout)
+            .stderr(stderr)
+            .spawn()
+            .context("starting sso")?;
+        children.push(Some(child));
+    }
+    let mut statuses: Vec<Option<ExitStatus>> = vec![None; STORM];
+    let deadline = started + Duration::from_secs(120);
+    while statuses.iter().any(Option::is_none) {
+        for (slot, status) in children.iter_mut().zip(statuses.iter_mut()) {
+            if status.is_none()
+                && let Some(child) = slot
+                && let Some(done) = child.try_wait()?
+            {
+                *status = Some(done);
+            }
+        }
+        if Instant::now() > deadline {
+            for child in children.iter_mut().flatten() {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            bail!("the refresh storm did not finish within 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let wall = started.elapsed();
+    let after = emulator.stats()?;
+    let mut failed = Vec::new();
+    for (i, status) in statuses.iter().enumerate() {
+        let out = std::fs::read_to_string(logs.join(format!("{i}.out"))).unwrap_or_default();
+        if !status.is_some_and(|s| s.success()) || !out.contains("AccessKeyId") {
+            let err = std::fs::read_to_string(logs.join(format!("{i}.err"))).unwrap_or_default();
+            failed.push(format!(
+                "#{i} ({}): {}",
+                status.map_or("?".to_owned(), |s| s.to_string()),
+                err.lines().next().unwrap_or("").trim()
+            ));
+        }
+    }
+    for line in &failed {
+        eprintln!("bench: storm process {line}");
+    }
+    let refreshes =
+        after.get("create_token_refresh_token") - before.get("create_token_refresh_token");
+    let creates = after.get("create_token") - before.get("create_token");
+    let grc = after.get("get_role_credentials") - before.get("get_role_credentials");
+    report.command(format!(
+        "expiresAt of ~/.aws/sso/cache/<sha1(\"{SESSION}\")>.json set to 2000-01-01T00:00:00Z, rm -rf ~/.aws/cli/cache, then {STORM} x `sso {}` at once",
+        args.join(" ")
+    ));
+    report.row(
+        "6",
+        "refresh storm: 32 concurrent `export-credentials`, expired token",
+        format!(
+            "{} until all exited; {} of {STORM} succeeded; CreateToken {creates} (refresh grant {refreshes}); GetRoleCredentials {grc}",
+            ms(wall),
+            STORM - failed.len()
+        ),
+        "all exit 0, exactly 1 CreateToken".to_owned(),
+        Some(failed.is_empty() && refreshes == 1 && creates == 1),
+    );
+    Ok(())
+}
+
+/// 4: `sso list roles` against the sequential walk, 300 x 3, 20 ms, 429 every 10th call.
+fn list_roles(sso: &Sso, emulator: &Emulator, report: &mut Report) -> Result<()> {
+    eprintln!("bench: 4. list roles, 300 accounts x 3 roles, 20 ms, 429 every 10th call");
+    let knobs = r#"{"accounts":300,"roles_per_account":3,"latency_ms":20,"throttle_every":10}"#;
+    emulator.configure(knobs)?;
+    report.command(format!("POST /emulator/config {knobs}"));
+    let args = [
+        "list",
+        "roles",
+        "--sso-session",
+        SESSION,
+        "--output",
+        "json",
+    ];
+    let mut times = Vec::new();
+    let mut failures = 0;
+    let mut counters = Counters::default();
+    for _ in 0..LIST_RUNS {
+        let before = emulator.stats()?;
+        let run = sso.run_logged(&args, Duration::from_secs(300))?;
+        let after = emulator.stats()?;
+        let roles = run.stdout.matches("\"roleName\"").count();
+        if !run.status.success() || roles != 900 {
+            failures += 1;
+            eprintln!(
+                "bench: `sso {}` exited {} with {roles} roles: {}",
+                args.join(" "),
+                run.status,
+                run.stderr.trim()
+            );
+        }
+        counters = Counters::delta(&before, &after);
+        times.push(run.wall);
+    }
+    report.command(format!("sso {}   # x{LIST_RUNS}", args.join(" ")));
+    let token = sso.access_token()?;
+    let before = emulator.stats()?;
+    let started = Instant::now();
+    let walk = sequential_walk(&emulator.url, &token)?;
+    let sequential = started.elapsed();
+    let after = emulator.stats()?;
+    let seq_counters = Counters::delta(&before, &after);
+    report.command(
+        "sequential walk (xtask): ListAccounts pages, then ListAccountRoles per account one after the other; 429 -> sleep 100 ms, retry".to_owned(),
+    );
+    let ours = median(&times);
+    let speedup = sequential.as_secs_f64() / ours.as_secs_f64().max(1e-9);
+    report.row(
+        "4",
+        "`sso list roles --output json`, 300 accounts x 3 roles, 20 ms latency, 429 every 10th call",
+        format!(
+            "median {} of {LIST_RUNS} ({failures} failed; last run: {counters}) vs sequential walk {} ({} roles, {} failed; {seq_counters}): **{speedup:.1}x**",
+            secs(ours),
+            secs(sequential),
+            walk.roles,
+            walk.failures
+        ),
+        format!(">= {LIST_MIN_SPEEDUP}x faster, zero failures"),
+        Some(speedup >= LIST_MIN_SPEEDUP && failures == 0 && walk.failures == 0),
+    );
+    Ok(())
+}
+
+/// 5: `sso populate` over 1,000 x 3 under the same conditions, twice.
+fn populate(sso: &Sso, emulator: &Emulator, report: &mut Report) -> Result<()> {
+    eprintln!("bench: 5. populate, 1,000 accounts x 3 roles");
+    let knobs = r#"{"accounts":1000,"roles_per_account":3,"latency_ms":20,"throttle_every":10}"#;
+    emulator.configure(knobs)?;
+    report.command(format!("POST /emulator/config {knobs}"));
+    let args = ["populate", "--sso-session", SESSION];
+    let config = sso.home.join(".aws").join("config");
+
+    let before = emulator.stats()?;
+    let first = sso.run_logged(&args, Duration::from_secs(600))?;
+    let after = emulator.stats()?;
+    let first_counters = Counters::delta(&before, &after);
+    let text = std::fs::read_to_string(&config).context("reading the populated config")?;
+    let profiles = text.matches("[profile ").count();
+
+    let before = emulator.stats()?;
+    let second = sso.run_logged(&args, Duration::from_secs(600))?;
+    let after = emulator.stats()?;
+    let second_counters = Counters::delta(&before, &after);
+    let unchanged = std::fs::read_to_string(&config)? == text;
+    report.command(format!("sso {}   # twice", args.join(" ")));
+
+    for (name, run) in [("first", &first), ("second", &second)] {
+        if !run.status.success() {
+            eprintln!(
+                "bench: {name} `sso populate` exited {}: {}",
+                run.status,
+                run.stderr.trim()
+            );
+        }
+    }
+    let summary = |run: &Logged| {
+        run.stderr
+            .lines()
+            .find(|line| line.contains("profiles") && line.contains("unchanged"))
+            .map_or_else(|| "no summary".to_owned(), |line| line.trim().to_owned())
+    };
+    let ok = first.status.success() && second.status.success() && unchanged;
+    report.row(
+        "5",
+        "`sso populate`, 1,000 accounts x 3 roles, 20 ms latency, 429 every 10th call",
+        format!(
+            "first {} (exit {}; {first_counters}; `{}`; {profiles} profiles in the file); second {} (exit {}; {second_counters}; file {})",
+            secs(first.wall),
+            code(first.status),
+            summary(&first).replace(&config.display().to_string(), "~/.aws/config"),
+            secs(second.wall),
+            code(second.status),
+            if unchanged { "unchanged" } else { "CHANGED" }
+        ),
+        "zero failures; second run changes nothing".to_owned(),
+        Some(ok),
+    );
+    Ok(())
+}
+
+/// 3: the criterion numbers of the 2,500-profile config.
+fn config_parse(root: &Path, with_aws_config: bool, report: &mut Report) -> Result<()> {
+    eprintln!("bench: 3. config parse + resolve (criterion)");
+    if with_aws_config {
+        let dir = root.join("bench-compare");
+        let results = criterion(&dir, &["bench"])?;
+        report.command("cd bench-compare && cargo bench".to_owned());
+        let find = |name: &str| results.iter().find(|r| r.name.ends_with(name));
+        let ours = find("sso_config_parse_and_resolve");
+        let theirs = find("aws_config_profile_load");
+        let text = match (ours, theirs) {
+            (Some(o), Some(t)) => format!(
+                "sso-config {} vs aws-config `profile::load` {} (**{:.1}x**)",
+                o.mid,
+                t.mid,
+                t.mid_ns / o.mid_ns.max(1e-9)
+            ),
+            _ => format!("could not read the criterion output: {results:?}"),
+        };
+        report.row(
+            "3",
+            "config parse + resolve, 2,500 profiles (criterion, median estimate)",
+            text,
+            "none (comparison)".to_owned(),
+            None,
+        );
+    } else {
+        let results = criterion(
+            root,
+            &["bench", "-p", "sso-config", "--bench", "parse", "--locked"],
+        )?;
+        report.command("cargo bench -p sso-config --bench parse --locked".to_owned());
+        let text = if results.is_empty() {
+            "could not read the criterion output".to_owned()
+        } else {
+            results
+                .iter()
+                .map(|r| {
+                    format!(
+                        "{}: {}",
+                        r.name.rsplit('/').next().unwrap_or(&r.name),
+                        r.mid
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; ")
+        };
+        report.row(
+            "3",
+            "config parse + resolve, 2,500 profiles (criterion, median estimate; aws-config not run: pass `--with-aws-config`)",
+            text,
+            "none (comparison)".to_owned(),
+            None,
+        );
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// The sequential baseline.
+
+/// What [`sequential_walk`] found.
+struct Walk {
+    roles: usize,
+    failures: usize,
+}
+
+/// The baseline of item 4: what a simple client does, one blocking request at a time.
+///
+/// `GET /assignment/accounts` page after page (the portal's default page size, as `sso` uses),
+/// then `GET /assignment/roles?account_id=…` for each account in order, following `nextToken`.
+/// A 429 is retried after a fixed 100 ms pause (at most 20 times per request); any other
+/// non-200 answer counts as a failure and skips that account. One TCP connection per request
+/// (`Connection: close`; on loopback that costs well under a millisecond against 20 ms latency).
+fn sequential_walk(url: &str, token: &str) -> Result<Walk> {
+    let mut accounts = Vec::new();
+    let mut failures = 0;
+    let mut next: Option<String> = None;
+    loop {
+        let mut path = "/assignment/accounts".to_owned();
+        if let Some(token) = &next {
+            let _ = write!(path, "?next_token={}", percent_encode(token));
+        }
+        let Some(body) = portal_get(url, &path, token)? else {
+            bail!("the sequential walk could not list the accounts");
+        };
+        accounts.extend(json_strings(&body, "accountId"));
+        next = json_strings(&body, "nextToken").into_iter().next();
+        if next.is_none() {
+            break;
+        }
+    }
+    let mut roles = 0;
+    for account in &accounts {
+        let mut next: Option<String> = None;
+        loop {
+            let mut path = format!("/assignment/roles?account_id={}", percent_encode(account));
+            if let Some(token) = &next {
+                let _ = write!(path, "&next_token={}", percent_encode(token));
+            }
+            let Some(body) = portal_get(url, &path, token)? else {
+                failures += 1;
+                break;
+            };
+            roles += json_strings(&body, "roleName").len();
+            next = json_strings(&body, "nextToken").into_iter().next();
+            if next.is_none() {
+                break;
+            }
+        }
+    }
+    Ok(Walk { roles, failures })
+}
+
+/// One portal GET with the retry-after-429 rule; `None` for any other error answer.
+fn portal_get(url: &str, path: &str, token: &str) -> Result<Option<String>> {
+    for _ in 0..=20 {
+        let response = http_request(
+            "GET",
+            &format!("{url}{path}"),
+            &[("x-amz-sso_bearer_token", token)],
+            "",
+        )?;
+        match response.status {
+            200 => return Ok(Some(response.body)),
+            429 => std::thread::sleep(SEQUENTIAL_RETRY_PAUSE),
+            _ => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The `sso` binary in the temporary HOME.
+
+struct Sso {
+    bin: PathBuf,
+    home: PathBuf,
+    url: String,
+}
+
+/// A finished long run.
+struct Logged {
+    wall: Duration,
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+fn export_args() -> [&'static str; 5] {
+    [
+        "export-credentials",
+        "--profile",
+        PROFILE,
+        "--format",
+        "process",
+    ]
+}
+
+impl Sso {
+    /// `program ARGS` with the environment every run gets (and nothing else).
+    fn plain_command(&self, program: &Path, args: &[&str]) -> Command {
+        let mut command = Command::new(program);
+        command
+            .args(args)
+            .env_clear()
+            .env("HOME", &self.home)
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", &self.url)
+            .env("AWS_ENDPOINT_URL_SSO", &self.url)
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        self.plain_command(&self.bin, args)
+    }
+
+    fn write_config(&self) -> Result<()> {
+        let aws = self.home.join(".aws");
+        std::fs::create_dir_all(&aws)?;
+        let config = format!(
+            "[profile {PROFILE}]\n\
+             sso_session = {SESSION}\n\
+             sso_account_id = {ACCOUNT_ID}\n\
+             sso_role_name = {ROLE_NAME}\n\
+             region = us-east-1\n\
+             \n\
+             [sso-session {SESSION}]\n\
+             sso_start_url = {START_URL}\n\
+             sso_region = us-east-1\n\
+             sso_registration_scopes = sso:account:access\n"
+        );
+        std::fs::write(aws.join("config"), config).context("writing ~/.aws/config")
+    }
+
+    /// `sso login --use-device-code`; the emulator auto-approves.
+    fn login(&self, report: &mut Report) -> Result<()> {
+        let args = [
+            "login",
+            "--sso-session",
+            SESSION,
+            "--use-device-code",
+            "--no-browser",
+        ];
+        let run = self.run_logged(&args, Duration::from_secs(60))?;
+        if !run.status.success() {
+            bail!(
+                "`sso {}` exited with {}: {}",
+                args.join(" "),
+                run.status,
+                run.stderr.trim()
+            );
+        }
+        report.command(format!(
+            "sso {}   # the emulator auto-approves ({})",
+            args.join(" "),
+            secs(run.wall)
+        ));
+        if !self.token_file().is_file() {
+            bail!(
+                "no token cache file at {} after `sso login`",
+                self.token_file().display()
+            );
+        }
+        Ok(())
+    }
+
+    /// Runs `sso ARGS` with stdout and stderr captured through files, within `timeout`.
+    fn run_logged(&self, args: &[&str], timeout: Duration) -> Result<Logged> {
+        let out_path = self.home.join("run.out");
+        let err_path = self.home.join("run.err");
+        let mut command = self.command(args);
+        command
+            .stdout(File::create(&out_path)?)
+            .stderr(File::create(&err_path)?);
+        let started = Instant::now();
+        let mut child = command.spawn().context("starting sso")?;
+        let status = wait_until(&mut child, started + timeout)
+            .with_context(|| format!("`sso {}`", args.join(" ")))?;
+        let wall = started.elapsed();
+        Ok(Logged {
+            wall,
+            status,
+            stdout: std::fs::read_to_string(&out_path).unwrap_or_default(),
+            stderr: std::fs::read_to_string(&err_path).unwrap_or_default(),
+        })
+    }
+
+    /// `~/.aws/sso/cache/<sha1 of the session name>.json`.
+    fn token_file(&self) -> PathBuf {
+        self.home
+            .join(".aws")
+            .join("sso")
+            .join("cache")
+            .join(format!("{}.json", sha1_hex(SESSION.as_bytes())))
+    }
+
+    fn access_token(&self) -> Result<String> {
+        let text = std::fs::read_to_string(self.token_file()).context("reading the token")?;
+        json_strings(&text, "accessToken")
+            .into_iter()
+            .next()
+            .context("no accessToken in the token cache file")
+    }
+
+    /// Sets the cached token's `expiresAt` in the past, keeping everything else.
+    fn expire_token(&self) -> Result<()> {
+        let path = self.token_file();
+        let text = std::fs::read_to_string(&path).context("reading the token")?;
+        let key = text
+            .find("\"expiresAt\"")
+            .context("no expiresAt in the token cache file")?;
+        let colon = key + text[key..].find(':').context("malformed token file")?;
+        let open = colon + text[colon..].find('"').context("malformed token file")?;
+        let close = open + 1 + text[open + 1..].find('"').context("malformed token file")?;
+        let edited = format!(
+            "{}\"2000-01-01T00:00:00Z\"{}",
+            &text[..open],
+            &text[close + 1..]
+        );
+        std::fs::write(&path, edited).context("writing the token")
+    }
+
+    fn clear_role_cache(&self) -> Result<()> {
+        let dir = self.home.join(".aws").join("cli").join("cache");
+        match std::fs::remove_dir_all(&dir) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e).with_context(|| format!("removing {}", dir.display())),
+        }
+    }
+}
+
+/// Runs `command` with its output discarded; the wall time around spawn and wait.
+fn time_quiet(command: &mut Command) -> Result<(Duration, ExitStatus)> {
+    command.stdout(Stdio::null()).stderr(Stdio::null());
+    let started = Instant::now();
+    let status = command.status().context("starting a timed process")?;
+    Ok((started.elapsed(), status))
+}
+
+/// The largest peak RSS (KiB) of [`RSS_RUNS`] runs under `/usr/bin/time -f %M`.
+fn peak_rss(command: &Command) -> Option<u64> {
+    let time = Path::new("/usr/bin/time");
+    if !time.is_file() {
+        return None;
+    }
+    let out = std::env::temp_dir().join(format!("sso-bench-rss-{}", std::process::id()));
+    let mut peak = None;
+    for _ in 0..RSS_RUNS {
+        let mut wrapped = Command::new(time);
+        wrapped
+            .arg("-f")
+            .arg("%M")
+            .arg("-o")
+            .arg(&out)
+            .arg(command.get_program())
+            .args(command.get_args())
+            .env_clear()
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        for (key, value) in command.get_envs() {
+            if let Some(value) = value {
+                wrapped.env(key, value);
+            }
+        }
+        let status = wrapped.status().ok()?;
+        if !status.success() {
+            return None;
+        }
+        let kib: u64 = std::fs::read_to_string(&out)
+            .ok()?
+            .lines()
+            .last()?
+            .trim()
+            .parse()
+            .ok()?;
+        peak = Some(peak.map_or(kib, |p: u64| p.max(kib)));
+    }
+    let _ = std::fs::remove_file(&out);
+    peak
+}
+
+fn wait_until(child: &mut Child, deadline: Instant) -> Result<ExitStatus> {
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("did not finish in time");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The emulator.
+
+struct Emulator {
+    child: Child,
+    url: String,
+}
+
+impl Emulator {
+    fn start(binary: &Path, args: &[&str]) -> Result<Self> {
+        let mut child = Command::new(binary)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting {}", binary.display()))?;
+        let stdout = child.stdout.take().context("emulator stdout")?;
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .context("reading the emulator's URL")?;
+        let url = line.trim().to_owned();
+        if !url.starts_with("http://127.0.0.1:") {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("the emulator printed {url:?} instead of its URL");
+        }
+        Ok(Self { child, url })
+    }
+
+    fn stats(&self) -> Result<Stats> {
+        let response = http_request("GET", &format!("{}/emulator/stats", self.url), &[], "")?;
+        if response.status != 200 {
+            bail!("GET /emulator/stats answered {}", response.status);
+        }
+        Ok(Stats(response.body))
+    }
+
+    fn configure(&self, json: &str) -> Result<()> {
+        let response = http_request(
+            "POST",
+            &format!("{}/emulator/config", self.url),
+            &[("content-type", "application/json")],
+            json,
+        )?;
+        if response.status != 200 {
+            bail!(
+                "POST /emulator/config {json} answered {}: {}",
+                response.status,
+                response.body
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The JSON of `GET /emulator/stats`.
+struct Stats(String);
+
+impl Stats {
+    fn get(&self, counter: &str) -> u64 {
+        json_number(&self.0, counter).unwrap_or(0)
+    }
+}
+
+/// Portal calls between two [`Stats`].
+#[derive(Default)]
+struct Counters {
+    list_accounts: u64,
+    list_account_roles: u64,
+    throttled: u64,
+}
+
+impl Counters {
+    fn delta(before: &Stats, after: &Stats) -> Self {
+        let d = |name: &str| after.get(name).saturating_sub(before.get(name));
+        Self {
+            list_accounts: d("list_accounts"),
+            list_account_roles: d("list_account_roles"),
+            throttled: d("throttled"),
+        }
+    }
+}
+
+impl std::fmt::Display for Counters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} calls: ListAccounts {}, ListAccountRoles {}, 429s {}",
+            self.list_accounts + self.list_account_roles,
+            self.list_accounts,
+            self.list_account_roles,
+            self.throttled
+        )
+    }
+}
+
+struct TempHome {
+    path: PathBuf,
+}
+
+impl TempHome {
+    fn new() -> Result<Self> {
+        let path = std::env::temp_dir().join(format!("sso-bench-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
+        Ok(Self { path })
+    }
+}
+
+impl Drop for TempHome {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Criterion output.
+
+#[derive(Debug)]
+struct CriterionResult {
+    name: String,
+    /// The middle estimate as criterion prints it, e.g. `1.2345 ms`.
+    mid: String,
+    mid_ns: f64,
+}
+
+/// Runs `cargo ARGS` in `dir` and reads criterion's `time: [low mid high]` lines from stdout.
+fn criterion(dir: &Path, args: &[&str]) -> Result<Vec<CriterionResult>> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    eprintln!("$ cargo {} (in {})", args.join(" "), dir.display());
+    let output = Command::new(&cargo)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("could not start `{cargo}`"))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    eprint!("{stdout}");
+    if !output.status.success() {
+        bail!("`cargo {}` failed ({})", args.join(" "), output.status);
+    }
+    Ok(parse_criterion(&stdout))
+}
+
+fn parse_criterion(stdout: &str) -> Vec<CriterionResult> {
+    let mut results = Vec::new();
+    let mut last_name = String::new();
+    for line in stdout.lines() {
+        if let Some(at) = line.find("time:") {
+            let name = line[..at].trim();
+            let name = if name.is_empty() {
+                last_name.clone()
+            } else {
+                name.to_owned()
+            };
+            let inner = line[at..]
+                .split_once('[')
+                .and_then(|(_, rest)| rest.split_once(']'))
+                .map_or("", |(inner, _)| inner);
+            let fields: Vec<&str> = inner.split_whitespace().collect();
+            if let [_, _, value, unit, _, _] = fields.as_slice()
+                && let Ok(number) = value.parse::<f64>()
+            {
+                let scale = match *unit {
+                    "ps" => 1e-3,
+                    "ns" => 1.0,
+                    "µs" | "us" => 1e3,
+                    "ms" => 1e6,
+                    "s" => 1e9,
+                    _ => f64::NAN,
+                };
+                results.push(CriterionResult {
+                    name,
+                    mid: format!("{value} {unit}"),
+                    mid_ns: number * scale,
+                });
+            }
+        } else if !line.starts_with([' ', '\t']) && !line.trim().is_empty() {
+            last_name = line.trim().to_owned();
+        }
+    }
+    results
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report.
+
+#[derive(Default)]
+struct Report {
+    rows: Vec<Row>,
+    commands: Vec<String>,
+}
+
+struct Row {
+    item: &'static str,
+    what: String,
+    result: String,
+    target: String,
+    /// `None`: no target.
+    met: Option<bool>,
+}
+
+impl Report {
+    fn row(
+        &mut self,
+        item: &'static str,
+        what: &str,
+        result: String,
+        target: String,
+        met: Option<bool>,
+    ) {
+        self.rows.push(Row {
+            item,
+            what: what.to_owned(),
+            result,
+            target,
+            met,
+        });
+    }
+
+    fn command(&mut self, command: String) {
+        self.commands.push(command);
+    }
+
+    fn table(&self) -> String {
+        let mut rows = self.rows.iter().collect::<Vec<_>>();
+        rows.sort_by_key(|r| r.item);
+        let mut out = String::from(
+            "| # | measurement | result | target | met |\n| --- | --- | --- | --- | --- |\n",
+        );
+        for row in rows {
+            let met = match row.met {
+                Some(true) => "yes",
+                Some(false) => "**MISSED**",
+                None => "n/a",
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {met} |",
+                row.item,
+                row.what.replace('|', "\\|"),
+                row.result.replace('|', "\\|"),
+                row.target.replace('|', "\\|")
+            );
+        }
+        out
+    }
+
+    fn document(&self, table: &str) -> Result<String> {
+        let date = capture("date", &["-u", "+%Y-%m-%d %H:%M:%S UTC"]);
+        let uname = capture("uname", &["-a"]);
+        let nproc = std::thread::available_parallelism().map_or(0, std::num::NonZero::get);
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|text| {
+                text.lines()
+                    .find(|line| line.starts_with("model name"))
+                    .and_then(|line| line.split_once(':'))
+                    .map(|(_, model)| model.trim().to_owned())
+            })
+            .unwrap_or_else(|| "unknown".to_owned());
+        let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+        let mut doc = String::new();
+        doc.push_str("# Benchmarks\n\n");
+        doc.push_str("Generated by `cargo xtask bench` (xtask/src/bench.rs); do not edit by hand, run it again.\n\n");
+        let _ = writeln!(doc, "- Date: {date}");
+        let _ = writeln!(doc, "- Machine: `{uname}`");
+        let _ = writeln!(doc, "- CPUs: {nproc} ({cpu})");
+        let _ = writeln!(doc, "- Load average at the end: {}", load.trim());
+        doc.push_str(
+            "\n**These numbers are noisy.** The machine is small (2 cores) and shared with other \
+             builds and tests while the benchmark runs; the emulator, the measured processes and \
+             the bench itself share those cores too. Compare runs on the same machine only, and \
+             rerun before reading much into a difference of a few tens of percent.\n\n",
+        );
+        doc.push_str("## Results\n\n");
+        doc.push_str(table);
+        doc.push_str(
+            "\nRows whose target is missed are flagged **MISSED**; targets are issue 7's.\n\n",
+        );
+        doc.push_str("## Method\n\n");
+        doc.push_str(
+            "- Everything runs against `sso-emulator` on 127.0.0.1 (release builds), with a temporary \
+             HOME holding one `[sso-session bench]` (start URL, `us-east-1`, scope \
+             `sso:account:access`) and one `[profile bench]` (account 111111111111, role \
+             AdministratorAccess), reached through `AWS_ENDPOINT_URL_SSO_OIDC` and \
+             `AWS_ENDPOINT_URL_SSO`. Each process gets only `HOME`, `PATH`, those two variables and \
+             `NO_COLOR`.\n\
+             - Wall time is measured by xtask around spawn and wait of the process (stdout and \
+             stderr to `/dev/null` for items 1 and 2, to files otherwise). Item 1 interleaves the \
+             `sso` and `/bin/true` runs after 3 unmeasured warm-up runs of each; p90 is the 27th of \
+             30 sorted runs. Peak RSS is the largest `%M` of `/usr/bin/time` over 5 separate runs \
+             (8 MiB = 8192 KiB).\n\
+             - Item 2 reads `GET /emulator/stats` before and after every run.\n\
+             - Item 6 edits only the `expiresAt` of the token cache file \
+             (`~/.aws/sso/cache/<sha1(session name)>.json`); the refresh token and client \
+             registration stay valid. Wall time runs from the first spawn until the last process \
+             has exited (polled every millisecond).\n\
+             - Items 4 and 5 reconfigure the running emulator through `POST /emulator/config`; \
+             throttling counts every portal call, so the 429s land on whichever call is the 10th.\n\
+             - The sequential walk of item 4 is done by xtask itself: blocking HTTP/1.1 over \
+             loopback, `GET /assignment/accounts` page after page with the portal's default page \
+             size (20, as `sso` uses), then `GET /assignment/roles?account_id=…` for each account \
+             one after the other, following `nextToken`; a 429 is retried after a fixed 100 ms \
+             sleep (at most 20 times), and any other error counts as a failure. The access token \
+             is read from the token cache file. This is the floor for a client that makes one \
+             call at a time: (pages + accounts) x latency, plus the pauses.\n\
+             - Item 3 comes from criterion's `time: [low mid high]` line (the middle value).\n\n",
+        );
+        doc.push_str("## Commands\n\n```sh\n");
+        for command in &self.commands {
+            doc.push_str(command);
+            doc.push('\n');
+        }
+        doc.push_str("```\n");
+        Ok(doc)
+    }
+}
+
+/// The trimmed stdout of a small command, or `unknown`.
+fn capture(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map_or_else(
+            || "unknown".to_owned(),
+            |o| String::from_utf8_lossy(&o.stdout).trim().to_owned(),
+        )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers: statistics, formatting, JSON scraping, HTTP, SHA-1.
+
+fn median(times: &[Duration]) -> Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    match sorted.len() {
+        0 => Duration::ZERO,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => (sorted[n / 2 - 1] + sorted[n / 2]) / 2,
+    }
+}
+
+/// The nearest-rank 90th percentile.
+fn p90(times: &[Duration]) -> Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort();
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let rank = (sorted.len() * 9).div_ceil(10);
+    sorted[rank.saturating_sub(1)]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1e3)
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.2} s", d.as_secs_f64())
+}
+
+fn kib_to_mib(kib: u64) -> f64 {
+    kib as f64 / 1024.0
+}
+
+fn code(status: ExitStatus) -> String {
+    status
+        .code()
+        .map_or_else(|| status.to_string(), |c| c.to_string())
+}
+
+/// Every string value of `"key"` in a JSON text (no escapes in the values we read).
+fn json_strings(text: &str, key: &str) -> Vec<String> {
+    let needle = format!("\"{key}\"");
+    let mut values = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest.find(&needle) {
+        rest = &rest[at + needle.len()..];
+        let after = rest.trim_start();
+        let Some(after) = after.strip_prefix(':') else {
+            continue;
+        };
+        let Some(value) = after.trim_start().strip_prefix('"') else {
+            continue;
+        };
+        if let Some(end) = value.find('"') {
+            values.push(value[..end].to_owned());
+        }
+    }
+    values
+}
+
+/// The number value of `"key"` in a JSON text.
+fn json_number(text: &str, key: &str) -> Option<u64> {
+    let needle = format!("\"{key}\"");
+    let at = text.find(&needle)?;
+    let after = text[at + needle.len()..].trim_start().strip_prefix(':')?;
+    let digits: String = after
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
+}
+
+struct Response {
+    status: u16,
+    body: String,
+}
+
+/// A minimal HTTP/1.1 client for `http://127.0.0.1:PORT/...` (one connection per request).
+fn http_request(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> Result<Response> {
+    let rest = url
+        .strip_prefix("http://")
+        .with_context(|| format!("not an http:// URL: {url}"))?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let path = if path.is_empty() { "/" } else { path };
+    if !authority.starts_with("127.0.0.1:") {
+        bail!("the bench only talks to 127.0.0.1, not {authority}");
+    }
+    let mut stream =
+        TcpStream::connect(authority).with_context(|| format!("connecting to {authority}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        let _ = write!(request, "{name}: {value}\r\n");
+    }
+    let _ = write!(request, "Content-Length: {}\r\n\r\n{body}", body.len());
+    stream.write_all(request.as_bytes())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .lines()
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
+        .and_then(|code| code.parse().ok())
+        .with_context(|| format!("no HTTP status from {url}"))?;
+    let body = if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        dechunk(payload)
+    } else {
+        payload.to_owned()
+    };
+    Ok(Response { status, body })
+}
+
+fn dechunk(mut payload: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = payload.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        payload = rest[size..].trim_start_matches("\r\n");
+    }
+    out
+}
+
+/// SHA-1 in lower-case hex: the token cache file's name is the SHA-1 of the session name.
+fn sha1_hex(data: &[u8]) -> String {
+    let mut h: [u32; 5] = [
+        0x6745_2301,
+        0xEFCD_AB89,
+        0x98BA_DCFE,
+        0x1032_5476,
+        0xC3D2_E1F0,
+    ];
+    let mut message = data.to_vec();
+    let bits = (data.len() as u64).wrapping_mul(8);
+    message.push(0x80);
+    while message.len() % 64 != 56 {
+        message.push(0);
+    }
+    message.extend_from_slice(&bits.to_be_bytes());
+    for block in message.chunks_exact(64) {
+        let mut w = [0u32; 80];
+        for (slot, word) in w.iter_mut().zip(block.chunks_exact(4)) {
+            *slot = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
+        }
+        for i in 16..80 {
+            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
+        }
+        let [mut a, mut b, mut c, mut d, mut e] = h;
+        for (i, word) in w.iter().enumerate() {
+            let (f, k) = match i {
+                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
+                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
+                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
+                _ => (b ^ c ^ d, 0xCA62_C1D6),
+            };
+            let t = a
+                .rotate_left(5)
+                .wrapping_add(f)
+                .wrapping_add(e)
+                .wrapping_add(k)
+                .wrapping_add(*word);
+            e = d;
+            d = c;
+            c = b.rotate_left(30);
+            b = a;
+            a = t;
+        }
+        for (slot, value) in h.iter_mut().zip([a, b, c, d, e]) {
+            *slot = slot.wrapping_add(value);
+        }
+    }
+    h.iter().map(|x| format!("{x:08x}")).collect()
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+fn exe(name: &str) -> String {
+    format!("{name}{}", std::env::consts::EXE_SUFFIX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sha1_matches_known_digests() {
+        assert_eq!(sha1_hex(b"abc"), "a9993e364706816aba3e25717850c26c9cd0d89d");
+        assert_eq!(sha1_hex(b""), "da39a3ee5e6b4b0d3255bfef95601890afd80709");
+        assert_eq!(
+            sha1_hex(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "84983e441c3bd26ebaae4aa1f95129e5e54670f1"
+        );
+    }
+
+    #[test]
+    fn criterion_lines_are_read() {
+        let out = "config_2500_profiles/keep_nothing_baseline\n                        time:   [1.0000 ms 1.5000 ms 2.0000 ms]\n                        thrpt:  [1 MiB/s 2 MiB/s 3 MiB/s]\nFound 2 outliers\nshort   time:   [10.0 µs 12.5 µs 13.0 µs]\n";
+        let results = parse_criterion(out);
+        assert_eq!(results.len(), 2);
+        assert_eq!(
+            results[0].name,
+            "config_2500_profiles/keep_nothing_baseline"
+        );
+        assert_eq!(results[0].mid, "1.5000 ms");
+        assert_eq!(results[1].name, "short");
+        assert!((results[1].mid_ns - 12_500.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn json_scraping() {
+        let body = r#"{"accountList":[{"accountId":"111111111111"},{"accountId": "2"}],"nextToken":"emu-next-x","create_token":3,"create_token_refresh_token":1}"#;
+        assert_eq!(json_strings(body, "accountId"), ["111111111111", "2"]);
+        assert_eq!(json_strings(body, "nextToken"), ["emu-next-x"]);
+        assert_eq!(json_number(body, "create_token"), Some(3));
+        assert_eq!(json_number(body, "create_token_refresh_token"), Some(1));
+    }
+
+    #[test]
+    fn percentiles() {
+        let times: Vec<Duration> = (1..=30).map(Duration::from_millis).collect();
+        assert_eq!(median(&times), Duration::from_micros(15_500));
+        assert_eq!(p90(&times), Duration::from_millis(27));
+    }
+}
