@@ -24,9 +24,9 @@ fn run_case(case: &SdkCase) -> Result<(), String> {
         }
         (Expected::Ok(_), Err(error)) => Err(format!("expected a token, got: {error}")),
         (Expected::ErrorContains(_), Err(_)) => Ok(()),
-        (Expected::ErrorContains(want), Ok(_)) => {
-            Err(format!("expected an error containing {want:?}, got a token"))
-        }
+        (Expected::ErrorContains(want), Ok(_)) => Err(format!(
+            "expected an error containing {want:?}, got a token"
+        )),
     }
 }
 

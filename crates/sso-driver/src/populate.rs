@@ -35,6 +35,11 @@
 //!   directly above it; populate then also drops one blank line before the removed section when
 //!   it is followed by another blank line or the end of the file, so that add-then-prune does not
 //!   leave a growing gap. Nothing else outside owned sections changes.
+//! - **Speed.** sso-config parses the whole text again after every edit, so applying thousands of
+//!   edits one by one is quadratic. Removals are therefore applied in one pass over the lines
+//!   and additions after the second are rendered in the shape the edit API gave the second one
+//!   (see `batch`); the result is byte-identical to the edit-by-edit path, which is kept as the
+//!   tests' reference and as the fallback for unusual files (duplicate sections).
 //! - **Failures.** One account's failure is the caller's to report; here it only shields that
 //!   account's profiles from pruning. A plan either succeeds as a whole or returns an error with
 //!   no text, so a half-updated file is never produced.
@@ -348,12 +353,23 @@ fn plan_with(
         .map(|name| section_for(&document, name))
         .collect();
     let removed = match apply {
-        Apply::Batched => batch::remove_sections_tidy(&document, &kinds),
-        Apply::PerEdit => None,
+        Apply::Batched if !kinds.is_empty() => batch::remove_sections_tidy(&document, &kinds),
+        _ => None,
     };
+    let to_add: Vec<NewSection<'_>> = to_add
+        .into_iter()
+        .map(|(name, desired)| {
+            let kind = SectionKind::profile_in(FileKind::Config, name);
+            (name, kind, desired)
+        })
+        .collect();
     if let Some(text) = removed {
-        document = Document::parse(&text);
         plan.removed = to_remove;
+        if to_add.is_empty() {
+            plan.new_text = text;
+            return Ok(plan);
+        }
+        document = Document::parse(&text);
     } else {
         for name in to_remove {
             let kind = section_for(&document, &name);
@@ -362,40 +378,24 @@ fn plan_with(
             }
         }
     }
-    let to_add: Vec<_> = to_add
-        .into_iter()
-        .map(|(name, desired)| {
-            (
-                name,
-                SectionKind::profile_in(FileKind::Config, name),
-                desired,
-            )
-        })
-        .collect();
-    let existing: HashSet<SectionKind> = document.sections().into_iter().map(|s| s.kind).collect();
     let mut rest = to_add.as_slice();
-    if apply == Apply::Batched && !to_add.iter().any(|(_, kind, _)| existing.contains(kind)) {
-        // The first two new sections through the edit API; the second one shows the shape of
-        // all that follow.
-        let mut learnt = None;
-        while let [(name, kind, desired), tail @ ..] = rest
-            && learnt.is_none()
-        {
-            let before = document.as_str().len();
-            write_keys(&mut document, kind.clone(), name, desired)?;
-            plan.added.push((*name).clone());
-            rest = tail;
-            if plan.added.len() == 2 {
-                learnt = document
-                    .as_str()
-                    .get(before..)
-                    .and_then(|appended| batch::Shape::learn(appended, kind, desired));
-                if learnt.is_none() {
-                    break;
-                }
-            }
-        }
-        if let Some(shape) = learnt {
+    if apply == Apply::Batched
+        && let [first, second, tail @ ..] = rest
+        && !tail.is_empty()
+        && all_new(&document, &to_add)
+    {
+        // The first two new sections go through the edit API; the text appended for the second
+        // shows the shape of every one after it.
+        add_section(&mut document, first, &mut plan)?;
+        let before = document.as_str().len();
+        add_section(&mut document, second, &mut plan)?;
+        rest = tail;
+        let (_, kind, desired) = second;
+        let shape = document
+            .as_str()
+            .get(before..)
+            .and_then(|appended| batch::Shape::learn(appended, kind, desired));
+        if let Some(shape) = shape {
             let mut accepted = HashSet::new();
             let mut text = document.to_string();
             for (name, kind, desired) in rest {
@@ -407,13 +407,32 @@ fn plan_with(
             return Ok(plan);
         }
     }
-    for (name, kind, desired) in rest {
-        write_keys(&mut document, kind.clone(), name, desired)?;
-        plan.added.push((*name).clone());
+    for section in rest {
+        add_section(&mut document, section, &mut plan)?;
     }
 
     plan.new_text = document.to_string();
     Ok(plan)
+}
+
+/// A profile to add: its name, its section and its keys in order.
+type NewSection<'a> = (&'a String, SectionKind, Vec<(&'static str, String)>);
+
+/// Appends profile `name` as section `kind` with `keys` through the edit API.
+fn add_section(
+    document: &mut Document,
+    (name, kind, keys): &NewSection<'_>,
+    plan: &mut Plan,
+) -> Result<(), PopulateError> {
+    write_keys(document, kind.clone(), name, keys)?;
+    plan.added.push((*name).clone());
+    Ok(())
+}
+
+/// Whether none of the sections to add exists yet (not even one the semantic layer ignores).
+fn all_new(document: &Document, to_add: &[NewSection<'_>]) -> bool {
+    let existing: HashSet<SectionKind> = document.sections().into_iter().map(|s| s.kind).collect();
+    !to_add.iter().any(|(_, kind, _)| existing.contains(kind))
 }
 
 /// Renders every entry, failing on empty names and on collisions between different roles.
