@@ -1,5 +1,5 @@
 //! End-to-end tests of the commands that use a login: `export-credentials` (every format, the
-//! warm path and a miss), `list accounts` / `list roles` against the emulator, `exec` and
+//! warm path and a miss), `list accounts` / `list roles` and `populate` against the emulator, `exec` and
 //! `status`. HOME is a temporary directory holding a config and cache files written by the
 //! test; no test signs in through a browser.
 
@@ -535,4 +535,107 @@ fn status_without_config() {
 
     No cached SSO role credentials.
     ");
+}
+
+/// The hand-written part of the populate tests: comments, a blank line, an owned-looking
+/// profile for a role that no longer exists, and a hand-written profile of the same session.
+const POPULATE_EXTRA: &str = "\
+# hand-written; populate must keep every byte of this
+
+[profile gone]   # written by an earlier populate
+sso_session = my-sso
+sso_account_id = 111111111111
+sso_role_name = RoleThatWasRemoved
+sso_populated_by = sso
+
+[profile 111111111111-ReadOnlyAccess]
+# mine, not populate's: same name as a generated one
+sso_session = my-sso
+sso_account_id = 111111111111
+sso_role_name = ReadOnlyAccess
+";
+
+#[test]
+fn populate_writes_every_role_once_and_keeps_the_rest_of_the_file() {
+    let emu = emulator();
+    let home = Home::new(emu.url());
+    let original = format!("{CONFIG}\n{POPULATE_EXTRA}");
+    let config = home.path().join(".aws/config");
+    std::fs::write(&config, &original).unwrap();
+    home.log_in(&emu);
+    let args = [
+        "populate",
+        "--sso-session",
+        "my-sso",
+        "--template",
+        "{account_id}-{role_name}",
+    ];
+
+    let output = home.run(&args);
+    assert_success(&output);
+    let first = std::fs::read_to_string(&config).unwrap();
+    // Everything that was there is still there, byte for byte, and new profiles follow it.
+    assert!(first.starts_with(&original), "{first}");
+    let added = &first[original.len()..];
+    let headers: Vec<&str> = added.lines().filter(|l| l.starts_with('[')).collect();
+    // 3 accounts x 2 roles, minus the hand-written profile that already has one of the names.
+    assert_eq!(headers.len(), 5, "{added}");
+    assert_eq!(
+        added.matches("sso_populated_by = sso").count(),
+        5,
+        "{added}"
+    );
+    assert!(
+        stderr(&output).contains("skipped"),
+        "the name clash is reported: {}",
+        stderr(&output)
+    );
+    assert_eq!(emu.stats().list_accounts, 1);
+    assert_eq!(emu.stats().list_account_roles, 3);
+
+    // Idempotent: a second run changes nothing; the dry run shows no diff.
+    let output = home.run(&args);
+    assert_success(&output);
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), first);
+    assert!(
+        stderr(&output).contains("0 profiles added"),
+        "{}",
+        stderr(&output)
+    );
+    let output = home.run(&[&args[..], &["--dry-run"]].concat());
+    assert_success(&output);
+    assert_eq!(stdout(&output), "");
+
+    // Prune: the dry run shows the removal as a diff and writes nothing; the real run removes
+    // only the populated profile whose role is gone.
+    let output = home.run(&[&args[..], &["--prune", "--dry-run"]].concat());
+    assert_success(&output);
+    let diff = stdout(&output);
+    assert!(diff.contains("-[profile gone]"), "{diff}");
+    assert!(
+        !diff
+            .lines()
+            .any(|l| l.starts_with('+') && !l.starts_with("+++")),
+        "nothing is added: {diff}"
+    );
+    assert_eq!(std::fs::read_to_string(&config).unwrap(), first);
+    let output = home.run(&[&args[..], &["--prune"]].concat());
+    assert_success(&output);
+    let pruned = std::fs::read_to_string(&config).unwrap();
+    assert!(!pruned.contains("[profile gone]"), "{pruned}");
+    assert!(pruned.contains("[profile 111111111111-ReadOnlyAccess]\n# mine"));
+    assert!(pruned.starts_with(CONFIG), "{pruned}");
+    assert!(pruned.contains("# hand-written; populate must keep every byte of this\n"));
+}
+
+#[test]
+fn populate_without_a_login_says_to_log_in() {
+    let home = Home::new("http://127.0.0.1:9");
+    let before = std::fs::read_to_string(home.path().join(".aws/config")).unwrap();
+    let output = home.run(&["populate", "--sso-session", "my-sso"]);
+    assert_eq!(output.status.code(), Some(3), "{}", stderr(&output));
+    assert_eq!(
+        std::fs::read_to_string(home.path().join(".aws/config")).unwrap(),
+        before
+    );
 }
