@@ -72,22 +72,7 @@ pub fn run_roles(
             .await
             .map_err(|e| convert::portal_error(e, &session.target))?;
         let ids: Vec<String> = accounts.into_iter().map(|a| a.account_id).collect();
-        let bar = progress_bar(ids.len());
-        let progress = |done: usize, total: usize| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        };
-        let listing = portal::list_all_roles(
-            &session.http,
-            endpoint,
-            &token,
-            &ids,
-            &PoolConfig::default(),
-            &progress,
-        )
-        .await;
-        bar.finish_and_clear();
-        tracing::debug!(stats = ?listing.stats, "listed the roles of every account");
+        let listing = session.all_roles(&token, &ids).await;
         let mut roles = Vec::new();
         let mut failure = None;
         for (account_id, result) in listing.results {
@@ -182,8 +167,36 @@ impl Session {
     }
 }
 
+impl Session {
+    /// The roles of every account in `ids`, listed concurrently by the adaptive pool, with a
+    /// progress bar on stderr. Failed accounts are in the listing, not an error.
+    pub(crate) async fn all_roles(
+        &self,
+        token: &AccessToken,
+        ids: &[String],
+    ) -> portal::RoleListing {
+        let bar = progress_bar(ids.len());
+        let progress = |done: usize, total: usize| {
+            bar.set_length(total as u64);
+            bar.set_position(done as u64);
+        };
+        let listing = portal::list_all_roles(
+            &self.http,
+            &self.target.portal_endpoint,
+            token,
+            ids,
+            &PoolConfig::default(),
+            &progress,
+        )
+        .await;
+        bar.finish_and_clear();
+        tracing::debug!(stats = ?listing.stats, "listed the roles of every account");
+        listing
+    }
+}
+
 /// A progress bar on stderr, hidden when stderr is not a terminal.
-pub(crate) fn progress_bar(total: usize) -> indicatif::ProgressBar {
+fn progress_bar(total: usize) -> indicatif::ProgressBar {
     if !std::io::stderr().is_terminal() {
         return indicatif::ProgressBar::hidden();
     }

@@ -12,11 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sso_driver::config_file;
 use sso_driver::populate::{self, PlanOptions, ProfileTemplate, RoleEntry};
-use sso_driver::portal::{self, PoolConfig};
+use sso_driver::portal;
 
 use crate::Context;
 use crate::commands::export_credentials::runtime;
-use crate::commands::list::{Session, progress_bar, warn};
+use crate::commands::list::{Session, warn};
 use crate::convert;
 use crate::error::CliError;
 use crate::options::LoginSelector;
@@ -73,24 +73,9 @@ pub fn run(ctx: &Context, options: PopulateOptions) -> Result<(), CliError> {
             .await
             .map_err(|e| convert::portal_error(e, &session.target))?;
         let ids: Vec<String> = accounts.iter().map(|a| a.account_id.clone()).collect();
-        let bar = progress_bar(ids.len());
-        let progress = |done: usize, total: usize| {
-            bar.set_length(total as u64);
-            bar.set_position(done as u64);
-        };
-        let listing = portal::list_all_roles(
-            &session.http,
-            endpoint,
-            &token,
-            &ids,
-            &PoolConfig::default(),
-            &progress,
-        )
-        .await;
-        bar.finish_and_clear();
+        let listing = session.all_roles(&token, &ids).await;
         Ok::<_, CliError>((accounts, listing))
     })?;
-    tracing::debug!(stats = ?listing.stats, "listed the roles of every account");
 
     let names: BTreeMap<&str, &portal::Account> = accounts
         .iter()
