@@ -1153,10 +1153,17 @@ impl Report {
              one after the other, following `nextToken`; a 429 is retried after a fixed 100 ms \
              sleep (at most 20 times), and any other error counts as a failure. The access token \
              is read from the token cache file. This is the floor for a client that makes one \
-             call at a time: (pages + accounts) x latency, plus the pauses.\n\
+             call at a time: (pages + accounts) x latency, plus the pauses (issue 7's \
+             \"about 7 s\" is the calls x latency part alone).\n\
              - Item 3 comes from criterion's `time: [low mid high]` line (the middle value).\n\n",
         );
-        doc.push_str("## Commands\n\n```sh\n");
+        doc.push_str("## Commands\n\n");
+        doc.push_str(
+            "All of this is `cargo xtask bench` (add `--with-aws-config` for the aws-config \
+             comparison of item 3). It runs, in this order (every `sso` with \
+             `HOME=<temporary> AWS_ENDPOINT_URL_SSO_OIDC=<emulator> AWS_ENDPOINT_URL_SSO=<emulator>`):\n\n",
+        );
+        doc.push_str("```sh\n");
         for command in &self.commands {
             doc.push_str(command);
             doc.push('\n');

@@ -661,7 +661,7 @@ impl Limiter {
         }
     }
 
-    /// Halves the limit (once per generation) and pauses the pool.
+    /// Halves the limit (once per generation); pauses the pool when throttles come in a row.
     fn on_throttle(&self, generation: u64) {
         let mut state = self.lock();
         state.consecutive_throttles = state.consecutive_throttles.saturating_add(1);
@@ -675,9 +675,14 @@ impl Limiter {
             let forgotten = self.semaphore.forget_permits(shrink);
             state.debt += shrink - forgotten;
         }
-        let delay = self.backoff(state.consecutive_throttles);
-        let until = Instant::now() + delay;
-        state.pause_until = Some(state.pause_until.map_or(until, |at| at.max(until)));
+        // One throttled answer among successes only shrinks the limit: pausing the whole pool
+        // for it would cost every in-flight account the delay. Throttles in a row (no success
+        // in between) mean the limit is still too high, and then the pool backs off.
+        if state.consecutive_throttles > 1 {
+            let delay = self.backoff(state.consecutive_throttles - 1);
+            let until = Instant::now() + delay;
+            state.pause_until = Some(state.pause_until.map_or(until, |at| at.max(until)));
+        }
     }
 
     /// `base·2^(n-1)` capped, half of it fixed and half random ("equal jitter"), so that a

@@ -50,10 +50,9 @@ pub(super) fn remove_sections_tidy(document: &Document, kinds: &[SectionKind]) -
     let mut chain = Chain::new(count);
     let info: Vec<LineInfo> = lines.iter().map(|line| LineInfo::of(line)).collect();
     for kind in kinds {
-        let [header] = headers.get(kind)?.as_slice() else {
+        let [header] = headers.remove(kind)?[..] else {
             return None;
         };
-        let header = *header;
         // Comment lines directly above the header go with it.
         let mut first = header;
         while let Some(above) = chain.previous(first)
@@ -77,7 +76,10 @@ pub(super) fn remove_sections_tidy(document: &Document, kinds: &[SectionKind]) -
 
         // Tidy: drop the blank line before the removed section when a blank line or the end of
         // the file follows it (the first line carries the byte-order mark in the text, so it is
-        // never blank there).
+        // never blank there). `remove_section_tidy` finds the removed lines by comparing texts,
+        // which could place them later when they repeat the lines after them; the removed block
+        // starts with a comment or header line, never blank, so that cannot happen when the line
+        // after it is blank, the only case in which the rule applies.
         let gap_before = before.is_some_and(|index| {
             !(bom > 0 && chain.previous(index).is_none())
                 && text_blank(lines[index])
