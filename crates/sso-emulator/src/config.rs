@@ -88,6 +88,10 @@ pub struct FailureRule {
     /// sent as given with the 500 error code.
     #[serde(default = "default_failure_status")]
     pub status: u16,
+    /// Only calls whose `account_id` query parameter is this account count and fail
+    /// (ListAccountRoles, GetRoleCredentials); `None` matches every call.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<String>,
 }
 
 impl FailureRule {
@@ -97,6 +101,7 @@ impl FailureRule {
             operation: operation.to_owned(),
             count,
             status: 500,
+            account_id: None,
         }
     }
 
@@ -106,7 +111,15 @@ impl FailureRule {
             operation: operation.to_owned(),
             count,
             status: 503,
+            account_id: None,
         }
+    }
+
+    /// Restricts the rule to calls for one account (`account_id` query parameter).
+    #[must_use]
+    pub fn for_account(mut self, account_id: &str) -> Self {
+        self.account_id = Some(account_id.to_owned());
+        self
     }
 }
 

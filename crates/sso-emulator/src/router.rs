@@ -134,7 +134,12 @@ async fn api(shared: &Shared, req: &Req, operation: Operation) -> Resp {
         let grant_type =
             (operation == Operation::CreateToken).then(|| oidc::grant_type_of(&req.body));
         inner.count(operation, grant_type.flatten().as_deref());
-        let early_answer = if let Some(status) = inner.take_failure(operation) {
+        let account_id = req
+            .query
+            .iter()
+            .find(|(name, _)| name == "account_id")
+            .map(|(_, value)| value.as_str());
+        let early_answer = if let Some(status) = inner.take_failure(operation, account_id) {
             Some(injected_failure(operation, status))
         } else if operation.is_portal() && inner.throttle_portal_call() {
             Some(ApiError::portal(

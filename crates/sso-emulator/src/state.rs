@@ -227,13 +227,21 @@ impl Inner {
         }
     }
 
-    /// Consumes one injected failure for `operation`, if one is configured: its status.
-    pub(crate) fn take_failure(&mut self, operation: Operation) -> Option<u16> {
-        let rule = self
-            .config
-            .failures
-            .iter_mut()
-            .find(|rule| rule.count > 0 && rule.operation == operation.name())?;
+    /// Consumes one injected failure for `operation` (for the call's `account_id`, if any), if
+    /// one is configured: its status.
+    pub(crate) fn take_failure(
+        &mut self,
+        operation: Operation,
+        account_id: Option<&str>,
+    ) -> Option<u16> {
+        let rule = self.config.failures.iter_mut().find(|rule| {
+            rule.count > 0
+                && rule.operation == operation.name()
+                && rule
+                    .account_id
+                    .as_deref()
+                    .is_none_or(|wanted| Some(wanted) == account_id)
+        })?;
         rule.count -= 1;
         let status = rule.status;
         self.config.failures.retain(|rule| rule.count > 0);

@@ -639,3 +639,50 @@ fn populate_without_a_login_says_to_log_in() {
         before
     );
 }
+
+#[test]
+fn populate_reports_a_failing_account_and_keeps_its_profiles() {
+    let emu = emulator();
+    emu.update_config(|config| {
+        config.failures.push(
+            sso_emulator::FailureRule::internal_error("ListAccountRoles", 100)
+                .for_account("111111111111"),
+        );
+    })
+    .unwrap();
+    let home = Home::new(emu.url());
+    let original = format!("{CONFIG}\n{POPULATE_EXTRA}");
+    let config = home.path().join(".aws/config");
+    std::fs::write(&config, &original).unwrap();
+    home.log_in(&emu);
+
+    let output = home.run(&[
+        "populate",
+        "--sso-session",
+        "my-sso",
+        "--template",
+        "{account_id}-{role_name}",
+        "--prune",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let stderr = stderr(&output);
+    assert!(
+        stderr.contains("could not list the roles of 1 account(s): 111111111111"),
+        "{stderr}"
+    );
+    let written = std::fs::read_to_string(&config).unwrap();
+    // The other two accounts' roles were written; the failed account's populated profile was
+    // not pruned although its role is not listed; every byte before stays.
+    assert!(written.starts_with(&original), "{written}");
+    assert_eq!(
+        written[original.len()..]
+            .matches("sso_populated_by = sso")
+            .count(),
+        4
+    );
+    assert!(
+        !written[original.len()..].contains("111111111111"),
+        "{written}"
+    );
+    assert!(written.contains("[profile gone]"), "{written}");
+}

@@ -239,6 +239,33 @@ async fn injected_failures_answer_5xx_then_recover() {
 }
 
 #[tokio::test]
+async fn an_injected_failure_can_target_one_account() {
+    let ctx = start(Emulator::builder().accounts(2).roles_per_account(1)).await;
+    let token = ctx.access_token().await;
+    let accounts = ctx.portal_get("/assignment/accounts", &token).await;
+    let ids: Vec<String> = accounts.body["accountList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["accountId"].as_str().unwrap().to_owned())
+        .collect();
+    ctx.emu
+        .update_config(|c| {
+            c.failures =
+                vec![FailureRule::internal_error("ListAccountRoles", 1).for_account(&ids[1])];
+        })
+        .unwrap();
+    let roles = |id: &str| format!("/assignment/roles?account_id={id}");
+    // The other account is not affected and does not use up the rule.
+    assert_eq!(ctx.portal_get(&roles(&ids[0]), &token).await.status, 200);
+    ctx.portal_get(&roles(&ids[1]), &token)
+        .await
+        .assert_portal_error(500, "InternalServerException");
+    assert_eq!(ctx.portal_get(&roles(&ids[1]), &token).await.status, 200);
+    assert_eq!(ctx.emu.stats().injected_failures, 1);
+}
+
+#[tokio::test]
 async fn injected_failure_on_create_token_uses_the_oidc_shape() {
     let ctx = start(Emulator::builder().fail(FailureRule::internal_error("CreateToken", 1))).await;
     let client = ctx.register_pkce().await;
