@@ -30,7 +30,7 @@ use sso_driver::http::HttpClient;
 use sso_driver::{config_file, portal, token, vanity};
 use sso_oidc::AccessToken;
 
-use crate::commands::login::{TerminalPrompt, choose_flow};
+use crate::commands::login::{self, SignIn};
 use crate::convert;
 use crate::error::CliError;
 use crate::output::AccountView;
@@ -240,22 +240,12 @@ impl WizardBackend for ConfigureBackend {
             self.last_login = Some(target);
             return Ok(());
         }
-        let http = self.http()?;
-        let mut options =
-            sso_driver::login::LoginOptions::new(choose_flow(&target, request.use_device_code));
-        options.no_browser = request.no_browser;
-        options.browser_env = self.aws.env().clone();
-        let prompt = TerminalPrompt::default();
-        let result = self.runtime.block_on(sso_driver::login::login(
-            &http,
-            &sso_cache,
-            &target,
-            &options,
-            &prompt,
-            &self.clock,
-        ));
-        prompt.stop_spinner();
-        result.map_err(|error| convert::login_error(error, &target))?;
+        let sign_in = SignIn {
+            use_device_code: request.use_device_code,
+            no_browser: request.no_browser,
+            ..SignIn::default()
+        };
+        login::sign_in(&self.aws, &target, None, &sign_in)?;
         self.last_login = Some(target);
         Ok(())
     }

@@ -71,9 +71,44 @@ pub fn run(ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
         ),
     };
     let target = target.map_err(convert::context_error)?;
+    let request = SignIn {
+        use_device_code: options.use_device_code,
+        no_browser: options.no_browser,
+        redirect_port: options.redirect_port,
+        qr: options.qr,
+        copy: options.copy,
+    };
+    let (outcome, now) = sign_in(&aws, &target, profile, &request)?;
+    crate::write_stdout(&success_text(&outcome, &target, now))
+}
+
+/// How to sign in: the flags `sso login` and the configure wizard share.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct SignIn {
+    /// `--use-device-code`.
+    pub(crate) use_device_code: bool,
+    /// `--no-browser`.
+    pub(crate) no_browser: bool,
+    /// `--redirect-port`.
+    pub(crate) redirect_port: Option<u16>,
+    /// `--qr`.
+    pub(crate) qr: bool,
+    /// `--copy`.
+    pub(crate) copy: bool,
+}
+
+/// Signs in to `target` the way `sso login` does: picks the flow (flag, `SSO_LOGIN_FLOW`,
+/// `sso_login_flow`, headless detection), prints the prompt and the spinner on stderr, and
+/// writes the token. Returns the outcome and the time it ended.
+pub(crate) fn sign_in(
+    aws: &AwsContext,
+    target: &SsoTarget,
+    profile: Option<&str>,
+    request: &SignIn,
+) -> Result<(sso_driver::login::LoginOutcome, u64), CliError> {
     let sso_cache = aws.sso_cache().ok_or_else(no_home)?;
     let host = HostFacts::probe(std::io::stdin().is_terminal());
-    let choice = flow_choice(&aws, &target, options.use_device_code, &host)?;
+    let choice = flow_choice(aws, target, request.use_device_code, &host)?;
     if let Some(line) = choice_line(&choice) {
         TerminalPrompt::say(&format!("{line}\n"));
     }
@@ -84,17 +119,17 @@ pub fn run(ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
         LoginFlow::DeviceCode
     };
     let redirect_port = if choice.flow.is_pkce() {
-        redirect_port(&aws, &target, options.redirect_port)?
+        redirect_port(aws, target, request.redirect_port)?
     } else {
         None
     };
-    let http = convert::http_client_for_profile(&aws, profile)?;
+    let http = convert::http_client_for_profile(aws, profile)?;
     let mut login_options = sso_driver::login::LoginOptions::new(flow);
-    login_options.no_browser = options.no_browser || paste;
+    login_options.no_browser = request.no_browser || paste;
     login_options.redirect_port = redirect_port;
     login_options.browser_env = aws.env().clone();
     let mut prompt = TerminalPrompt {
-        handoff: Handoff::new(options.qr, options.copy, aws.env()),
+        handoff: Handoff::new(request.qr, request.copy, aws.env()),
         ..TerminalPrompt::default()
     };
     if paste {
@@ -113,14 +148,14 @@ pub fn run(ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
     let result = runtime.block_on(sso_driver::login::login(
         &http,
         &sso_cache,
-        &target,
+        target,
         &login_options,
         &prompt,
         &clock,
     ));
     prompt.stop_spinner();
-    let outcome = result.map_err(|error| convert::login_error(error, &target))?;
-    crate::write_stdout(&success_text(&outcome, &target, clock.now_unix_ms()))
+    let outcome = result.map_err(|error| convert::login_error(error, target))?;
+    Ok((outcome, clock.now_unix_ms()))
 }
 
 /// Chooses the flow (see the module documentation); a bad `SSO_LOGIN_FLOW` is a usage error and
@@ -233,20 +268,6 @@ fn usage(message: String, help: &str) -> CliError {
     CliError::Usage {
         message,
         help: Some(help.to_owned()),
-    }
-}
-
-/// PKCE for sso-sessions unless the device code is asked for (flag or `sso_login_flow`);
-/// always the device code for legacy profiles.
-pub(crate) fn choose_flow(target: &SsoTarget, use_device_code: bool) -> LoginFlow {
-    let configured_device = target
-        .login_flow
-        .as_deref()
-        .is_some_and(|flow| flow.trim().eq_ignore_ascii_case("device-code"));
-    if use_device_code || configured_device || target.is_legacy() {
-        LoginFlow::DeviceCode
-    } else {
-        LoginFlow::Pkce
     }
 }
 
