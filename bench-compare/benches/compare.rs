@@ -1,5 +1,7 @@
 //! The same generated config (2,500 profiles, 20 sso-sessions, about 450 KB) parsed and resolved
-//! by sso-config and by `aws_config::profile::load`, which reads it from an in-memory `Fs`.
+//! by sso-config and by `aws_config::profile::load`, which reads it from an in-memory `Fs`; in the
+//! same run, sso-config's lossless parse alone against a parse that keeps nothing
+//! (`testgen::keep_nothing_scan`), for the "lossless costs at most 2x" target.
 //!
 //! Run with `cargo bench` in `bench-compare/`.
 
@@ -58,6 +60,12 @@ fn benches(c: &mut Criterion) {
             .profiles()
             .count()
         })
+    });
+    group.bench_function("sso_config_lossless_parse", |b| {
+        b.iter(|| Document::parse(black_box(&text)).line_count())
+    });
+    group.bench_function("keep_nothing_scan", |b| {
+        b.iter(|| testgen::keep_nothing_scan(black_box(&text)))
     });
     group.finish();
 }

@@ -21,6 +21,7 @@ pub(crate) const ALL: &[(&str, Suite)] = &[
     ("file-location", file_location::run),
     ("config-roundtrip", roundtrip::run),
     ("exchanges", exchanges::run),
+    ("exchanges-driver", exchanges::driver::run),
     ("token-provider", token_provider::run),
     ("credential-provider", credential_provider::run),
     ("profile-provider", profile_provider::run),

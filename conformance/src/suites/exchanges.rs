@@ -1,7 +1,10 @@
 //! The `exchanges` suite: replays every `fixtures/exchanges/**/exchange.json` transcript
 //! straight through the `sso-oidc` machines (no sockets) and checks each emitted request,
 //! event, wait and the final outcome. The format is documented in `docs/exchanges.md`.
+//! [`driver`] is the second suite, `exchanges-driver`: the same transcripts through `sso-driver`
+//! against a replay server.
 
+pub(crate) mod driver;
 mod transcript;
 
 use std::time::Duration;
@@ -300,7 +303,7 @@ fn replay_pager(transcript: &Transcript) -> Result<(), String> {
             .clone()
             .ok_or("list_accounts needs access_token")?,
     );
-    let mut pager = AccountPager::new(&endpoint, &token, None);
+    let mut pager = AccountPager::new(&endpoint, &token, spec.page_size);
     let mut accounts = Vec::new();
     for (index, step) in transcript.steps.iter().enumerate() {
         let fail = |why: String| format!("step {index}: {why}");

@@ -456,3 +456,53 @@ pub fn config_edit_error(error: &sso_config::EditError, path: &Path) -> CliError
         help: Some("choose a value without line breaks, `#` or `;`".to_owned()),
     }
 }
+
+// --- Credential sources of any profile (export-credentials, exec, console). ---
+
+/// A [`sso_driver::credentials::SourceError`] (the profile gives no usable credential source)
+/// as the user sees it, at its place in the config or credentials file.
+pub fn source_error(error: sso_driver::credentials::SourceError) -> CliError {
+    use sso_driver::credentials::SourceError;
+    let error = match error {
+        SourceError::Context(error) => return context_error(error),
+        other => other,
+    };
+    let help = match &error {
+        SourceError::Unsupported { profile, .. } => format!(
+            "use `aws configure export-credentials --profile {profile}` for this profile, or give it SSO settings (`sso configure --profile {profile}`)"
+        ),
+        SourceError::PartialStatic { missing, .. } => {
+            format!("add `{missing}` to the profile, or remove the key it does set")
+        }
+        SourceError::NoCredentials { profile, .. } => format!(
+            "run `sso configure --profile {profile}` for an SSO role, or set credential_process, or aws_access_key_id and aws_secret_access_key"
+        ),
+        SourceError::Cycle { .. } => "the credential_process runs sso for a profile that is already being resolved; point it at another profile, e.g. one with the SSO settings".to_owned(),
+        SourceError::TooDeep { .. } => "shorten the chain of credential_process profiles".to_owned(),
+        _ => "fix the profile".to_owned(),
+    };
+    match error.origin() {
+        Some(origin) => setting_error(origin, &error.to_string(), &help),
+        None => CliError::Usage {
+            message: error.to_string(),
+            help: Some(help),
+        },
+    }
+}
+
+/// A failed `credential_process` as the user sees it, at the line that configures it. The
+/// process's own output is never shown here (it may hold secrets); its stderr was passed
+/// through.
+pub fn process_error(
+    error: &sso_driver::process::ProcessError,
+    source: &sso_driver::credentials::ProcessSource,
+) -> CliError {
+    setting_error(
+        &source.origin,
+        &format!(
+            "Unable to retrieve credentials for the profile \"{}\": {error}",
+            source.profile
+        ),
+        "run the command yourself: it must exit with 0 and print JSON with \"Version\": 1, \"AccessKeyId\" and \"SecretAccessKey\"",
+    )
+}

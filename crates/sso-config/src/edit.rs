@@ -97,15 +97,12 @@ impl Document {
         let mut in_section = false;
         for (index, line) in self.lines.iter().enumerate() {
             match &line.kind {
-                LineKind::Header {
-                    section,
-                    valid_name,
-                    ..
-                } => {
+                LineKind::Header { inner } => {
+                    let (kind, valid_name) = section_kind(&line.text(&self.source)[inner.clone()]);
                     in_section = true;
                     out.push(SectionInfo {
-                        kind: section.clone(),
-                        valid_name: *valid_name,
+                        kind,
+                        valid_name,
                         line: u32::try_from(index + 1).unwrap_or(u32::MAX),
                         keys: Vec::new(),
                     });
@@ -241,10 +238,10 @@ impl Document {
         let mut open = false;
         for (index, line) in self.lines.iter().enumerate() {
             match &line.kind {
-                LineKind::Header { section, .. } => {
+                LineKind::Header { inner } => {
                     open = true;
                     spans.push(Span {
-                        kind: section.clone(),
+                        kind: section_kind(&line.text(&self.source)[inner.clone()]).0,
                         header: index,
                         last_body: index,
                     });
@@ -314,18 +311,17 @@ impl Document {
 
     /// Indentation and `=` spacing of the nearest sub-property line with a value.
     fn sub_property_style(&self, near: Range<usize>) -> (String, String) {
-        let from = |index: usize| match &self.lines[index].kind {
-            LineKind::Continuation {
-                content,
-                sub: Some((key, value)),
-            } if !value.is_empty() => {
-                let text = self.lines[index].text(&self.source);
-                Some((
-                    text[..content.start].to_owned(),
-                    text[key.end..value.start].to_owned(),
-                ))
+        let from = |index: usize| {
+            let line = &self.lines[index];
+            let (key, value) = line.sub_property(&self.source)?;
+            if value.is_empty() {
+                return None;
             }
-            _ => None,
+            let text = line.text(&self.source);
+            Some((
+                text[..key.start].to_owned(),
+                text[key.end..value.start].to_owned(),
+            ))
         };
         near.clone()
             .rev()
@@ -461,8 +457,8 @@ impl SectionMut<'_> {
         let block = document.continuations(index);
         let existing = block.iter().rev().copied().find(|&i| {
             let line = &document.lines[i];
-            matches!(&line.kind, LineKind::Continuation { sub: Some((k, _)), .. }
-                if line.text(&document.source)[k.clone()].eq_ignore_ascii_case(key))
+            line.sub_property(&document.source)
+                .is_some_and(|(k, _)| line.text(&document.source)[k].eq_ignore_ascii_case(key))
         });
         if let Some(line_index) = existing {
             let edit = document.replace_value(line_index, value);
@@ -487,8 +483,8 @@ impl SectionMut<'_> {
             .into_iter()
             .filter(|&i| {
                 let line = &document.lines[i];
-                matches!(&line.kind, LineKind::Continuation { sub: Some((k, _)), .. }
-                    if line.text(&document.source)[k.clone()].eq_ignore_ascii_case(key))
+                line.sub_property(&document.source)
+                    .is_some_and(|(k, _)| line.text(&document.source)[k].eq_ignore_ascii_case(key))
             })
             .map(|i| (document.lines[i].full_range(), String::new()))
             .collect();
@@ -525,11 +521,9 @@ impl Document {
         let text = line.text(&self.source);
         let (key, old) = match &line.kind {
             LineKind::Property { key, value } => (key.clone(), value.clone()),
-            LineKind::Continuation {
-                sub: Some((key, value)),
-                ..
-            } => (key.clone(), value.clone()),
-            _ => (0..0, text.len()..text.len()),
+            _ => line
+                .sub_property(&self.source)
+                .unwrap_or((0..0, text.len()..text.len())),
         };
         let separator = &text[key.end..old.start];
         let spaced = old.is_empty()

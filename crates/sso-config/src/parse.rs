@@ -3,14 +3,15 @@
 //! byte ranges instead of copying. It never fails: a line no rule accepts becomes
 //! [`LineKind::Invalid`] plus a [`Diagnostic`].
 //!
-//! nom is used for the small grammars inside a line (header brackets, `key = value`); line
-//! splitting uses `str::find`, which is vectorised. No nom type leaves this module.
+//! nom is used for the header brackets; `key = value` lines, which are most of a file, are scanned
+//! byte by byte (every delimiter is ASCII), and line splitting uses `str::find`, which is
+//! vectorised. No nom type leaves this module.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
-use nom::bytes::complete::{take_till, take_while};
+use nom::bytes::complete::take_till;
 use nom::character::complete::char;
-use nom::combinator::rest;
 use nom::{IResult, Offset, Parser};
 
 use crate::diagnostic::{Diagnostic, Severity};
@@ -30,14 +31,31 @@ pub(crate) fn parse(source: String) -> Document {
         0
     };
     let mut parser = LineParser {
-        lines: Vec::with_capacity(source.len() / 24 + 1),
+        // Exact, so the table is allocated once: one line per terminator, plus a last line.
+        lines: Vec::with_capacity(count_newlines(source.as_bytes()) + 1),
         diagnostics: Vec::new(),
         state: State::Start,
     };
     let mut offset = bom;
     while offset < source.len() {
-        let (content_len, ending) = split_line(&source[offset..]);
-        let line = parser.line(&source, offset, offset + content_len, ending);
+        let rest = &source[offset..];
+        let line = if rest.starts_with(|c| !matches!(c, '#' | ';' | '[' | ' ' | '\t' | '\r' | '\n'))
+        {
+            // A property (or a broken one): one pass finds its end, `=` and comment.
+            let scan = scan(rest);
+            let (content_len, ending) = line_end(rest, scan.newline);
+            let end = offset + content_len;
+            let kind = parser.property(&source[offset..end], offset, &scan);
+            Line {
+                start: offset,
+                end,
+                ending,
+                kind,
+            }
+        } else {
+            let (content_len, ending) = line_end(rest, rest.find('\n'));
+            parser.line(&source, offset, offset + content_len, ending)
+        };
         offset = line.full_range().end;
         parser.lines.push(line);
     }
@@ -58,39 +76,66 @@ pub(crate) fn parse(source: String) -> Document {
     }
 }
 
-/// Classifies a header's inner text: `(kind, name accepted by the SDK rules)`.
-pub(crate) fn section_kind(inner: &str) -> (SectionKind, bool) {
-    let trimmed = inner.trim_matches(WS);
-    let Some((prefix, name)) = trimmed.split_once(WS) else {
-        return if trimmed == "default" {
-            (SectionKind::Default, true)
-        } else {
-            (
-                SectionKind::Unprefixed(trimmed.to_owned()),
-                is_identifier(trimmed),
-            )
+/// A section header's parts, borrowed from the text unless the name was shell-quoted.
+pub(crate) struct HeaderName<'a> {
+    /// The word before the first space or tab, trimmed; `None` for `[NAME]`.
+    pub(crate) prefix: Option<&'a str>,
+    /// The rest, trimmed and unquoted (for `[NAME]`, the whole trimmed text).
+    pub(crate) name: Cow<'a, str>,
+    /// Whether the SDK rules accept the name (identifier characters, or quoted by us).
+    pub(crate) valid: bool,
+}
+
+impl HeaderName<'_> {
+    /// The owned classification.
+    pub(crate) fn to_kind(&self) -> SectionKind {
+        let name = || self.name.clone().into_owned();
+        match self.prefix {
+            None if self.name == "default" => SectionKind::Default,
+            None => SectionKind::Unprefixed(name()),
+            Some("profile") => SectionKind::Profile(name()),
+            Some("sso-session") => SectionKind::SsoSession(name()),
+            Some("services") => SectionKind::Services(name()),
+            Some(prefix) => SectionKind::Other {
+                prefix: prefix.to_owned(),
+                name: name(),
+            },
+        }
+    }
+}
+
+/// Splits a header's inner text into prefix and name without copying (the semantic layer reads
+/// every header, so this allocates only for a quoted name).
+pub(crate) fn header_name(inner: &str) -> HeaderName<'_> {
+    let trimmed = trim_ws_str(inner);
+    let split = trimmed.bytes().position(|b| b == b' ' || b == b'\t');
+    let Some((prefix, name)) = split.map(|at| (&trimmed[..at], &trimmed[at + 1..])) else {
+        return HeaderName {
+            prefix: None,
+            name: Cow::Borrowed(trimmed),
+            valid: trimmed == "default" || is_identifier(trimmed),
         };
     };
-    let prefix = prefix.trim();
     let name = name.trim();
-    let (name, valid) = if name.contains(['\'', '"']) {
+    let (name, valid) = if name.bytes().any(|b| b == b'\'' || b == b'"') {
         match unquote_name(name) {
-            Some(unquoted) if !unquoted.is_empty() => (unquoted, true),
-            _ => (name.to_owned(), false),
+            Some(unquoted) if !unquoted.is_empty() => (Cow::Owned(unquoted), true),
+            _ => (Cow::Borrowed(name), false),
         }
     } else {
-        (name.to_owned(), is_identifier(name))
+        (Cow::Borrowed(name), is_identifier(name))
     };
-    let kind = match prefix {
-        "profile" => SectionKind::Profile(name),
-        "sso-session" => SectionKind::SsoSession(name),
-        "services" => SectionKind::Services(name),
-        _ => SectionKind::Other {
-            prefix: prefix.to_owned(),
-            name,
-        },
-    };
-    (kind, valid)
+    HeaderName {
+        prefix: Some(prefix.trim()),
+        name,
+        valid,
+    }
+}
+
+/// Classifies a header's inner text: `(kind, name accepted by the SDK rules)`.
+pub(crate) fn section_kind(inner: &str) -> (SectionKind, bool) {
+    let header = header_name(inner);
+    (header.to_kind(), header.valid)
 }
 
 /// What the previous lines leave open, which decides how an indented line is read.
@@ -144,21 +189,16 @@ impl LineParser {
             '#' | ';' => LineKind::Comment,
             '[' => self.header(text, start),
             ' ' | '\t' => self.continuation(text, start),
-            _ => self.property(text, start),
+            _ => self.property(text, start, &scan(text)),
         }
     }
 
     fn header(&mut self, text: &str, start: usize) -> LineKind {
         self.state = State::Section(Open::Nothing);
         match header(text) {
-            Ok(inner) => {
-                let (section, valid_name) = section_kind(&text[inner.clone()]);
-                LineKind::Header {
-                    inner,
-                    section,
-                    valid_name,
-                }
-            }
+            // What the header names is worked out when asked (`header_name`), so that parsing
+            // allocates nothing per line.
+            Ok(inner) => LineKind::Header { inner },
             Err(at) => {
                 self.error(
                     text,
@@ -171,7 +211,9 @@ impl LineParser {
         }
     }
 
-    fn property(&mut self, text: &str, start: usize) -> LineKind {
+    /// A line that starts with neither whitespace, `[`, `#` nor `;`; `scan` has been over it.
+    #[inline]
+    fn property(&mut self, text: &str, start: usize, scan: &Scan) -> LineKind {
         let State::Section(_) = self.state else {
             self.error(
                 text,
@@ -181,7 +223,7 @@ impl LineParser {
             );
             return LineKind::Invalid;
         };
-        match key_value(text) {
+        match key_value_scanned(text, scan) {
             Ok((key, value)) => {
                 self.state = State::Section(if value.is_empty() {
                     Open::SubProperties
@@ -232,12 +274,12 @@ impl LineParser {
                 LineKind::Invalid
             }
             Open::Rejected => LineKind::Invalid,
-            Open::Value => LineKind::Continuation { content, sub: None },
+            Open::Value => LineKind::Continuation {
+                content,
+                sub: false,
+            },
             Open::SubProperties => match key_value(trimmed) {
-                Ok((key, value)) => LineKind::Continuation {
-                    content,
-                    sub: Some((shift(key, at), shift(value, at))),
-                },
+                Ok(_) => LineKind::Continuation { content, sub: true },
                 Err(problem) => {
                     let message = match problem {
                         KeyValueError::NoEquals => {
@@ -269,9 +311,10 @@ pub(crate) fn column(text: &str, at: usize) -> u32 {
     u32::try_from(chars + 1).unwrap_or(u32::MAX)
 }
 
-/// Splits off one line: `(content length, terminator)`.
-fn split_line(input: &str) -> (usize, LineEnding) {
-    match input.find('\n') {
+/// Where the line at the start of `input` ends, given its first `\n`:
+/// `(content length, terminator)`.
+fn line_end(input: &str, newline: Option<usize>) -> (usize, LineEnding) {
+    match newline {
         Some(newline) if input[..newline].ends_with('\r') => (newline - 1, LineEnding::CrLf),
         Some(newline) => (newline, LineEnding::Lf),
         None => (input.len(), LineEnding::None),
@@ -298,38 +341,168 @@ enum KeyValueError {
     NoName,
 }
 
+/// What one pass over a line finds, in bytes from where the scan started.
+struct Scan {
+    /// The first `=` before any comment.
+    equals: Option<usize>,
+    /// Where an inline comment starts: a `#` or `;` right after a whitespace character
+    /// (`char::is_whitespace`, as the SDKs test it), not at the start.
+    comment: Option<usize>,
+    /// The `\n` that ends the line.
+    newline: Option<usize>,
+}
+
+/// The bytes [`scan`] stops at.
+const SPECIAL: [bool; 256] = {
+    let mut table = [false; 256];
+    table[b'\n' as usize] = true;
+    table[b'=' as usize] = true;
+    table[b'#' as usize] = true;
+    table[b';' as usize] = true;
+    table
+};
+
+/// Scans `text` up to the first `\n`, finding a property line's `=` and inline comment in the
+/// same pass that finds its end. This is the hot path (most lines are properties), so it looks at
+/// each byte once; every byte it stops at is ASCII, so every index is a character boundary.
+fn scan(text: &str) -> Scan {
+    let bytes = text.as_bytes();
+    let mut equals = None;
+    let mut index = 0;
+    while let Some(found) = find_special(&bytes[index..]) {
+        index += found;
+        match bytes[index] {
+            b'\n' => {
+                return Scan {
+                    equals,
+                    comment: None,
+                    newline: Some(index),
+                };
+            }
+            b'=' if equals.is_none() => equals = Some(index),
+            b'=' => {}
+            _ if whitespace_before(text, index) => {
+                let rest = &bytes[index..];
+                return Scan {
+                    equals,
+                    comment: Some(index),
+                    newline: rest.iter().position(|&b| b == b'\n').map(|n| index + n),
+                };
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    Scan {
+        equals,
+        comment: None,
+        newline: None,
+    }
+}
+
+/// The first byte of `bytes` that [`SPECIAL`] marks, looking at eight bytes at a time (a property
+/// line has few of them, and lines are a few dozen bytes).
+fn find_special(bytes: &[u8]) -> Option<usize> {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    // The high bit of each byte of `word` equal to `byte`. Bits above the first match may be
+    // spurious (borrows), so only the lowest set bit is meaningful.
+    let matches = |word: u64, byte: u8| {
+        let diff = word ^ (ONES * u64::from(byte));
+        diff.wrapping_sub(ONES) & !diff & HIGHS
+    };
+    let (words, tail) = bytes.as_chunks::<8>();
+    for (index, word) in words.iter().enumerate() {
+        let word = u64::from_le_bytes(*word);
+        let found =
+            matches(word, b'\n') | matches(word, b'=') | matches(word, b'#') | matches(word, b';');
+        if found != 0 {
+            return Some(index * 8 + (found.trailing_zeros() / 8) as usize);
+        }
+    }
+    let done = words.len() * 8;
+    tail.iter()
+        .position(|&b| SPECIAL[usize::from(b)])
+        .map(|at| done + at)
+}
+
+/// Whether the character before byte `index` (a character boundary) is whitespace.
+fn whitespace_before(text: &str, index: usize) -> bool {
+    match index.checked_sub(1).map(|before| text.as_bytes()[before]) {
+        None => false,
+        Some(b' ' | b'\t') => true,
+        Some(byte) if byte.is_ascii() => char::from(byte).is_whitespace(),
+        // A multi-byte character ends here: decode it.
+        Some(_) => text[..index]
+            .chars()
+            .next_back()
+            .is_some_and(char::is_whitespace),
+    }
+}
+
 /// `key = value` with the comment rule for properties (a `#` or `;` starts a comment only after
-/// whitespace). Returns the ranges of the trimmed key and value. `text` starts with no whitespace.
+/// whitespace). Returns the ranges of the trimmed key and value. `text` starts with no whitespace
+/// and holds no line break.
 fn key_value(text: &str) -> Result<(Range<usize>, Range<usize>), KeyValueError> {
-    let head = &text[..comment_start(text).unwrap_or(text.len())];
-    let parsed: IResult<&str, (&str, char, &str)> =
-        (take_till(|c| c == '='), char('='), rest).parse(head);
-    let Ok((_, (key, _, value))) = parsed else {
+    key_value_scanned(text, &scan(text))
+}
+
+/// [`key_value`] for a line that [`scan`] has already been over.
+#[inline]
+fn key_value_scanned(
+    text: &str,
+    scan: &Scan,
+) -> Result<(Range<usize>, Range<usize>), KeyValueError> {
+    let bytes = text.as_bytes();
+    let head = scan.comment.unwrap_or(bytes.len()).min(bytes.len());
+    let Some(equals) = scan.equals.filter(|&at| at < head) else {
         return Err(KeyValueError::NoEquals);
     };
-    let key = key.trim_matches(WS);
+    let key = trim_ws(bytes, 0..equals);
     if key.is_empty() {
         return Err(KeyValueError::NoName);
     }
-    let leading: IResult<&str, &str> = take_while(|c| WS.contains(&c)).parse(value);
-    let value = leading
-        .map_or(value, |(after, _)| after)
-        .trim_end_matches(WS);
-    let key_at = text.offset(key);
-    let value_at = text.offset(value);
-    Ok((key_at..key_at + key.len(), value_at..value_at + value.len()))
+    Ok((key, trim_ws(bytes, equals + 1..head)))
 }
 
-/// Where an inline comment starts: a `#` or `;` right after a whitespace character.
-fn comment_start(text: &str) -> Option<usize> {
-    let mut after_whitespace = false;
-    for (index, c) in text.char_indices() {
-        if (c == '#' || c == ';') && after_whitespace {
-            return Some(index);
-        }
-        after_whitespace = c.is_whitespace();
+/// `text` without leading and trailing spaces and tabs.
+fn trim_ws_str(text: &str) -> &str {
+    // Spaces and tabs are ASCII, so the trimmed range starts and ends at character boundaries.
+    &text[trim_ws(text.as_bytes(), 0..text.len())]
+}
+
+/// Narrows `range` of `bytes` to exclude leading and trailing spaces and tabs.
+fn trim_ws(bytes: &[u8], range: Range<usize>) -> Range<usize> {
+    let is_ws = |b: &u8| matches!(b, b' ' | b'\t');
+    let part = &bytes[range.clone()];
+    let Some(first) = part.iter().position(|b| !is_ws(b)) else {
+        return range.end..range.end;
+    };
+    let last = part.iter().rposition(|b| !is_ws(b)).unwrap_or(first);
+    range.start + first..range.start + last + 1
+}
+
+/// The key and value ranges of a sub-property line whose trimmed content is `content` (the
+/// parser accepted it, so this succeeds), relative to the line.
+pub(crate) fn sub_property(
+    text: &str,
+    content: Range<usize>,
+) -> Option<(Range<usize>, Range<usize>)> {
+    let at = content.start;
+    let (key, value) = key_value(&text[content]).ok()?;
+    Some((shift(key, at), shift(value, at)))
+}
+
+/// The number of `\n` bytes, counted in blocks whose per-block count fits a byte, which
+/// vectorises well.
+fn count_newlines(bytes: &[u8]) -> usize {
+    let mut chunks = bytes.chunks_exact(128);
+    let mut count: usize = 0;
+    for chunk in &mut chunks {
+        let in_chunk: u8 = chunk.iter().map(|&b| u8::from(b == b'\n')).sum();
+        count += usize::from(in_chunk);
     }
-    None
+    count + chunks.remainder().iter().filter(|&&b| b == b'\n').count()
 }
 
 fn shift(range: Range<usize>, by: usize) -> Range<usize> {

@@ -9,11 +9,13 @@
 //! replaces `[default]` wherever it appears; credentials keys override config keys. This layer
 //! never changes the documents.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::syntax::{Document, FileKind, LineKind, SectionKind, is_identifier};
+use crate::parse::{HeaderName, header_name};
+use crate::syntax::{Document, FileKind, LineKind, is_identifier};
 
 /// Where a value, key or section came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -33,17 +35,55 @@ impl fmt::Display for Origin {
 }
 
 /// A property value and the position of the key that set it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct Value {
-    text: String,
+    text: Text,
     origin: Origin,
+}
+
+/// A value's text. Most values are short (`us-east-1`, an account id, a role name), so they are
+/// stored inline: a profile set holds thousands of values, and neither a heap string per value nor
+/// a reference-counted pointer into the source (an atomic increment per value) is free.
+#[derive(Clone)]
+enum Text {
+    /// Up to [`INLINE`] bytes of UTF-8.
+    Inline { len: u8, bytes: [u8; INLINE] },
+    /// Longer values, and values extended by continuation lines.
+    Heap(String),
+}
+
+/// The longest value stored without an allocation.
+const INLINE: usize = 30;
+
+impl Text {
+    fn new(text: &str) -> Self {
+        match u8::try_from(text.len()) {
+            Ok(len) if text.len() <= INLINE => {
+                let mut bytes = [0; INLINE];
+                bytes[..text.len()].copy_from_slice(text.as_bytes());
+                Self::Inline { len, bytes }
+            }
+            _ => Self::Heap(text.to_owned()),
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Always valid: the bytes were copied from a `&str` (a short one, so checking is
+            // cheap), and the crate forbids `unsafe`.
+            Self::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Self::Heap(text) => text,
+        }
+    }
 }
 
 impl Value {
     /// The value as the SDKs see it: trimmed, inline comment removed, continuation lines appended
     /// after `\n` (so a sub-property block reads `"\nname = value"`).
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.text.as_str()
     }
 
     /// Where the key that set this value is.
@@ -51,10 +91,23 @@ impl Value {
         &self.origin
     }
 
+    /// Appends a continuation line, after `\n`.
+    fn push_line(&mut self, line: &str) {
+        if let Text::Inline { .. } = self.text {
+            let mut owned = String::with_capacity(self.text.as_str().len() + 1 + line.len());
+            owned.push_str(self.text.as_str());
+            self.text = Text::Heap(owned);
+        }
+        if let Text::Heap(text) = &mut self.text {
+            text.push('\n');
+            text.push_str(line);
+        }
+    }
+
     /// The `name = value` lines of a sub-property block (`s3 =` followed by indented lines), in
     /// order, split at the first `=` and trimmed. Lines without `=` are skipped.
     pub fn sub_properties(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.text.split('\n').skip(1).filter_map(|line| {
+        self.as_str().split('\n').skip(1).filter_map(|line| {
             let (key, value) = line.split_once('=')?;
             Some((key.trim(), value.trim()))
         })
@@ -69,12 +122,30 @@ impl Value {
     }
 }
 
+impl PartialEq for Value {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str() && self.origin == other.origin
+    }
+}
+
+impl Eq for Value {}
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Value")
+            .field("text", &self.as_str())
+            .field("origin", &self.origin)
+            .finish()
+    }
+}
+
 /// The merged properties of one profile, sso-session or services section.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Properties {
     name: String,
     origin: Origin,
-    entries: Vec<(String, Value)>,
+    /// Lower-case keys; the common ones are static strings, so most keys cost no allocation.
+    entries: Vec<(Cow<'static, str>, Value)>,
 }
 
 impl Properties {
@@ -82,7 +153,8 @@ impl Properties {
         Self {
             name: name.to_owned(),
             origin,
-            entries: Vec::new(),
+            // Room for a typical SSO profile, so that filling it does not reallocate.
+            entries: Vec::with_capacity(6),
         }
     }
 
@@ -111,7 +183,7 @@ impl Properties {
 
     /// Every property, keys lower-cased, in the order the keys first appeared.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.entries.iter().map(|(k, v)| (k.as_str(), v))
+        self.entries.iter().map(|(k, v)| (&**k, v))
     }
 
     /// The number of properties.
@@ -124,7 +196,7 @@ impl Properties {
         self.entries.is_empty()
     }
 
-    fn insert(&mut self, key: String, value: Value) -> usize {
+    fn insert(&mut self, key: Cow<'static, str>, value: Value) -> usize {
         if let Some(index) = self.entries.iter().position(|(k, _)| *k == key) {
             self.entries[index].1 = value;
             index
@@ -195,10 +267,23 @@ impl ProfileSet {
             column,
         };
         let source = document.as_str();
-        let prefixed_default = kind == FileKind::Config
-            && document.lines.iter().any(|line| {
-                matches!(&line.kind, LineKind::Header { section: SectionKind::Profile(name), valid_name: true, .. } if name == "default")
-            });
+        // Whether `[profile default]` is present; asked only when a `[default]` header is met.
+        let prefixed_default = || {
+            kind == FileKind::Config
+                && document.lines.iter().any(|line| {
+                    matches!(&line.kind, LineKind::Header { inner } if {
+                        let inner = &line.text(source)[inner.clone()];
+                        // Cheap filter first: a word that unquotes to `default` ends with `t`
+                        // (plain or escaped) or with a closing quote.
+                        inner.trim_end().ends_with(['t', '\'', '"']) && {
+                            let header = header_name(inner);
+                            header.valid
+                                && header.prefix == Some("profile")
+                                && header.name == "default"
+                        }
+                    })
+                })
+        };
         let Self {
             profiles,
             sso_sessions,
@@ -211,15 +296,12 @@ impl ProfileSet {
         for (index, line) in document.lines.iter().enumerate() {
             let text = line.text(source);
             match &line.kind {
-                LineKind::Header {
-                    section,
-                    valid_name,
-                    ..
-                } => {
+                LineKind::Header { inner } => {
                     open = None;
                     current = None;
                     let at = origin(index, 1);
-                    match accept(section, *valid_name, kind, prefixed_default) {
+                    let header = header_name(&text[inner.clone()]);
+                    match accept(&header, kind, prefixed_default) {
                         Ok((target, name)) => {
                             let map = match target {
                                 Target::Profiles => &mut *profiles,
@@ -253,16 +335,14 @@ impl ProfileSet {
                         continue;
                     }
                     let value = Value {
-                        text: text[value.clone()].to_owned(),
+                        text: Text::new(&text[value.clone()]),
                         origin: origin(index, 1),
                     };
-                    open = Some(section.insert(key_text.to_ascii_lowercase(), value));
+                    open = Some(section.insert(lower_key(key_text), value));
                 }
                 LineKind::Continuation { content, .. } => {
                     if let (Some(section), Some(at)) = (current.as_deref_mut(), open) {
-                        let value = &mut section.entries[at].1.text;
-                        value.push('\n');
-                        value.push_str(&text[content.clone()]);
+                        section.entries[at].1.push_line(&text[content.clone()]);
                     }
                 }
                 LineKind::Invalid => {
@@ -312,43 +392,81 @@ impl ProfileSet {
     }
 }
 
+/// The lower-case form of a property key: a static string for the keys that fill real files,
+/// so that storing them allocates nothing.
+fn lower_key(key: &str) -> Cow<'static, str> {
+    if key.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Cow::Owned(key.to_ascii_lowercase());
+    }
+    Cow::Borrowed(match key {
+        "region" => "region",
+        "output" => "output",
+        "sso_session" => "sso_session",
+        "sso_account_id" => "sso_account_id",
+        "sso_role_name" => "sso_role_name",
+        "sso_start_url" => "sso_start_url",
+        "sso_region" => "sso_region",
+        "sso_registration_scopes" => "sso_registration_scopes",
+        "s3" => "s3",
+        "services" => "services",
+        "endpoint_url" => "endpoint_url",
+        "ignore_configured_endpoint_urls" => "ignore_configured_endpoint_urls",
+        "credential_process" => "credential_process",
+        "role_arn" => "role_arn",
+        "source_profile" => "source_profile",
+        "role_session_name" => "role_session_name",
+        "mfa_serial" => "mfa_serial",
+        "aws_access_key_id" => "aws_access_key_id",
+        "aws_secret_access_key" => "aws_secret_access_key",
+        "aws_session_token" => "aws_session_token",
+        "ca_bundle" => "ca_bundle",
+        "cli_pager" => "cli_pager",
+        "retry_mode" => "retry_mode",
+        "max_attempts" => "max_attempts",
+        _ => return Cow::Owned(key.to_owned()),
+    })
+}
+
 /// Decides where a section goes, or why it is ignored.
-fn accept(
-    section: &SectionKind,
-    valid_name: bool,
+fn accept<'h>(
+    header: &'h HeaderName<'_>,
     kind: FileKind,
-    prefixed_default: bool,
-) -> Result<(Target, &str), String> {
+    prefixed_default: impl FnOnce() -> bool,
+) -> Result<(Target, &'h str), String> {
+    // The owned classification is built only for the messages.
+    let section = || header.to_kind();
     let invalid = || {
+        let section = section();
         format!(
             "section {section} ignored; `{}` is not a valid name (use letters, digits and _-/.%@:+, or quote it)",
             section.name()
         )
     };
-    match (kind, section) {
-        (_, SectionKind::Default) if kind == FileKind::Config && prefixed_default => {
+    let name: &str = &header.name;
+    match (kind, header.prefix) {
+        (_, None) if name == "default" && kind == FileKind::Config && prefixed_default() => {
             Err("profile [default] ignored because [profile default] takes priority".to_owned())
         }
-        (_, SectionKind::Default) => Ok((Target::Profiles, "default")),
-        (FileKind::Config, _) if !valid_name => Err(invalid()),
-        (FileKind::Config, SectionKind::Profile(name)) => Ok((Target::Profiles, name)),
-        (FileKind::Config, SectionKind::SsoSession(name)) => Ok((Target::SsoSessions, name)),
-        (FileKind::Config, SectionKind::Services(name)) => Ok((Target::Services, name)),
-        (FileKind::Config, SectionKind::Unprefixed(name)) => Err(format!(
+        (_, None) if name == "default" => Ok((Target::Profiles, "default")),
+        (FileKind::Config, _) if !header.valid => Err(invalid()),
+        (FileKind::Config, Some("profile")) => Ok((Target::Profiles, name)),
+        (FileKind::Config, Some("sso-session")) => Ok((Target::SsoSessions, name)),
+        (FileKind::Config, Some("services")) => Ok((Target::Services, name)),
+        (FileKind::Config, None) => Err(format!(
             "section [{name}] ignored; sections in the config file (other than [default]) need a prefix, as in [profile {name}]"
         )),
-        (FileKind::Config, SectionKind::Other { .. }) => Err(format!(
-            "section {section} ignored; the known prefixes are profile, sso-session and services"
+        (FileKind::Config, Some(_)) => Err(format!(
+            "section {} ignored; the known prefixes are profile, sso-session and services",
+            section()
         )),
-        (FileKind::Credentials, SectionKind::Unprefixed(name)) if valid_name => {
-            Ok((Target::Profiles, name))
-        }
-        (FileKind::Credentials, SectionKind::Unprefixed(_)) => Err(invalid()),
-        (FileKind::Credentials, SectionKind::Profile(name)) => Err(format!(
+        (FileKind::Credentials, None) if header.valid => Ok((Target::Profiles, name)),
+        (FileKind::Credentials, None) => Err(invalid()),
+        (FileKind::Credentials, Some("profile")) => Err(format!(
             "profile `{name}` ignored because credentials-file profiles must not begin with `profile`; write [{name}]"
         )),
-        (FileKind::Credentials, _) => Err(format!(
-            "section {section} ignored; it belongs in the config file, not the credentials file"
+        (FileKind::Credentials, Some(_)) => Err(format!(
+            "section {} ignored; it belongs in the config file, not the credentials file",
+            section()
         )),
     }
 }

@@ -125,6 +125,9 @@ pub struct Document {
 }
 
 /// One line: byte offsets into the document's source and what the parser made of it.
+///
+/// Kept small (64 bytes): a document holds one per line, and filling this table is most of what
+/// parsing costs.
 #[derive(Debug, Clone)]
 pub(crate) struct Line {
     /// Start of the content.
@@ -142,13 +145,11 @@ pub(crate) enum LineKind {
     Blank,
     /// Starts with `#` or `;`.
     Comment,
-    /// `[...]`, optionally followed by a comment.
+    /// `[...]`, optionally followed by a comment. What it names is worked out when asked
+    /// (`parse::section_kind`), so that parsing allocates nothing per line.
     Header {
         /// Between the brackets.
         inner: Range<usize>,
-        section: SectionKind,
-        /// Whether the SDK rules accept the name (identifier characters, or quoted by us).
-        valid_name: bool,
     },
     /// `key = value`, optionally followed by a comment.
     Property {
@@ -159,8 +160,9 @@ pub(crate) enum LineKind {
     Continuation {
         /// The trimmed line, as the SDKs append it to the value.
         content: Range<usize>,
-        /// For a sub-property block (`s3 =` followed by indented `key = value` lines).
-        sub: Option<(Range<usize>, Range<usize>)>,
+        /// Whether it is a `key = value` line of a sub-property block (`s3 =` followed by indented
+        /// lines); [`Line::sub_property`] gives the ranges.
+        sub: bool,
     },
     /// A line no rule accepts (it carries a diagnostic), or a continuation of such a line.
     Invalid,
@@ -169,6 +171,16 @@ pub(crate) enum LineKind {
 impl Line {
     pub(crate) fn text<'a>(&self, source: &'a str) -> &'a str {
         &source[self.start..self.end]
+    }
+
+    /// The key and value ranges of a sub-property line (relative to the line's content).
+    pub(crate) fn sub_property(&self, source: &str) -> Option<(Range<usize>, Range<usize>)> {
+        match &self.kind {
+            LineKind::Continuation { content, sub: true } => {
+                crate::parse::sub_property(self.text(source), content.clone())
+            }
+            _ => None,
+        }
     }
 
     /// The byte range of the whole line including its terminator.
@@ -230,12 +242,9 @@ impl fmt::Debug for Document {
             match &line.kind {
                 LineKind::Blank => write!(f, "blank")?,
                 LineKind::Comment => write!(f, "comment {text:?}")?,
-                LineKind::Header {
-                    section,
-                    valid_name,
-                    ..
-                } => {
-                    let valid = if *valid_name { "" } else { " (invalid name)" };
+                LineKind::Header { inner } => {
+                    let (section, valid_name) = crate::parse::section_kind(&text[inner.clone()]);
+                    let valid = if valid_name { "" } else { " (invalid name)" };
                     write!(f, "header {section:?}{valid}")?;
                 }
                 LineKind::Property { key, value } => {
@@ -250,7 +259,7 @@ impl fmt::Debug for Document {
                         write!(f, " trailing {rest:?}")?;
                     }
                 }
-                LineKind::Continuation { content, sub } => match sub {
+                LineKind::Continuation { content, .. } => match line.sub_property(&self.source) {
                     Some((k, v)) => write!(
                         f,
                         "sub-property {:?} = {:?}",
@@ -269,11 +278,22 @@ impl fmt::Debug for Document {
 
 /// Characters the AWS SDKs accept in profile, section and property names.
 pub(crate) fn is_identifier(name: &str) -> bool {
-    !name.is_empty()
-        && name.chars().all(|c| {
-            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '/' | '.' | '%' | '@' | ':' | '+')
-        })
+    // Every accepted character is ASCII, and no byte of a multi-byte character is.
+    !name.is_empty() && name.bytes().all(|b| IDENTIFIER[usize::from(b)])
 }
+
+/// The bytes [`is_identifier`] accepts.
+const IDENTIFIER: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let c = byte as u8;
+        table[byte] = c.is_ascii_alphanumeric()
+            || matches!(c, b'_' | b'-' | b'/' | b'.' | b'%' | b'@' | b':' | b'+');
+        byte += 1;
+    }
+    table
+};
 
 /// Quotes a section name like Python's `shlex.quote` when it is not an SDK identifier.
 pub(crate) fn quote_name(name: &str) -> String {

@@ -46,3 +46,68 @@ const REGIONS: &[&str] = &[
     "ap-southeast-2",
 ];
 const ROLES: &[&str] = &["ReadOnly", "PowerUser", "AdministratorAccess", "Billing"];
+
+/// The "parse that keeps nothing" baseline of the benches: one pass that recognises the same line
+/// kinds as the parser (blank, comment, header, property with its trimmed key and value and inline
+/// comment, continuation) and stores nothing. It returns a checksum of what it saw so that the
+/// work cannot be optimised away. Its scanning is as tuned as the parser's (a vectorised search
+/// for line ends, one byte loop per property line), so the ratio against [`crate::Document::parse`]
+/// measures what keeping the lossless model costs.
+pub fn keep_nothing_scan(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    let mut checksum = 0_usize;
+    let mut offset = usize::from(text.starts_with('\u{feff}')) * 3;
+    while offset < bytes.len() {
+        let rest = &bytes[offset..];
+        let (kind, length) = match rest[0] {
+            b'\n' | b'\r' | b' ' | b'\t' | b'#' | b';' | b'[' => {
+                let length = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+                let line = &rest[..length];
+                let line = line.strip_suffix(b"\r").unwrap_or(line);
+                let kind = match line.iter().position(|&b| b != b' ' && b != b'\t') {
+                    None => 1,
+                    Some(_) if matches!(line[0], b'#' | b';') => 2,
+                    Some(_) if line[0] == b'[' => {
+                        let head = line
+                            .iter()
+                            .position(|&b| b == b'#' || b == b';')
+                            .unwrap_or(line.len());
+                        3 + usize::from(line[..head].trim_ascii_end().ends_with(b"]"))
+                    }
+                    Some(first) => 5 + line.len() - first,
+                };
+                (kind, length)
+            }
+            _ => {
+                // Property: `=` and an inline comment (a `#` or `;` after whitespace) in one pass.
+                let mut equals = None;
+                let mut head = None;
+                let mut length = rest.len();
+                for (index, &b) in rest.iter().enumerate() {
+                    match b {
+                        b'\n' => {
+                            length = index;
+                            break;
+                        }
+                        b'=' if equals.is_none() && head.is_none() => equals = Some(index),
+                        b'#' | b';' if head.is_none() && matches!(rest[index - 1], b' ' | b'\t') => {
+                            head = Some(index);
+                        }
+                        _ => {}
+                    }
+                }
+                let end = head.unwrap_or(length);
+                let kind = match equals {
+                    Some(at) => {
+                        rest[..at].trim_ascii().len() * 7 + rest[at + 1..end].trim_ascii().len()
+                    }
+                    None => 0,
+                };
+                (kind, length)
+            }
+        };
+        checksum = checksum.wrapping_mul(31).wrapping_add(kind);
+        offset += length + 1;
+    }
+    checksum
+}

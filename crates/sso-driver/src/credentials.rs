@@ -18,6 +18,11 @@
 //! failure to write the entry back is logged (`tracing::warn!`) without failing the call: the
 //! credentials are good either way.
 //!
+//! [`profile_source`] comes first for a profile that may not be an SSO profile: it decides,
+//! with the SDKs' precedence, whether the profile's credentials are static keys, a
+//! `credential_process` or SSO ([`ProfileSource`]), without running or reading anything but
+//! the already loaded files. [`Credentials`] is the one shape all three end in.
+//!
 //! ```no_run
 //! use sso_driver::clock::{SystemClock, WallClock as _};
 //! use sso_driver::context::AwsContext;
@@ -49,12 +54,14 @@
 
 use std::time::Duration;
 
-use sso_cache::{CacheDir, CacheError, CacheKey, RoleCredentials};
+use sso_cache::{CacheDir, CacheError, CacheKey, RoleCredentials, SecretAccessKey, SessionToken};
+use sso_config::{Origin, Properties, ResolveError};
 
 use crate::clock::WallClock;
-use crate::context::SsoTarget;
+use crate::context::{AwsContext, ContextError, SsoTarget};
 use crate::convert;
 use crate::portal::{self, PortalError};
+use crate::process::{self, ProcessCredentials, ProcessError};
 use crate::token::{self, TokenError};
 use crate::transport::Transport;
 
@@ -240,4 +247,517 @@ pub async fn role_credentials<T: Transport>(
         tracing::warn!(%error, "could not cache the role credentials");
     }
     Ok(credentials)
+}
+
+// --- Any profile: static keys, credential_process or SSO. ---
+
+/// The environment variable that carries the profiles whose `credential_process` is being run,
+/// comma-separated, outermost first: `sso` sets it for the process it starts and refuses a
+/// profile already in it. It is `sso`'s own, not the AWS CLI's `_AWS_CLI_PROFILE_CHAIN`, so
+/// that `aws configure export-credentials --profile P` on a profile whose `credential_process`
+/// is `sso export-credentials --profile P` (a common setup) is not taken for a loop.
+pub const PROFILE_CHAIN_ENV: &str = "SSO_PROFILE_CHAIN";
+
+/// At this many profiles in [`PROFILE_CHAIN_ENV`], no further `credential_process` is run (the
+/// AWS CLI's limit).
+pub const MAX_PROFILE_CHAIN: usize = 4;
+
+/// Credentials of any profile, whatever their source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Credentials {
+    /// `AccessKeyId`; not a secret on its own.
+    pub access_key_id: String,
+    /// `SecretAccessKey`.
+    pub secret_access_key: SecretAccessKey,
+    /// `SessionToken`; absent for long-term keys.
+    pub session_token: Option<SessionToken>,
+    /// When they expire; absent for credentials that do not.
+    pub expiration: Option<sso_cache::Timestamp>,
+    /// The account they belong to, when known.
+    pub account_id: Option<String>,
+}
+
+impl From<RoleCredentials> for Credentials {
+    fn from(credentials: RoleCredentials) -> Self {
+        Self {
+            access_key_id: credentials.access_key_id,
+            secret_access_key: credentials.secret_access_key,
+            session_token: Some(credentials.session_token),
+            expiration: Some(credentials.expiration),
+            account_id: credentials.account_id,
+        }
+    }
+}
+
+impl From<ProcessCredentials> for Credentials {
+    fn from(credentials: ProcessCredentials) -> Self {
+        Self {
+            access_key_id: credentials.access_key_id,
+            secret_access_key: credentials.secret_access_key,
+            session_token: credentials.session_token,
+            expiration: credentials.expiration,
+            account_id: credentials.account_id,
+        }
+    }
+}
+
+/// Where a profile's credentials come from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ProfileSource {
+    /// `aws_access_key_id`, `aws_secret_access_key` and optionally `aws_session_token`, in the
+    /// config or credentials file (the latter wins for a key set in both).
+    Static(Credentials),
+    /// `credential_process`: run it with [`ProcessSource::run`].
+    Process(ProcessSource),
+    /// SSO keys (`sso_session`, `sso_start_url`, `sso_account_id`, ...): the warm path is
+    /// [`cached_role_credentials`], the whole provider [`role_credentials`].
+    Sso(Box<SsoTarget>),
+}
+
+/// A profile's `credential_process`, ready to run.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ProcessSource {
+    /// The profile.
+    pub profile: String,
+    /// The command line, run through the platform shell.
+    pub command: String,
+    /// The profile's `aws_account_id`, used when the output has no `AccountId`.
+    pub account_id: Option<String>,
+    /// Where `credential_process` is set.
+    pub origin: Origin,
+    /// [`PROFILE_CHAIN_ENV`] for the process: the chain this `sso` runs in, then `profile`.
+    pub chain: Vec<String>,
+}
+
+impl ProcessSource {
+    /// Runs the command with [`PROFILE_CHAIN_ENV`] set to [`ProcessSource::chain`] and reads the
+    /// credentials it prints ([`process::run_credential_process_with_env`]).
+    ///
+    /// # Errors
+    ///
+    /// [`ProcessError`]; its message never quotes what the process printed.
+    pub fn run(&self) -> Result<Credentials, ProcessError> {
+        let chain = self.chain.join(",");
+        process::run_credential_process_with_env(
+            &self.command,
+            self.account_id.as_deref(),
+            &[(PROFILE_CHAIN_ENV, chain.as_str())],
+        )
+        .map(Credentials::from)
+    }
+}
+
+/// Why a profile has no usable credential source.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// The profile does not exist, or its SSO settings do not resolve.
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    /// The profile assumes a role (`role_arn`) or uses web identity
+    /// (`web_identity_token_file`), which `sso` does not do.
+    #[error(
+        "the profile \"{profile}\" gets its credentials with `{key}`{detail}, which sso does not support"
+    )]
+    Unsupported {
+        /// The profile.
+        profile: String,
+        /// `role_arn` or `web_identity_token_file`.
+        key: &'static str,
+        /// The rest of the setup in words, e.g. ` (role_arn arn:...; source_profile base)`.
+        detail: String,
+        /// Where `key` is set.
+        origin: Origin,
+    },
+    /// One of `aws_access_key_id` and `aws_secret_access_key` without the other.
+    #[error("the profile \"{profile}\" sets `{present}` but not `{missing}`")]
+    PartialStatic {
+        /// The profile.
+        profile: String,
+        /// The key that is set.
+        present: &'static str,
+        /// The key that is missing.
+        missing: &'static str,
+        /// Where `present` is set.
+        origin: Origin,
+    },
+    /// Nothing in the profile gives credentials.
+    #[error("Unable to retrieve credentials: no credentials found in the profile \"{profile}\"")]
+    NoCredentials {
+        /// The profile.
+        profile: String,
+        /// The profile's header.
+        origin: Origin,
+    },
+    /// The `credential_process` would run `sso` for a profile it is already resolving.
+    #[error("Credential process resolution detected an infinite loop, profile cycle: {}", chain.join(" -> "))]
+    Cycle {
+        /// The chain, ending with the repeated profile: `a -> b -> a`.
+        chain: Vec<String>,
+        /// Where the profile's `credential_process` is set.
+        origin: Origin,
+    },
+    /// [`MAX_PROFILE_CHAIN`] `credential_process` profiles are already being resolved.
+    #[error("Maximum recursive credential process resolution reached ({MAX_PROFILE_CHAIN}).\nProfiles seen: {}", chain.join(" -> "))]
+    TooDeep {
+        /// The chain so far, then this profile.
+        chain: Vec<String>,
+        /// Where the profile's `credential_process` is set.
+        origin: Origin,
+    },
+}
+
+impl SourceError {
+    /// Where in the config or credentials file the problem is, when there is a place.
+    #[must_use]
+    pub fn origin(&self) -> Option<&Origin> {
+        match self {
+            Self::Context(_) => None,
+            Self::Unsupported { origin, .. }
+            | Self::PartialStatic { origin, .. }
+            | Self::NoCredentials { origin, .. }
+            | Self::Cycle { origin, .. }
+            | Self::TooDeep { origin, .. } => Some(origin),
+        }
+    }
+}
+
+/// The keys whose presence makes a profile an SSO profile (the Rust SDK's test).
+const SSO_KEYS: &[&str] = &[
+    "sso_account_id",
+    "sso_region",
+    "sso_role_name",
+    "sso_start_url",
+    "sso_session",
+];
+
+/// Where the credentials of `profile` come from, with the SDKs' precedence (the Rust SDK's
+/// profile provider; protocol.md §7):
+///
+/// 1. `role_arn`: assuming a role, [`SourceError::Unsupported`];
+/// 2. `web_identity_token_file`: [`SourceError::Unsupported`];
+/// 3. any SSO key ([`SSO_KEYS`]): [`ProfileSource::Sso`], resolved as `sso login` resolves it;
+/// 4. `credential_process`: [`ProfileSource::Process`], unless the profile is already in the
+///    [`PROFILE_CHAIN_ENV`] of `ctx`'s environment ([`SourceError::Cycle`]) or that chain is
+///    [`MAX_PROFILE_CHAIN`] long ([`SourceError::TooDeep`]);
+/// 5. `aws_access_key_id` and `aws_secret_access_key`: [`ProfileSource::Static`];
+/// 6. else [`SourceError::NoCredentials`].
+///
+/// Only the loaded files and the environment are read: nothing is spawned or fetched, so the
+/// warm path of an SSO profile costs what [`AwsContext::target_for_profile`] costs.
+/// (botocore checks static keys of the credentials file before `credential_process`; a profile
+/// that sets both is rare and the SDKs disagree, so the Rust SDK's order is kept.)
+///
+/// # Errors
+///
+/// [`SourceError`].
+pub fn profile_source(ctx: &AwsContext, profile: &str) -> Result<ProfileSource, SourceError> {
+    let Some(properties) = ctx.profiles().profile(profile) else {
+        return Err(ContextError::Resolve(ResolveError::ProfileNotFound {
+            profile: profile.to_owned(),
+        })
+        .into());
+    };
+    if let Some(role_arn) = properties.get("role_arn") {
+        let via = ["source_profile", "credential_source"]
+            .iter()
+            .find_map(|key| {
+                properties
+                    .get_str(key)
+                    .map(|value| format!("; {key} {value}"))
+            })
+            .unwrap_or_default();
+        return Err(SourceError::Unsupported {
+            profile: profile.to_owned(),
+            key: "role_arn",
+            detail: format!(" ({}{via})", role_arn.as_str()),
+            origin: role_arn.origin().clone(),
+        });
+    }
+    if let Some(token_file) = properties.get("web_identity_token_file") {
+        return Err(SourceError::Unsupported {
+            profile: profile.to_owned(),
+            key: "web_identity_token_file",
+            detail: String::new(),
+            origin: token_file.origin().clone(),
+        });
+    }
+    if SSO_KEYS.iter().any(|key| properties.get(key).is_some()) {
+        let target = ctx.target_for_profile(profile)?;
+        return Ok(ProfileSource::Sso(Box::new(target)));
+    }
+    if let Some(command) = properties.get("credential_process") {
+        let chain = profile_chain(ctx);
+        let mut next = chain.clone();
+        next.push(profile.to_owned());
+        let origin = command.origin().clone();
+        if chain.iter().any(|seen| seen == profile) {
+            return Err(SourceError::Cycle {
+                chain: next,
+                origin,
+            });
+        }
+        if chain.len() >= MAX_PROFILE_CHAIN {
+            return Err(SourceError::TooDeep {
+                chain: next,
+                origin,
+            });
+        }
+        return Ok(ProfileSource::Process(ProcessSource {
+            profile: profile.to_owned(),
+            command: command.as_str().to_owned(),
+            account_id: properties.get_str("aws_account_id").map(str::to_owned),
+            origin,
+            chain: next,
+        }));
+    }
+    static_source(profile, properties)
+}
+
+/// The profiles in [`PROFILE_CHAIN_ENV`], outermost first.
+fn profile_chain(ctx: &AwsContext) -> Vec<String> {
+    ctx.env()
+        .var(PROFILE_CHAIN_ENV)
+        .map(|chain| {
+            chain
+                .split(',')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Step 5 and 6 of [`profile_source`].
+fn static_source(profile: &str, properties: &Properties) -> Result<ProfileSource, SourceError> {
+    const KEY_ID: &str = "aws_access_key_id";
+    const SECRET: &str = "aws_secret_access_key";
+    match (properties.get(KEY_ID), properties.get(SECRET)) {
+        (Some(key_id), Some(secret)) => Ok(ProfileSource::Static(Credentials {
+            access_key_id: key_id.as_str().to_owned(),
+            secret_access_key: SecretAccessKey::new(secret.as_str()),
+            session_token: properties
+                .get_str("aws_session_token")
+                .filter(|token| !token.is_empty())
+                .map(SessionToken::new),
+            expiration: None,
+            account_id: properties.get_str("aws_account_id").map(str::to_owned),
+        })),
+        (Some(key_id), None) => Err(SourceError::PartialStatic {
+            profile: profile.to_owned(),
+            present: KEY_ID,
+            missing: SECRET,
+            origin: key_id.origin().clone(),
+        }),
+        (None, Some(secret)) => Err(SourceError::PartialStatic {
+            profile: profile.to_owned(),
+            present: SECRET,
+            missing: KEY_ID,
+            origin: secret.origin().clone(),
+        }),
+        (None, None) => Err(SourceError::NoCredentials {
+            profile: profile.to_owned(),
+            origin: properties.origin().clone(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::env::Env;
+
+    const CONFIG: &str = "\
+[profile sso]
+sso_session = my-sso
+sso_account_id = 111111111111
+sso_role_name = ReadOnly
+credential_process = never-run
+aws_access_key_id = AKIANEVER
+aws_secret_access_key = never
+
+[profile process]
+credential_process = my-helper --profile x
+aws_account_id = 222222222222
+aws_access_key_id = AKIANEVER
+aws_secret_access_key = never
+
+[profile static]
+aws_access_key_id = AKIASTATIC
+aws_secret_access_key = from-config
+
+[profile role]
+role_arn = arn:aws:iam::123456789012:role/Admin
+source_profile = static
+sso_session = my-sso
+
+[profile web]
+web_identity_token_file = /tmp/token
+credential_process = never-run
+
+[profile half]
+aws_access_key_id = AKIAHALF
+
+[profile empty]
+region = us-east-1
+
+[sso-session my-sso]
+sso_start_url = https://d-123.awsapps.com/start
+sso_region = us-east-1
+";
+
+    const CREDENTIALS: &str = "\
+[static]
+aws_secret_access_key = from-credentials
+aws_session_token = tok
+";
+
+    fn context(chain: Option<&str>) -> (tempfile::TempDir, AwsContext) {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("config");
+        let credentials = dir.path().join("credentials");
+        std::fs::write(&config, CONFIG).unwrap();
+        std::fs::write(&credentials, CREDENTIALS).unwrap();
+        let mut vars = vec![
+            ("HOME".to_owned(), dir.path().display().to_string()),
+            ("AWS_CONFIG_FILE".to_owned(), config.display().to_string()),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
+                credentials.display().to_string(),
+            ),
+        ];
+        if let Some(chain) = chain {
+            vars.push((PROFILE_CHAIN_ENV.to_owned(), chain.to_owned()));
+        }
+        let ctx = AwsContext::load(&Env::from_vars(vars), None).unwrap();
+        (dir, ctx)
+    }
+
+    #[test]
+    fn sso_keys_beat_process_and_static_keys() {
+        let (_dir, ctx) = context(None);
+        let ProfileSource::Sso(target) = profile_source(&ctx, "sso").unwrap() else {
+            panic!("not SSO");
+        };
+        assert_eq!(target.role_name.as_deref(), Some("ReadOnly"));
+    }
+
+    #[test]
+    fn process_beats_static_keys_and_carries_the_chain() {
+        let (_dir, ctx) = context(Some("outer"));
+        let ProfileSource::Process(process) = profile_source(&ctx, "process").unwrap() else {
+            panic!("not a process");
+        };
+        assert_eq!(process.command, "my-helper --profile x");
+        assert_eq!(process.account_id.as_deref(), Some("222222222222"));
+        assert_eq!(process.chain, ["outer", "process"]);
+    }
+
+    #[test]
+    fn static_keys_merge_both_files() {
+        let (_dir, ctx) = context(None);
+        let ProfileSource::Static(credentials) = profile_source(&ctx, "static").unwrap() else {
+            panic!("not static");
+        };
+        assert_eq!(credentials.access_key_id, "AKIASTATIC");
+        assert_eq!(
+            credentials.secret_access_key.expose_secret(),
+            "from-credentials"
+        );
+        assert_eq!(credentials.session_token.unwrap().expose_secret(), "tok");
+        assert!(credentials.expiration.is_none());
+        // Debug never shows the secret.
+        let (_dir, ctx) = context(None);
+        let shown = format!("{:?}", profile_source(&ctx, "static").unwrap());
+        assert!(!shown.contains("from-credentials"), "{shown}");
+    }
+
+    #[test]
+    fn role_arn_and_web_identity_are_unsupported_before_anything_else() {
+        let (_dir, ctx) = context(None);
+        let error = profile_source(&ctx, "role").unwrap_err();
+        let text = error.to_string();
+        assert!(
+            matches!(
+                error,
+                SourceError::Unsupported {
+                    key: "role_arn",
+                    ..
+                }
+            ),
+            "{text}"
+        );
+        assert!(
+            text.contains("arn:aws:iam::123456789012:role/Admin; source_profile static"),
+            "{text}"
+        );
+        assert_eq!(error.origin().unwrap().line, 20);
+        let error = profile_source(&ctx, "web").unwrap_err();
+        assert!(
+            matches!(
+                error,
+                SourceError::Unsupported {
+                    key: "web_identity_token_file",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn half_static_keys_empty_and_missing_profiles_are_errors() {
+        let (_dir, ctx) = context(None);
+        let error = profile_source(&ctx, "half").unwrap_err();
+        assert!(
+            matches!(
+                error,
+                SourceError::PartialStatic {
+                    missing: "aws_secret_access_key",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        let error = profile_source(&ctx, "empty").unwrap_err();
+        assert!(
+            matches!(error, SourceError::NoCredentials { .. }),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains("no credentials found"),
+            "{error}"
+        );
+        let error = profile_source(&ctx, "nope").unwrap_err();
+        assert!(
+            matches!(
+                error,
+                SourceError::Context(ContextError::Resolve(ResolveError::ProfileNotFound { .. }))
+            ),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_profile_already_in_the_chain_is_a_cycle() {
+        let (_dir, ctx) = context(Some("a, process,b"));
+        let error = profile_source(&ctx, "process").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "Credential process resolution detected an infinite loop, profile cycle: a -> process -> b -> process"
+        );
+        let (_dir, ctx) = context(Some("a,b,c,d"));
+        let error = profile_source(&ctx, "process").unwrap_err();
+        assert!(matches!(error, SourceError::TooDeep { .. }), "{error}");
+        // SSO and static profiles never run a process, so the chain does not matter to them.
+        let (_dir, ctx) = context(Some("sso,static"));
+        assert!(profile_source(&ctx, "sso").is_ok());
+        assert!(profile_source(&ctx, "static").is_ok());
+    }
 }

@@ -85,6 +85,11 @@ pub struct LoginOptions {
     pub platform: Platform,
     /// Pasted callback queries to race with the loopback listener (PKCE only).
     pub pasted: Option<PastedQueries>,
+    /// Fixed PKCE entropy (the verifier's and `state`'s bytes) instead of the operating
+    /// system's random bytes, so that a test or the conformance harness can replay a recorded
+    /// exchange byte for byte. Known entropy makes the verifier and `state` guessable: leave it
+    /// `None` outside tests.
+    pub entropy: Option<Entropy>,
 }
 
 impl LoginOptions {
@@ -98,6 +103,7 @@ impl LoginOptions {
             browser_env: Env::process(),
             platform: Platform::current(),
             pasted: None,
+            entropy: None,
         }
     }
 }
@@ -269,7 +275,10 @@ pub async fn login<T: Transport>(
                 })?;
             let redirect = RedirectUri::loopback(listener.port());
             server = Some(listener);
-            let entropy = entropy()?;
+            let entropy = match &options.entropy {
+                Some(fixed) => fixed.clone(),
+                None => entropy()?,
+            };
             Flow::authorization_code(config, redirect, &entropy, now)
         }
         LoginFlow::DeviceCode => Flow::device_code(config, now),

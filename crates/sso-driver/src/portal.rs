@@ -2,22 +2,32 @@
 //! credentials.
 //!
 //! [`list_accounts`] and [`list_roles`] follow `nextToken` to the end with the pagers of
-//! `sso_oidc::portal`, one request at a time, through [`Transport::send`] (so `HttpClient`'s own
-//! bounded retries apply). [`get_role_credentials`] is one call, converted into the cache's
-//! [`sso_cache::RoleCredentials`].
+//! `sso_oidc::portal`, one request at a time, [`MAX_PAGE_SIZE`] items per page, through
+//! [`Transport::send`] (so `HttpClient`'s own bounded retries apply). [`get_role_credentials`]
+//! is one call, converted into the cache's [`sso_cache::RoleCredentials`].
 //!
 //! [`list_all_roles`] lists the roles of many accounts concurrently: a bounded pool of tokio
 //! tasks (a [`JoinSet`]) behind one shared AIMD limiter, so `sso list roles` over hundreds of
 //! accounts is fast without tripping the portal's throttling for long:
 //!
 //! - **Concurrency is adaptive.** It starts at [`PoolConfig::initial_concurrency`] requests in
-//!   flight; every throttled answer (HTTP 429 or a throttling code) halves it (multiplicative
-//!   decrease, at most once per "generation" of requests, as TCP decreases once per round
-//!   trip), and successes grow it back by one per window of `limit` successes (additive
-//!   increase) up to [`PoolConfig::max_concurrency`]. There is no fixed request rate.
-//! - **Backoff is shared.** A throttled answer also pauses the whole pool for an exponentially
-//!   growing, jittered delay (`base·2ⁿ`, half fixed and half random, capped), reset by the next
-//!   success: the other tasks would only collect more 429s meanwhile.
+//!   flight and grows by one per success ("slow start", doubling every round trip) up to
+//!   [`PoolConfig::max_concurrency`] or, after real congestion, up to the threshold that
+//!   congestion left; above that threshold it grows by one per window of `limit` successes
+//!   (additive increase). There is no fixed request rate.
+//! - **A lone throttle is not congestion.** A throttled answer that follows a success trims the
+//!   limit gently (×¾, at most once per "generation" of requests, as TCP decreases once per
+//!   round trip, and never below half the initial concurrency) and leaves the threshold alone,
+//!   so the pool regains the slot within a round trip: a portal that throttles a fixed share
+//!   of calls whatever the rate gains nothing from a slower client. The throttled request
+//!   itself waits a short jittered delay of its own (`base/4·2ⁿ`) before it is retried; the
+//!   other tasks go on.
+//! - **Throttles in a row are congestion.** Two or more throttled answers with no success in
+//!   between (what a rate-based limit such as a token bucket sends once it is exceeded) halve
+//!   the limit with no floor, lower the slow-start threshold to it, and pause the whole pool
+//!   for an exponentially growing, jittered delay (`base·2ⁿ`, half fixed and half random,
+//!   capped), reset by the next success: the other tasks would only collect more 429s
+//!   meanwhile.
 //! - **Retries are per request.** A throttled page is retried up to
 //!   [`PoolConfig::max_throttle_retries`] times; server errors (5xx) and transport failures up
 //!   to [`PoolConfig::max_attempts`] attempts with their own jittered backoff. An account whose
@@ -27,8 +37,8 @@
 //!   instead of sending hundreds of doomed requests.
 //!
 //! The pool sends with [`Transport::send_once`], not `send`: `HttpClient::send` retries 429s
-//! by itself with a private backoff, so each of the 16 tasks would keep hammering the portal
-//! on its own schedule and the limiter would only see the throttling that survived three
+//! by itself with a private backoff, so each task in flight would keep hammering the portal on
+//! its own schedule and the limiter would only see the throttling that survived three
 //! attempts. Sending once lets the one limiter see every 429 and react for the whole pool,
 //! and makes [`PoolStats`] exact.
 
@@ -143,7 +153,12 @@ fn is_throttling(error: &ServiceError) -> bool {
     error.status == 429 || (error.is_retryable() && error.status < 500)
 }
 
-/// Lists every account the token can see, following `nextToken` to the end.
+/// `max_result` of every listing page: the most the API allows (its model says 1..=100; the
+/// portal's default is smaller), so that hundreds of accounts take a few round trips.
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// Lists every account the token can see, following `nextToken` to the end, [`MAX_PAGE_SIZE`]
+/// accounts per page.
 ///
 /// # Errors
 ///
@@ -154,7 +169,7 @@ pub async fn list_accounts<T: Transport>(
     endpoint: &Endpoint,
     access_token: &AccessToken,
 ) -> Result<Vec<Account>, PortalError> {
-    let mut pager = AccountPager::new(endpoint, access_token, None);
+    let mut pager = AccountPager::new(endpoint, access_token, Some(MAX_PAGE_SIZE));
     let mut accounts = Vec::new();
     while let Some(request) = pager.next_request() {
         let response = transport
@@ -176,7 +191,8 @@ pub async fn list_accounts<T: Transport>(
     Ok(accounts)
 }
 
-/// Lists the roles of one account, following `nextToken` to the end.
+/// Lists the roles of one account, following `nextToken` to the end, [`MAX_PAGE_SIZE`] roles per
+/// page.
 ///
 /// # Errors
 ///
@@ -187,7 +203,7 @@ pub async fn list_roles<T: Transport>(
     access_token: &AccessToken,
     account_id: &str,
 ) -> Result<Vec<Role>, PortalError> {
-    let mut pager = RolePager::new(endpoint, access_token, account_id, None);
+    let mut pager = RolePager::new(endpoint, access_token, account_id, Some(MAX_PAGE_SIZE));
     let mut roles = Vec::new();
     while let Some(request) = pager.next_request() {
         let response = transport
@@ -264,17 +280,18 @@ pub struct PoolConfig {
 }
 
 impl Default for PoolConfig {
-    /// 8 requests in flight at first, at most 16; 10 retries of a throttled page, 3 attempts
-    /// for server and transport errors; backoff from 100 ms up to 5 s; the portal's page size.
+    /// 8 requests in flight at first, at most 32; 10 retries of a throttled page, 3 attempts
+    /// for server and transport errors; backoff from 100 ms up to 5 s; pages of
+    /// [`MAX_PAGE_SIZE`] roles.
     fn default() -> Self {
         Self {
             initial_concurrency: 8,
-            max_concurrency: 16,
+            max_concurrency: 32,
             max_throttle_retries: 10,
             max_attempts: 3,
             backoff_base: Duration::from_millis(100),
             backoff_cap: Duration::from_secs(5),
-            page_size: None,
+            page_size: Some(MAX_PAGE_SIZE),
         }
     }
 }
@@ -316,7 +333,8 @@ impl PoolConfig {
         self
     }
 
-    /// `max_result` of each `ListAccountRoles` page (1..=100), or the portal's default.
+    /// `max_result` of each `ListAccountRoles` page (1..=100; [`MAX_PAGE_SIZE`] by default), or
+    /// `None` for the portal's default.
     #[must_use]
     pub fn page_size(mut self, size: Option<u32>) -> Self {
         self.page_size = size;
@@ -542,6 +560,10 @@ impl<T: Transport> AccountJob<T> {
                             // Throttling is not the account's fault: it does not use up the
                             // attempts for server errors.
                             attempts -= 1;
+                            // This request's own short delay, outside the pool: its slot goes to
+                            // another account meanwhile. (Throttles in a row also pause the
+                            // pool, which `acquire` waits for.)
+                            tokio::time::sleep(self.limiter.throttle_delay(throttles)).await;
                             continue;
                         }
                         return Err(PortalError::Response(error));
@@ -566,7 +588,7 @@ impl<T: Transport> AccountJob<T> {
     }
 }
 
-/// The AIMD concurrency limiter with a shared pause.
+/// The adaptive concurrency limiter with a shared pause (see the [module documentation](self)).
 ///
 /// The semaphore holds `limit` permits. Shrinking forgets the free permits at once and owes
 /// the rest (`debt`): permits released while a debt is owed are forgotten instead of returned.
@@ -574,6 +596,8 @@ struct Limiter {
     semaphore: Arc<Semaphore>,
     state: Mutex<LimiterState>,
     max: usize,
+    /// The lowest limit a lone throttle may trim to: half the initial concurrency.
+    floor: usize,
     backoff_base: Duration,
     backoff_cap: Duration,
 }
@@ -581,6 +605,9 @@ struct Limiter {
 struct LimiterState {
     limit: usize,
     min_limit: usize,
+    /// Below it every success adds a slot; at or above it, one per window of `limit` successes.
+    /// Starts at the maximum; only throttles in a row lower it.
+    threshold: usize,
     debt: usize,
     growth: f64,
     generation: u64,
@@ -597,6 +624,7 @@ impl Limiter {
             state: Mutex::new(LimiterState {
                 limit: initial,
                 min_limit: initial,
+                threshold: max,
                 debt: 0,
                 growth: 0.0,
                 generation: 0,
@@ -604,6 +632,7 @@ impl Limiter {
                 pause_until: None,
             }),
             max,
+            floor: (initial / 2).max(1),
             backoff_base: config.backoff_base,
             backoff_cap: config.backoff_cap,
         }
@@ -643,42 +672,69 @@ impl Limiter {
         }
     }
 
+    /// One slot more below the threshold (slow start); one per window of `limit` successes
+    /// above it (additive increase); never above the maximum.
     fn on_success(&self) {
         let mut state = self.lock();
         state.consecutive_throttles = 0;
         if state.limit >= self.max {
             return;
         }
+        if state.limit < state.threshold {
+            self.grow(&mut state);
+            return;
+        }
         state.growth += 1.0 / state.limit as f64;
         if state.growth >= 1.0 {
             state.growth -= 1.0;
-            state.limit += 1;
-            if state.debt > 0 {
-                state.debt -= 1;
-            } else {
-                self.semaphore.add_permits(1);
-            }
+            self.grow(&mut state);
         }
     }
 
-    /// Halves the limit (once per generation); pauses the pool when throttles come in a row.
+    fn grow(&self, state: &mut LimiterState) {
+        state.limit += 1;
+        if state.debt > 0 {
+            state.debt -= 1;
+        } else {
+            self.semaphore.add_permits(1);
+        }
+    }
+
+    /// A lone throttle trims the limit to ¾ (not below the floor); throttles in a row halve
+    /// it (down to 1), lower the threshold to it, and pause the pool. Both at most once per
+    /// generation.
     fn on_throttle(&self, generation: u64) {
         let mut state = self.lock();
         state.consecutive_throttles = state.consecutive_throttles.saturating_add(1);
+        let in_a_row = state.consecutive_throttles > 1;
         if generation == state.generation {
-            let new_limit = (state.limit / 2).max(1);
-            let shrink = state.limit - new_limit;
-            state.limit = new_limit;
-            state.min_limit = state.min_limit.min(new_limit);
-            state.growth = 0.0;
-            state.generation += 1;
-            let forgotten = self.semaphore.forget_permits(shrink);
-            state.debt += shrink - forgotten;
+            let new_limit = if in_a_row {
+                let halved = (state.limit / 2).max(1);
+                state.threshold = halved;
+                halved
+            } else {
+                (state.limit * 3 / 4).max(self.floor).min(state.limit)
+            };
+            if in_a_row || new_limit < state.limit {
+                let shrink = state.limit - new_limit;
+                state.limit = new_limit;
+                state.min_limit = state.min_limit.min(new_limit);
+                state.growth = 0.0;
+                state.generation += 1;
+                let forgotten = self.semaphore.forget_permits(shrink);
+                state.debt += shrink - forgotten;
+                tracing::debug!(
+                    in_a_row,
+                    limit = state.limit,
+                    threshold = state.threshold,
+                    "throttled: concurrency limit lowered"
+                );
+            }
         }
-        // One throttled answer among successes only shrinks the limit: pausing the whole pool
+        // One throttled answer among successes only trims the limit: pausing the whole pool
         // for it would cost every in-flight account the delay. Throttles in a row (no success
         // in between) mean the limit is still too high, and then the pool backs off.
-        if state.consecutive_throttles > 1 {
+        if in_a_row {
             let delay = self.backoff(state.consecutive_throttles - 1);
             let until = Instant::now() + delay;
             state.pause_until = Some(state.pause_until.map_or(until, |at| at.max(until)));
@@ -696,6 +752,12 @@ impl Limiter {
         full / 2 + full.mul_f64(fastrand::f64() / 2.0)
     }
 
+    /// How long a request waits before its `n`th retry after a throttle: a quarter of
+    /// [`backoff`](Self::backoff), so a lone 429 costs that request about one round trip.
+    fn throttle_delay(&self, n: u32) -> Duration {
+        self.backoff(n) / 4
+    }
+
     fn limits(&self) -> (usize, usize) {
         let state = self.lock();
         (state.min_limit, state.limit)
@@ -707,25 +769,124 @@ mod tests {
     use super::{Limiter, PoolConfig};
     use std::time::Duration;
 
+    fn limiter(initial: usize, max: usize) -> Limiter {
+        Limiter::new(
+            &PoolConfig::default()
+                .initial_concurrency(initial)
+                .max_concurrency(max)
+                .backoff(Duration::from_millis(100), Duration::from_secs(1)),
+        )
+    }
+
+    fn generation(limiter: &Limiter) -> u64 {
+        limiter.lock().generation
+    }
+
+    fn threshold(limiter: &Limiter) -> usize {
+        limiter.lock().threshold
+    }
+
+    fn paused(limiter: &Limiter) -> bool {
+        limiter.lock().pause_until.is_some()
+    }
+
     #[tokio::test]
-    async fn aimd_halves_once_per_generation_and_grows_back() {
-        let limiter = Limiter::new(&PoolConfig::default().backoff(Duration::ZERO, Duration::ZERO));
-        let (a, generation) = limiter.acquire().await;
+    async fn a_lone_throttle_trims_by_a_quarter_once_per_generation_without_a_pause() {
+        let limiter = limiter(16, 32);
+        let (a, first) = limiter.acquire().await;
         let (b, same) = limiter.acquire().await;
-        assert_eq!(generation, same);
-        limiter.on_throttle(generation);
+        assert_eq!(first, same);
+        limiter.on_success();
+        limiter.on_throttle(first);
+        // 16 + 1 (the success) -> 17 * 3/4.
+        assert_eq!(limiter.limits(), (12, 12));
+        assert!(!paused(&limiter), "a lone throttle must not pause the pool");
+        assert_eq!(threshold(&limiter), 32, "a lone throttle is not congestion");
+        // Another lone throttle of a request sent before the trim changes nothing (the success
+        // before it grows the limit: 12 is below the threshold).
+        limiter.on_success();
         limiter.on_throttle(same);
-        assert_eq!(limiter.limits(), (4, 4));
-        // 6 free permits minus 4 forgotten: 2 free, 2 held; releasing the held ones pays the
-        // remaining debt of 0.
+        assert_eq!(limiter.limits(), (12, 13));
+        // 16 - 2 held + 1 (success) = 15 free; 5 forgotten at once; +1 (success) = 11 free.
         limiter.release(a);
         limiter.release(b);
-        assert_eq!(limiter.semaphore.available_permits(), 4);
-        for _ in 0..4 {
+        assert_eq!(limiter.semaphore.available_permits(), 13);
+        // A lone throttle of the new generation trims again: 13 + 1 -> 10.
+        limiter.on_success();
+        limiter.on_throttle(generation(&limiter));
+        assert_eq!(limiter.limits(), (10, 10));
+        assert_eq!(limiter.semaphore.available_permits(), 10);
+    }
+
+    #[test]
+    fn lone_throttles_stop_at_half_the_initial_concurrency() {
+        let limiter = limiter(8, 32);
+        for _ in 0..10 {
+            limiter.on_success();
+            limiter.on_throttle(generation(&limiter));
+        }
+        // 9 -> 6, then 7 -> 5 -> 4 (the floor), and the floor holds.
+        let (min, limit) = limiter.limits();
+        assert_eq!(min, 4);
+        assert!(limit <= 5, "{limit}");
+        assert!(!paused(&limiter));
+    }
+
+    #[test]
+    fn below_the_threshold_every_success_adds_a_slot_up_to_the_maximum() {
+        let limiter = limiter(8, 32);
+        for _ in 0..8 {
             limiter.on_success();
         }
-        assert_eq!(limiter.limits(), (4, 5));
-        assert_eq!(limiter.semaphore.available_permits(), 5);
+        assert_eq!(limiter.limits(), (8, 16));
+        for _ in 0..100 {
+            limiter.on_success();
+        }
+        assert_eq!(limiter.limits(), (8, 32));
+        assert_eq!(limiter.semaphore.available_permits(), 32);
+    }
+
+    #[tokio::test]
+    async fn throttles_in_a_row_halve_lower_the_threshold_and_pause() {
+        let limiter = limiter(16, 32);
+        let (a, first) = limiter.acquire().await;
+        let (b, same) = limiter.acquire().await;
+        // The first throttle is lone (12); the second, with no success in between, is
+        // congestion even though its request is of the old generation: the pool pauses.
+        limiter.on_throttle(first);
+        limiter.on_throttle(same);
+        assert_eq!(limiter.limits(), (12, 12));
+        assert!(paused(&limiter), "throttles in a row must pause the pool");
+        // A third in a row, of the current generation, halves with no floor.
+        limiter.on_throttle(generation(&limiter));
+        assert_eq!(limiter.limits(), (6, 6));
+        assert_eq!(threshold(&limiter), 6);
+        limiter.on_throttle(generation(&limiter));
+        limiter.on_throttle(generation(&limiter));
+        assert_eq!(limiter.limits(), (1, 1));
+        assert_eq!(threshold(&limiter), 1);
+        // 14 free permits, 15 to shrink: one is owed and paid by the first release.
+        limiter.release(a);
+        limiter.release(b);
+        assert_eq!(limiter.semaphore.available_permits(), 1);
+        // At the threshold, growth is additive: one slot per window of `limit` successes.
+        limiter.on_success();
+        assert_eq!(limiter.limits(), (1, 2));
+        limiter.on_success();
+        assert_eq!(limiter.limits(), (1, 2));
+        limiter.on_success();
+        assert_eq!(limiter.limits(), (1, 3));
+        assert_eq!(limiter.semaphore.available_permits(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_success_ends_the_run_of_throttles() {
+        let limiter = limiter(8, 32);
+        limiter.on_throttle(generation(&limiter));
+        limiter.on_success();
+        limiter.on_throttle(generation(&limiter));
+        assert!(!paused(&limiter));
+        assert_eq!(threshold(&limiter), 32);
     }
 
     #[test]
@@ -737,6 +898,17 @@ mod tests {
             let delay = limiter.backoff(n);
             assert!(delay <= Duration::from_secs(1), "{delay:?}");
             assert!(delay >= Duration::from_millis(50), "{delay:?}");
+        }
+    }
+
+    #[test]
+    fn a_throttled_request_waits_a_quarter_of_the_backoff() {
+        let limiter = limiter(8, 32);
+        let first = limiter.throttle_delay(1);
+        assert!(first >= Duration::from_micros(12_500), "{first:?}");
+        assert!(first <= Duration::from_millis(25), "{first:?}");
+        for n in 1..20 {
+            assert!(limiter.throttle_delay(n) <= Duration::from_millis(250));
         }
     }
 }

@@ -66,7 +66,21 @@ pub fn run_credential_process(
     command: &str,
     fallback_account_id: Option<&str>,
 ) -> Result<ProcessCredentials, ProcessError> {
+    run_credential_process_with_env(command, fallback_account_id, &[])
+}
+
+/// [`run_credential_process`] with `env` added to the inherited environment of the command:
+/// the profile chain guard ([`crate::credentials::PROFILE_CHAIN_ENV`]) goes this way.
+pub fn run_credential_process_with_env(
+    command: &str,
+    fallback_account_id: Option<&str>,
+    env: &[(&str, &str)],
+) -> Result<ProcessCredentials, ProcessError> {
+    // The program only: arguments may hold secrets (a vault token on the command line).
+    let program = command.split_whitespace().next().unwrap_or_default();
+    tracing::debug!(%program, "running the credential_process");
     let output = shell(command)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
         .output()
@@ -202,5 +216,17 @@ mod tests {
         )
         .unwrap();
         assert_eq!(creds.access_key_id, "A");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn extra_environment_reaches_the_command() {
+        let creds = run_credential_process_with_env(
+            r#"printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "S"}' "$SSO_TEST_CHAIN""#,
+            None,
+            &[("SSO_TEST_CHAIN", "a,b")],
+        )
+        .unwrap();
+        assert_eq!(creds.access_key_id, "a,b");
     }
 }

@@ -75,41 +75,39 @@ secret_type!(
 mod tests {
     use super::*;
 
-    fn check(debug: String, name: &str) {
-        assert!(!debug.contains("hunter2"), "{debug}");
-        assert_eq!(debug, format!("{name}(<redacted>)"));
+    /// Compiles only for types that wipe their buffer when dropped.
+    fn zeroized_on_drop<T: ZeroizeOnDrop>() {}
+
+    /// One test per secret type: its `Debug` is the type name and a placeholder, never the
+    /// value, also when nested in a container's derived `Debug`; and it is zeroized on drop.
+    macro_rules! debug_redacts {
+        ($($test:ident: $name:ident),* $(,)?) => {$(
+            #[test]
+            fn $test() {
+                let secret = $name::new("hunter2");
+                let debug = format!("{secret:?}");
+                assert_eq!(debug, concat!(stringify!($name), "(<redacted>)"));
+                let nested = format!("{:?}", Some(vec![secret.clone()]));
+                assert!(!nested.contains("hunter2"), "{nested}");
+                let pretty = format!("{secret:#?}");
+                assert!(!pretty.contains("hunter2"), "{pretty}");
+                assert_eq!(secret.expose_secret(), "hunter2");
+                zeroized_on_drop::<$name>();
+            }
+        )*};
     }
 
-    #[test]
-    fn debug_redacts_every_secret_type() {
-        check(format!("{:?}", AccessToken::new("hunter2")), "AccessToken");
-        check(
-            format!("{:?}", RefreshToken::new("hunter2")),
-            "RefreshToken",
-        );
-        check(
-            format!("{:?}", ClientSecret::new("hunter2")),
-            "ClientSecret",
-        );
-        check(format!("{:?}", DeviceCode::new("hunter2")), "DeviceCode");
-        check(
-            format!("{:?}", AuthorizationCode::new("hunter2")),
-            "AuthorizationCode",
-        );
-        check(
-            format!("{:?}", CodeVerifier::new("hunter2")),
-            "CodeVerifier",
-        );
-        check(
-            format!("{:?}", SecretAccessKey::new("hunter2")),
-            "SecretAccessKey",
-        );
-        check(
-            format!("{:?}", SessionToken::new("hunter2")),
-            "SessionToken",
-        );
-        check(format!("{:?}", IdToken::new("hunter2")), "IdToken");
-    }
+    debug_redacts!(
+        access_token_debug_redacts: AccessToken,
+        refresh_token_debug_redacts: RefreshToken,
+        client_secret_debug_redacts: ClientSecret,
+        device_code_debug_redacts: DeviceCode,
+        authorization_code_debug_redacts: AuthorizationCode,
+        code_verifier_debug_redacts: CodeVerifier,
+        secret_access_key_debug_redacts: SecretAccessKey,
+        session_token_debug_redacts: SessionToken,
+        id_token_debug_redacts: IdToken,
+    );
 
     #[test]
     fn expose_secret_returns_the_value() {

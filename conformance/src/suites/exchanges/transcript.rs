@@ -72,6 +72,9 @@ pub(crate) struct FlowSpec {
     /// Access token (`list_accounts`).
     #[serde(default)]
     pub(crate) access_token: Option<String>,
+    /// `max_result` asked for on every page (`list_accounts`); `None` asks for none.
+    #[serde(default)]
+    pub(crate) page_size: Option<u32>,
 }
 
 /// A client registration.
@@ -126,7 +129,7 @@ pub(crate) struct Step {
 
 /// What a request must look like. Headers are a subset check (names case-insensitive); the
 /// body is compared as JSON (`null` or absent: empty body); query pairs are order-free.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RequestSpec {
     pub(crate) method: String,

@@ -29,6 +29,7 @@ fn child_entry_point() {
         "write-once" => write_once(&dir),
         "hammer" => hammer(&dir, id),
         "refresh" => refresh(&dir),
+        "write-until-killed" => write_until_killed(&dir),
         other => panic!("unknown child role {other}"),
     }
 }
@@ -82,6 +83,22 @@ fn hammer(dir: &Path, id: usize) {
         }
     }
     assert_eq!(torn, 0, "process {id} saw {torn} torn reads");
+}
+
+/// Rewrites one large entry forever (the parent kills it with SIGKILL at a random moment).
+/// Entries are large so that a kill often lands inside a write.
+fn write_until_killed(dir: &Path) {
+    let cache = CacheDir::new(dir.join("cache"));
+    let key = CacheKey::for_session("killed");
+    for i in 0usize.. {
+        let body = format!("w{i}-{}", "y".repeat(100_000 + (i * 7919) % 100_000));
+        let mut token = sample_token(&body, NOW);
+        token.client_id = Some(body);
+        cache.write(&key, &token).unwrap();
+        if i == 0 {
+            fs::write(dir.join("started"), "").unwrap();
+        }
+    }
 }
 
 /// The driver's protocol: read; if it needs a refresh, lock, re-read, refresh only if still
@@ -192,4 +209,49 @@ fn sixteen_contenders_needing_a_refresh_perform_exactly_one() {
     distinct.dedup();
     assert_eq!(distinct.len(), 1, "{seen}");
     assert!(distinct[0].starts_with("refreshed-by-"), "{seen}");
+}
+
+#[test]
+fn a_writer_killed_mid_write_leaves_the_old_or_the_new_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = CacheDir::new(tmp.path().join("cache"));
+    let key = CacheKey::for_session("killed");
+    let mut initial = sample_token("initial", NOW);
+    initial.client_id = Some("initial".into());
+    cache.write(&key, &initial).unwrap();
+    for round in 0..8u64 {
+        let _ = fs::remove_file(tmp.path().join("started"));
+        let mut writer = child("write-until-killed", CHILD_TEST)
+            .env("SSO_CACHE_DIR", tmp.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..20_000 {
+            if tmp.path().join("started").exists() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        std::thread::sleep(Duration::from_millis(3 + round * 7));
+        writer.kill().unwrap(); // SIGKILL: no destructor, no cleanup
+        writer.wait().unwrap();
+        let read: CachedToken = cache
+            .read(&key)
+            .unwrap_or_else(|e| panic!("round {round}: {e}"))
+            .unwrap();
+        assert_eq!(
+            read.client_id.as_deref(),
+            Some(read.access_token.expose_secret()),
+            "round {round}: a torn entry"
+        );
+    }
+    // A kill between create and rename may leave a temporary file; it never has the entry's name.
+    for entry in fs::read_dir(cache.dir()).unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        assert!(
+            name == key.file_name() || (name.starts_with('.') && name.ends_with(".tmp")),
+            "{name}"
+        );
+    }
 }

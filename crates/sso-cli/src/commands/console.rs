@@ -1,12 +1,14 @@
 //! `sso console`: open the AWS Management Console signed in as a profile's role.
 //!
-//! The role credentials come from [`export_credentials::profile_credentials`], exactly as for
-//! `export-credentials` (the cache when valid, else the token, refreshed if needed, and
-//! `GetRoleCredentials`; never a browser sign-in). [`sso_driver::console::console_url`]
+//! The credentials come from [`export_credentials::profile_credentials`], exactly as for
+//! `export-credentials` (for SSO: the cache when valid, else the token, refreshed if needed,
+//! and `GetRoleCredentials`; never a browser sign-in; a `credential_process` is run). They must
+//! be temporary: the federation endpoint refuses long-term keys, so a profile whose
+//! credentials have no session token is refused before any request. [`sso_driver::console::console_url`]
 //! exchanges them at the federation endpoint of the region's partition (or
 //! `SSO_FEDERATION_ENDPOINT`, for tests and proxies) for a sign-in token and builds the login
-//! URL, with the start URL as `Issuer` so that an expired console session leads back to the
-//! access portal.
+//! URL, with the start URL (SSO profiles) as `Issuer` so that an expired console session leads
+//! back to the access portal.
 //!
 //! The URL signs in whoever opens it within 15 minutes, so it goes to stdout only with
 //! `--print` or when no browser can be opened here; otherwise the browser opens it and stderr
@@ -39,29 +41,42 @@ pub fn run(
     if let Some(destination) = &destination {
         check_destination(destination)?;
     }
-    let (credentials, target) = export_credentials::profile_credentials(&profile)?;
+    let resolved = export_credentials::profile_credentials(&profile)?;
+    let target = resolved.target.as_ref();
+    let Some(session_token) = &resolved.credentials.session_token else {
+        return Err(CliError::Usage {
+            message: format!(
+                "the profile `{}` has long-term access keys; the console sign-in needs temporary credentials (a session token)",
+                profile.as_str()
+            ),
+            help: Some(
+                "use an SSO profile, or a credential_process that returns a SessionToken"
+                    .to_owned(),
+            ),
+        });
+    };
     let aws = convert::load_context(Some(profile.as_str()))?;
     let env = aws.env();
-    let region = console_region(env, &target);
+    let region = console_region(env, resolved.region.as_deref(), target);
     let endpoint = match env
         .var(FEDERATION_ENDPOINT_ENV)
         .filter(|v| !v.trim().is_empty())
     {
         Some(endpoint) => endpoint.trim().to_owned(),
-        None => console::federation_endpoint(Some(&region))
-            .map_err(|e| console_error(e, &target))?
+        None => console::federation_endpoint(region.as_deref())
+            .map_err(|e| console_error(e, target))?
             .to_owned(),
     };
     let destination = match destination {
         Some(destination) => destination,
         None => {
-            console::console_destination(Some(&region)).map_err(|e| console_error(e, &target))?
+            console::console_destination(region.as_deref()).map_err(|e| console_error(e, target))?
         }
     };
     let creds = ConsoleCredentials::new(
-        credentials.access_key_id.clone(),
-        sso_oidc::SecretAccessKey::new(credentials.secret_access_key.expose_secret()),
-        sso_oidc::SessionToken::new(credentials.session_token.expose_secret()),
+        resolved.credentials.access_key_id.clone(),
+        sso_oidc::SecretAccessKey::new(resolved.credentials.secret_access_key.expose_secret()),
+        sso_oidc::SessionToken::new(session_token.expose_secret()),
     );
     let http = convert::http_client_for_profile(&aws, Some(profile.as_str()))?;
     let runtime = export_credentials::runtime()?;
@@ -71,10 +86,10 @@ pub fn run(
             &creds,
             &endpoint,
             &destination,
-            Some(&target.start_url),
+            target.map(|t| t.start_url.as_str()),
             None,
         ))
-        .map_err(|e| console_error(e, &target))?;
+        .map_err(|e| console_error(e, target))?;
     if print {
         return crate::write_stdout(&format!("{url}\n"));
     }
@@ -114,14 +129,18 @@ pub fn run(
 }
 
 /// The region the console opens in: `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's
-/// `region`, else the SSO region.
-fn console_region(env: &Env, target: &SsoTarget) -> String {
+/// `region`, else the SSO region of an SSO profile; `None` (the global endpoint) when nothing
+/// names one.
+fn console_region(
+    env: &Env,
+    profile_region: Option<&str>,
+    target: Option<&SsoTarget>,
+) -> Option<String> {
     env.first_var(&["AWS_REGION", "AWS_DEFAULT_REGION"])
         .filter(|v| !v.trim().is_empty())
-        .or_else(|| target.profile_region.clone())
-        .unwrap_or_else(|| target.region.clone())
-        .trim()
-        .to_owned()
+        .or_else(|| profile_region.map(str::to_owned))
+        .or_else(|| target.map(|t| t.region.clone()))
+        .map(|region| region.trim().to_owned())
 }
 
 /// `--destination` must be an absolute `https` URL (a console page).
@@ -140,7 +159,7 @@ fn check_destination(destination: &str) -> Result<(), CliError> {
 }
 
 /// A [`ConsoleError`] as the user sees it.
-fn console_error(error: ConsoleError, target: &SsoTarget) -> CliError {
+fn console_error(error: ConsoleError, target: Option<&SsoTarget>) -> CliError {
     match error {
         error @ ConsoleError::UnsupportedPartition { .. } => CliError::Usage {
             message: error.to_string(),
@@ -160,10 +179,13 @@ fn console_error(error: ConsoleError, target: &SsoTarget) -> CliError {
             operation: "getSigninToken".to_owned(),
             code: format!("HTTP {status}"),
             message: "the federation endpoint refused the role credentials".to_owned(),
-            help: format!(
-                "the credentials may have expired or been revoked; run `sso login {}` and try again",
-                convert::login_target(target)
-            ),
+            help: match target {
+                Some(target) => format!(
+                    "the credentials may have expired or been revoked; run `sso login {}` and try again",
+                    convert::login_target(target)
+                ),
+                None => "the credentials may have expired or been revoked, or be long-term keys; check the profile's credential_process".to_owned(),
+            },
         },
         error @ ConsoleError::MalformedResponse => CliError::ServerRefused {
             operation: "getSigninToken".to_owned(),
@@ -212,19 +234,31 @@ mod tests {
     #[test]
     fn region_precedence() {
         let aws = Env::from_vars([("HOME", "/nonexistent")]);
-        let mut target = sso_driver::context::AwsContext::load(&aws, None)
+        let target = sso_driver::context::AwsContext::load(&aws, None)
             .unwrap()
             .target_from_values(None, "https://d-1.awsapps.com/start", "us-east-1", &[])
             .unwrap();
-        assert_eq!(console_region(&aws, &target), "us-east-1");
-        target.profile_region = Some("eu-west-1".to_owned());
-        assert_eq!(console_region(&aws, &target), "eu-west-1");
+        assert_eq!(console_region(&aws, None, None), None);
+        assert_eq!(
+            console_region(&aws, None, Some(&target)).as_deref(),
+            Some("us-east-1")
+        );
+        assert_eq!(
+            console_region(&aws, Some("eu-west-1"), Some(&target)).as_deref(),
+            Some("eu-west-1")
+        );
         let env = Env::from_vars([("AWS_DEFAULT_REGION", "ap-south-1")]);
-        assert_eq!(console_region(&env, &target), "ap-south-1");
+        assert_eq!(
+            console_region(&env, Some("eu-west-1"), Some(&target)).as_deref(),
+            Some("ap-south-1")
+        );
         let env = Env::from_vars([
             ("AWS_DEFAULT_REGION", "ap-south-1"),
             ("AWS_REGION", "cn-north-1"),
         ]);
-        assert_eq!(console_region(&env, &target), "cn-north-1");
+        assert_eq!(
+            console_region(&env, None, None).as_deref(),
+            Some("cn-north-1")
+        );
     }
 }

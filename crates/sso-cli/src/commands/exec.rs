@@ -1,9 +1,12 @@
-//! `sso exec [--profile P] -- CMD ARGS...`: run a command with a profile's role credentials in
-//! its environment.
+//! `sso exec [--profile P] -- CMD ARGS...`: run a command with a profile's credentials in its
+//! environment (any profile `export-credentials` handles: SSO, `credential_process`, static
+//! keys).
 //!
 //! The child gets `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
 //! `AWS_CREDENTIAL_EXPIRATION` (the `+00:00` form `export-credentials --format env` prints) and,
-//! when the profile has a `region`, `AWS_REGION` and `AWS_DEFAULT_REGION`. `AWS_PROFILE` and
+//! when the profile has a `region`, `AWS_REGION` and `AWS_DEFAULT_REGION`. Credentials without a
+//! session token or an expiry (static keys) remove those two variables instead, so that none
+//! inherited from the caller is paired with them. `AWS_PROFILE` and
 //! `AWS_DEFAULT_PROFILE` are removed so that no tool resolves the profile again on its own
 //! instead of using the credentials given. Everything else (stdin, stdout, stderr, the rest of
 //! the environment, the working directory) is inherited.
@@ -30,7 +33,8 @@ pub fn run(_ctx: &Context, profile: ProfileName, command: Vec<OsString>) -> Resu
             help: Some("pass it after `--`: sso exec -- aws s3 ls".to_owned()),
         });
     };
-    let (credentials, target) = profile_credentials(&profile)?;
+    let resolved = profile_credentials(&profile)?;
+    let credentials = &resolved.credentials;
     let mut child = Command::new(program);
     child
         .args(args)
@@ -40,21 +44,21 @@ pub fn run(_ctx: &Context, profile: ProfileName, command: Vec<OsString>) -> Resu
         .env(
             "AWS_SECRET_ACCESS_KEY",
             credentials.secret_access_key.expose_secret(),
-        )
-        .env(
-            "AWS_SESSION_TOKEN",
-            credentials.session_token.expose_secret(),
-        )
-        .env(
-            "AWS_CREDENTIAL_EXPIRATION",
-            isoformat(credentials.expiration),
         );
-    if let Some(region) = &target.profile_region {
+    match &credentials.session_token {
+        Some(token) => child.env("AWS_SESSION_TOKEN", token.expose_secret()),
+        None => child.env_remove("AWS_SESSION_TOKEN"),
+    };
+    match credentials.expiration {
+        Some(expiration) => child.env("AWS_CREDENTIAL_EXPIRATION", isoformat(expiration)),
+        None => child.env_remove("AWS_CREDENTIAL_EXPIRATION"),
+    };
+    if let Some(region) = &resolved.region {
         child
             .env("AWS_REGION", region)
             .env("AWS_DEFAULT_REGION", region);
     }
-    drop(credentials);
+    drop(resolved);
     run_command(child, program)
 }
 

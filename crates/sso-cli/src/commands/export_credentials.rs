@@ -9,16 +9,22 @@
 //! call `GetRoleCredentials` ([`sso_driver::credentials::role_credentials`]). A browser login
 //! is never started.
 //!
+//! Any profile works, as with the AWS CLI ([`sso_driver::credentials::profile_source`] picks the
+//! source with the SDKs' precedence): SSO keys as above; a `credential_process` is run (with
+//! `SSO_PROFILE_CHAIN` set, so that a process that calls `sso` for a profile already being
+//! resolved is refused instead of looping); static keys are printed as they are (two lines, or
+//! three with `aws_session_token`). `role_arn` and `web_identity_token_file` profiles are
+//! refused with an error that names the key.
+//!
 //! `_AWS_CLI_PROFILE_CHAIN` (the AWS CLI's recursion guard) is deliberately not honoured:
-//! `sso` never runs a `credential_process`, so no loop can pass through it, while
 //! `aws configure export-credentials --profile P` on a profile whose `credential_process` is
 //! `sso export-credentials --profile P` (a common setup) sets the chain to `P` before running
-//! us; honouring it would report a cycle that does not exist.
+//! us; honouring it would report a cycle that does not exist. `sso` keeps its own chain.
 
-use sso_cache::RoleCredentials;
+use sso_config::ProfileView;
 use sso_driver::clock::{SystemClock, WallClock as _};
 use sso_driver::context::{AwsContext, SsoTarget};
-use sso_driver::credentials;
+use sso_driver::credentials::{self, Credentials, ProfileSource};
 
 use crate::Context;
 use crate::args::ExportFormat;
@@ -29,8 +35,8 @@ use crate::values::ProfileName;
 
 /// Runs `sso export-credentials`.
 pub fn run(_ctx: &Context, profile: ProfileName, format: ExportFormat) -> Result<(), CliError> {
-    let credentials = profile_credentials(&profile)?.0;
-    print(&to_export(&credentials), format)
+    let resolved = profile_credentials(&profile)?;
+    print(&to_export(&resolved.credentials), format)
 }
 
 /// Prints credentials to stdout in the given format.
@@ -38,44 +44,94 @@ pub fn print(credentials: &ExportCredentials, format: ExportFormat) -> Result<()
     crate::write_stdout(&export::render(credentials, format))
 }
 
-/// The role credentials of an SSO profile, from the cache when they are valid for more than
-/// 15 minutes (no runtime, no TLS), else fetched; with the profile's resolved target.
+/// A profile's credentials and what the commands that use them also need.
+#[derive(Debug)]
+pub struct ProfileCredentials {
+    /// The credentials.
+    pub credentials: Credentials,
+    /// The profile's `region`, if set.
+    pub region: Option<String>,
+    /// The SSO login behind them, for an SSO profile.
+    pub target: Option<SsoTarget>,
+}
+
+/// The credentials of any profile ([`credentials::profile_source`]): for an SSO profile the
+/// role credentials from the cache when they are valid for more than 15 minutes (no runtime,
+/// no TLS), else fetched; a `credential_process` run; or the static keys.
 ///
-/// Shared by `export-credentials` and `exec`.
-pub fn profile_credentials(
-    profile: &ProfileName,
-) -> Result<(RoleCredentials, SsoTarget), CliError> {
+/// Shared by `export-credentials`, `exec` and `console`.
+pub fn profile_credentials(profile: &ProfileName) -> Result<ProfileCredentials, CliError> {
     let aws = convert::load_context(Some(profile.as_str()))?;
-    let target = role_target(&aws, profile.as_str())?;
+    let region = aws
+        .profiles()
+        .profile(profile.as_str())
+        .and_then(|props| ProfileView(props).region())
+        .map(|value| value.as_str().to_owned());
+    let source =
+        credentials::profile_source(&aws, profile.as_str()).map_err(convert::source_error)?;
+    let (credentials, target) = match source {
+        ProfileSource::Sso(target) => {
+            let target = *target;
+            let credentials = sso_credentials(&aws, profile, &target)?;
+            (Credentials::from(credentials), Some(target))
+        }
+        ProfileSource::Process(process) => {
+            tracing::debug!(profile = %process.profile, chain = %process.chain.join(","), "credentials from the credential_process");
+            let credentials = process
+                .run()
+                .map_err(|error| convert::process_error(&error, &process))?;
+            (credentials, None)
+        }
+        ProfileSource::Static(credentials) => {
+            tracing::debug!("static credentials from the profile");
+            (credentials, None)
+        }
+        other => {
+            return Err(CliError::Bug {
+                message: format!("unhandled credential source {other:?}"),
+            });
+        }
+    };
+    Ok(ProfileCredentials {
+        credentials,
+        region,
+        target,
+    })
+}
+
+/// The role credentials of an SSO profile: the cache first (no runtime, no TLS), else the
+/// token (refreshed if needed) and `GetRoleCredentials`.
+fn sso_credentials(
+    aws: &AwsContext,
+    profile: &ProfileName,
+    target: &SsoTarget,
+) -> Result<sso_cache::RoleCredentials, CliError> {
+    check_role(aws, profile.as_str(), target)?;
     let cli_cache = aws.cli_cache().ok_or_else(no_home)?;
     let now = sso_driver::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
-    let cached = credentials::cached_role_credentials(&cli_cache, &target, now)
-        .map_err(|e| convert::credentials_error(e, &target))?;
+    let cached = credentials::cached_role_credentials(&cli_cache, target, now)
+        .map_err(|e| convert::credentials_error(e, target))?;
     if let Some(credentials) = cached {
         tracing::debug!("cached role credentials are valid");
-        return Ok((credentials, target));
+        return Ok(credentials);
     }
     let sso_cache = aws.sso_cache().ok_or_else(no_home)?;
-    let http = convert::http_client_for_profile(&aws, Some(profile.as_str()))?;
+    let http = convert::http_client_for_profile(aws, Some(profile.as_str()))?;
     let runtime = runtime()?;
-    let credentials = runtime
+    runtime
         .block_on(credentials::role_credentials(
             &http,
             &sso_cache,
             &cli_cache,
-            &target,
+            target,
             &SystemClock,
         ))
-        .map_err(|e| convert::credentials_error(e, &target))?;
-    Ok((credentials, target))
+        .map_err(|e| convert::credentials_error(e, target))
 }
 
-/// The target of `profile`, which must name an account and a role; a profile without them is
-/// shown at its place in the config file with the AWS CLI's message.
-fn role_target(aws: &AwsContext, profile: &str) -> Result<SsoTarget, CliError> {
-    let target = aws
-        .target_for_profile(profile)
-        .map_err(convert::context_error)?;
+/// `target` (of `profile`) must name an account and a role; a profile without them is shown at
+/// its place in the config file with the AWS CLI's message.
+fn check_role(aws: &AwsContext, profile: &str, target: &SsoTarget) -> Result<(), CliError> {
     if target.account_id.is_none() || target.role_name.is_none() {
         let settings = aws
             .profiles()
@@ -85,7 +141,7 @@ fn role_target(aws: &AwsContext, profile: &str) -> Result<SsoTarget, CliError> {
             return Err(convert::resolve_error(&error));
         }
     }
-    Ok(target)
+    Ok(())
 }
 
 /// The runtime of the commands that go to the network: one thread, IO and timers.
@@ -105,13 +161,17 @@ fn no_home() -> CliError {
     }
 }
 
-/// Cached role credentials as `export-credentials` prints them.
-pub fn to_export(credentials: &RoleCredentials) -> ExportCredentials {
+/// Credentials as `export-credentials` prints them: no token or expiration lines when the
+/// profile has none (static keys).
+pub fn to_export(credentials: &Credentials) -> ExportCredentials {
     ExportCredentials {
         access_key_id: credentials.access_key_id.clone(),
         secret_access_key: Secret::new(credentials.secret_access_key.expose_secret()),
-        session_token: Some(Secret::new(credentials.session_token.expose_secret())),
-        expiration: Some(isoformat(credentials.expiration)),
+        session_token: credentials
+            .session_token
+            .as_ref()
+            .map(|token| Secret::new(token.expose_secret())),
+        expiration: credentials.expiration.map(isoformat),
     }
 }
 

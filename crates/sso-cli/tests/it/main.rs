@@ -11,7 +11,9 @@ use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
 mod anywhere;
 mod configure;
 mod credentials;
+mod leak;
 mod login;
+mod profile_sources;
 mod storm;
 
 /// The binary with a clean, colourless environment.

@@ -109,3 +109,10 @@ fn columns_count_characters() {
     let doc = Document::parse("[profile é\n");
     assert_eq!(doc.diagnostics()[0].column, 11);
 }
+
+#[test]
+fn line_table_entries_stay_small() {
+    // A document holds one `Line` per line and filling that table is most of what parsing costs
+    // (see benches/parse.rs); header names and sub-property ranges are worked out when asked.
+    assert!(size_of::<crate::syntax::Line>() <= 64);
+}

@@ -256,6 +256,8 @@ proptest! {
         prop_assert_eq!(doc.to_string(), text.clone());
         let again = Document::parse(&doc.to_string());
         prop_assert_eq!(format!("{again:?}"), format!("{doc:?}"));
+        // The benches' keep-nothing baseline must cope with whatever the parser copes with.
+        let _ = sso_config::testgen::keep_nothing_scan(&text);
     }
 
     #[test]
@@ -273,6 +275,7 @@ proptest! {
         for name in set.profiles().keys() {
             let _ = set.resolve_sso(name);
         }
+        let _ = sso_config::testgen::keep_nothing_scan(&text);
     }
 
     #[test]

@@ -76,6 +76,37 @@ fn device_flow_pending_slow_down_success() {
     assert_eq!(script.events.len(), 3);
 }
 
+/// RFC 8628 section 3.2: without `interval` (or with a useless one) the client polls every 5 s.
+#[test]
+fn device_flow_polls_every_five_seconds_by_default() {
+    for interval in ["", r#","interval":0"#, r#","interval":-3"#] {
+        let mut script = Script::new(Flow::device_code(config(), T0));
+        script.expect_request("POST", "/client/register");
+        script.respond(ok(REGISTER_OK));
+        script.expect_request("POST", "/device_authorization");
+        script.respond(ok(&format!(
+            r#"{{"deviceCode":"dc","userCode":"U","verificationUri":"https://v/","expiresIn":600{interval}}}"#
+        )));
+        script.expect_request("POST", "/token");
+        script.respond(oauth_error(
+            "AuthorizationPendingException",
+            "authorization_pending",
+        ));
+        assert_eq!(
+            script.flow.poll_interval(),
+            Some(sso_oidc::DEFAULT_POLL_INTERVAL),
+            "{interval}"
+        );
+        script.expect_wait(5_000);
+        script.expect_request("POST", "/token");
+        script.respond(oauth_error("SlowDownException", "slow_down"));
+        script.expect_wait(10_000);
+        script.expect_request("POST", "/token");
+        script.respond(ok(TOKEN_OK));
+        assert!(script.expect_done().is_ok());
+    }
+}
+
 #[test]
 fn device_flow_immediate_token_shows_nothing() {
     let mut config = config();

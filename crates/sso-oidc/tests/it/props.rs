@@ -21,7 +21,10 @@ proptest! {
     #[test]
     fn any_response_sequence_ends_cleanly(
         kind in 0u8..3,
-        steps in proptest::collection::vec((0usize..10, 0u64..20_000, 0u8..4), 0..40),
+        steps in proptest::collection::vec((0usize..12, 0u64..20_000, 0u8..4), 0..40),
+        statuses in proptest::collection::vec(100u16..600, 40),
+        bodies in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 40),
+        error_types in proptest::collection::vec("[A-Za-z:#/._-]{0,40}", 40),
     ) {
         let entropy = Entropy::new([9; VERIFIER_ENTROPY_LEN], [4; 16]);
         let state = entropy.state();
@@ -42,6 +45,7 @@ proptest! {
         let mut done = false;
         let mut interval = None;
         let mut in_flight = 0;
+        let mut in_flight_index = 0usize;
         let mut steps = steps.into_iter();
         for _ in 0..500 {
             let output = flow.poll_output();
@@ -65,8 +69,19 @@ proptest! {
                         6 => response(500, None, "oops"),
                         7 => response(429, Some("TooManyRequestsException"), "{}"),
                         8 => ok("{"),
-                        _ => ok("{}"),
+                        9 => ok("{}"),
+                        // Any status with any bytes, with or without an arbitrary error type.
+                        10 => http::Response::builder()
+                            .status(statuses[in_flight_index % 40])
+                            .body(bodies[in_flight_index % 40].clone())
+                            .unwrap(),
+                        _ => response(
+                            statuses[in_flight_index % 40],
+                            Some(error_types[in_flight_index % 40].as_str()),
+                            &String::from_utf8_lossy(&bodies[in_flight_index % 40]),
+                        ),
                     };
+                    in_flight_index += 1;
                     now = Timestamp::from_unix_millis(now.as_unix_millis() + delay);
                     in_flight -= 1;
                     let fed = flow.handle_input(Input::Response { id, now, response });

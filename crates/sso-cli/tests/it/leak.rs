@@ -1,0 +1,441 @@
+//! The leak test (issue 5): every command runs with `--debug` against an emulator started in
+//! this process, and no secret in play (access and refresh tokens, client secrets, device and
+//! authorization codes, role secret keys and session tokens) appears in its stdout or stderr,
+//! except the credentials `export-credentials` is asked to print on stdout.
+//!
+//! The secrets are collected from where they end up: the token cache entry (`accessToken`,
+//! `refreshToken`, `clientSecret`), the registration entry (`clientSecret`) and the
+//! role-credential cache (`SecretAccessKey`, `SessionToken`), re-read after every command that
+//! may have changed them (login, refresh, `GetRoleCredentials`). Device and authorization codes
+//! never reach a file, so the output is also searched for the prefixes the emulator gives every
+//! secret it mints (`emu-at-`, `emu-rt-`, `emu-cs-`, `emu-dc-`, `emu-ac-`, `emu-st-`).
+
+use std::collections::BTreeSet;
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use sso_emulator::{BlockingEmulator, Emulator};
+
+/// The prefixes of the emulator's secrets (`crates/sso-emulator/src/oidc.rs`, `state.rs`,
+/// `portal.rs`): client secret, device code, authorization code, access and refresh tokens,
+/// session token.
+const SECRET_PREFIXES: &[&str] = &[
+    "emu-cs-", "emu-dc-", "emu-ac-", "emu-at-", "emu-rt-", "emu-st-",
+];
+
+const FORMATS: &[&str] = &[
+    "process",
+    "env",
+    "env-no-export",
+    "powershell",
+    "windows-cmd",
+    "fish",
+];
+
+struct Leak {
+    home: tempfile::TempDir,
+    emu: BlockingEmulator,
+    /// Every secret value seen in a cache file so far.
+    secrets: BTreeSet<String>,
+    /// Every command run, with its output, for the final check.
+    runs: Vec<Run>,
+}
+
+struct Run {
+    what: String,
+    stdout: String,
+    stderr: String,
+    /// Whether stdout holds credentials the command was asked to print.
+    prints_credentials: bool,
+}
+
+impl Leak {
+    fn new() -> Self {
+        let emu = Emulator::builder()
+            .seed(11)
+            .enforce_poll_interval(false)
+            .start_blocking()
+            .unwrap();
+        let home = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+        Self {
+            home,
+            emu,
+            secrets: BTreeSet::new(),
+            runs: Vec::new(),
+        }
+    }
+
+    fn sso(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(insta_cmd::get_cargo_bin("sso"));
+        command
+            .arg("--debug")
+            .args(args)
+            .env_clear()
+            .env("NO_COLOR", "1")
+            .env("HOME", self.home.path())
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", self.emu.url())
+            .env("AWS_ENDPOINT_URL_SSO", self.emu.url())
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Runs `sso --debug ARGS`, expects success, records the output and the secrets it left.
+    fn run(&mut self, args: &[&str]) -> Output {
+        let output = self.sso(args).output().unwrap();
+        self.record(args, &output, false);
+        output
+    }
+
+    fn record(&mut self, args: &[&str], output: &Output, prints_credentials: bool) {
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert!(
+            output.status.success(),
+            "sso {}: {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+            args.join(" "),
+            output.status
+        );
+        // --debug is on: something is logged.
+        assert!(
+            stderr.contains("DEBUG") || stderr.contains("debug"),
+            "sso {} logged nothing:\n{stderr}",
+            args.join(" ")
+        );
+        self.runs.push(Run {
+            what: args.join(" "),
+            stdout,
+            stderr,
+            prints_credentials,
+        });
+        self.collect_secrets();
+    }
+
+    /// Reads every secret out of the token, registration and role-credential caches.
+    fn collect_secrets(&mut self) {
+        let aws = self.home.path().join(".aws");
+        for dir in [aws.join("sso/cache"), aws.join("cli/cache")] {
+            for json in json_files(&dir) {
+                for key in ["accessToken", "refreshToken", "clientSecret"] {
+                    self.add_secret(&json[key]);
+                }
+                let credentials = &json["Credentials"];
+                for key in ["SecretAccessKey", "SessionToken"] {
+                    self.add_secret(&credentials[key]);
+                }
+            }
+        }
+    }
+
+    fn add_secret(&mut self, value: &serde_json::Value) {
+        if let Some(text) = value.as_str() {
+            // Short values could match by accident; every real secret is long.
+            assert!(text.len() >= 16, "a suspiciously short secret: {text}");
+            self.secrets.insert(text.to_owned());
+        }
+    }
+
+    fn write_config(&self, text: &str) {
+        let path = self.home.path().join(".aws/config");
+        let mut config = std::fs::read_to_string(&path).unwrap_or_default();
+        config.push_str(text);
+        std::fs::write(path, config).unwrap();
+    }
+
+    fn token_path(&self) -> std::path::PathBuf {
+        sso_cache::CacheDir::new(self.home.path().join(".aws/sso/cache"))
+            .entry_path(&sso_cache::CacheKey::for_session("my-sso"))
+    }
+
+    /// The device-code login, approved through the emulator with the user code it shows.
+    fn device_code_login(&mut self) {
+        let args = [
+            "login",
+            "--sso-session",
+            "my-sso",
+            "--use-device-code",
+            "--no-browser",
+        ];
+        let mut child = self
+            .sso(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+        let mut seen = Vec::new();
+        let mut after_label = false;
+        let user_code = loop {
+            let line = lines.next().expect("stderr ended before the code").unwrap();
+            seen.push(line.clone());
+            if after_label && !line.is_empty() {
+                break line;
+            }
+            if line == "Then enter the code:" {
+                after_label = true;
+            }
+        };
+        self.emu.approve_device(&user_code).unwrap();
+        seen.extend(lines.map(Result::unwrap));
+        let mut stdout = Vec::new();
+        child
+            .stdout
+            .take()
+            .unwrap()
+            .read_to_end(&mut stdout)
+            .unwrap();
+        let status = child.wait().unwrap();
+        let stderr = seen.join("\n");
+        // The user code is shown (it is not a secret); the device code never is.
+        assert!(stderr.contains(&user_code), "{stderr}");
+        let output = Output {
+            status,
+            stdout,
+            stderr: stderr.into_bytes(),
+        };
+        self.record(&args, &output, false);
+    }
+
+    /// The PKCE login, with `curl` as the browser following the redirect to the listener.
+    #[allow(clippy::print_stderr)]
+    fn pkce_login(&mut self) {
+        if Command::new("curl").arg("--version").output().is_err() {
+            eprintln!("curl is not installed; the leak test skips the PKCE login");
+            return;
+        }
+        let args = ["login", "--sso-session", "my-sso"];
+        let output = self
+            .sso(&args)
+            .env("BROWSER", "curl -s -L -o /dev/null %s")
+            .output()
+            .unwrap();
+        self.record(&args, &output, false);
+        assert_eq!(self.emu.stats().create_token_authorization_code, 1);
+    }
+
+    /// Moves the cached token's expiry into the refresh window and drops the role credentials,
+    /// so that the next credentials call refreshes the token and calls GetRoleCredentials.
+    fn force_refresh(&mut self) {
+        let path = self.token_path();
+        let mut json: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        let soon = time_in(Duration::from_secs(60));
+        json["expiresAt"] = serde_json::Value::String(soon);
+        std::fs::write(&path, serde_json::to_vec(&json).unwrap()).unwrap();
+        let cli_cache = self.home.path().join(".aws/cli/cache");
+        if cli_cache.exists() {
+            std::fs::remove_dir_all(cli_cache).unwrap();
+        }
+    }
+
+    /// The final check over every command run.
+    fn assert_no_leak(&self) {
+        assert!(
+            self.secrets.len() >= 6,
+            "too few secrets were collected to make the test meaningful: {}",
+            self.secrets.len()
+        );
+        // The collection works: the credentials export-credentials printed are among them.
+        assert!(
+            self.runs.iter().any(|run| run.prints_credentials
+                && self
+                    .secrets
+                    .iter()
+                    .any(|secret| run.stdout.contains(secret.as_str()))),
+            "no collected secret appears in export-credentials' output"
+        );
+        for run in &self.runs {
+            for (stream, text) in [("stdout", &run.stdout), ("stderr", &run.stderr)] {
+                if stream == "stdout" && run.prints_credentials {
+                    continue;
+                }
+                for secret in &self.secrets {
+                    assert!(
+                        !text.contains(secret.as_str()),
+                        "`sso --debug {}` leaked a secret on {stream}:\n{text}",
+                        run.what
+                    );
+                }
+                for prefix in SECRET_PREFIXES {
+                    assert!(
+                        !text.contains(prefix),
+                        "`sso --debug {}` printed something starting with {prefix} on {stream}:\n{text}",
+                        run.what
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// The parsed JSON files of a cache directory (none when it does not exist).
+fn json_files(dir: &Path) -> Vec<serde_json::Value> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "json"))
+        .filter_map(|entry| serde_json::from_slice(&std::fs::read(entry.path()).ok()?).ok())
+        .collect()
+}
+
+/// RFC 3339 (UTC, whole seconds) `after` from now.
+fn time_in(after: Duration) -> String {
+    let ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .saturating_add(after)
+        .as_millis();
+    let at = sso_cache::Timestamp::from_unix_millis(i64::try_from(ms).unwrap());
+    at.to_rfc3339_seconds()
+}
+
+/// A stand-in federation endpoint that answers every request with a sign-in token.
+fn federation_endpoint() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "http://127.0.0.1:{}/federation",
+        listener.local_addr().unwrap().port()
+    );
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { break };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") {
+                match stream.read(&mut byte) {
+                    Ok(1) => head.push(byte[0]),
+                    _ => break,
+                }
+            }
+            let body = r#"{"SigninToken":"signin-token-for-the-leak-test"}"#;
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn no_command_leaks_a_secret_with_debug() {
+    let mut leak = Leak::new();
+
+    // Configure: the session, then a profile (account and role given: no login needed).
+    leak.run(&[
+        "configure",
+        "sso-session",
+        "--sso-session",
+        "my-sso",
+        "--sso-start-url",
+        "https://d-123.awsapps.com/start",
+        "--sso-region",
+        "us-east-1",
+        "--sso-registration-scopes",
+        "sso:account:access",
+    ]);
+    leak.run(&[
+        "configure",
+        "--non-interactive",
+        "--profile",
+        "dev",
+        "--sso-session",
+        "my-sso",
+        "--sso-start-url",
+        "https://d-123.awsapps.com/start",
+        "--sso-region",
+        "us-east-1",
+        "--account-id",
+        "111111111111",
+        "--role-name",
+        "ReadOnlyAccess",
+        "--region",
+        "eu-west-1",
+        "--output",
+        "json",
+    ]);
+
+    // Both sign-in flows.
+    leak.device_code_login();
+    leak.pkce_login();
+
+    // The portal.
+    leak.run(&["list", "accounts", "--sso-session", "my-sso"]);
+    leak.run(&[
+        "list",
+        "accounts",
+        "--sso-session",
+        "my-sso",
+        "--output",
+        "json",
+    ]);
+    leak.run(&[
+        "list",
+        "roles",
+        "--sso-session",
+        "my-sso",
+        "--account-id",
+        "111111111111",
+    ]);
+    leak.run(&[
+        "list",
+        "roles",
+        "--sso-session",
+        "my-sso",
+        "--output",
+        "text",
+    ]);
+
+    // Credentials: a miss (GetRoleCredentials), then the warm path in every format.
+    for format in FORMATS {
+        let args = ["export-credentials", "--profile", "dev", "--format", format];
+        let output = leak.sso(&args).output().unwrap();
+        leak.record(&args, &output, true);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("ASIA"), "{stdout}");
+    }
+    // A refresh in the refresh window, then GetRoleCredentials again.
+    leak.force_refresh();
+    let args = ["export-credentials", "--profile", "dev"];
+    let output = leak.sso(&args).output().unwrap();
+    leak.record(&args, &output, true);
+    assert!(leak.emu.stats().create_token_refresh_token >= 1);
+
+    // exec: the child prints only whether it got the credentials.
+    let output = leak.run(&[
+        "exec",
+        "--profile",
+        "dev",
+        "--",
+        "sh",
+        "-c",
+        r#"test -n "$AWS_SECRET_ACCESS_KEY" && test -n "$AWS_SESSION_TOKEN" && echo got-credentials"#,
+    ]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "got-credentials\n");
+
+    leak.run(&["status"]);
+    leak.run(&["status", "--output", "json"]);
+    leak.write_config("\n# populate writes below\n");
+    leak.run(&["populate", "--sso-session", "my-sso", "--dry-run"]);
+
+    let federation = federation_endpoint();
+    let args = ["console", "--profile", "dev", "--print"];
+    let output = leak
+        .sso(&args)
+        .env("SSO_FEDERATION_ENDPOINT", &federation)
+        .output()
+        .unwrap();
+    leak.record(&args, &output, false);
+
+    leak.run(&["logout"]);
+    assert!(!leak.token_path().exists());
+
+    leak.assert_no_leak();
+}
