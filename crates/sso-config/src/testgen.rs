@@ -90,7 +90,9 @@ pub fn keep_nothing_scan(text: &str) -> usize {
                             break;
                         }
                         b'=' if equals.is_none() && head.is_none() => equals = Some(index),
-                        b'#' | b';' if head.is_none() && matches!(rest[index - 1], b' ' | b'\t') => {
+                        b'#' | b';'
+                            if head.is_none() && matches!(rest[index - 1], b' ' | b'\t') =>
+                        {
                             head = Some(index);
                         }
                         _ => {}
