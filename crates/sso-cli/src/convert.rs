@@ -16,6 +16,23 @@ pub fn load_context(cli_profile: Option<&str>) -> Result<AwsContext, CliError> {
     AwsContext::load(&sso_driver::env::Env::process(), cli_profile).map_err(context_error)
 }
 
+/// `~/.aws/sso/cache` (tokens, registrations), or the one "no home directory" error.
+pub fn sso_cache(aws: &AwsContext) -> Result<sso_cache::CacheDir, CliError> {
+    aws.sso_cache().ok_or_else(no_home)
+}
+
+/// `~/.aws/cli/cache` (role credentials), or the one "no home directory" error.
+pub fn cli_cache(aws: &AwsContext) -> Result<sso_cache::CacheDir, CliError> {
+    aws.cli_cache().ok_or_else(no_home)
+}
+
+fn no_home() -> CliError {
+    CliError::Usage {
+        message: "cannot find the home directory, so not the AWS caches under ~/.aws".to_owned(),
+        help: Some("set HOME (USERPROFILE on Windows)".to_owned()),
+    }
+}
+
 /// What `sso login` flags would sign in to `target` again.
 pub fn login_target(target: &SsoTarget) -> LoginTarget {
     match (&target.session_name, &target.profile) {

@@ -159,6 +159,17 @@ fn init_tracing(global: &GlobalOptions) {
     }
 }
 
+/// The runtime of the commands that go to the network: one thread, IO and timers. Never built
+/// on the warm path of `export-credentials`.
+pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| CliError::Bug {
+            message: format!("could not start the async runtime: {error}"),
+        })
+}
+
 /// Writes command output to stdout; a closed pipe becomes a quiet exit.
 pub fn write_stdout(text: &str) -> Result<(), CliError> {
     let mut out = io::stdout().lock();

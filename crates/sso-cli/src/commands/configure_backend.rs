@@ -60,12 +60,7 @@ impl ConfigureBackend {
     /// A backend over `aws`; `profile` is the profile being configured (its `ca_bundle` applies
     /// to the HTTP client when it already exists).
     pub fn new(aws: AwsContext, profile: Option<&str>) -> Result<Self, CliError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| CliError::Bug {
-                message: format!("cannot start the async runtime: {error}"),
-            })?;
+        let runtime = crate::runtime()?;
         Ok(Self {
             aws,
             profile: profile.map(str::to_owned),
@@ -87,10 +82,7 @@ impl ConfigureBackend {
     }
 
     fn sso_cache(&self) -> Result<CacheDir, CliError> {
-        self.aws.sso_cache().ok_or_else(|| CliError::Usage {
-            message: "cannot find the home directory for ~/.aws/sso/cache".to_owned(),
-            help: Some("set HOME (USERPROFILE on Windows)".to_owned()),
-        })
+        convert::sso_cache(&self.aws)
     }
 
     /// Whether the cache holds a token for `target` (same start URL) with more than
@@ -245,7 +237,8 @@ impl WizardBackend for ConfigureBackend {
             no_browser: request.no_browser,
             ..SignIn::default()
         };
-        login::sign_in(&self.aws, &target, None, &sign_in)?;
+        let http = self.http()?;
+        login::sign_in(&self.aws, &target, &http, &self.runtime, &sign_in)?;
         self.last_login = Some(target);
         Ok(())
     }

@@ -79,7 +79,7 @@ pub fn run(
         sso_oidc::SessionToken::new(session_token.expose_secret()),
     );
     let http = convert::http_client_for_profile(&aws, Some(profile.as_str()))?;
-    let runtime = export_credentials::runtime()?;
+    let runtime = crate::runtime()?;
     let url = runtime
         .block_on(console::console_url(
             &http,

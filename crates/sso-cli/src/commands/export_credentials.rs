@@ -107,7 +107,7 @@ fn sso_credentials(
     target: &SsoTarget,
 ) -> Result<sso_cache::RoleCredentials, CliError> {
     check_role(aws, profile.as_str(), target)?;
-    let cli_cache = aws.cli_cache().ok_or_else(no_home)?;
+    let cli_cache = convert::cli_cache(aws)?;
     let now = sso_driver::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
     let cached = credentials::cached_role_credentials(&cli_cache, target, now)
         .map_err(|e| convert::credentials_error(e, target))?;
@@ -115,9 +115,9 @@ fn sso_credentials(
         tracing::debug!("cached role credentials are valid");
         return Ok(credentials);
     }
-    let sso_cache = aws.sso_cache().ok_or_else(no_home)?;
+    let sso_cache = convert::sso_cache(aws)?;
     let http = convert::http_client_for_profile(aws, Some(profile.as_str()))?;
-    let runtime = runtime()?;
+    let runtime = crate::runtime()?;
     runtime
         .block_on(credentials::role_credentials(
             &http,
@@ -142,23 +142,6 @@ fn check_role(aws: &AwsContext, profile: &str, target: &SsoTarget) -> Result<(),
         }
     }
     Ok(())
-}
-
-/// The runtime of the commands that go to the network: one thread, IO and timers.
-pub fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| CliError::Bug {
-            message: format!("could not start the async runtime: {error}"),
-        })
-}
-
-fn no_home() -> CliError {
-    CliError::Usage {
-        message: "no home directory: cannot find the AWS caches".to_owned(),
-        help: Some("set HOME (USERPROFILE on Windows)".to_owned()),
-    }
 }
 
 /// Credentials as `export-credentials` prints them: no token or expiration lines when the

@@ -18,7 +18,6 @@ use sso_oidc::AccessToken;
 
 use crate::Context;
 use crate::args::ListFormat;
-use crate::commands::export_credentials::runtime;
 use crate::convert;
 use crate::error::CliError;
 use crate::options::LoginSelector;
@@ -32,7 +31,7 @@ pub fn run_accounts(
     format: ListFormat,
 ) -> Result<(), CliError> {
     let session = Session::open(&target)?;
-    let runtime = runtime()?;
+    let runtime = crate::runtime()?;
     let accounts = runtime.block_on(async {
         let token = session.token().await?;
         portal::list_accounts(&session.http, &session.target.portal_endpoint, &token)
@@ -58,7 +57,7 @@ pub fn run_roles(
     format: ListFormat,
 ) -> Result<(), CliError> {
     let session = Session::open(&target)?;
-    let runtime = runtime()?;
+    let runtime = crate::runtime()?;
     let endpoint = &session.target.portal_endpoint;
     let (roles, failure) = runtime.block_on(async {
         let token = session.token().await?;
@@ -156,10 +155,7 @@ impl Session {
 
     /// A usable access token, refreshed if needed (never a browser login).
     pub(crate) async fn token(&self) -> Result<AccessToken, CliError> {
-        let sso_cache = self.aws.sso_cache().ok_or_else(|| CliError::Usage {
-            message: "no home directory: cannot find the SSO token cache".to_owned(),
-            help: Some("set HOME (USERPROFILE on Windows)".to_owned()),
-        })?;
+        let sso_cache = convert::sso_cache(&self.aws)?;
         let token = token::fresh_token(&self.http, &sso_cache, &self.target, &SystemClock)
             .await
             .map_err(|e| convert::sso_token_error(e, &self.target))?;

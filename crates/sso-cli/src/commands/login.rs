@@ -78,7 +78,9 @@ pub fn run(ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
         qr: options.qr,
         copy: options.copy,
     };
-    let (outcome, now) = sign_in(&aws, &target, profile, &request)?;
+    let http = convert::http_client_for_profile(&aws, profile)?;
+    let runtime = crate::runtime()?;
+    let (outcome, now) = sign_in(&aws, &target, &http, &runtime, &request)?;
     crate::write_stdout(&success_text(&outcome, &target, now))
 }
 
@@ -99,14 +101,16 @@ pub(crate) struct SignIn {
 
 /// Signs in to `target` the way `sso login` does: picks the flow (flag, `SSO_LOGIN_FLOW`,
 /// `sso_login_flow`, headless detection), prints the prompt and the spinner on stderr, and
-/// writes the token. Returns the outcome and the time it ended.
+/// writes the token with the caller's HTTP client and runtime. Returns the outcome and the time
+/// it ended.
 pub(crate) fn sign_in(
     aws: &AwsContext,
     target: &SsoTarget,
-    profile: Option<&str>,
+    http: &sso_driver::http::HttpClient,
+    runtime: &tokio::runtime::Runtime,
     request: &SignIn,
 ) -> Result<(sso_driver::login::LoginOutcome, u64), CliError> {
-    let sso_cache = aws.sso_cache().ok_or_else(no_home)?;
+    let sso_cache = convert::sso_cache(aws)?;
     let host = HostFacts::probe(std::io::stdin().is_terminal());
     let choice = flow_choice(aws, target, request.use_device_code, &host)?;
     if let Some(line) = choice_line(&choice) {
@@ -123,7 +127,6 @@ pub(crate) fn sign_in(
     } else {
         None
     };
-    let http = convert::http_client_for_profile(aws, profile)?;
     let mut login_options = sso_driver::login::LoginOptions::new(flow);
     login_options.no_browser = request.no_browser || paste;
     login_options.redirect_port = redirect_port;
@@ -139,14 +142,8 @@ pub(crate) fn sign_in(
         prompt.pasting = true;
     }
     let clock = MonotonicClock::new(SystemClock);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| CliError::Bug {
-            message: format!("cannot start the async runtime: {error}"),
-        })?;
     let result = runtime.block_on(sso_driver::login::login(
-        &http,
+        http,
         &sso_cache,
         target,
         &login_options,
@@ -268,13 +265,6 @@ fn usage(message: String, help: &str) -> CliError {
     CliError::Usage {
         message,
         help: Some(help.to_owned()),
-    }
-}
-
-fn no_home() -> CliError {
-    CliError::Usage {
-        message: "cannot find the home directory for ~/.aws/sso/cache".to_owned(),
-        help: Some("set HOME (USERPROFILE on Windows)".to_owned()),
     }
 }
 

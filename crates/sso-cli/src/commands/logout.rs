@@ -18,12 +18,8 @@ use crate::values::SessionName;
 pub fn run(ctx: &Context, session: Option<SessionName>) -> Result<(), CliError> {
     let cli_profile = ctx.global.profile.as_ref().map(|p| p.as_str().to_owned());
     let aws = convert::load_context(cli_profile.as_deref())?;
-    let (Some(sso_cache), Some(cli_cache)) = (aws.sso_cache(), aws.cli_cache()) else {
-        return Err(CliError::Usage {
-            message: "cannot find the home directory for ~/.aws".to_owned(),
-            help: Some("set HOME (USERPROFILE on Windows)".to_owned()),
-        });
-    };
+    let sso_cache = convert::sso_cache(&aws)?;
+    let cli_cache = convert::cli_cache(&aws)?;
     let target = session
         .as_ref()
         .map(|name| aws.target_for_session(name.as_str()))
@@ -34,12 +30,7 @@ pub fn run(ctx: &Context, session: Option<SessionName>) -> Result<(), CliError> 
         .map(|name| roles_of_session(&aws, name.as_str()))
         .unwrap_or_default();
     let http = convert::http_client_for_profile(&aws, None)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|error| CliError::Bug {
-            message: format!("cannot start the async runtime: {error}"),
-        })?;
+    let runtime = crate::runtime()?;
     runtime
         .block_on(sso_driver::logout::logout(
             &http,

@@ -15,7 +15,6 @@ use sso_driver::populate::{self, PlanOptions, ProfileTemplate, RoleEntry};
 use sso_driver::portal;
 
 use crate::Context;
-use crate::commands::export_credentials::runtime;
 use crate::commands::list::{Session, warn};
 use crate::convert;
 use crate::error::CliError;
@@ -65,7 +64,7 @@ pub fn run(ctx: &Context, options: PopulateOptions) -> Result<(), CliError> {
             ),
         });
     };
-    let runtime = runtime()?;
+    let runtime = crate::runtime()?;
     let endpoint = &session.target.portal_endpoint;
     let (accounts, listing) = runtime.block_on(async {
         let token = session.token().await?;
