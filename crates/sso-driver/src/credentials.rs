@@ -61,7 +61,7 @@ use crate::clock::WallClock;
 use crate::context::{AwsContext, ContextError, SsoTarget};
 use crate::convert;
 use crate::portal::{self, PortalError};
-use crate::process::{self, ProcessCredentials, ProcessError};
+use crate::process::{self, ProcessError};
 use crate::token::{self, TokenError};
 use crate::transport::Transport;
 
@@ -290,18 +290,6 @@ impl From<RoleCredentials> for Credentials {
     }
 }
 
-impl From<ProcessCredentials> for Credentials {
-    fn from(credentials: ProcessCredentials) -> Self {
-        Self {
-            access_key_id: credentials.access_key_id,
-            secret_access_key: credentials.secret_access_key,
-            session_token: credentials.session_token,
-            expiration: credentials.expiration,
-            account_id: credentials.account_id,
-        }
-    }
-}
-
 /// Where a profile's credentials come from.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -334,19 +322,18 @@ pub struct ProcessSource {
 
 impl ProcessSource {
     /// Runs the command with [`PROFILE_CHAIN_ENV`] set to [`ProcessSource::chain`] and reads the
-    /// credentials it prints ([`process::run_credential_process_with_env`]).
+    /// credentials it prints ([`process::run_credential_process`]).
     ///
     /// # Errors
     ///
     /// [`ProcessError`]; its message never quotes what the process printed.
     pub fn run(&self) -> Result<Credentials, ProcessError> {
         let chain = self.chain.join(",");
-        process::run_credential_process_with_env(
+        process::run_credential_process(
             &self.command,
             self.account_id.as_deref(),
             &[(PROFILE_CHAIN_ENV, chain.as_str())],
         )
-        .map(Credentials::from)
     }
 }
 

@@ -13,21 +13,7 @@ use std::process::{Command, Stdio};
 
 use sso_cache::{SecretAccessKey, SessionToken, Timestamp};
 
-/// Credentials printed by a `credential_process` command.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct ProcessCredentials {
-    /// `AccessKeyId`.
-    pub access_key_id: String,
-    /// `SecretAccessKey`.
-    pub secret_access_key: SecretAccessKey,
-    /// `SessionToken`, absent for long-term keys.
-    pub session_token: Option<SessionToken>,
-    /// `Expiration`, absent for credentials that do not expire.
-    pub expiration: Option<Timestamp>,
-    /// `AccountId`, or the profile's `aws_account_id`.
-    pub account_id: Option<String>,
-}
+use crate::credentials::Credentials;
 
 /// Why a `credential_process` gave no credentials.
 #[derive(Debug, thiserror::Error)]
@@ -60,22 +46,15 @@ pub enum ProcessError {
     },
 }
 
-/// Runs `command` and parses what it prints. `fallback_account_id` is the profile's
-/// `aws_account_id`, used when the output has no `AccountId`.
+/// Runs `command` with `env` added to its inherited environment (the profile-chain guard,
+/// [`crate::credentials::PROFILE_CHAIN_ENV`], goes this way) and parses what it prints.
+/// `fallback_account_id` is the profile's `aws_account_id`, used when the output has no
+/// `AccountId`.
 pub fn run_credential_process(
     command: &str,
     fallback_account_id: Option<&str>,
-) -> Result<ProcessCredentials, ProcessError> {
-    run_credential_process_with_env(command, fallback_account_id, &[])
-}
-
-/// [`run_credential_process`] with `env` added to the inherited environment of the command:
-/// the profile chain guard ([`crate::credentials::PROFILE_CHAIN_ENV`]) goes this way.
-pub fn run_credential_process_with_env(
-    command: &str,
-    fallback_account_id: Option<&str>,
     env: &[(&str, &str)],
-) -> Result<ProcessCredentials, ProcessError> {
+) -> Result<Credentials, ProcessError> {
     // The program only: arguments may hold secrets (a vault token on the command line).
     let program = command.split_whitespace().next().unwrap_or_default();
     tracing::debug!(%program, "running the credential_process");
@@ -106,7 +85,7 @@ pub fn run_credential_process_with_env(
 pub fn parse_process_output(
     stdout: &[u8],
     fallback_account_id: Option<&str>,
-) -> Result<ProcessCredentials, String> {
+) -> Result<Credentials, String> {
     let value: serde_json::Value =
         serde_json::from_slice(stdout).map_err(|_| "invalid JSON in response".to_owned())?;
     let object = value
@@ -134,7 +113,7 @@ pub fn parse_process_output(
     let account_id = text("AccountId")?
         .map(str::to_owned)
         .or_else(|| fallback_account_id.map(str::to_owned));
-    Ok(ProcessCredentials {
+    Ok(Credentials {
         access_key_id: access_key_id.to_owned(),
         secret_access_key: SecretAccessKey::new(secret_access_key),
         session_token: text("SessionToken")?.map(SessionToken::new),
@@ -207,12 +186,13 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_failing_command_reports_its_status() {
-        let error = run_credential_process("exit 3", None).unwrap_err();
+        let error = run_credential_process("exit 3", None, &[]).unwrap_err();
         assert!(matches!(error, ProcessError::Failed { .. }), "{error}");
         assert!(error.to_string().contains("exit status: 3"), "{error}");
         let creds = run_credential_process(
             r#"echo '{"Version": 1, "AccessKeyId": "A", "SecretAccessKey": "S"}'"#,
             None,
+            &[],
         )
         .unwrap();
         assert_eq!(creds.access_key_id, "A");
@@ -221,7 +201,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn extra_environment_reaches_the_command() {
-        let creds = run_credential_process_with_env(
+        let creds = run_credential_process(
             r#"printf '{"Version": 1, "AccessKeyId": "%s", "SecretAccessKey": "S"}' "$SSO_TEST_CHAIN""#,
             None,
             &[("SSO_TEST_CHAIN", "a,b")],
