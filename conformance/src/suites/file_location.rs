@@ -13,39 +13,7 @@ const FILE: &str = "file-location-tests.json";
 
 /// Runs the suite.
 pub(crate) fn run(context: &Context) -> SuiteReport {
-    let mut report = SuiteReport::new("file-location");
-    let Some(dir) = context.aws_sdk_rust() else {
-        report.skip(
-            "suite",
-            format!(
-                "{} not found: every case skipped",
-                context.shared.join("aws-sdk-rust").join(FILE).display()
-            ),
-        );
-        return report;
-    };
-    let json = match std::fs::read_to_string(dir.join(FILE))
-        .map_err(|e| e.to_string())
-        .and_then(|text| serde_json::from_str::<Json>(&text).map_err(|e| e.to_string()))
-    {
-        Ok(json) => json,
-        Err(why) => {
-            report.fail("suite", format!("cannot read {FILE}: {why}"));
-            return report;
-        }
-    };
-    let Some(tests) = json["tests"].as_array() else {
-        report.fail("suite", format!("{FILE} has no `tests` array"));
-        return report;
-    };
-    for (index, case) in tests.iter().enumerate() {
-        let name = format!(
-            "{index:02} {}",
-            case["name"].as_str().unwrap_or("(unnamed)")
-        );
-        report.record(name, run_case(case));
-    }
-    report
+    crate::suites::run_json_suite(context, "file-location", FILE, run_case)
 }
 
 fn run_case(case: &Json) -> Result<(), String> {
