@@ -257,6 +257,18 @@ impl RunningEmulator {
         Ok(())
     }
 
+    /// An access token of a new signed-in session, as if a user had just signed in (no refresh
+    /// token, no client): for tests of the portal and of cached tokens that need a live token
+    /// without running a login. Counts in `tokens_issued` only.
+    pub fn issue_access_token(&self) -> String {
+        let mut inner = self.shared.lock();
+        inner
+            .issue_tokens("emulator-test-client", &[], None, false)
+            .access_token
+            .expose()
+            .to_owned()
+    }
+
     /// Approves the pending device authorization with this user code (`ABCD-EFGH`).
     pub fn approve_device(&self, user_code: &str) -> Result<(), DeviceDecisionError> {
         self.shared.lock().decide_device(user_code, true)

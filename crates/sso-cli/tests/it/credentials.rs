@@ -12,8 +12,6 @@ use sso_cache::{
     RoleCredentials, SecretAccessKey, SessionToken, Timestamp, UnknownFields,
 };
 use sso_emulator::{BlockingEmulator, Emulator};
-use sso_oidc::Endpoint;
-use sso_oidc::oidc::{self, Grant, RegisterClientInput};
 
 const CONFIG: &str = "\
 [default]
@@ -130,51 +128,9 @@ fn emulator() -> BlockingEmulator {
         .unwrap()
 }
 
-/// A valid access token from the emulator, through the device flow (auto-approved).
+/// A valid access token of a new session of the emulator.
 fn emulator_token(emu: &BlockingEmulator) -> String {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let endpoint = Endpoint::parse(emu.url()).unwrap();
-        let http = sso_driver::http::HttpClient::new(
-            sso_driver::http::HttpConfig::default(),
-            &sso_driver::env::Env::from_vars([("HOME", "/nonexistent")]),
-        )
-        .unwrap();
-        let input = RegisterClientInput {
-            client_name: "sso-cli-test".to_owned(),
-            scopes: Some(vec!["sso:account:access".to_owned()]),
-            ..RegisterClientInput::default()
-        };
-        let response = http
-            .send(oidc::register_client(&endpoint, &input))
-            .await
-            .unwrap();
-        let client = oidc::parse_register_client(&response).unwrap();
-        let response = http
-            .send(oidc::start_device_authorization(
-                &endpoint,
-                &client.client_id,
-                &client.client_secret,
-                "https://d-123.awsapps.com/start",
-            ))
-            .await
-            .unwrap();
-        let device = oidc::parse_start_device_authorization(&response).unwrap();
-        let response = http
-            .send(oidc::create_token(
-                &endpoint,
-                &client.client_id,
-                &client.client_secret,
-                Grant::DeviceCode(&device.device_code),
-            ))
-            .await
-            .unwrap();
-        let token = oidc::parse_create_token(&response).unwrap().access_token;
-        token.expose_secret().to_owned()
-    })
+    emu.issue_access_token()
 }
 
 fn dev_key() -> CacheKey {

@@ -8,7 +8,6 @@ use sso_driver::http::{HttpClient, HttpConfig, TransportError};
 use sso_driver::portal::{self, PoolConfig};
 use sso_driver::transport::Transport;
 use sso_emulator::{Emulator, RunningEmulator};
-use sso_oidc::oidc::{self, Grant, RegisterClientInput};
 use sso_oidc::{AccessToken, Endpoint};
 
 /// An HTTP client that does not retry (so the counters are exact) and reads no process proxy.
@@ -20,40 +19,9 @@ pub(crate) fn client() -> HttpClient {
     .unwrap()
 }
 
-/// A valid access token from an emulator started with `auto_approve`, through the device flow.
+/// A valid access token of a new session of the emulator.
 pub(crate) async fn emulator_token(emu: &RunningEmulator) -> AccessToken {
-    let endpoint = Endpoint::parse(emu.url()).unwrap();
-    let http = client();
-    let input = RegisterClientInput {
-        client_name: "sso-test".to_owned(),
-        scopes: Some(vec!["sso:account:access".to_owned()]),
-        ..RegisterClientInput::default()
-    };
-    let response = http
-        .send(oidc::register_client(&endpoint, &input))
-        .await
-        .unwrap();
-    let client = oidc::parse_register_client(&response).unwrap();
-    let response = http
-        .send(oidc::start_device_authorization(
-            &endpoint,
-            &client.client_id,
-            &client.client_secret,
-            "https://d-123.awsapps.com/start",
-        ))
-        .await
-        .unwrap();
-    let device = oidc::parse_start_device_authorization(&response).unwrap();
-    let response = http
-        .send(oidc::create_token(
-            &endpoint,
-            &client.client_id,
-            &client.client_secret,
-            Grant::DeviceCode(&device.device_code),
-        ))
-        .await
-        .unwrap();
-    oidc::parse_create_token(&response).unwrap().access_token
+    AccessToken::new(emu.issue_access_token())
 }
 
 async fn start(builder: sso_emulator::EmulatorBuilder) -> (RunningEmulator, Endpoint, AccessToken) {

@@ -239,6 +239,22 @@ async fn injected_failures_answer_5xx_then_recover() {
 }
 
 #[tokio::test]
+async fn an_issued_access_token_works_on_the_portal_until_logout() {
+    let ctx = start_default().await;
+    let token = ctx.emu.issue_access_token();
+    assert!(token.starts_with("emu-at-"), "{token}");
+    assert_eq!(
+        ctx.portal_get("/assignment/accounts", &token).await.status,
+        200
+    );
+    assert_eq!(ctx.emu.stats().create_token, 0);
+    assert_eq!(ctx.logout(&token).await.status, 200);
+    ctx.portal_get("/assignment/accounts", &token)
+        .await
+        .assert_portal_error(401, "UnauthorizedException");
+}
+
+#[tokio::test]
 async fn an_injected_failure_can_target_one_account() {
     let ctx = start(Emulator::builder().accounts(2).roles_per_account(1)).await;
     let token = ctx.access_token().await;
