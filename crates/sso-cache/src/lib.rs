@@ -64,6 +64,7 @@ pub use model::{
     BadEntry, CacheEntry, CachedToken, ClientRegistration, EXPIRY_WINDOW, MAX_ENTRY_BYTES,
     RegistrationFlow, RoleCredentials, UnknownFields,
 };
+pub use pyjson::python_json_string;
 pub use secret::{AccessToken, ClientSecret, RefreshToken, SecretAccessKey, SessionToken};
 pub use store::{CacheDir, CredentialFile, EntryLock, TokenFile, TokenLock};
 pub use time::{Timestamp, TimestampError};

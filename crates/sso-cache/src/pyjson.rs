@@ -45,6 +45,15 @@ fn write_object(out: &mut String, map: &Map<String, Value>) {
     out.push('}');
 }
 
+/// A JSON string literal exactly as Python's `json.dumps` writes it (`ensure_ascii=True`): what
+/// the AWS CLI writes in its cache files and prints for `export-credentials --format process`.
+#[must_use]
+pub fn python_json_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    write_str(&mut out, s);
+    out
+}
+
 /// Appends a JSON string literal with Python's `ensure_ascii` escaping.
 pub(crate) fn write_str(out: &mut String, s: &str) {
     out.push('"');

@@ -4,31 +4,9 @@
 //! This is the only place where role secrets are turned into text, and that text goes to stdout
 //! only. The wiring layer converts the driver's credentials into [`ExportCredentials`].
 
-use std::fmt::{self, Write as _};
+use sso_cache::{SecretAccessKey, SessionToken, python_json_string};
 
 use crate::args::ExportFormat;
-
-/// A secret string (secret access key, session token) whose `Debug` output is redacted.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    /// The secret itself; call only to print it where the user asked for it.
-    pub fn expose_secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(<redacted>)")
-    }
-}
 
 /// Credentials as `export-credentials` shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,9 +14,9 @@ pub struct ExportCredentials {
     /// `AccessKeyId`, e.g. `ASIA...`; not a secret on its own.
     pub access_key_id: String,
     /// `SecretAccessKey`.
-    pub secret_access_key: Secret,
+    pub secret_access_key: SecretAccessKey,
     /// `SessionToken`, absent for static keys.
-    pub session_token: Option<Secret>,
+    pub session_token: Option<SessionToken>,
     /// `Expiration` as the AWS CLI prints it: Python `isoformat()`, e.g.
     /// `2024-01-01T00:00:00+00:00`; absent for static keys.
     pub expiration: Option<String>,
@@ -95,33 +73,6 @@ fn render_process(credentials: &ExportCredentials) -> String {
     format!("{{\n{}\n}}\n", body.join(",\n"))
 }
 
-/// A JSON string literal as Python's `json.dumps` writes it with `ensure_ascii=True`.
-fn python_json_string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    // Writing to a String cannot fail.
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
-        }
-    }
-    out.push('"');
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,8 +80,8 @@ mod tests {
     fn temporary() -> ExportCredentials {
         ExportCredentials {
             access_key_id: "ASIAEXAMPLEKEY".to_owned(),
-            secret_access_key: Secret::new("secret/Example+Key"),
-            session_token: Some(Secret::new("IQoJb3JpZ2luX2VjEXAMPLE==")),
+            secret_access_key: SecretAccessKey::new("secret/Example+Key"),
+            session_token: Some(SessionToken::new("IQoJb3JpZ2luX2VjEXAMPLE==")),
             expiration: Some("2024-01-01T00:00:00+00:00".to_owned()),
         }
     }
@@ -138,7 +89,7 @@ mod tests {
     fn static_keys() -> ExportCredentials {
         ExportCredentials {
             access_key_id: "AKIAEXAMPLEKEY".to_owned(),
-            secret_access_key: Secret::new("static-secret"),
+            secret_access_key: SecretAccessKey::new("static-secret"),
             session_token: None,
             expiration: None,
         }

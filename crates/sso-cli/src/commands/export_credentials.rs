@@ -30,7 +30,7 @@ use crate::Context;
 use crate::args::ExportFormat;
 use crate::convert;
 use crate::error::CliError;
-use crate::export::{self, ExportCredentials, Secret};
+use crate::export::{self, ExportCredentials};
 use crate::values::ProfileName;
 
 /// Runs `sso export-credentials`.
@@ -149,11 +149,8 @@ fn check_role(aws: &AwsContext, profile: &str, target: &SsoTarget) -> Result<(),
 pub fn to_export(credentials: &Credentials) -> ExportCredentials {
     ExportCredentials {
         access_key_id: credentials.access_key_id.clone(),
-        secret_access_key: Secret::new(credentials.secret_access_key.expose_secret()),
-        session_token: credentials
-            .session_token
-            .as_ref()
-            .map(|token| Secret::new(token.expose_secret())),
+        secret_access_key: credentials.secret_access_key.clone(),
+        session_token: credentials.session_token.clone(),
         expiration: credentials.expiration.map(isoformat),
     }
 }
