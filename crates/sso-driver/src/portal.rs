@@ -259,9 +259,7 @@ pub async fn get_role_credentials<T: Transport>(
             credentials.secret_access_key.expose_secret(),
         ),
         session_token: sso_cache::SessionToken::new(credentials.session_token.expose_secret()),
-        expiration: sso_cache::Timestamp::from_unix_millis(
-            i64::try_from(credentials.expiration.as_unix_millis()).unwrap_or(i64::MAX),
-        ),
+        expiration: crate::convert::to_cache_time(credentials.expiration),
         account_id: Some(account_id.to_owned()),
         unknown: sso_cache::UnknownFields::new(),
     })

@@ -91,9 +91,7 @@ impl ConfigureBackend {
         let Ok(Some(token)) = token::cached_token(sso_cache, target) else {
             return false;
         };
-        let now = sso_cache::Timestamp::from_unix_millis(
-            i64::try_from(self.clock.now_unix_ms()).unwrap_or(i64::MAX),
-        );
+        let now = sso_driver::convert::unix_ms_to_cache_time(self.clock.now_unix_ms());
         let same_login = token
             .start_url
             .as_deref()
