@@ -280,16 +280,6 @@ pub enum CliError {
     #[diagnostic(code(sso::interrupted))]
     Interrupted,
 
-    /// The command exists in the command line but is not implemented in this build.
-    #[error("`sso {command}` is not available in this build yet")]
-    #[diagnostic(code(sso::not_wired), help("{help}"))]
-    NotWired {
-        /// The command, e.g. `login`.
-        command: &'static str,
-        /// What to run instead, e.g. "use `aws sso login` for now".
-        help: &'static str,
-    },
-
     /// Writing to standard output failed (a broken pipe exits quietly with 0).
     #[error("cannot write to standard output")]
     #[diagnostic(code(sso::stdout))]
@@ -393,7 +383,6 @@ impl CliError {
             | Self::NoAccounts
             | Self::NoRoles { .. }
             | Self::Incomplete { .. }
-            | Self::NotWired { .. }
             | Self::Stdout { .. }
             | Self::Terminal { .. }
             | Self::File { .. }

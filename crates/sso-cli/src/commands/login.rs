@@ -34,6 +34,7 @@ use sso_driver::login::{LoginFlow, LoginOutcome, PastedQueries};
 use sso_driver::prompt::{Prompt, UserCode};
 
 use crate::Context;
+use crate::commands::session::Session;
 use crate::convert;
 use crate::error::CliError;
 use crate::options::LoginSelector;
@@ -60,17 +61,8 @@ pub struct LoginOptions {
 pub const PASTE_PROMPT: &str = "After signing in, your browser shows a page that cannot be reached; copy its address and paste it here:";
 
 /// Runs `sso login`.
-pub fn run(ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
-    let cli_profile = ctx.global.profile.as_ref().map(|p| p.as_str().to_owned());
-    let aws = convert::load_context(cli_profile.as_deref())?;
-    let (target, profile) = match &options.target {
-        LoginSelector::Session(session) => (aws.target_for_session(session.as_str()), None),
-        LoginSelector::Profile(profile) => (
-            aws.target_for_profile(profile.as_str()),
-            Some(profile.as_str()),
-        ),
-    };
-    let target = target.map_err(convert::context_error)?;
+pub fn run(_ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
+    let session = Session::open(&options.target)?;
     let request = SignIn {
         use_device_code: options.use_device_code,
         no_browser: options.no_browser,
@@ -78,10 +70,15 @@ pub fn run(ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
         qr: options.qr,
         copy: options.copy,
     };
-    let http = convert::http_client_for_profile(&aws, profile)?;
     let runtime = crate::runtime()?;
-    let (outcome, now) = sign_in(&aws, &target, &http, &runtime, &request)?;
-    crate::write_stdout(&success_text(&outcome, &target, now))
+    let (outcome, now) = sign_in(
+        &session.aws,
+        &session.target,
+        &session.http,
+        &runtime,
+        &request,
+    )?;
+    crate::write_stdout(&success_text(&outcome, &session.target, now))
 }
 
 /// How to sign in: the flags `sso login` and the configure wizard share.

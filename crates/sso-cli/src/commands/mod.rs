@@ -1,7 +1,5 @@
-//! One module per command, each with a `run` function called by `main_impl`.
-//!
-//! Commands that need the libraries return [`crate::error::CliError::NotWired`] until the
-//! wiring layer fills their `run`; search for `NotWired` to find them.
+//! One module per command, each with a `run` function called by `main_impl`, plus
+//! [`session`], the login a command works with (resolved target, config, HTTP client).
 
 pub mod completions;
 pub mod configure;
@@ -13,4 +11,5 @@ pub mod list;
 pub mod login;
 pub mod logout;
 pub mod populate;
+pub mod session;
 pub mod status;

@@ -15,7 +15,8 @@ use sso_driver::populate::{self, PlanOptions, ProfileTemplate, RoleEntry};
 use sso_driver::portal;
 
 use crate::Context;
-use crate::commands::list::{Session, warn};
+use crate::commands::list::warn;
+use crate::commands::session::Session;
 use crate::convert;
 use crate::error::CliError;
 use crate::options::LoginSelector;
