@@ -295,41 +295,22 @@ impl AwsContext {
                 .and_then(|block| block.sub_property("endpoint_url"))
                 .map(str::to_owned)
         };
-        let overrides = EndpointOverrides {
-            env_sso_oidc: self.env.var("AWS_ENDPOINT_URL_SSO_OIDC"),
-            env_sso: self.env.var("AWS_ENDPOINT_URL_SSO"),
-            env_global: self.env.var("AWS_ENDPOINT_URL"),
-            services_sso_oidc: services_block("sso_oidc"),
-            services_sso: services_block("sso"),
-            profile: view
-                .and_then(|v| v.endpoint_url())
-                .map(|v| v.as_str().to_owned()),
-            env_ignore_configured_endpoint_urls: self
-                .env
-                .var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
-            profile_ignore_configured_endpoint_urls: view
-                .and_then(|v| v.0.get_str("ignore_configured_endpoint_urls"))
-                .map(str::to_owned),
-        };
-        let use_fips = match self.env.var("AWS_USE_FIPS_ENDPOINT") {
-            Some(value) => value.trim().eq_ignore_ascii_case("true"),
-            None => view.map(|v| v.use_fips_endpoint()).transpose()?.flatten() == Some(true),
-        };
-        let use_dual_stack = match self.env.var("AWS_USE_DUALSTACK_ENDPOINT") {
-            Some(value) => value.trim().eq_ignore_ascii_case("true"),
-            None => {
-                view.map(|v| v.use_dualstack_endpoint())
-                    .transpose()?
-                    .flatten()
-                    == Some(true)
+        let mut params = env_endpoint_params(&self.env, region);
+        if let Some(view) = view {
+            params.overrides.services_sso_oidc = services_block("sso_oidc");
+            params.overrides.services_sso = services_block("sso");
+            params.overrides.profile = view.endpoint_url().map(|v| v.as_str().to_owned());
+            params.overrides.profile_ignore_configured_endpoint_urls = view
+                .0
+                .get_str("ignore_configured_endpoint_urls")
+                .map(str::to_owned);
+            if self.env.var("AWS_USE_FIPS_ENDPOINT").is_none() {
+                params.use_fips = view.use_fips_endpoint()? == Some(true);
             }
-        };
-        let params = EndpointParams {
-            region: Some(region.to_owned()),
-            use_fips,
-            use_dual_stack,
-            overrides,
-        };
+            if self.env.var("AWS_USE_DUALSTACK_ENDPOINT").is_none() {
+                params.use_dual_stack = view.use_dualstack_endpoint()? == Some(true);
+            }
+        }
         let endpoint = |service, name| {
             sso_oidc::resolve_endpoint(&params, service).map_err(|source| ContextError::Endpoint {
                 service: name,
@@ -341,6 +322,34 @@ impl AwsContext {
             endpoint(Service::SsoOidc, "SSO-OIDC")?,
             endpoint(Service::Portal, "SSO portal")?,
         ))
+    }
+}
+
+/// The portal endpoint of `region` with only the environment's overrides and switches
+/// (`AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL`, `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`,
+/// `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT`): for a cached token that names its
+/// region but no profile (logout).
+pub fn env_portal_endpoint(env: &Env, region: &str) -> Result<Endpoint, EndpointError> {
+    sso_oidc::resolve_endpoint(&env_endpoint_params(env, region), Service::Portal)
+}
+
+/// The endpoint parameters that come from the environment alone.
+fn env_endpoint_params(env: &Env, region: &str) -> EndpointParams {
+    let flag = |name: &str| {
+        env.var(name)
+            .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
+    };
+    EndpointParams {
+        region: Some(region.to_owned()),
+        use_fips: flag("AWS_USE_FIPS_ENDPOINT"),
+        use_dual_stack: flag("AWS_USE_DUALSTACK_ENDPOINT"),
+        overrides: EndpointOverrides {
+            env_sso_oidc: env.var("AWS_ENDPOINT_URL_SSO_OIDC"),
+            env_sso: env.var("AWS_ENDPOINT_URL_SSO"),
+            env_global: env.var("AWS_ENDPOINT_URL"),
+            env_ignore_configured_endpoint_urls: env.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
+            ..EndpointOverrides::default()
+        },
     }
 }
 

@@ -28,7 +28,7 @@
 use std::path::PathBuf;
 
 use sso_cache::{CacheDir, CacheError, CacheKey};
-use sso_oidc::{Endpoint, EndpointOverrides, EndpointParams, Service, portal};
+use sso_oidc::{Endpoint, portal};
 
 use crate::context::SsoTarget;
 use crate::env::Env;
@@ -159,24 +159,10 @@ async fn revoke<T: Transport>(
     }
 }
 
-/// The portal endpoint of `region` with the environment's overrides.
+/// The portal endpoint of `region` with the environment's overrides
+/// ([`crate::context::env_portal_endpoint`]).
 pub fn portal_endpoint(region: &str, env: &Env) -> Result<Endpoint, sso_oidc::EndpointError> {
-    let flag = |name: &str| {
-        env.var(name)
-            .is_some_and(|value| value.trim().eq_ignore_ascii_case("true"))
-    };
-    let params = EndpointParams {
-        region: Some(region.to_owned()),
-        use_fips: flag("AWS_USE_FIPS_ENDPOINT"),
-        use_dual_stack: flag("AWS_USE_DUALSTACK_ENDPOINT"),
-        overrides: EndpointOverrides {
-            env_sso: env.var("AWS_ENDPOINT_URL_SSO"),
-            env_global: env.var("AWS_ENDPOINT_URL"),
-            env_ignore_configured_endpoint_urls: env.var("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"),
-            ..EndpointOverrides::default()
-        },
-    };
-    sso_oidc::resolve_endpoint(&params, Service::Portal)
+    crate::context::env_portal_endpoint(env, region)
 }
 
 #[cfg(test)]
