@@ -28,13 +28,13 @@
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
+
+use crate::local::{Emulator, TempHome, exe, http_request, target_dir};
 
 /// The sso-session and profile of the temporary HOME.
 const SESSION: &str = "bench";
@@ -103,7 +103,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     let sso_bin = release.join(exe("sso"));
     let emulator_bin = release.join(exe("sso-emulator"));
 
-    let home = TempHome::new()?;
+    let home = TempHome::new("sso-bench")?;
     let emulator_args = [
         "--port",
         "0",
@@ -854,34 +854,7 @@ fn wait_until(child: &mut Child, deadline: Instant) -> Result<ExitStatus> {
 // ---------------------------------------------------------------------------------------------
 // The emulator.
 
-struct Emulator {
-    child: Child,
-    url: String,
-}
-
 impl Emulator {
-    fn start(binary: &Path, args: &[&str]) -> Result<Self> {
-        let mut child = Command::new(binary)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
-        let stdout = child.stdout.take().context("emulator stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .context("reading the emulator's URL")?;
-        let url = line.trim().to_owned();
-        if !url.starts_with("http://127.0.0.1:") {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!("the emulator printed {url:?} instead of its URL");
-        }
-        Ok(Self { child, url })
-    }
-
     fn stats(&self) -> Result<Stats> {
         let response = http_request("GET", &format!("{}/emulator/stats", self.url), &[], "")?;
         if response.status != 200 {
@@ -905,13 +878,6 @@ impl Emulator {
             );
         }
         Ok(())
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -953,25 +919,6 @@ impl std::fmt::Display for Counters {
             self.list_account_roles,
             self.throttled
         )
-    }
-}
-
-struct TempHome {
-    path: PathBuf,
-}
-
-impl TempHome {
-    fn new() -> Result<Self> {
-        let path = std::env::temp_dir().join(format!("sso-bench-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&path);
-        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
-        Ok(Self { path })
-    }
-}
-
-impl Drop for TempHome {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 
@@ -1289,67 +1236,6 @@ fn percent_encode(text: &str) -> String {
     out
 }
 
-struct Response {
-    status: u16,
-    body: String,
-}
-
-/// A minimal HTTP/1.1 client for `http://127.0.0.1:PORT/...` (one connection per request).
-fn http_request(method: &str, url: &str, headers: &[(&str, &str)], body: &str) -> Result<Response> {
-    let rest = url
-        .strip_prefix("http://")
-        .with_context(|| format!("not an http:// URL: {url}"))?;
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let path = if path.is_empty() { "/" } else { path };
-    if !authority.starts_with("127.0.0.1:") {
-        bail!("the bench only talks to 127.0.0.1, not {authority}");
-    }
-    let mut stream =
-        TcpStream::connect(authority).with_context(|| format!("connecting to {authority}"))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut request =
-        format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
-    for (name, value) in headers {
-        let _ = write!(request, "{name}: {value}\r\n");
-    }
-    let _ = write!(request, "Content-Length: {}\r\n\r\n{body}", body.len());
-    stream.write_all(request.as_bytes())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head
-        .lines()
-        .next()
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|code| code.parse().ok())
-        .with_context(|| format!("no HTTP status from {url}"))?;
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(payload)
-    } else {
-        payload.to_owned()
-    };
-    Ok(Response { status, body })
-}
-
-fn dechunk(mut payload: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = payload.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if size == 0 || rest.len() < size {
-            break;
-        }
-        out.push_str(&rest[..size]);
-        payload = rest[size..].trim_start_matches("\r\n");
-    }
-    out
-}
-
 /// SHA-1 in lower-case hex: the token cache file's name is the SHA-1 of the session name.
 fn sha1_hex(data: &[u8]) -> String {
     let mut h: [u32; 5] = [
@@ -1399,14 +1285,6 @@ fn sha1_hex(data: &[u8]) -> String {
         }
     }
     h.iter().map(|x| format!("{x:08x}")).collect()
-}
-
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
-}
-
-fn exe(name: &str) -> String {
-    format!("{name}{}", std::env::consts::EXE_SUFFIX)
 }
 
 #[cfg(test)]

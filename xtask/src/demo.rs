@@ -9,13 +9,13 @@
 //!
 //! `browse URL` is the headless browser: `sso` starts it through `$BROWSER`.
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
+
+use crate::local::{Emulator, TempHome, exe, http_request, target_dir};
 
 const START_URL: &str = "https://d-9067demo00.awsapps.com/start";
 
@@ -37,8 +37,21 @@ pub(crate) fn run(root: &Path) -> Result<()> {
     let target = target_dir(root);
     let sso = target.join("debug").join(exe("sso"));
     let emulator_bin = target.join("debug").join(exe("sso-emulator"));
-    let home = TempHome::new()?;
-    let mut emulator = Emulator::start(&emulator_bin)?;
+    let home = TempHome::new("sso-demo")?;
+    let mut emulator = Emulator::start(
+        &emulator_bin,
+        &[
+            "--port",
+            "0",
+            "--accounts",
+            "3",
+            "--roles",
+            "2",
+            "--poll-interval-secs",
+            "1",
+            "--no-enforce-poll-interval",
+        ],
+    )?;
     let url = emulator.url.clone();
     println!("== sso demo: a local IAM Identity Center is listening on {url}");
     println!(
@@ -159,7 +172,7 @@ pub(crate) fn run(root: &Path) -> Result<()> {
     println!("(exit code {status}: signed out, so credentials need a new login)");
 
     println!("\n== What the emulator saw");
-    let stats = http_request("GET", &format!("{url}/emulator/stats"), "")?;
+    let stats = http_request("GET", &format!("{url}/emulator/stats"), &[], "")?;
     println!("{}", stats.body);
     emulator.stop();
     println!("\n== demo finished");
@@ -170,7 +183,7 @@ pub(crate) fn run(root: &Path) -> Result<()> {
 pub(crate) fn browse(url: &str) -> Result<()> {
     let mut next = url.to_owned();
     for _ in 0..5 {
-        let response = http_request("GET", &next, "")?;
+        let response = http_request("GET", &next, &[], "")?;
         match response.location {
             Some(location) if (300..400).contains(&response.status) => next = location,
             _ => {
@@ -271,13 +284,15 @@ impl Demo {
                 bail!("`sso login --use-device-code` did not finish within 60 s");
             }
             if !approved {
-                let pending = http_request("GET", &format!("{url}/emulator/device/pending"), "")?;
+                let pending =
+                    http_request("GET", &format!("{url}/emulator/device/pending"), &[], "")?;
                 if let Some(code) = first_user_code(&pending.body) {
                     std::thread::sleep(Duration::from_millis(500));
                     println!("(the emulator approves user code {code})");
                     http_request(
                         "POST",
                         &format!("{url}/emulator/device/approve?user_code={code}"),
+                        &[],
                         "",
                     )?;
                     approved = true;
@@ -299,151 +314,4 @@ fn first_user_code(body: &str) -> Option<String> {
                     .all(|b| b == b'-' || b.is_ascii_alphanumeric())
         })
         .map(str::to_owned)
-}
-
-struct Emulator {
-    child: Child,
-    url: String,
-}
-
-impl Emulator {
-    fn start(binary: &Path) -> Result<Self> {
-        let mut child = Command::new(binary)
-            .args([
-                "--port",
-                "0",
-                "--accounts",
-                "3",
-                "--roles",
-                "2",
-                "--poll-interval-secs",
-                "1",
-                "--no-enforce-poll-interval",
-            ])
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .with_context(|| format!("starting {}", binary.display()))?;
-        let stdout = child.stdout.take().context("emulator stdout")?;
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .context("reading the emulator's URL")?;
-        let url = line.trim().to_owned();
-        if !url.starts_with("http://127.0.0.1:") {
-            let _ = child.kill();
-            bail!("the emulator printed {url:?} instead of its URL");
-        }
-        Ok(Self { child, url })
-    }
-
-    fn stop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-struct TempHome {
-    path: PathBuf,
-}
-
-impl TempHome {
-    fn new() -> Result<Self> {
-        let path = std::env::temp_dir().join(format!("sso-demo-{}", std::process::id()));
-        std::fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
-        Ok(Self { path })
-    }
-}
-
-impl Drop for TempHome {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.path);
-    }
-}
-
-struct Response {
-    status: u16,
-    location: Option<String>,
-    body: String,
-}
-
-/// A minimal HTTP/1.1 client for `http://127.0.0.1:PORT/...` URLs (the demo never leaves loopback).
-fn http_request(method: &str, url: &str, body: &str) -> Result<Response> {
-    let rest = url
-        .strip_prefix("http://")
-        .with_context(|| format!("not an http:// URL: {url}"))?;
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let path = if path.is_empty() { "/" } else { path };
-    let host = authority
-        .rsplit_once(':')
-        .map_or(authority, |(host, _)| host);
-    if host != "127.0.0.1" && host != "localhost" {
-        bail!("the demo browser only visits 127.0.0.1, not {authority}");
-    }
-    let mut stream =
-        TcpStream::connect(authority).with_context(|| format!("connecting to {authority}"))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    write!(
-        stream,
-        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
-        body.len()
-    )?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|code| code.parse().ok())
-        .with_context(|| format!("no HTTP status from {url}"))?;
-    let location = lines.find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("location")
-            .then(|| value.trim().to_owned())
-    });
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(payload)
-    } else {
-        payload.to_owned()
-    };
-    Ok(Response {
-        status,
-        location,
-        body,
-    })
-}
-
-fn dechunk(mut payload: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = payload.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if size == 0 || rest.len() < size {
-            break;
-        }
-        out.push_str(&rest[..size]);
-        payload = rest[size..].trim_start_matches("\r\n");
-    }
-    out
-}
-
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
-}
-
-fn exe(name: &str) -> String {
-    format!("{name}{}", std::env::consts::EXE_SUFFIX)
 }

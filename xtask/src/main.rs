@@ -11,6 +11,7 @@
 
 mod bench;
 mod demo;
+mod local;
 mod tidy;
 
 use std::path::{Path, PathBuf};
