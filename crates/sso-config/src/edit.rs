@@ -6,6 +6,7 @@
 //! its bytes. New lines copy their neighbours' style: the spacing around `=` of a sibling
 //! property, the indentation of sibling sub-properties, and the document's line ending.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::parse::section_kind;
@@ -183,6 +184,74 @@ impl Document {
         let removed = !edits.is_empty();
         if removed {
             self.splice(edits);
+        }
+        removed
+    }
+
+    /// Removes every section of each kind in `kinds` and returns how many sections that was.
+    ///
+    /// Each section goes as with [`Document::remove_section`] (its header, its body and the
+    /// comment lines directly above the header), and then, when the line above what was removed
+    /// is blank and the line below it is blank or there is none, that blank line goes too, so
+    /// that a section appended by [`Document::get_or_insert_section`] and removed again leaves no
+    /// gap. The kinds are taken in the order given and the sections of one kind in file order,
+    /// each against the text the previous removals left: the result is the same as calling
+    /// `remove_sections(&[kind])` for each kind in turn, but the text is rebuilt and parsed once.
+    /// Kinds with no section (or given twice) remove nothing.
+    pub fn remove_sections(&mut self, kinds: &[SectionKind]) -> usize {
+        let spans = self.spans();
+        let mut by_kind: HashMap<&SectionKind, Vec<&Span>> = HashMap::new();
+        for span in &spans {
+            by_kind.entry(&span.kind).or_default().push(span);
+        }
+        let mut chain = Chain::new(self.lines.len());
+        let mut removed = 0;
+        for kind in kinds {
+            for span in by_kind.remove(kind).unwrap_or_default() {
+                // Removing whole sections never reclassifies a line that stays: a line starting
+                // with `[` resets the parser's state, blank and comment lines are classified
+                // without context, and between a section's last body line and the next `[` line
+                // there are only blank and comment lines. So the spans and line kinds of the
+                // document as parsed hold for every intermediate text.
+                let mut first = span.header;
+                while let Some(above) = chain.previous(first)
+                    && matches!(self.lines[above].kind, LineKind::Comment)
+                {
+                    first = above;
+                }
+                let (before, after) = chain.unlink(first, span.last_body);
+                let blank = |index: usize| matches!(self.lines[index].kind, LineKind::Blank);
+                if let Some(above) = before
+                    && blank(above)
+                    && after.is_none_or(blank)
+                {
+                    chain.unlink(above, above);
+                }
+                removed += 1;
+            }
+        }
+        if removed > 0 {
+            let mut source = String::with_capacity(self.source.len());
+            source.push_str(&self.source[..self.bom]);
+            // Copy runs of consecutive kept lines at once.
+            let mut run: Option<Range<usize>> = None;
+            let mut at = chain.head;
+            while let Some(index) = at {
+                let range = self.lines[index].full_range();
+                run = match run {
+                    Some(open) if open.end == range.start => Some(open.start..range.end),
+                    Some(open) => {
+                        source.push_str(&self.source[open]);
+                        Some(range)
+                    }
+                    None => Some(range),
+                };
+                at = chain.next(index);
+            }
+            if let Some(open) = run {
+                source.push_str(&self.source[open]);
+            }
+            *self = crate::parse::parse(source);
         }
         removed
     }
@@ -541,6 +610,46 @@ impl Document {
             new.push(' ');
         }
         (line.start + old.start..line.start + old.end, new)
+    }
+}
+
+/// The lines still present during [`Document::remove_sections`], as a doubly linked list over
+/// line indexes.
+struct Chain {
+    /// The first line present.
+    head: Option<usize>,
+    next: Vec<Option<usize>>,
+    previous: Vec<Option<usize>>,
+}
+
+impl Chain {
+    fn new(count: usize) -> Self {
+        Self {
+            head: (count > 0).then_some(0),
+            next: (1..=count).map(|n| (n < count).then_some(n)).collect(),
+            previous: (0..count).map(|i| i.checked_sub(1)).collect(),
+        }
+    }
+
+    fn next(&self, index: usize) -> Option<usize> {
+        self.next[index]
+    }
+
+    fn previous(&self, index: usize) -> Option<usize> {
+        self.previous[index]
+    }
+
+    /// Removes lines `first..=last` (consecutive in the list); returns their neighbours.
+    fn unlink(&mut self, first: usize, last: usize) -> (Option<usize>, Option<usize>) {
+        let (before, after) = (self.previous[first], self.next[last]);
+        match before {
+            Some(index) => self.next[index] = after,
+            None => self.head = after,
+        }
+        if let Some(index) = after {
+            self.previous[index] = before;
+        }
+        (before, after)
     }
 }
 

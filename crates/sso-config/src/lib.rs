@@ -5,8 +5,9 @@
 //!
 //! - [`Document`]: the text, line by line. Parsing never fails and printing gives back the input
 //!   byte for byte, valid or not; lines no rule accepts are kept and reported as [`Diagnostic`]s.
-//!   The edit methods ([`Document::get_or_insert_section`], [`SectionMut::set`], …) change as few
-//!   bytes as possible.
+//!   The edit methods ([`Document::get_or_insert_section`], [`SectionMut::set`],
+//!   [`Document::remove_section`], [`Document::remove_sections`] for many sections with one
+//!   parse, …) change as few bytes as possible.
 //! - [`ProfileSet`]: a read-only semantic view merged from a config and a credentials document
 //!   under the cross-SDK rules (`profile-parser-tests.json`): profiles, sso-sessions and
 //!   `[services]` sections, each value remembering the file, line and column it came from.
@@ -65,6 +66,11 @@
 //!   old diagnostics may be stale after an edit.
 //! - Removing a section removes the comment lines directly above its header; blank and comment
 //!   lines after its last property stay, because they are taken to belong to what follows.
+//! - [`Document::remove_sections`] also drops the blank line above a removed section when a blank
+//!   line or the end of the file follows it, so appending a section and removing it gives the
+//!   text back, provided the text was empty or ended with a line ending and its last line was
+//!   neither blank (that line goes) nor a comment the new header went right under (the comment
+//!   goes with the section, as any comment directly above a header does).
 //! - Removing the last line of a file that has no final line ending leaves the previous line's
 //!   ending in place, so the file then ends with one.
 //! - Setting a key replaces its last occurrence only; shadowed earlier occurrences in duplicate

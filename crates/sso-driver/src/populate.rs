@@ -31,15 +31,17 @@
 //! - **Order and placement.** Profiles are processed in name order, new ones appended at the end
 //!   of the file through [`Document::get_or_insert_section`], which copies the file's line ending,
 //!   `=` spacing and blank-line separation. A second run with the same inputs changes nothing.
-//! - **Removal.** [`Document::remove_section`] removes the header, the body and the comment lines
-//!   directly above it; populate then also drops one blank line before the removed section when
-//!   it is followed by another blank line or the end of the file, so that add-then-prune does not
-//!   leave a growing gap. Nothing else outside owned sections changes.
+//! - **Removal.** [`Document::remove_sections`] removes the header, the body and the comment
+//!   lines directly above each pruned section, and one blank line before it when another blank
+//!   line or the end of the file follows, so that add-then-prune does not leave a growing gap.
+//!   Nothing else outside owned sections changes.
 //! - **Speed.** sso-config parses the whole text again after every edit, so applying thousands of
-//!   edits one by one is quadratic. Removals are therefore applied in one pass over the lines
-//!   and additions after the second are rendered in the shape the edit API gave the second one
-//!   (see `batch`); the result is byte-identical to the edit-by-edit path, which is kept as the
-//!   tests' reference and as the fallback for unusual files (duplicate sections).
+//!   edits one by one is quadratic. All removals are therefore one `remove_sections` call (one
+//!   parse), and additions after the second are rendered in the shape the edit API gave the
+//!   second one (see `batch`); the result is byte-identical to the edit-by-edit path, which is
+//!   kept as the tests' reference and, for additions, as the fallback when the shape cannot be
+//!   learnt (fewer than three new profiles, or a section to add that already exists in a form
+//!   the semantic layer ignores).
 //! - **Failures.** One account's failure is the caller's to report; here it only shields that
 //!   account's profiles from pruning. A plan either succeeds as a whole or returns an error with
 //!   no text, so a half-updated file is never produced.
@@ -253,10 +255,12 @@ pub fn plan(
 /// How [`plan_with`] applies removals and additions; both give the same bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Apply {
-    /// Removals in one pass over the lines, additions rendered in one string ([`batch`]).
+    /// All removals in one [`Document::remove_sections`] call, additions rendered in one string
+    /// ([`batch`]).
     Batched,
-    /// Every edit through sso-config's edit API, which parses the whole text again each time
-    /// (quadratic; the reference the batched path is tested against).
+    /// Every edit through sso-config's edit API one at a time (one `remove_sections` call per
+    /// pruned profile), which parses the whole text again each time (quadratic; the reference
+    /// the batched path is tested against).
     #[cfg_attr(not(test), allow(dead_code))]
     PerEdit,
 }
@@ -348,14 +352,27 @@ fn plan_with(
         write_keys(&mut document, kind, name, &changes)?;
         plan.updated.push(name.clone());
     }
-    let kinds: Vec<SectionKind> = to_remove
-        .iter()
-        .map(|name| section_for(&document, name))
-        .collect();
-    let removed = match apply {
-        Apply::Batched if !kinds.is_empty() => batch::remove_sections_tidy(&document, &kinds),
-        _ => None,
-    };
+    match apply {
+        Apply::Batched => {
+            // Every name in `to_remove` is a profile of the file, so each kind has a section.
+            let kinds: Vec<SectionKind> = to_remove
+                .iter()
+                .map(|name| section_for(&document, name))
+                .collect();
+            if !kinds.is_empty() {
+                document.remove_sections(&kinds);
+            }
+            plan.removed = to_remove;
+        }
+        Apply::PerEdit => {
+            for name in to_remove {
+                let kind = section_for(&document, &name);
+                if document.remove_sections(&[kind]) > 0 {
+                    plan.removed.push(name);
+                }
+            }
+        }
+    }
     let to_add: Vec<NewSection<'_>> = to_add
         .into_iter()
         .map(|(name, desired)| {
@@ -363,21 +380,6 @@ fn plan_with(
             (name, kind, desired)
         })
         .collect();
-    if let Some(text) = removed {
-        plan.removed = to_remove;
-        if to_add.is_empty() {
-            plan.new_text = text;
-            return Ok(plan);
-        }
-        document = Document::parse(&text);
-    } else {
-        for name in to_remove {
-            let kind = section_for(&document, &name);
-            if remove_section_tidy(&mut document, &kind) {
-                plan.removed.push(name);
-            }
-        }
-    }
     let mut rest = to_add.as_slice();
     if apply == Apply::Batched
         && let [first, second, tail @ ..] = rest
@@ -529,43 +531,4 @@ fn write_keys(
         section.set(key, value).map_err(error)?;
     }
     Ok(())
-}
-
-/// Removes section `kind` and, when that leaves two blank lines together (or a blank line at the
-/// end of the file) where the section was, the blank line that preceded it.
-fn remove_section_tidy(document: &mut Document, kind: &SectionKind) -> bool {
-    let before = document.to_string();
-    if !document.remove_section(kind) {
-        return false;
-    }
-    let after = document.to_string();
-    let old: Vec<&str> = before.split_inclusive('\n').collect();
-    let new: Vec<&str> = after.split_inclusive('\n').collect();
-    let Some(removed) = old.len().checked_sub(new.len()) else {
-        return true;
-    };
-    let prefix = old.iter().zip(&new).take_while(|(a, b)| a == b).count();
-    // Only a single contiguous removal of whole lines is tidied.
-    if prefix == 0 || old.get(prefix + removed..) != new.get(prefix..) {
-        return true;
-    }
-    let blank = |line: &str| {
-        line.trim_end_matches(['\n', '\r'])
-            .trim_matches([' ', '\t'])
-            .is_empty()
-    };
-    let gap_before = new
-        .get(prefix - 1)
-        .is_some_and(|l| blank(l) && l.ends_with('\n'));
-    let gap_after = new.get(prefix).is_none_or(|l| blank(l));
-    if gap_before && gap_after {
-        let mut text = String::with_capacity(after.len());
-        for (index, line) in new.iter().enumerate() {
-            if index != prefix - 1 {
-                text.push_str(line);
-            }
-        }
-        *document = Document::parse(&text);
-    }
-    true
 }

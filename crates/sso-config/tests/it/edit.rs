@@ -143,3 +143,191 @@ fn sections_list_kinds_and_keys() {
     assert_eq!(sections[0].keys, ["marker", "region"]);
     assert_eq!(sections[1].line, 4);
 }
+
+/// `remove_sections(kinds)` from `text`: the text left and the number of sections removed.
+fn remove_sections(text: &str, kinds: &[SectionKind]) -> (String, usize) {
+    let mut doc = Document::parse(text);
+    let count = doc.remove_sections(kinds);
+    let after = doc.to_string();
+    assert_eq!(format!("{doc:?}"), format!("{:?}", Document::parse(&after)));
+    (after, count)
+}
+
+#[test]
+fn remove_sections_drops_the_blank_line_above_when_a_gap_would_remain() {
+    // The last section: the blank line above goes, since the end of the file follows.
+    let text = "[default]\na = 1\n\n[profile x]\nk = v\n";
+    assert_eq!(
+        remove_sections(text, &[profile("x")]),
+        ("[default]\na = 1\n".into(), 1)
+    );
+    // A middle section with blank lines around it: one of them goes.
+    let text = "[default]\na = 1\n\n[profile x]\nk = v\n\n[profile y]\nj = 2\n";
+    assert_eq!(
+        remove_sections(text, &[profile("x")]).0,
+        "[default]\na = 1\n\n[profile y]\nj = 2\n"
+    );
+    // No blank line below (the next header follows at once): nothing else goes.
+    let text = "[default]\na = 1\n\n[profile x]\nk = v\n[profile y]\n";
+    assert_eq!(
+        remove_sections(text, &[profile("x")]).0,
+        "[default]\na = 1\n\n[profile y]\n"
+    );
+    // No blank line above: nothing else goes.
+    let text = "[default]\na = 1\n[profile x]\nk = v\n\n[profile y]\n";
+    assert_eq!(
+        remove_sections(text, &[profile("x")]).0,
+        "[default]\na = 1\n\n[profile y]\n"
+    );
+    // Where `remove_section` leaves two blank lines, `remove_sections` leaves one.
+    let text = "[default]\na = 1\n\n# about b\n[profile b] # keep\nb = 2\n\n[profile c]\nc = 3\n";
+    let mut doc = Document::parse(text);
+    assert!(doc.remove_section(&profile("b")));
+    assert_eq!(
+        doc.to_string(),
+        "[default]\na = 1\n\n\n[profile c]\nc = 3\n"
+    );
+    assert_eq!(
+        remove_sections(text, &[profile("b")]).0,
+        "[default]\na = 1\n\n[profile c]\nc = 3\n"
+    );
+}
+
+#[test]
+fn remove_sections_takes_the_comments_above_and_keeps_those_below() {
+    let text = "[default]\na = 1\n\n# about x\n; more\n[profile x] # c\nk = v\n  more\n# trailing\n\n[profile y]\n";
+    assert_eq!(
+        remove_sections(text, &[profile("x")]),
+        ("[default]\na = 1\n\n# trailing\n\n[profile y]\n".into(), 1)
+    );
+    // A comment at the top of the file goes with the first section.
+    assert_eq!(
+        remove_sections("# top\n[profile x]\nk = v\n\n[default]\n", &[profile("x")]).0,
+        "\n[default]\n"
+    );
+}
+
+#[test]
+fn remove_sections_keeps_line_endings_bom_and_a_missing_final_newline() {
+    let text = "[default]\r\na=1\r\n\r\n[profile x]\r\nk=v\r\n\r\n[profile y]\r\nj=2";
+    assert_eq!(
+        remove_sections(text, &[profile("x")]).0,
+        "[default]\r\na=1\r\n\r\n[profile y]\r\nj=2"
+    );
+    // The last section, without a final line ending: the blank line above goes with it.
+    assert_eq!(
+        remove_sections(text, &[profile("y")]).0,
+        "[default]\r\na=1\r\n\r\n[profile x]\r\nk=v\r\n"
+    );
+    // Without a blank line above, the previous line keeps its ending.
+    assert_eq!(
+        remove_sections("[default]\na = 1\n[profile x]\nk = v", &[profile("x")]).0,
+        "[default]\na = 1\n"
+    );
+    // The byte-order mark stays; it is not part of the first line.
+    let text = "\u{feff}[profile x]\nk = v\n\n[default]\n";
+    assert_eq!(
+        remove_sections(text, &[profile("x")]).0,
+        "\u{feff}\n[default]\n"
+    );
+    assert_eq!(
+        remove_sections(text, &[SectionKind::Default]).0,
+        "\u{feff}[profile x]\nk = v\n"
+    );
+    assert_eq!(
+        remove_sections("\u{feff}\n[profile x]\nk = v\n", &[profile("x")]).0,
+        "\u{feff}"
+    );
+    let (after, count) = remove_sections("\u{feff}[profile x]\n", &[profile("x")]);
+    assert_eq!((after.as_str(), count), ("\u{feff}", 1));
+    assert!(Document::parse(&after).has_bom());
+}
+
+#[test]
+fn remove_sections_removes_duplicates_and_adjacent_sections_one_after_another() {
+    // Both sections of a duplicated kind, each with its own tidy step, in file order.
+    let text = "[profile x]\na = 1\n\n[default]\n\n[profile x]\nb = 2\n\n";
+    assert_eq!(
+        remove_sections(text, &[profile("x")]),
+        ("\n[default]\n\n".into(), 2)
+    );
+    // Adjacent sections, in either order: the blank lines between them do not pile up.
+    let text =
+        "[default]\na = 1\n\n[profile x]\nk = 1\n\n[profile y]\nk = 2\n\n[profile z]\nk = 3\n";
+    for kinds in [[profile("x"), profile("y")], [profile("y"), profile("x")]] {
+        assert_eq!(
+            remove_sections(text, &kinds),
+            ("[default]\na = 1\n\n[profile z]\nk = 3\n".into(), 2)
+        );
+    }
+    assert_eq!(
+        remove_sections(text, &[profile("x"), profile("y"), profile("z")]),
+        ("[default]\na = 1\n".into(), 3)
+    );
+    assert_eq!(
+        remove_sections(
+            "[profile x]\nk = 1\n[profile y]\nk = 2\n",
+            &[profile("y"), profile("x")]
+        ),
+        (String::new(), 2)
+    );
+    // The same as one kind at a time.
+    for kinds in [
+        vec![profile("x"), profile("z")],
+        vec![profile("z"), SectionKind::Default, profile("y")],
+    ] {
+        let mut one_by_one = Document::parse(text);
+        let count: usize = kinds
+            .iter()
+            .map(|k| one_by_one.remove_sections(std::slice::from_ref(k)))
+            .sum();
+        assert_eq!(
+            remove_sections(text, &kinds),
+            (one_by_one.to_string(), count)
+        );
+    }
+}
+
+#[test]
+fn remove_sections_of_unknown_or_repeated_kinds() {
+    let text = "[default]\na = 1\n\n[profile x]\nk = v\n";
+    assert_eq!(remove_sections(text, &[]), (text.into(), 0));
+    assert_eq!(
+        remove_sections(
+            text,
+            &[profile("nope"), SectionKind::SsoSession("x".into())]
+        ),
+        (text.into(), 0)
+    );
+    // A kind given twice is removed once.
+    assert_eq!(
+        remove_sections(text, &[profile("x"), profile("x")]),
+        ("[default]\na = 1\n".into(), 1)
+    );
+    assert_eq!(remove_sections("", &[profile("x")]), (String::new(), 0));
+    // A broken header is not a section; the lines after it are not the previous section's.
+    let text = "[profile x]\nk = v\n[profile x\nj = w\n";
+    assert_eq!(
+        remove_sections(text, &[profile("x")]),
+        ("[profile x\nj = w\n".into(), 1)
+    );
+}
+
+#[test]
+fn add_then_remove_sections_gives_the_file_back() {
+    for text in [
+        "",
+        "[default]\nregion = x\n",
+        "[default]\r\nregion = x\r\n\r\n[profile a]\r\nk = v\r\n",
+        "# top\n[default]\nregion = x\n\n[profile a]\nk = v\n# trailing\n",
+    ] {
+        let mut doc = Document::parse(text);
+        doc.get_or_insert_section(profile("new"))
+            .unwrap()
+            .set("region", "y")
+            .unwrap();
+        assert_ne!(doc.to_string(), text);
+        assert_eq!(doc.remove_sections(&[profile("new")]), 1);
+        assert_eq!(doc.to_string(), text);
+    }
+}

@@ -303,3 +303,172 @@ proptest! {
         }
     }
 }
+
+/// Any generated text, well-formed or not, possibly after a byte-order mark.
+fn any_config() -> impl Strategy<Value = String> {
+    (prop_oneof![valid_config(), messy_config()], any::<bool>()).prop_map(|(text, bom)| {
+        if bom { format!("\u{feff}{text}") } else { text }
+    })
+}
+
+/// Kinds to remove, with repeats, and one (`profile zz`) that the generators never write.
+fn kind_list() -> impl Strategy<Value = Vec<SectionKind>> {
+    let one = (0..=KINDS.len()).prop_map(|index| {
+        if index == KINDS.len() {
+            SectionKind::Profile("zz".into())
+        } else {
+            kind(index)
+        }
+    });
+    proptest::collection::vec(one, 0..7)
+}
+
+/// The body of every section, in file order: `(kind, lines from the header through the last
+/// line that is neither blank nor a comment before the next line starting with `[`)`.
+fn section_bodies(doc: &Document) -> Vec<(SectionKind, String)> {
+    let text = doc.to_string();
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let content = |line: &str| {
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        line.strip_suffix('\r').unwrap_or(line).to_owned()
+    };
+    let trivia = |line: &str| {
+        let content = content(line);
+        content.trim_matches([' ', '\t']).is_empty() || content.starts_with(['#', ';'])
+    };
+    doc.sections()
+        .into_iter()
+        .map(|section| {
+            let header = section.line as usize - 1;
+            let mut last = header;
+            for (index, line) in lines.iter().enumerate().skip(header + 1) {
+                if line.starts_with('[') {
+                    break;
+                }
+                if !trivia(line) {
+                    last = index;
+                }
+            }
+            (section.kind, lines[header..=last].concat())
+        })
+        .collect()
+}
+
+/// What adding a section to `text` (which appended `appended`) and removing it again leaves:
+/// the text, with the line ending the addition gave its last line; and when the new header went
+/// right under the last line (no blank line inserted), without the comment lines at the end of
+/// the text (they were directly above the header) and then without one blank line.
+fn add_then_remove_model(text: &str, appended: &str) -> String {
+    let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_owned).collect();
+    let mut appended = appended;
+    if let Some(last) = lines.last_mut()
+        && !last.ends_with('\n')
+    {
+        let ending = if appended.starts_with("\r\n") {
+            "\r\n"
+        } else {
+            "\n"
+        };
+        last.push_str(ending);
+        appended = &appended[ending.len()..];
+    }
+    if appended.starts_with('[') {
+        let comment = |line: &String| line.starts_with(['#', ';']);
+        let blank = |line: &String| line.trim_matches([' ', '\t', '\r', '\n']).is_empty();
+        while lines.last().is_some_and(comment) {
+            lines.pop();
+        }
+        if lines.last().is_some_and(blank) {
+            lines.pop();
+        }
+    }
+    lines.concat()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// Removing many kinds at once is removing them one kind at a time, in the order given.
+    #[test]
+    fn remove_sections_equals_one_kind_at_a_time(text in any_config(), kinds in kind_list()) {
+        let mut all = Document::parse(&text);
+        let count = all.remove_sections(&kinds);
+        let mut one_by_one = Document::parse(&text);
+        let mut counts = 0;
+        for kind in &kinds {
+            counts += one_by_one.remove_sections(std::slice::from_ref(kind));
+        }
+        prop_assert_eq!(all.to_string(), one_by_one.to_string());
+        prop_assert_eq!(count, counts);
+        prop_assert_eq!(format!("{all:?}"), format!("{:?}", Document::parse(&all.to_string())));
+        prop_assert_eq!(all.has_bom(), text.starts_with('\u{feff}'));
+        prop_assert!(!all.sections().iter().any(|s| kinds.contains(&s.kind)));
+    }
+
+    /// One kind: `remove_section`'s result with at most one blank line per removed section
+    /// taken out as well.
+    #[test]
+    fn remove_sections_is_remove_section_plus_blank_lines(text in any_config(), index in 0..KINDS.len()) {
+        let mut plain = Document::parse(&text);
+        let removed_any = plain.remove_section(&kind(index));
+        let mut tidy = Document::parse(&text);
+        let count = tidy.remove_sections(&[kind(index)]);
+        prop_assert_eq!(removed_any, count > 0);
+        // The byte-order mark is not part of the first line.
+        let bom = |doc: &Document| {
+            let text = doc.to_string();
+            text.strip_prefix('\u{feff}').unwrap_or(&text).to_owned()
+        };
+        let (plain, tidy) = (bom(&plain), bom(&tidy));
+        let gone = removed(&plain, &tidy);
+        prop_assert!(gone.is_some(), "{plain:?} -> {tidy:?}");
+        let gone = gone.unwrap_or_default();
+        prop_assert!(gone.len() <= count);
+        prop_assert!(gone.iter().all(|l| l.trim_matches([' ', '\t']).is_empty()), "{gone:?}");
+    }
+
+    /// Sections of other kinds keep every byte from their header to their last property, and
+    /// the semantic view of them does not change.
+    #[test]
+    fn remove_sections_leaves_other_sections_alone(text in any_config(), kinds in kind_list()) {
+        let before = Document::parse(&text);
+        let mut after = before.clone();
+        after.remove_sections(&kinds);
+        let kept: Vec<_> = section_bodies(&before)
+            .into_iter()
+            .filter(|(kind, _)| !kinds.contains(kind))
+            .collect();
+        prop_assert_eq!(kept, section_bodies(&after));
+        let info = |doc: &Document| {
+            doc.sections()
+                .into_iter()
+                .filter(|s| !kinds.contains(&s.kind))
+                .map(|s| (s.kind, s.valid_name, s.keys))
+                .collect::<Vec<_>>()
+        };
+        prop_assert_eq!(info(&before), info(&after));
+    }
+
+    /// Adding a section and removing it gives the text back exactly when the text is empty or
+    /// ends with a line ending and its last line is neither blank nor a comment line the new
+    /// header goes right under (a trailing comment is kept when the file separates sections with
+    /// blank lines, since one then goes between). Otherwise what comes back is
+    /// [`add_then_remove_model`].
+    #[test]
+    fn add_then_remove_sections(text in valid_config(), key in proptest::sample::select(KEYS), value in "[a-z0-9]{1,8}") {
+        let new = SectionKind::Profile("zz".into());
+        let mut doc = Document::parse(&text);
+        doc.get_or_insert_section(new.clone()).unwrap().set(key, &value).unwrap();
+        let appended = doc.to_string()[text.len()..].to_owned();
+        prop_assert_eq!(doc.remove_sections(&[new]), 1);
+        let after = doc.to_string();
+        prop_assert_eq!(&after, &add_then_remove_model(&text, &appended));
+        let last = text.lines().last().unwrap_or("");
+        let blank = last.trim_matches([' ', '\t']).is_empty();
+        let comment_above = last.starts_with(['#', ';']) && appended.starts_with('[');
+        if text.ends_with('\n') && !blank && !comment_above {
+            prop_assert_eq!(after, text);
+        }
+    }
+}
