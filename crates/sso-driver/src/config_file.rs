@@ -443,17 +443,21 @@ mod tests {
         let dev = [SectionKind::Profile("dev".into())];
         let seen = "[profile dev]\nregion = a\n";
         let moved = "[profile other]\nx = 1\n\n[profile dev]\nregion = a\n";
-        assert!(
-            unchanged_since(seen, moved, moved, FileKind::Config, &dev).is_ok()
-        );
+        assert!(unchanged_since(seen, moved, moved, FileKind::Config, &dev).is_ok());
         // Another process already wrote what this one writes.
         let same = "[profile dev]\nregion = c\n";
         assert!(unchanged_since(seen, same, same, FileKind::Config, &dev).is_ok());
         // A new section created meanwhile with other values conflicts.
         let created = "[profile dev]\nregion = c\n";
         assert!(
-            unchanged_since("", created, "[profile dev]\nregion = d\n", FileKind::Config, &dev)
-                .is_err()
+            unchanged_since(
+                "",
+                created,
+                "[profile dev]\nregion = d\n",
+                FileKind::Config,
+                &dev
+            )
+            .is_err()
         );
     }
 
@@ -485,9 +489,18 @@ mod tests {
         let file = std::fs::File::create(&big).unwrap();
         file.set_len(MAX_FILE_BYTES + 1).unwrap();
         let error = read(&big).unwrap_err();
-        assert!(matches!(error, ConfigWriteError::Read(ReadFileError::TooLarge { .. })), "{error}");
+        assert!(
+            matches!(
+                error,
+                ConfigWriteError::Read(ReadFileError::TooLarge { .. })
+            ),
+            "{error}"
+        );
         let failed = edit(&big, append("x")).unwrap_err();
-        assert!(matches!(failed, EditFailed::Write(ConfigWriteError::Read(_))), "{failed}");
+        assert!(
+            matches!(failed, EditFailed::Write(ConfigWriteError::Read(_))),
+            "{failed}"
+        );
     }
 
     #[test]

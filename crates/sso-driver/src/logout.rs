@@ -134,7 +134,8 @@ pub async fn logout<T: Transport>(
     }
     // Temporary files of cache writers killed mid-write may hold tokens too.
     let now = std::time::SystemTime::now();
-    let temp_files = sso_cache.remove_stale_temp_files(now)? + cli_cache.remove_stale_temp_files(now)?;
+    let temp_files =
+        sso_cache.remove_stale_temp_files(now)? + cli_cache.remove_stale_temp_files(now)?;
     tracing::debug!(
         temp_files,
         tokens = report.tokens_removed.len(),
