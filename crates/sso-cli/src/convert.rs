@@ -501,9 +501,19 @@ pub fn config_write_error(error: sso_driver::config_file::ConfigWriteError) -> C
 
 /// A refused config edit (a value the file format cannot hold) as the user sees it.
 pub fn config_edit_error(error: &sso_config::EditError, path: &Path) -> CliError {
+    let message = match error {
+        sso_config::EditError::UnrepresentableValue { key, value, reason } => format!(
+            "{key} {value:?} cannot be stored in {}: {reason}",
+            path.display()
+        ),
+        other => format!("cannot write {}: {other}", path.display()),
+    };
     CliError::Usage {
-        message: format!("cannot write {}: {error}", path.display()),
-        help: Some("choose a value without line breaks, `#` or `;`".to_owned()),
+        message,
+        help: Some(
+            "choose a value without line breaks, control characters, surrounding spaces, a leading `#` or `;`, or ` #`/` ;` inside"
+                .to_owned(),
+        ),
     }
 }
 

@@ -158,12 +158,14 @@ sso_registration_scopes = sso:account:access
     );
     #[cfg(unix)]
     assert_eq!(mode(&home.config_path()), 0o640);
-    // Only the config file is there: no temporary file left behind, no token cache.
-    let entries: Vec<_> = std::fs::read_dir(home.dir.path().join(".aws"))
+    // Only the config file and its reusable lock file are there: no temporary file left
+    // behind, no token cache.
+    let mut entries: Vec<_> = std::fs::read_dir(home.dir.path().join(".aws"))
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(entries, ["config"]);
+    entries.sort();
+    assert_eq!(entries, ["config", "config.lock"]);
 }
 
 #[test]

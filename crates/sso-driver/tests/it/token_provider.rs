@@ -223,7 +223,9 @@ fn block_the_lock(setup: &Setup, target: &sso_driver::context::SsoTarget) {
     let entry = setup.sso_cache().entry_path(&target.token_key());
     let mut lock = entry.into_os_string();
     lock.push(".lock");
-    std::fs::create_dir_all(std::path::PathBuf::from(lock).join("blocker")).unwrap();
+    let lock = std::path::PathBuf::from(lock);
+    let _ = std::fs::remove_file(&lock);
+    std::fs::create_dir_all(lock.join("blocker")).unwrap();
 }
 
 #[tokio::test]
