@@ -324,10 +324,6 @@ pub enum FlowError {
         /// The `error_description` parameter, if any.
         description: Option<String>,
     },
-    /// The redirect's `state` differs from ours: the response is not for this login (CSRF guard,
-    /// RFC 6749 section 10.12). The message is the AWS CLI's.
-    #[error("error loading authorization code: State parameter does not match expected value")]
-    StateMismatch,
     /// The redirect carried our `state` but no `code`.
     #[error(
         "error loading authorization code: the redirect has no `code` parameter; run the login again"

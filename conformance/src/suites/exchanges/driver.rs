@@ -537,7 +537,6 @@ fn login_error_name(error: &LoginError) -> String {
         LoginError::DeviceCodeExpired | LoginError::BrowserTimeout { .. } => {
             "authorization_expired".to_owned()
         }
-        LoginError::StateMismatch => "state_mismatch".to_owned(),
         LoginError::BadCallback { error, .. } if error == "missing code" => {
             "missing_authorization_code".to_owned()
         }

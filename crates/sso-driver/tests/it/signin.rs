@@ -275,11 +275,11 @@ async fn pkce_with_a_pasted_callback() {
 }
 
 #[tokio::test]
-async fn pkce_state_mismatch_fails_and_tells_the_browser() {
+async fn pkce_callbacks_that_are_not_ours_are_refused_and_the_real_one_signs_in() {
     let setup = Setup::start(Emulator::builder()).await;
     let target = setup.session("my-sso");
-    let page = std::sync::Arc::new(Mutex::new(None));
-    let page_for_browser = page.clone();
+    let pages = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let pages_for_browser = pages.clone();
     let prompt = Recorder {
         on_url: Some(Box::new(move |url: &str| {
             let redirect = url::Url::parse(url)
@@ -289,17 +289,29 @@ async fn pkce_state_mismatch_fails_and_tells_the_browser() {
                 .unwrap()
                 .1
                 .into_owned();
-            let page = page_for_browser.clone();
+            let url = url.to_owned();
+            let pages = pages_for_browser.clone();
             tokio::spawn(async move {
-                let forged = format!("{redirect}?code=forged&state=not-ours");
-                *page.lock().unwrap() = Some(browse(forged).await);
+                // Anyone on this machine can send these first; none may end the login.
+                for stray in [
+                    "code=forged&state=not-ours",
+                    "code=forged",
+                    "code=forged&state=",
+                    "error=access_denied",
+                    "error=access_denied&error_description=go+away&state=not-ours",
+                ] {
+                    let page = browse(format!("{redirect}?{stray}")).await;
+                    pages.lock().unwrap().push((stray, page));
+                }
+                let page = browse(url).await;
+                pages.lock().unwrap().push(("real", page));
             });
         })),
         ..Recorder::default()
     };
     let mut options = LoginOptions::new(LoginFlow::Pkce);
     options.no_browser = true;
-    let error = login(
+    let outcome = login(
         &setup.http,
         &setup.sso_cache(),
         &target,
@@ -308,18 +320,23 @@ async fn pkce_state_mismatch_fails_and_tells_the_browser() {
         &SystemClock,
     )
     .await
-    .unwrap_err();
-    assert!(matches!(error, LoginError::StateMismatch), "{error:?}");
+    .unwrap();
+    assert!(outcome.refreshable);
     for _ in 0..100 {
-        if page.lock().unwrap().is_some() {
+        if pages.lock().unwrap().len() == 6 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let (status, body) = page.lock().unwrap().take().unwrap();
-    assert_eq!(status, 400, "{body}");
-    assert!(!body.contains("forged"), "{body}");
-    assert_eq!(setup.emu.stats().create_token, 0);
+    let pages = pages.lock().unwrap();
+    assert_eq!(pages.len(), 6, "{pages:?}");
+    for (query, (status, body)) in &pages[..5] {
+        assert_eq!(*status, 400, "{query}: {body}");
+        assert!(body.contains("not for the sign-in waiting here"), "{query}: {body}");
+        assert!(!body.contains("forged"), "{body}");
+    }
+    assert_eq!(pages[5].1.0, 200, "{:?}", pages[5]);
+    assert_eq!(setup.emu.stats().create_token_authorization_code, 1);
 }
 
 #[tokio::test]
