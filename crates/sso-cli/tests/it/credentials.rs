@@ -726,3 +726,52 @@ fn populate_reports_a_failing_account_and_keeps_its_profiles() {
     );
     assert!(written.contains("[profile gone]"), "{written}");
 }
+
+/// A server on 127.0.0.1 that answers every request with `status` and the JSON `body`.
+fn hostile_server(status: &str, error_type: &str, body: &'static str) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let head = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nx-amzn-errortype: {error_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(body.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn server_error_messages_reach_the_terminal_without_control_characters() {
+    // A clear-screen, an OSC 52 clipboard write, a C1 CSI and a carriage return in the message.
+    let url = hostile_server(
+        "403 Forbidden",
+        "ForbiddenException",
+        r#"{"message":"\u001b[2J\u001b[Hno access\u001b]52;c;cm0gLXJmIH4=\u0007 for you\u009b31m\r"}"#,
+    );
+    let home = Home::new(&url);
+    home.write_token(
+        &CacheKey::for_session("my-sso"),
+        "token",
+        now().saturating_add(Duration::from_secs(3600)),
+    );
+    let output = home.run(&["--profile", "dev", "export-credentials"]);
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty(), "{}", stdout(&output));
+    let err = stderr(&output);
+    assert!(err.contains("no access"), "{err}");
+    assert!(err.contains(" for you"), "{err}");
+    assert!(!err.contains("52;c;") && !err.contains("[2J"), "{err:?}");
+    let controls: Vec<char> = err
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect();
+    assert!(controls.is_empty(), "{controls:?} in {err:?}");
+}
