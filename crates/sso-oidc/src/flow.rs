@@ -18,7 +18,7 @@ use crate::refresh::REGISTRATION_EXPIRY_MARGIN;
 use crate::secret::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, RefreshToken,
 };
-use crate::time::Timestamp;
+use crate::time::{MAX_REGISTRATION_LIFETIME, Timestamp};
 
 /// The polling interval when `StartDeviceAuthorization` sends none (RFC 8628 section 3.2).
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
@@ -756,10 +756,12 @@ impl Flow {
         match state {
             State::ExpectRegistration(s) => match oidc::parse_register_client(response) {
                 Ok(out) => {
+                    // An absurd `clientSecretExpiresAt` is shortened like any server lifetime.
+                    let latest = now.saturating_add(MAX_REGISTRATION_LIFETIME);
                     let client = ClientRegistration {
                         client_id: out.client_id,
                         client_secret: out.client_secret,
-                        expires_at: out.client_secret_expires_at,
+                        expires_at: out.client_secret_expires_at.min(latest),
                         issued_at: out.client_id_issued_at,
                         scopes: s.scopes,
                         grant_types: s.grant_types,

@@ -361,3 +361,35 @@ async fn pkce_fixed_port_in_use() {
     assert!(error.to_string().contains("--redirect-port"), "{error}");
     assert_eq!(setup.emu.stats().register_client, 0);
 }
+
+#[tokio::test]
+async fn absurd_token_lifetimes_are_refused_or_bounded() {
+    let setup = Setup::start(Emulator::builder().auto_approve(true)).await;
+    let target = setup.session("my-sso");
+    let mut options = LoginOptions::new(LoginFlow::DeviceCode);
+    options.no_browser = true;
+    let cache = setup.sso_cache();
+    let prompt = Recorder::default();
+    let run = || login(&setup.http, &cache, &target, &options, &prompt, &SystemClock);
+
+    // `expiresIn` 0: the login fails instead of reporting success with a dead token.
+    setup.emu.update_config(|c| c.token_lifetime_secs = 0).unwrap();
+    let error = run().await.unwrap_err();
+    assert!(matches!(error, LoginError::BadResponse(_)), "{error:?}");
+    assert!(error.to_string().contains("`expiresIn` 0"), "{error}");
+    assert!(!setup.sso_cache().entry_path(&target.token_key()).exists());
+
+    // `expiresIn` 2^63-1: cached with the documented maximum, readable again.
+    setup
+        .emu
+        .update_config(|c| c.token_lifetime_secs = i64::MAX as u64)
+        .unwrap();
+    let before = sso_driver::convert::unix_ms_to_cache_time(
+        sso_driver::clock::WallClock::now_unix_ms(&SystemClock),
+    );
+    let outcome = run().await.unwrap();
+    let latest = before.saturating_add(sso_oidc::MAX_TOKEN_LIFETIME + Duration::from_secs(60));
+    assert!(outcome.expires_at <= latest, "{}", outcome.expires_at);
+    assert!(outcome.expires_at > before.saturating_add(sso_oidc::MAX_TOKEN_LIFETIME - Duration::from_secs(60)));
+    assert_eq!(setup.token(&target).expires_at, outcome.expires_at);
+}
