@@ -454,7 +454,7 @@ struct Shown<'a> {
 #[derive(Debug)]
 struct Cause {
     message: String,
-    source: Option<Box<Cause>>,
+    source: Option<Box<Self>>,
 }
 
 fn printable(text: impl std::fmt::Display) -> String {

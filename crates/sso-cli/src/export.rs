@@ -53,18 +53,30 @@ pub fn is_credential_text(value: &str) -> bool {
 
 /// Renders credentials in one of the formats, or refuses a value that is not
 /// [`is_credential_text`] (in every format, so that any consumer of this output is safe).
-pub fn render(credentials: &ExportCredentials, format: ExportFormat) -> Result<String, UnsafeValue> {
+pub fn render(
+    credentials: &ExportCredentials,
+    format: ExportFormat,
+) -> Result<String, UnsafeValue> {
     let values = [
-        ("AWS_ACCESS_KEY_ID", Some(credentials.access_key_id.as_str())),
+        (
+            "AWS_ACCESS_KEY_ID",
+            Some(credentials.access_key_id.as_str()),
+        ),
         (
             "AWS_SECRET_ACCESS_KEY",
             Some(credentials.secret_access_key.expose_secret()),
         ),
         (
             "AWS_SESSION_TOKEN",
-            credentials.session_token.as_ref().map(SessionToken::expose_secret),
+            credentials
+                .session_token
+                .as_ref()
+                .map(SessionToken::expose_secret),
         ),
-        ("AWS_CREDENTIAL_EXPIRATION", credentials.expiration.as_deref()),
+        (
+            "AWS_CREDENTIAL_EXPIRATION",
+            credentials.expiration.as_deref(),
+        ),
     ];
     for (variable, value) in values {
         if value.is_some_and(|value| !is_credential_text(value)) {
@@ -157,14 +169,21 @@ mod tests {
           "Expiration": "2024-01-01T00:00:00+00:00"
         }
         "#);
-        assert!(render(&temporary(), ExportFormat::Process).unwrap().ends_with("}\n"));
+        assert!(
+            render(&temporary(), ExportFormat::Process)
+                .unwrap()
+                .ends_with("}\n")
+        );
     }
 
     #[test]
     fn process_format_is_exact_bytes() {
         // The exact bytes of json.dumps(indent=2, separators=(',', ': ')) + '\n'.
         let expected = "{\n  \"Version\": 1,\n  \"AccessKeyId\": \"AKIAEXAMPLEKEY\",\n  \"SecretAccessKey\": \"static-secret\"\n}\n";
-        assert_eq!(render(&static_keys(), ExportFormat::Process).unwrap(), expected);
+        assert_eq!(
+            render(&static_keys(), ExportFormat::Process).unwrap(),
+            expected
+        );
     }
 
     #[test]
@@ -224,7 +243,10 @@ mod tests {
             "export AWS_ACCESS_KEY_ID=AKIAEXAMPLEKEY\nexport AWS_SECRET_ACCESS_KEY=static-secret\n"
         );
         assert_eq!(
-            render(&static_keys(), ExportFormat::Fish).unwrap().lines().count(),
+            render(&static_keys(), ExportFormat::Fish)
+                .unwrap()
+                .lines()
+                .count(),
             2
         );
     }

@@ -340,7 +340,10 @@ mod tests {
         )];
         for format in [ListFormat::Text, ListFormat::Table, ListFormat::Json] {
             let out = render_accounts(&hostile, format, false);
-            assert!(!out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\r'), "{out:?}");
+            assert!(
+                !out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\r'),
+                "{out:?}"
+            );
         }
         assert_eq!(
             render_accounts(&hostile, ListFormat::Text, false),

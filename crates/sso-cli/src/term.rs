@@ -22,7 +22,10 @@ use std::io::{self, BufRead as _, IsTerminal as _, Write as _};
 /// clipboard write up to its BEL or `ESC\\`, DCS/SOS/PM/APC strings, and two-byte `ESC x`)
 /// are removed; everything else, including non-ASCII text, is kept as it is.
 pub fn printable(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len());
@@ -433,8 +436,14 @@ mod tests {
     #[test]
     fn printable_strips_control_characters_and_escape_sequences() {
         let cases = [
-            ("plain text, é and 😀\n\tindented", "plain text, é and 😀\n\tindented"),
-            ("ForbiddenException: \u{1b}[2J\u{1b}[Hcleared", "ForbiddenException: cleared"),
+            (
+                "plain text, é and 😀\n\tindented",
+                "plain text, é and 😀\n\tindented",
+            ),
+            (
+                "ForbiddenException: \u{1b}[2J\u{1b}[Hcleared",
+                "ForbiddenException: cleared",
+            ),
             ("a\u{1b}]52;c;ZXZpbA==\u{7}b", "ab"),
             ("a\u{1b}]52;c;ZXZpbA==\u{1b}\\b", "ab"),
             ("a\u{1b}]0;title\u{9c}b", "ab"),
@@ -443,7 +452,10 @@ mod tests {
             ("a\u{9d}52;c;x\u{7}b", "ab"),
             ("a\u{1b}Pdcs\u{1b}\\b", "ab"),
             ("a\u{1b}cb", "ab"),
-            ("bell\u{7} nul\u{0} del\u{7f} cr\r bs\u{8} c1\u{85}", "bell nul del cr bs c1"),
+            (
+                "bell\u{7} nul\u{0} del\u{7f} cr\r bs\u{8} c1\u{85}",
+                "bell nul del cr bs c1",
+            ),
             ("unterminated \u{1b}]52;c;ZXZpbA==", "unterminated "),
             ("trailing \u{1b}", "trailing "),
             ("trailing csi \u{1b}[", "trailing csi "),
@@ -451,7 +463,11 @@ mod tests {
         for (input, expected) in cases {
             let output = printable(input);
             assert_eq!(output, expected, "{input:?}");
-            assert!(!output.chars().any(|c| c.is_control() && c != '\n' && c != '\t'));
+            assert!(
+                !output
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t')
+            );
         }
         assert!(matches!(printable("no controls\n"), Cow::Borrowed(_)));
     }

@@ -294,7 +294,11 @@ async fn handle(
     shared: &Shared,
 ) -> hyper::Response<Full<Bytes>> {
     let route = match check_sender(&request, shared.port) {
-        Ok(()) => route(request.method(), request.uri().path(), request.uri().query()),
+        Ok(()) => route(
+            request.method(),
+            request.uri().path(),
+            request.uri().query(),
+        ),
         Err(refusal) => {
             tracing::debug!(reason = refusal, "loopback request refused");
             Route::Reply(Page::Forbidden)
@@ -584,10 +588,22 @@ mod tests {
                 ("sec-fetch-mode", "navigate"),
                 ("sec-fetch-dest", "document"),
             ],
-            vec![host, ("sec-fetch-site", "none"), ("sec-fetch-mode", "navigate")],
-            vec![host, ("sec-fetch-site", "same-origin"), ("sec-fetch-mode", "cors")],
+            vec![
+                host,
+                ("sec-fetch-site", "none"),
+                ("sec-fetch-mode", "navigate"),
+            ],
+            vec![
+                host,
+                ("sec-fetch-site", "same-origin"),
+                ("sec-fetch-mode", "cors"),
+            ],
         ] {
-            assert_eq!(check_sender(&request(&accepted), 4242), Ok(()), "{accepted:?}");
+            assert_eq!(
+                check_sender(&request(&accepted), 4242),
+                Ok(()),
+                "{accepted:?}"
+            );
         }
         for refused in [
             vec![],
@@ -609,9 +625,16 @@ mod tests {
                 ("sec-fetch-mode", "navigate"),
                 ("sec-fetch-dest", "iframe"),
             ],
-            vec![host, ("sec-fetch-site", "same-site"), ("sec-fetch-mode", "cors")],
+            vec![
+                host,
+                ("sec-fetch-site", "same-site"),
+                ("sec-fetch-mode", "cors"),
+            ],
         ] {
-            assert!(check_sender(&request(&refused), 4242).is_err(), "{refused:?}");
+            assert!(
+                check_sender(&request(&refused), 4242).is_err(),
+                "{refused:?}"
+            );
         }
         let absolute = http::Request::get("http://evil.example:4242/oauth/callback?code=a")
             .header("host", "127.0.0.1:4242")

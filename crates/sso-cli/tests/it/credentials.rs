@@ -258,11 +258,21 @@ fn write_hostile_credentials(home: &Home, session_token: &str) {
 #[test]
 fn export_credentials_refuses_values_a_shell_would_interpret() {
     let home = Home::new(NO_NETWORK);
-    for token in ["tok;touch pwned", "$(touch pwned)", "tok\nexport X=1", "a b"] {
+    for token in [
+        "tok;touch pwned",
+        "$(touch pwned)",
+        "tok\nexport X=1",
+        "a b",
+    ] {
         write_hostile_credentials(&home, token);
         for format in EXPORT_FORMATS {
             let output = home.run(&["--profile", "dev", "export-credentials", "--format", format]);
-            assert_eq!(output.status.code(), Some(1), "{format}: {}", stderr(&output));
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{format}: {}",
+                stderr(&output)
+            );
             assert!(output.stdout.is_empty(), "{format}: {}", stdout(&output));
             let err = stderr(&output);
             assert!(err.contains("AWS_SESSION_TOKEN"), "{err}");
@@ -311,9 +321,16 @@ fn shells_evaluate_the_env_formats_to_the_credentials() {
     write_hostile_credentials(&home, "tok;touch pwned");
     for shell in ["sh", "bash"] {
         let (output, seen) = eval_in_shell(&home, shell, "env");
-        assert!(!home.path().join("pwned").exists(), "{shell} ran the injected command");
+        assert!(
+            !home.path().join("pwned").exists(),
+            "{shell} ran the injected command"
+        );
         assert_eq!(seen, "|||", "{shell}");
-        assert!(stderr(&output).contains("AWS_SESSION_TOKEN"), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("AWS_SESSION_TOKEN"),
+            "{}",
+            stderr(&output)
+        );
     }
 }
 

@@ -508,7 +508,9 @@ async fn non_http_urls_are_refused_before_sending() {
 /// A server on 127.0.0.1 that answers every request with a body that never ends (chunked) or
 /// with a `Content-Length` far above the cap; returns its URL and how many body bytes it
 /// managed to send in total.
-async fn endless_server(declared_length: Option<u64>) -> (String, Arc<std::sync::atomic::AtomicU64>) {
+async fn endless_server(
+    declared_length: Option<u64>,
+) -> (String, Arc<std::sync::atomic::AtomicU64>) {
     use std::sync::atomic::Ordering;
     use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -534,8 +536,12 @@ async fn endless_server(declared_length: Option<u64>) -> (String, Arc<std::sync:
                 let data = vec![b'x'; 64 * 1024];
                 let chunk = match declared_length {
                     Some(_) => data,
-                    None => [format!("{:x}\r\n", data.len()).into_bytes(), data, b"\r\n".to_vec()]
-                        .concat(),
+                    None => [
+                        format!("{:x}\r\n", data.len()).into_bytes(),
+                        data,
+                        b"\r\n".to_vec(),
+                    ]
+                    .concat(),
                 };
                 // Until the client goes away.
                 while stream.write_all(&chunk).await.is_ok() {
@@ -580,7 +586,9 @@ async fn a_body_just_under_the_cap_is_read() {
     use sso_driver::http::MAX_RESPONSE_BODY_BYTES;
     let server = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(200).set_body_bytes(vec![b'y'; MAX_RESPONSE_BODY_BYTES]))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_bytes(vec![b'y'; MAX_RESPONSE_BODY_BYTES]),
+        )
         .mount(&server)
         .await;
     let response = client(config())

@@ -159,7 +159,11 @@ async fn a_callback_that_is_not_ours_gets_400_and_the_listener_keeps_waiting() {
     let page = stray.await.unwrap();
     assert_eq!(page.status, 400);
     assert_page_headers(&page);
-    assert!(page.body.contains("not for the sign-in waiting here"), "{}", page.body);
+    assert!(
+        page.body.contains("not for the sign-in waiting here"),
+        "{}",
+        page.body
+    );
     assert!(!page.body.contains("forged"), "{}", page.body);
 
     let real = spawn_get(format!("{}?code=real&state=s", server.redirect_uri()));
@@ -198,7 +202,11 @@ async fn requests_from_other_hosts_and_web_pages_are_refused() {
         format!("Host: 127.0.0.1:{port}\r\nSec-Fetch-Site: same-site\r\nSec-Fetch-Mode: cors\r\n"),
     ] {
         let request = format!("GET {path} HTTP/1.1\r\n{headers}Connection: close\r\n\r\n");
-        assert_eq!(raw_status(port, request.as_bytes()).await, Some(403), "{headers}");
+        assert_eq!(
+            raw_status(port, request.as_bytes()).await,
+            Some(403),
+            "{headers}"
+        );
     }
     // An oversized request head is not read to the end.
     let huge = format!(

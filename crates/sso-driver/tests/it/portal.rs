@@ -337,9 +337,13 @@ async fn role_credentials_with_absurd_expirations_are_refused_or_bounded() {
             now_oidc(),
         )
     };
-    emu.update_config(|c| c.role_credentials_lifetime_secs = 0).unwrap();
+    emu.update_config(|c| c.role_credentials_lifetime_secs = 0)
+        .unwrap();
     let error = fetch().await.unwrap_err();
-    assert!(error.to_string().contains("is not in the future"), "{error}");
+    assert!(
+        error.to_string().contains("is not in the future"),
+        "{error}"
+    );
 
     emu.update_config(|c| c.role_credentials_lifetime_secs = 10 * 365 * 24 * 3600)
         .unwrap();
@@ -348,7 +352,11 @@ async fn role_credentials_with_absurd_expirations_are_refused_or_bounded() {
     let latest = sso_driver::convert::to_cache_time(
         now_oidc().saturating_add(sso_oidc::MAX_ROLE_CREDENTIALS_LIFETIME),
     );
-    assert!(credentials.expiration <= latest, "{}", credentials.expiration);
+    assert!(
+        credentials.expiration <= latest,
+        "{}",
+        credentials.expiration
+    );
     assert!(
         credentials.expiration
             >= sso_driver::convert::to_cache_time(
@@ -356,4 +364,3 @@ async fn role_credentials_with_absurd_expirations_are_refused_or_bounded() {
             )
     );
 }
-

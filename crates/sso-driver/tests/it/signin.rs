@@ -332,7 +332,10 @@ async fn pkce_callbacks_that_are_not_ours_are_refused_and_the_real_one_signs_in(
     assert_eq!(pages.len(), 6, "{pages:?}");
     for (query, (status, body)) in &pages[..5] {
         assert_eq!(*status, 400, "{query}: {body}");
-        assert!(body.contains("not for the sign-in waiting here"), "{query}: {body}");
+        assert!(
+            body.contains("not for the sign-in waiting here"),
+            "{query}: {body}"
+        );
         assert!(!body.contains("forged"), "{body}");
     }
     assert_eq!(pages[5].1.0, 200, "{:?}", pages[5]);
@@ -370,10 +373,22 @@ async fn absurd_token_lifetimes_are_refused_or_bounded() {
     options.no_browser = true;
     let cache = setup.sso_cache();
     let prompt = Recorder::default();
-    let run = || login(&setup.http, &cache, &target, &options, &prompt, &SystemClock);
+    let run = || {
+        login(
+            &setup.http,
+            &cache,
+            &target,
+            &options,
+            &prompt,
+            &SystemClock,
+        )
+    };
 
     // `expiresIn` 0: the login fails instead of reporting success with a dead token.
-    setup.emu.update_config(|c| c.token_lifetime_secs = 0).unwrap();
+    setup
+        .emu
+        .update_config(|c| c.token_lifetime_secs = 0)
+        .unwrap();
     let error = run().await.unwrap_err();
     assert!(matches!(error, LoginError::BadResponse(_)), "{error:?}");
     assert!(error.to_string().contains("`expiresIn` 0"), "{error}");
@@ -390,6 +405,9 @@ async fn absurd_token_lifetimes_are_refused_or_bounded() {
     let outcome = run().await.unwrap();
     let latest = before.saturating_add(sso_oidc::MAX_TOKEN_LIFETIME + Duration::from_secs(60));
     assert!(outcome.expires_at <= latest, "{}", outcome.expires_at);
-    assert!(outcome.expires_at > before.saturating_add(sso_oidc::MAX_TOKEN_LIFETIME - Duration::from_secs(60)));
+    assert!(
+        outcome.expires_at
+            > before.saturating_add(sso_oidc::MAX_TOKEN_LIFETIME - Duration::from_secs(60))
+    );
     assert_eq!(setup.token(&target).expires_at, outcome.expires_at);
 }

@@ -346,9 +346,10 @@ fn server_lifetimes_are_bounded() {
     use sso_oidc::{MAX_DEVICE_CODE_LIFETIME, MAX_ROLE_CREDENTIALS_LIFETIME, MAX_TOKEN_LIFETIME};
     // A token that is expired on arrival is refused with a clear error, not cached as a success.
     for expires_in in ["0", "-1", "-9223372036854775808"] {
-        let error =
-            oidc::parse_create_token(&ok(&format!(r#"{{"accessToken":"a","expiresIn":{expires_in}}}"#)))
-                .unwrap_err();
+        let error = oidc::parse_create_token(&ok(&format!(
+            r#"{{"accessToken":"a","expiresIn":{expires_in}}}"#
+        )))
+        .unwrap_err();
         assert!(matches!(error, ResponseError::Lifetime { .. }), "{error}");
         assert!(!error.is_retryable());
         assert_eq!(
@@ -364,9 +365,10 @@ fn server_lifetimes_are_bounded() {
         assert!(matches!(device, ResponseError::Lifetime { .. }), "{device}");
     }
     // Absurdly long lifetimes are shortened to the documented maximum.
-    let token =
-        oidc::parse_create_token(&ok(r#"{"accessToken":"a","expiresIn":9223372036854775807}"#))
-            .unwrap();
+    let token = oidc::parse_create_token(&ok(
+        r#"{"accessToken":"a","expiresIn":9223372036854775807}"#,
+    ))
+    .unwrap();
     assert_eq!(token.expires_in, MAX_TOKEN_LIFETIME);
     let token = oidc::parse_create_token(&ok(r#"{"accessToken":"a","expiresIn":28800}"#)).unwrap();
     assert_eq!(token.expires_in.as_secs(), 28800);
@@ -387,7 +389,12 @@ fn server_lifetimes_are_bounded() {
     for past in [0, -5, 1_700_000_000_000, 1_600_000_000_000] {
         let error = credentials(past).bounded(now).unwrap_err();
         assert!(matches!(error, ResponseError::Lifetime { .. }), "{error}");
-        assert!(error.to_string().starts_with("GetRoleCredentials returned credentials whose `expiration`"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("GetRoleCredentials returned credentials whose `expiration`"),
+            "{error}"
+        );
     }
     let hour_later = 1_700_000_000_000 + 3_600_000;
     assert_eq!(
