@@ -233,15 +233,6 @@ fn export_credentials_in_every_format_from_the_cache() {
     assert!(stdout(&output).starts_with("{\n  \"Version\": 1,\n"));
 }
 
-const EXPORT_FORMATS: [&str; 6] = [
-    "process",
-    "env",
-    "env-no-export",
-    "powershell",
-    "windows-cmd",
-    "fish",
-];
-
 /// Role credentials for `dev` as a tampered cache file (or a hostile server) would leave them.
 fn write_hostile_credentials(home: &Home, session_token: &str) {
     let credentials = RoleCredentials {
@@ -265,7 +256,7 @@ fn export_credentials_refuses_values_a_shell_would_interpret() {
         "a b",
     ] {
         write_hostile_credentials(&home, token);
-        for format in EXPORT_FORMATS {
+        for format in super::EXPORT_FORMATS {
             let output = home.run(&["--profile", "dev", "export-credentials", "--format", format]);
             assert_eq!(
                 output.status.code(),
