@@ -524,3 +524,20 @@ fn first_id() -> sso_oidc::ExchangeId {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn an_absurd_registration_expiry_is_shortened() {
+    let (mut script, _) = pkce_flow();
+    script.expect_request("POST", "/client/register");
+    script.respond(ok(
+        r#"{"clientId":"cid","clientSecret":"csecret","clientIdIssuedAt":1700000000,"clientSecretExpiresAt":9223372036854775807}"#,
+    ));
+    assert!(matches!(script.next(), Output::Wait { .. }));
+    let Event::ClientRegistered(registration) = &script.events[0] else {
+        panic!("{:?}", script.events)
+    };
+    assert_eq!(
+        registration.expires_at,
+        T0.saturating_add(sso_oidc::MAX_REGISTRATION_LIFETIME)
+    );
+}
