@@ -238,7 +238,6 @@ fn error_name(error: &FlowError) -> String {
         FlowError::AuthorizationExpired => "authorization_expired".to_owned(),
         FlowError::AccessDenied { .. } => "access_denied".to_owned(),
         FlowError::AuthorizationFailed { error, .. } => format!("authorization_failed:{error}"),
-        FlowError::StateMismatch => "state_mismatch".to_owned(),
         FlowError::MissingAuthorizationCode => "missing_authorization_code".to_owned(),
         FlowError::RegistrationExpired => "registration_expired".to_owned(),
         FlowError::Transport { .. } => "transport".to_owned(),

@@ -374,14 +374,6 @@ pub fn login_error(error: sso_driver::login::LoginError, target: &SsoTarget) -> 
                 "use --use-device-code to sign in without the 127.0.0.1 listener".to_owned(),
             ),
         },
-        LoginError::StateMismatch => CliError::Usage {
-            message:
-                "the sign-in response came from another sign-in (its state does not match this one)"
-                    .to_owned(),
-            help: Some(format!(
-                "{again}, and open (or paste) the URL that this sign-in prints, not one from an earlier or another terminal's sign-in"
-            )),
-        },
         error @ LoginError::BadCallback { .. } => CliError::Usage {
             message: error.to_string(),
             help: Some(format!("{again}, or use --use-device-code")),

@@ -316,6 +316,17 @@ pub enum CliError {
         source: io::Error,
     },
 
+    /// A credential value holds characters that real credentials never have, so it was not
+    /// printed where a shell could evaluate it.
+    #[error(transparent)]
+    #[diagnostic(
+        code(sso::unsafe_credentials),
+        help(
+            "the value came from a cached file in ~/.aws/cli/cache or from the server; run `sso logout` and sign in again, and report it if it persists"
+        )
+    )]
+    UnsafeCredentials(#[from] crate::export::UnsafeValue),
+
     /// Something that should not happen did.
     #[error("internal error: {message}")]
     #[diagnostic(
@@ -350,6 +361,12 @@ impl CliError {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = text[line_start..start].chars().count() + 1;
         let shown = path.display().to_string();
+        // Control characters in the file must not reach the terminal; same-length
+        // replacement keeps the span valid.
+        let text = match crate::term::printable_same_length(&text) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(clean) => clean,
+        };
         Self::Config(Box::new(ConfigError {
             path: shown.clone(),
             line,
@@ -386,6 +403,7 @@ impl CliError {
             | Self::Stdout { .. }
             | Self::Terminal { .. }
             | Self::File { .. }
+            | Self::UnsafeCredentials(_)
             | Self::Bug { .. } => exit_code::FAILURE,
         }
     }
@@ -402,6 +420,10 @@ impl CliError {
 }
 
 /// Renders an error the way `sso` prints it on stderr, with or without colours.
+///
+/// Messages, help, labels and causes often carry text from outside (a server's error message,
+/// a callback's `error_description`), so they are passed through [`crate::term::printable`]
+/// before miette adds its own styling.
 pub fn render(error: &CliError, color: bool) -> String {
     let theme = if color {
         GraphicalTheme::unicode()
@@ -409,12 +431,110 @@ pub fn render(error: &CliError, color: bool) -> String {
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let shown = Shown::new(error);
     let mut out = String::new();
-    if handler.render_report(&mut out, error).is_err() {
+    if handler.render_report(&mut out, &shown).is_err() {
         // The handler only fails on a formatter error; fall back to the plain message.
-        out = format!("error: {error}\n");
+        out = format!("error: {}\n", shown.message);
     }
     out
+}
+
+/// A [`CliError`] as it is shown: its texts through [`crate::term::printable`], its code,
+/// source snippet and spans as they are.
+#[derive(Debug)]
+struct Shown<'a> {
+    error: &'a CliError,
+    message: String,
+    help: Option<String>,
+    cause: Option<Box<Cause>>,
+}
+
+/// One link of the cause chain, printable.
+#[derive(Debug)]
+struct Cause {
+    message: String,
+    source: Option<Box<Self>>,
+}
+
+fn printable(text: impl std::fmt::Display) -> String {
+    crate::term::printable(&text.to_string()).into_owned()
+}
+
+impl<'a> Shown<'a> {
+    fn new(error: &'a CliError) -> Self {
+        let mut causes = Vec::new();
+        let mut next = std::error::Error::source(error);
+        while let Some(cause) = next {
+            causes.push(printable(cause));
+            next = cause.source();
+        }
+        let cause = causes.into_iter().rev().fold(None, |source, message| {
+            Some(Box::new(Cause { message, source }))
+        });
+        Self {
+            error,
+            message: printable(error),
+            help: error.help().map(printable),
+            cause,
+        }
+    }
+}
+
+impl std::fmt::Display for Shown<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Shown<'_> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause.as_deref().map(|cause| cause as _)
+    }
+}
+
+impl Diagnostic for Shown<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        self.error.code()
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        self.error.severity()
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.error.source_code()
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        let labels = self.error.labels()?.map(|label| {
+            let text = label.label().map(printable);
+            if label.primary() {
+                miette::LabeledSpan::new_primary_with_span(text, *label.inner())
+            } else {
+                miette::LabeledSpan::new_with_span(text, *label.inner())
+            }
+        });
+        Some(Box::new(labels))
+    }
+}
+
+impl std::fmt::Display for Cause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Cause {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|cause| cause as _)
+    }
 }
 
 fn floor_char_boundary(text: &str, mut index: usize) -> usize {
@@ -492,6 +612,54 @@ mod tests {
         assert_eq!(pipe.exit_code(), 0);
         let other = CliError::stdout(io::Error::from(io::ErrorKind::PermissionDenied));
         assert_eq!(other.exit_code(), 1);
+    }
+
+    #[test]
+    fn text_from_servers_reaches_the_terminal_without_control_characters() {
+        let hostile = "ForbiddenException: \u{1b}[2J\u{1b}]52;c;ZXZpbA==\u{7}cleared\u{9b}31m\r";
+        let error = CliError::ServerRefused {
+            operation: "GetRoleCredentials".to_owned(),
+            code: "ForbiddenException".to_owned(),
+            message: hostile.to_owned(),
+            help: format!("the server said {hostile}"),
+        };
+        let nested = CliError::RefreshFailed {
+            target: LoginTarget::Profile("dev".to_owned()),
+            source: hostile.into(),
+        };
+        for error in [error, nested] {
+            for color in [false, true] {
+                let out = render(&error, color);
+                assert!(out.contains("cleared"), "{out}");
+                assert!(!out.contains("52;c"), "{out:?}");
+                let controls: Vec<char> = out
+                    .chars()
+                    .filter(|c| c.is_control() && *c != '\n')
+                    .collect();
+                if color {
+                    // Only miette's own styling: SGR sequences.
+                    assert!(!out.contains("\u{1b}]") && !out.contains("[2J"), "{out:?}");
+                } else {
+                    assert!(controls.is_empty(), "{out:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn config_snippets_are_shown_without_control_characters() {
+        let text = "[profile dev]\nsso_region = \u{1b}[2J\u{1b}]52;c;x\u{7}\n".to_owned();
+        let start = text.find("sso_region").unwrap();
+        let error = CliError::config(
+            Path::new("config"),
+            text,
+            start..start + 10,
+            "bad",
+            "here",
+            "fix it",
+        );
+        let out = render(&error, false);
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
     }
 
     #[test]

@@ -3,6 +3,14 @@
 //!
 //! This is the only place where role secrets are turned into text, and that text goes to stdout
 //! only. The wiring layer converts the driver's credentials into [`ExportCredentials`].
+//!
+//! Most formats are evaluated by a shell (`eval "$(sso export-credentials --format env)"`), and
+//! the AWS CLI pastes values in unquoted (`env`, `env-no-export`, `windows-cmd`) or quoted
+//! without escaping (`fish`, `powershell`). Rather than quote differently from the AWS CLI,
+//! [`render`] refuses, for every format, any value with a character outside
+//! [`is_credential_text`]'s set (the characters real credentials use): such a value came from a
+//! broken server or a tampered cache, and printing it could run commands. Every value real
+//! credentials have is printed byte for byte as the AWS CLI prints it.
 
 use sso_cache::{SecretAccessKey, SessionToken, python_json_string};
 
@@ -22,8 +30,63 @@ pub struct ExportCredentials {
     pub expiration: Option<String>,
 }
 
-/// Renders credentials in one of the formats.
-pub fn render(credentials: &ExportCredentials, format: ExportFormat) -> String {
+/// A credential value that [`render`] refuses to print; the value itself is never repeated.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the credentials' {variable} contains characters that real credentials never contain; it was not printed"
+)]
+pub struct UnsafeValue {
+    /// The variable whose value was refused, e.g. `AWS_SESSION_TOKEN`.
+    pub variable: &'static str,
+}
+
+/// Whether `value` consists only of the characters real credentials use: ASCII letters and
+/// digits, base64's `+/=`, and `-_.:` (expirations such as `2024-01-01T00:00:00+00:00`).
+///
+/// None of them is special to `sh`, `bash`, `zsh`, `fish`, `cmd.exe` or PowerShell inside the
+/// AWS CLI's quoting (none, or plain double quotes), so such a value can be printed unescaped.
+pub fn is_credential_text(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"+/=-_.:".contains(&b))
+}
+
+/// Renders credentials in one of the formats, or refuses a value that is not
+/// [`is_credential_text`] (in every format, so that any consumer of this output is safe).
+pub fn render(
+    credentials: &ExportCredentials,
+    format: ExportFormat,
+) -> Result<String, UnsafeValue> {
+    let values = [
+        (
+            "AWS_ACCESS_KEY_ID",
+            Some(credentials.access_key_id.as_str()),
+        ),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            Some(credentials.secret_access_key.expose_secret()),
+        ),
+        (
+            "AWS_SESSION_TOKEN",
+            credentials
+                .session_token
+                .as_ref()
+                .map(SessionToken::expose_secret),
+        ),
+        (
+            "AWS_CREDENTIAL_EXPIRATION",
+            credentials.expiration.as_deref(),
+        ),
+    ];
+    for (variable, value) in values {
+        if value.is_some_and(|value| !is_credential_text(value)) {
+            return Err(UnsafeValue { variable });
+        }
+    }
+    Ok(render_checked(credentials, format))
+}
+
+fn render_checked(credentials: &ExportCredentials, format: ExportFormat) -> String {
     let line_format: fn(&str, &str) -> String = match format {
         ExportFormat::Process => return render_process(credentials),
         ExportFormat::Env => |name, value| format!("export {name}={value}\n"),
@@ -32,7 +95,7 @@ pub fn render(credentials: &ExportCredentials, format: ExportFormat) -> String {
         ExportFormat::WindowsCmd => |name, value| format!("set {name}={value}\n"),
         ExportFormat::Fish => |name, value| format!("set -gx {name} \"{value}\"\n"),
     };
-    // Values are not escaped, exactly as in the AWS CLI.
+    // Values are not escaped, exactly as in the AWS CLI; `render` checked that none needs it.
     let mut out = line_format("AWS_ACCESS_KEY_ID", &credentials.access_key_id);
     out += &line_format(
         "AWS_SECRET_ACCESS_KEY",
@@ -97,7 +160,7 @@ mod tests {
 
     #[test]
     fn process_format() {
-        insta::assert_snapshot!(render(&temporary(), ExportFormat::Process), @r#"
+        insta::assert_snapshot!(render(&temporary(), ExportFormat::Process).unwrap(), @r#"
         {
           "Version": 1,
           "AccessKeyId": "ASIAEXAMPLEKEY",
@@ -106,19 +169,26 @@ mod tests {
           "Expiration": "2024-01-01T00:00:00+00:00"
         }
         "#);
-        assert!(render(&temporary(), ExportFormat::Process).ends_with("}\n"));
+        assert!(
+            render(&temporary(), ExportFormat::Process)
+                .unwrap()
+                .ends_with("}\n")
+        );
     }
 
     #[test]
     fn process_format_is_exact_bytes() {
         // The exact bytes of json.dumps(indent=2, separators=(',', ': ')) + '\n'.
         let expected = "{\n  \"Version\": 1,\n  \"AccessKeyId\": \"AKIAEXAMPLEKEY\",\n  \"SecretAccessKey\": \"static-secret\"\n}\n";
-        assert_eq!(render(&static_keys(), ExportFormat::Process), expected);
+        assert_eq!(
+            render(&static_keys(), ExportFormat::Process).unwrap(),
+            expected
+        );
     }
 
     #[test]
     fn env_format() {
-        insta::assert_snapshot!(render(&temporary(), ExportFormat::Env), @r"
+        insta::assert_snapshot!(render(&temporary(), ExportFormat::Env).unwrap(), @r"
         export AWS_ACCESS_KEY_ID=ASIAEXAMPLEKEY
         export AWS_SECRET_ACCESS_KEY=secret/Example+Key
         export AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEXAMPLE==
@@ -128,7 +198,7 @@ mod tests {
 
     #[test]
     fn env_no_export_format() {
-        insta::assert_snapshot!(render(&temporary(), ExportFormat::EnvNoExport), @r"
+        insta::assert_snapshot!(render(&temporary(), ExportFormat::EnvNoExport).unwrap(), @r"
         AWS_ACCESS_KEY_ID=ASIAEXAMPLEKEY
         AWS_SECRET_ACCESS_KEY=secret/Example+Key
         AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEXAMPLE==
@@ -138,7 +208,7 @@ mod tests {
 
     #[test]
     fn powershell_format() {
-        insta::assert_snapshot!(render(&temporary(), ExportFormat::Powershell), @r#"
+        insta::assert_snapshot!(render(&temporary(), ExportFormat::Powershell).unwrap(), @r#"
         $Env:AWS_ACCESS_KEY_ID="ASIAEXAMPLEKEY"
         $Env:AWS_SECRET_ACCESS_KEY="secret/Example+Key"
         $Env:AWS_SESSION_TOKEN="IQoJb3JpZ2luX2VjEXAMPLE=="
@@ -148,7 +218,7 @@ mod tests {
 
     #[test]
     fn windows_cmd_format() {
-        insta::assert_snapshot!(render(&temporary(), ExportFormat::WindowsCmd), @r"
+        insta::assert_snapshot!(render(&temporary(), ExportFormat::WindowsCmd).unwrap(), @r"
         set AWS_ACCESS_KEY_ID=ASIAEXAMPLEKEY
         set AWS_SECRET_ACCESS_KEY=secret/Example+Key
         set AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEXAMPLE==
@@ -158,7 +228,7 @@ mod tests {
 
     #[test]
     fn fish_format() {
-        insta::assert_snapshot!(render(&temporary(), ExportFormat::Fish), @r#"
+        insta::assert_snapshot!(render(&temporary(), ExportFormat::Fish).unwrap(), @r#"
         set -gx AWS_ACCESS_KEY_ID "ASIAEXAMPLEKEY"
         set -gx AWS_SECRET_ACCESS_KEY "secret/Example+Key"
         set -gx AWS_SESSION_TOKEN "IQoJb3JpZ2luX2VjEXAMPLE=="
@@ -169,11 +239,14 @@ mod tests {
     #[test]
     fn static_keys_give_two_lines() {
         assert_eq!(
-            render(&static_keys(), ExportFormat::Env),
+            render(&static_keys(), ExportFormat::Env).unwrap(),
             "export AWS_ACCESS_KEY_ID=AKIAEXAMPLEKEY\nexport AWS_SECRET_ACCESS_KEY=static-secret\n"
         );
         assert_eq!(
-            render(&static_keys(), ExportFormat::Fish).lines().count(),
+            render(&static_keys(), ExportFormat::Fish)
+                .unwrap()
+                .lines()
+                .count(),
             2
         );
     }
@@ -190,5 +263,83 @@ mod tests {
         assert!(!shown.contains("secret/Example+Key"), "{shown}");
         assert!(!shown.contains("IQoJb3JpZ2luX2VjEXAMPLE=="), "{shown}");
         assert!(shown.contains("ASIAEXAMPLEKEY"));
+    }
+
+    const FORMATS: [ExportFormat; 6] = [
+        ExportFormat::Process,
+        ExportFormat::Env,
+        ExportFormat::EnvNoExport,
+        ExportFormat::Powershell,
+        ExportFormat::WindowsCmd,
+        ExportFormat::Fish,
+    ];
+
+    #[test]
+    fn hostile_values_are_refused_in_every_format() {
+        let hostile = [
+            "tok;touch pwned",
+            "$(touch pwned)",
+            "`id`",
+            "a b",
+            "a\"b",
+            "a'b",
+            "a\nexport X=1",
+            "%PATH%",
+            "a&b",
+            "a|b",
+            "é",
+        ];
+        for value in hostile {
+            let cases = [
+                (
+                    ExportCredentials {
+                        access_key_id: value.to_owned(),
+                        ..temporary()
+                    },
+                    "AWS_ACCESS_KEY_ID",
+                ),
+                (
+                    ExportCredentials {
+                        secret_access_key: SecretAccessKey::new(value),
+                        ..temporary()
+                    },
+                    "AWS_SECRET_ACCESS_KEY",
+                ),
+                (
+                    ExportCredentials {
+                        session_token: Some(SessionToken::new(value)),
+                        ..temporary()
+                    },
+                    "AWS_SESSION_TOKEN",
+                ),
+                (
+                    ExportCredentials {
+                        expiration: Some(value.to_owned()),
+                        ..temporary()
+                    },
+                    "AWS_CREDENTIAL_EXPIRATION",
+                ),
+            ];
+            for (credentials, variable) in cases {
+                for format in FORMATS {
+                    let error = render(&credentials, format).unwrap_err();
+                    assert_eq!(error, UnsafeValue { variable }, "{value:?} in {format:?}");
+                    assert!(!error.to_string().contains(value));
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn real_looking_values_are_accepted() {
+        for value in [
+            "ASIAEXAMPLEKEY",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            "IQoJb3JpZ2luX2VjEKb//////////wEaCXVzLWVhc3QtMSJHMEUCIQ+abc==",
+            "2024-01-01T00:00:00+00:00",
+            "",
+        ] {
+            assert!(is_credential_text(value), "{value}");
+        }
     }
 }

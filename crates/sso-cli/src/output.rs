@@ -159,9 +159,11 @@ fn json_document(key: &str, list: Vec<serde_json::Value>) -> String {
     out
 }
 
-/// Tabs and newlines inside a value would break the one-item-per-line format.
+/// A value as a text or table cell: tabs and newlines inside it would break the
+/// one-item-per-line format, and other control characters are removed
+/// ([`crate::term::printable`]): names come from the portal.
 fn text_cell(value: &str) -> String {
-    value.replace(['\t', '\n', '\r'], " ")
+    crate::term::printable(value).replace(['\t', '\n'], " ")
 }
 
 fn table(header: &[&str], rows: Vec<Vec<String>>, color: bool) -> String {
@@ -327,6 +329,26 @@ mod tests {
         assert!(!plain.contains('\u{1b}'));
         assert!(coloured.starts_with("\u{1b}[1mACCOUNT ID    ROLE\u{1b}[0m\n"));
         assert!(!render_roles(&roles(), ListFormat::Json, true).contains('\u{1b}'));
+    }
+
+    #[test]
+    fn names_from_the_portal_are_printed_without_control_characters() {
+        let hostile = vec![account(
+            "111111111111",
+            Some("prod\u{1b}[2J\u{1b}]52;c;ZXZpbA==\u{7}\tname"),
+            Some("a@example.com\r\n"),
+        )];
+        for format in [ListFormat::Text, ListFormat::Table, ListFormat::Json] {
+            let out = render_accounts(&hostile, format, false);
+            assert!(
+                !out.contains('\u{1b}') && !out.contains('\u{7}') && !out.contains('\r'),
+                "{out:?}"
+            );
+        }
+        assert_eq!(
+            render_accounts(&hostile, ListFormat::Text, false),
+            "111111111111\tprod name\ta@example.com \n"
+        );
     }
 
     #[test]

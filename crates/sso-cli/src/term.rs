@@ -6,9 +6,102 @@
 //! editing keys and Ctrl-C behave as usual there.
 //! The picker draws whole frames ([`Terminal::draw`]) so that cursor movement stays in the real
 //! terminal and test transcripts show only text.
+//!
+//! [`printable`] is the one sanitizer for text that reaches a terminal: everything the CLI
+//! prints that may hold text from outside (server messages, callback parameters, names from the
+//! portal, config file snippets) goes through it: the error renderer ([`crate::error::render`]),
+//! [`eprint`] for messages on stderr, [`CrosstermTerminal`] for the wizard and picker, and the
+//! `list` text and table cells. Our own styling (bold, colours) is added after it.
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::{self, BufRead as _, IsTerminal as _, Write as _};
+
+/// `text` without terminal control characters: C0 controls other than `\n` and `\t`, DEL, C1
+/// controls, and whole escape sequences (CSI such as `ESC[2J`, OSC such as an `ESC]52;...`
+/// clipboard write up to its BEL or `ESC\\`, DCS/SOS/PM/APC strings, and two-byte `ESC x`)
+/// are removed; everything else, including non-ASCII text, is kept as it is.
+pub fn printable(text: &str) -> Cow<'_, str> {
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            // ESC and its 8-bit equivalents: skip the whole sequence.
+            '\u{1b}' => match chars.next() {
+                Some('[') => skip_csi(&mut chars),
+                Some(']' | 'P' | 'X' | '^' | '_') => skip_string(&mut chars),
+                _ => {}
+            },
+            '\u{9b}' => skip_csi(&mut chars),
+            '\u{90}' | '\u{98}' | '\u{9d}' | '\u{9e}' | '\u{9f}' => skip_string(&mut chars),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// `text` with every terminal control character (as [`printable`] sees them, plus `\r` not
+/// before `\n`) replaced by spaces of the same UTF-8 length, so that byte offsets into it stay
+/// valid (config file snippets with spans).
+pub fn printable_same_length(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let unsafe_char = |(i, c): (usize, char)| {
+        c.is_control() && c != '\n' && c != '\t' && !(c == '\r' && bytes.get(i + 1) == Some(&b'\n'))
+    };
+    if !text.char_indices().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        if unsafe_char((i, c)) {
+            out.extend(std::iter::repeat_n(' ', c.len_utf8()));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Skips a CSI sequence's parameter and intermediate bytes and its final byte.
+fn skip_csi(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    for c in chars.by_ref() {
+        if ('\u{40}'..='\u{7e}').contains(&c) || !(' '..='\u{7e}').contains(&c) {
+            break;
+        }
+    }
+}
+
+/// Skips an OSC, DCS, SOS, PM or APC string up to its terminator (BEL, ST or `ESC \\`).
+fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{7}' | '\u{9c}' => break,
+            '\u{1b}' => {
+                if chars.peek() == Some(&'\\') {
+                    chars.next();
+                }
+                break;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Writes a message to stderr through [`printable`]; a closed stderr is ignored (there is
+/// nowhere to report it).
+pub fn eprint(text: &str) {
+    let mut err = io::stderr().lock();
+    let _ = err.write_all(printable(text).as_bytes());
+    let _ = err.flush();
+}
 
 /// A key the picker understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,6 +179,18 @@ impl CrosstermTerminal {
         }
     }
 
+    /// Writes text that already went through [`printable`] (plus our own styling).
+    fn write_raw(&mut self, text: &str) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        if self.raw {
+            // Raw mode does not translate "\n" into "\r\n".
+            out.write_all(text.replace('\n', "\r\n").as_bytes())?;
+        } else {
+            out.write_all(text.as_bytes())?;
+        }
+        out.flush()
+    }
+
     fn erase_frame(&mut self, out: &mut io::StdoutLock<'_>) -> io::Result<()> {
         use crossterm::{cursor, terminal};
         if self.drawn > 0 {
@@ -107,24 +212,17 @@ impl Terminal for CrosstermTerminal {
     }
 
     fn write(&mut self, text: &str) -> io::Result<()> {
-        let mut out = io::stdout().lock();
-        if self.raw {
-            // Raw mode does not translate "\n" into "\r\n".
-            out.write_all(text.replace('\n', "\r\n").as_bytes())?;
-        } else {
-            out.write_all(text.as_bytes())?;
-        }
-        out.flush()
+        self.write_raw(&printable(text))
     }
 
     fn write_emphasis(&mut self, text: &str) -> io::Result<()> {
+        let text = printable(text);
         if self.color {
-            self.write(&format!("\u{1b}[1m{text}\u{1b}[0m"))
+            self.write_raw(&format!("\u{1b}[1m{text}\u{1b}[0m"))
         } else {
-            self.write(text)
+            self.write_raw(&text)
         }
     }
-
     fn read_line(&mut self) -> io::Result<Option<String>> {
         let mut line = String::new();
         if io::stdin().lock().read_line(&mut line)? == 0 {
@@ -175,7 +273,7 @@ impl Terminal for CrosstermTerminal {
         let mut out = io::stdout().lock();
         self.erase_frame(&mut out)?;
         for line in lines {
-            out.write_all(line.as_bytes())?;
+            out.write_all(printable(line).as_bytes())?;
             out.write_all(b"\r\n")?;
         }
         self.drawn = u16::try_from(lines.len()).unwrap_or(u16::MAX);
@@ -334,6 +432,53 @@ impl Terminal for ScriptedTerminal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_strips_control_characters_and_escape_sequences() {
+        let cases = [
+            (
+                "plain text, é and 😀\n\tindented",
+                "plain text, é and 😀\n\tindented",
+            ),
+            (
+                "ForbiddenException: \u{1b}[2J\u{1b}[Hcleared",
+                "ForbiddenException: cleared",
+            ),
+            ("a\u{1b}]52;c;ZXZpbA==\u{7}b", "ab"),
+            ("a\u{1b}]52;c;ZXZpbA==\u{1b}\\b", "ab"),
+            ("a\u{1b}]0;title\u{9c}b", "ab"),
+            ("a\u{1b}[38;5;196mred\u{1b}[0m", "ared"),
+            ("a\u{9b}2Jb", "ab"),
+            ("a\u{9d}52;c;x\u{7}b", "ab"),
+            ("a\u{1b}Pdcs\u{1b}\\b", "ab"),
+            ("a\u{1b}cb", "ab"),
+            (
+                "bell\u{7} nul\u{0} del\u{7f} cr\r bs\u{8} c1\u{85}",
+                "bell nul del cr bs c1",
+            ),
+            ("unterminated \u{1b}]52;c;ZXZpbA==", "unterminated "),
+            ("trailing \u{1b}", "trailing "),
+            ("trailing csi \u{1b}[", "trailing csi "),
+        ];
+        for (input, expected) in cases {
+            let output = printable(input);
+            assert_eq!(output, expected, "{input:?}");
+            assert!(
+                !output
+                    .chars()
+                    .any(|c| c.is_control() && c != '\n' && c != '\t')
+            );
+        }
+        assert!(matches!(printable("no controls\n"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn printable_same_length_keeps_offsets() {
+        let input = "key = a\u{1b}[2Jb\u{85}c\r\nnext\rline\n";
+        let output = printable_same_length(input);
+        assert_eq!(output.len(), input.len());
+        assert_eq!(output, "key = a [2Jb  c\r\nnext line\n");
+    }
 
     #[test]
     fn scripted_terminal_records_a_transcript() {

@@ -235,6 +235,7 @@ pub async fn role_credentials<T: Transport>(
         &access_token,
         account_id,
         role_name,
+        sso_oidc::Timestamp::from_unix_millis(clock.now_unix_ms()),
     )
     .await
     .map_err(|source| CredentialsError::Portal {

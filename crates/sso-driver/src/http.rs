@@ -10,6 +10,10 @@
 //! Proxies come from `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY`, extra trust roots from
 //! `AWS_CA_BUNDLE` or the profile's `ca_bundle`.
 //!
+//! Response bodies are read as they stream in and the read stops with
+//! [`TransportErrorKind::ResponseTooLarge`] once [`MAX_RESPONSE_BODY_BYTES`] is passed, so a
+//! broken or hostile server cannot make the client buffer an endless body.
+//!
 //! This module never logs or prints headers or bodies, and prints URLs only through
 //! [`redact_url`].
 
@@ -29,6 +33,11 @@ use crate::env::Env;
 
 pub use self::redact::redact_url;
 pub use self::retry::full_jitter_backoff;
+
+/// The largest response body read, 4 MiB. The largest real answers (a page of 100 accounts
+/// from the portal, a console federation answer) are a few tens of KiB; a longer body is
+/// refused as it streams in, before more than this is held in memory.
+pub const MAX_RESPONSE_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Settings for an [`HttpClient`]; start from [`HttpConfig::default`].
 #[derive(Clone)]
@@ -226,12 +235,14 @@ pub enum TransportErrorKind {
     Io,
     /// The request itself cannot be sent (for example a URL that is not http or https).
     InvalidRequest,
+    /// The response body is longer than [`MAX_RESPONSE_BODY_BYTES`]; it was not read further.
+    ResponseTooLarge,
 }
 
 impl TransportErrorKind {
     /// Whether [`HttpClient::send`] retries this kind of failure.
     pub fn is_retryable(self) -> bool {
-        !matches!(self, Self::InvalidRequest)
+        !matches!(self, Self::InvalidRequest | Self::ResponseTooLarge)
     }
 }
 
@@ -279,6 +290,9 @@ impl TransportError {
             TransportErrorKind::Io => format!("the connection to {url} failed: {detail}"),
             TransportErrorKind::InvalidRequest => {
                 format!("cannot send a request to {url}: {detail}")
+            }
+            TransportErrorKind::ResponseTooLarge => {
+                format!("the response from {url} is too large: {detail}")
             }
         };
         if self.attempts > 1 {
@@ -504,12 +518,33 @@ impl HttpClient {
             *request.body_mut() = Some(body.to_vec().into());
         }
         let fail = |error: reqwest::Error| self.transport_error(url, error);
-        let response = self.client.execute(request).await.map_err(fail)?;
+        let mut response = self.client.execute(request).await.map_err(fail)?;
         let status = response.status();
         let version = response.version();
         let headers = response.headers().clone();
-        let bytes = response.bytes().await.map_err(fail)?;
-        let mut out = http::Response::new(bytes.to_vec());
+        let too_large = || TransportError {
+            kind: TransportErrorKind::ResponseTooLarge,
+            url: redact_url(url),
+            detail: format!(
+                "more than {} MiB; refusing to read it",
+                MAX_RESPONSE_BODY_BYTES / (1024 * 1024)
+            ),
+            attempts: 1,
+            source: None,
+        };
+        let declared = response.content_length().unwrap_or(0);
+        if usize::try_from(declared).map_or(true, |length| length > MAX_RESPONSE_BODY_BYTES) {
+            return Err(too_large());
+        }
+        // Not more than the declared length up front: a lying header must not reserve memory.
+        let mut body = Vec::with_capacity(usize::try_from(declared).unwrap_or(0));
+        while let Some(chunk) = response.chunk().await.map_err(fail)? {
+            if body.len() + chunk.len() > MAX_RESPONSE_BODY_BYTES {
+                return Err(too_large());
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let mut out = http::Response::new(body);
         *out.status_mut() = status;
         *out.version_mut() = version;
         *out.headers_mut() = headers;

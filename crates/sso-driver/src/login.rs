@@ -153,12 +153,6 @@ pub enum LoginError {
         /// The redirect URI the browser should have come back to.
         redirect_uri: String,
     },
-    /// The callback's `state` is not this login's: it belongs to another sign-in (or a forged
-    /// request).
-    #[error(
-        "the browser returned a sign-in response for another login (state mismatch); run the login again from this terminal"
-    )]
-    StateMismatch,
     /// The authorization redirect reported an error, or carried no code.
     #[error("the authorization redirect failed: {error}{}; run the login again, or use --use-device-code", describe(.description.as_deref()))]
     BadCallback {
@@ -339,7 +333,6 @@ fn entropy() -> Result<Entropy, LoginError> {
 fn browser_message(error: &LoginError) -> String {
     match error {
         LoginError::Denied { .. } => "the request was denied".to_owned(),
-        LoginError::StateMismatch => "the response belongs to another login".to_owned(),
         LoginError::BadCallback { .. } => "the authorization server reported an error".to_owned(),
         LoginError::CacheWrite { .. } => "the token could not be saved".to_owned(),
         LoginError::Cancelled => "the login was cancelled".to_owned(),
@@ -407,6 +400,14 @@ impl<T: Transport> Driver<'_, T> {
                 .map_err(|error| LoginError::Internal {
                     message: error.to_string(),
                 })?;
+            if flow.awaits_redirect() {
+                // The flow ignored the callback (not this login's `state`): tell that browser
+                // and keep listening for the real one.
+                if let Some(reply) = self.reply.take() {
+                    tracing::debug!("ignored a callback that is not this login's");
+                    let _ = reply.send(CallbackOutcome::NotOurs);
+                }
+            }
         }
     }
 
@@ -547,7 +548,6 @@ impl<T: Transport> Driver<'_, T> {
                 }
             }
             FlowError::AuthorizationExpired => LoginError::DeviceCodeExpired,
-            FlowError::StateMismatch => LoginError::StateMismatch,
             FlowError::AuthorizationFailed { error, description } => {
                 LoginError::BadCallback { error, description }
             }

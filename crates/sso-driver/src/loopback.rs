@@ -9,7 +9,23 @@
 //! the socket is bound to `127.0.0.1` only (RFC 8252 §8.3) and connections from other peers are
 //! dropped; only `GET /oauth/callback` is answered with the sign-in page (other paths 404, other
 //! methods 405, queries with none of `code`, `state`, `error` 400), and none of those is
-//! forwarded; one callback at most is forwarded; pages never echo the code or the state.
+//! forwarded; pages never echo the code or the state.
+//!
+//! Anything on this machine (another user's process, a web page the browser shows) can send
+//! requests to the port, so the listener trusts none of them:
+//! - A request whose `Host` is not `127.0.0.1:{port}` or `localhost:{port}` (DNS rebinding: an
+//!   attacker's name resolving to 127.0.0.1), whose `Origin` is another origin, or that a web
+//!   page made without navigating to it (`Sec-Fetch-Site` `cross-site` or `same-site` with a
+//!   `Sec-Fetch-Mode` other than `navigate` or a `Sec-Fetch-Dest` other than `document`) is
+//!   refused with 403 and not forwarded. The real callback is a top-level navigation that the
+//!   authorization server's redirect started, so it is `cross-site` itself and passes.
+//! - Callbacks are forwarded one at a time; the driver answers each. A callback that is not this
+//!   login's ([`CallbackOutcome::NotOurs`]: its `state` does not match) gets a 400 page and the
+//!   listener keeps waiting; only a final answer (signed in, or failed) ends it, and later
+//!   callbacks get "already completed".
+//! - Requests are bounded: headers and the request line together at most
+//!   [`MAX_REQUEST_HEAD_BYTES`], at most [`MAX_CONNECTIONS`] connections at once, no body read.
+//!
 //! This module does not parse the query or check `state`: that is the `sso-oidc` machine's job.
 //! Dropping the server closes the socket and every open connection.
 
@@ -34,6 +50,13 @@ pub const CALLBACK_PATH: &str = "/oauth/callback";
 
 /// How long a browser connection may take to send its request headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The largest request line plus headers the listener reads (hyper's read buffer); a real
+/// callback is well under 4 KiB. Larger requests are answered with an error and dropped.
+pub const MAX_REQUEST_HEAD_BYTES: usize = 16 * 1024;
+
+/// The most connections served at once; further ones are closed at once.
+pub const MAX_CONNECTIONS: usize = 32;
 
 /// Errors of the loopback listener.
 #[derive(Debug, thiserror::Error)]
@@ -79,6 +102,9 @@ pub enum CallbackOutcome {
         /// A short explanation for the user.
         message: String,
     },
+    /// The callback is not this login's (its `state` does not match): the browser gets a 400
+    /// page and the listener keeps waiting for the real one.
+    NotOurs,
 }
 
 /// The raw query string of a callback; it contains the authorization code, so `Debug` hides it.
@@ -165,7 +191,8 @@ impl LoopbackServer {
         let (sender, callbacks) = mpsc::channel(1);
         let shared = Arc::new(Shared {
             sender,
-            forwarded: AtomicBool::new(false),
+            completed: AtomicBool::new(false),
+            port: local_addr.port(),
         });
         let task = tokio::spawn(accept_loop(listener, shared));
         tracing::debug!(%local_addr, "loopback listener bound");
@@ -212,8 +239,11 @@ impl LoopbackServer {
 
 struct Shared {
     sender: mpsc::Sender<Callback>,
-    /// Set by the first callback forwarded to the driver; later ones are not forwarded.
-    forwarded: AtomicBool,
+    /// Set once the driver answered a callback with a final outcome; later ones are not
+    /// forwarded.
+    completed: AtomicBool,
+    /// The port, for the `Host` and `Origin` checks.
+    port: u16,
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
@@ -234,6 +264,10 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
             tracing::debug!(%peer, "loopback listener dropped a non-loopback connection");
             continue;
         }
+        if connections.len() >= MAX_CONNECTIONS {
+            tracing::debug!("loopback listener dropped a connection: too many open");
+            continue;
+        }
         connections.spawn(serve_connection(stream, Arc::clone(&shared)));
     }
 }
@@ -246,6 +280,7 @@ async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
     let result = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_READ_TIMEOUT)
+        .max_buf_size(MAX_REQUEST_HEAD_BYTES)
         .keep_alive(false)
         .serve_connection(TokioIo::new(stream), service)
         .await;
@@ -258,19 +293,25 @@ async fn handle(
     request: hyper::Request<Incoming>,
     shared: &Shared,
 ) -> hyper::Response<Full<Bytes>> {
-    let (page, query) = match route(
-        request.method(),
-        request.uri().path(),
-        request.uri().query(),
-    ) {
-        Route::Reply(page) => (page, None),
-        Route::Forward(query) => (Page::SignedIn, Some(query)),
+    let route = match check_sender(&request, shared.port) {
+        Ok(()) => route(
+            request.method(),
+            request.uri().path(),
+            request.uri().query(),
+        ),
+        Err(refusal) => {
+            tracing::debug!(reason = refusal, "loopback request refused");
+            Route::Reply(Page::Forbidden)
+        }
     };
-    let Some(query) = query else {
-        tracing::debug!(method = %request.method(), path = request.uri().path(), status = page.status().as_u16(), "loopback request not forwarded");
-        return render(page);
+    let query = match route {
+        Route::Reply(page) => {
+            tracing::debug!(method = %request.method(), path = request.uri().path(), status = page.status().as_u16(), "loopback request not forwarded");
+            return render(page);
+        }
+        Route::Forward(query) => query,
     };
-    if shared.forwarded.swap(true, Ordering::SeqCst) {
+    if shared.completed.load(Ordering::SeqCst) {
         return render(Page::AlreadyCompleted);
     }
     let (reply, verdict) = oneshot::channel();
@@ -282,11 +323,45 @@ async fn handle(
         return render(Page::Abandoned);
     }
     let page = match verdict.await {
-        Ok(CallbackOutcome::SignedIn) => page,
+        Ok(CallbackOutcome::SignedIn) => Page::SignedIn,
         Ok(CallbackOutcome::Failed { message }) => Page::Failed(message),
-        Err(_) => Page::Abandoned,
+        Ok(CallbackOutcome::NotOurs) => return render(Page::NotOurs),
+        Err(_) => return render(Page::Abandoned),
     };
+    shared.completed.store(true, Ordering::SeqCst);
     render(page)
+}
+
+/// Refuses requests that a browser returning from the sign-in page would not send: another
+/// `Host` (DNS rebinding), another `Origin`, or a subrequest a web page made (see the module
+/// documentation). Returns the reason for the debug log.
+fn check_sender<B>(request: &hyper::Request<B>, port: u16) -> Result<(), &'static str> {
+    let headers = request.headers();
+    let ours = |authority: &str| {
+        authority == format!("127.0.0.1:{port}") || authority == format!("localhost:{port}")
+    };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    if !host.is_some_and(ours) {
+        return Err("the Host is not the listener's");
+    }
+    if request.uri().authority().is_some_and(|a| !ours(a.as_str())) {
+        return Err("the request names another authority");
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or_default();
+        if !origin.strip_prefix("http://").is_some_and(ours) {
+            return Err("the Origin is another site");
+        }
+    }
+    let fetch = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    if matches!(fetch("sec-fetch-site"), Some("cross-site" | "same-site")) {
+        let navigation = fetch("sec-fetch-mode") == Some("navigate")
+            && fetch("sec-fetch-dest").is_none_or(|dest| dest == "document");
+        if !navigation {
+            return Err("a web page made the request without navigating to it");
+        }
+    }
+    Ok(())
 }
 
 /// What to do with a request, decided from its method, path and query alone.
@@ -325,6 +400,8 @@ enum Page {
     NotFound,
     MethodNotAllowed,
     Stray,
+    NotOurs,
+    Forbidden,
 }
 
 impl Page {
@@ -336,7 +413,8 @@ impl Page {
             Self::Abandoned => StatusCode::SERVICE_UNAVAILABLE,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Stray => StatusCode::BAD_REQUEST,
+            Self::Stray | Self::NotOurs => StatusCode::BAD_REQUEST,
+            Self::Forbidden => StatusCode::FORBIDDEN,
         }
     }
 
@@ -373,6 +451,14 @@ impl Page {
             Self::Stray => (
                 "Not a sign-in response",
                 "sso: this request carries no sign-in response and was ignored.".to_owned(),
+            ),
+            Self::NotOurs => (
+                "Not this sign-in",
+                "sso: this response is not for the sign-in waiting here and was ignored; finish the sign-in in the tab that sso opened.".to_owned(),
+            ),
+            Self::Forbidden => (
+                "Refused",
+                "sso: this request did not come from a browser returning to this sign-in and was refused.".to_owned(),
             ),
         }
     }
@@ -432,7 +518,7 @@ fn escape_html(text: &str) -> String {
 mod tests {
     use http::Method;
 
-    use super::{CallbackQuery, Page, Route, escape_html, route};
+    use super::{CallbackQuery, Page, Route, check_sender, escape_html, route};
 
     #[test]
     fn routing_forwards_only_get_callbacks_with_a_sign_in_response() {
@@ -478,6 +564,83 @@ mod tests {
             route(&Method::POST, "/other", None),
             Route::Reply(Page::NotFound)
         );
+    }
+
+    fn request(headers: &[(&str, &str)]) -> http::Request<()> {
+        let mut builder = http::Request::get("/oauth/callback?code=a&state=b");
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        builder.body(()).unwrap()
+    }
+
+    #[test]
+    fn only_requests_a_returning_browser_sends_are_accepted() {
+        let host = ("host", "127.0.0.1:4242");
+        for accepted in [
+            vec![host],
+            vec![("host", "localhost:4242")],
+            vec![host, ("origin", "http://127.0.0.1:4242")],
+            // The real callback: a top-level navigation redirected from the sign-in page.
+            vec![
+                host,
+                ("sec-fetch-site", "cross-site"),
+                ("sec-fetch-mode", "navigate"),
+                ("sec-fetch-dest", "document"),
+            ],
+            vec![
+                host,
+                ("sec-fetch-site", "none"),
+                ("sec-fetch-mode", "navigate"),
+            ],
+            vec![
+                host,
+                ("sec-fetch-site", "same-origin"),
+                ("sec-fetch-mode", "cors"),
+            ],
+        ] {
+            assert_eq!(
+                check_sender(&request(&accepted), 4242),
+                Ok(()),
+                "{accepted:?}"
+            );
+        }
+        for refused in [
+            vec![],
+            vec![("host", "127.0.0.1:4243")],
+            vec![("host", "evil.example:4242")],
+            vec![("host", "127.0.0.1")],
+            vec![host, ("origin", "https://evil.example")],
+            vec![host, ("origin", "null")],
+            vec![host, ("origin", "http://127.0.0.1:9999")],
+            vec![
+                host,
+                ("sec-fetch-site", "cross-site"),
+                ("sec-fetch-mode", "no-cors"),
+                ("sec-fetch-dest", "image"),
+            ],
+            vec![
+                host,
+                ("sec-fetch-site", "cross-site"),
+                ("sec-fetch-mode", "navigate"),
+                ("sec-fetch-dest", "iframe"),
+            ],
+            vec![
+                host,
+                ("sec-fetch-site", "same-site"),
+                ("sec-fetch-mode", "cors"),
+            ],
+        ] {
+            assert!(
+                check_sender(&request(&refused), 4242).is_err(),
+                "{refused:?}"
+            );
+        }
+        let absolute = http::Request::get("http://evil.example:4242/oauth/callback?code=a")
+            .header("host", "127.0.0.1:4242")
+            .body(())
+            .unwrap();
+        assert!(check_sender(&absolute, 4242).is_err());
     }
 
     #[test]

@@ -234,13 +234,16 @@ fn to_role(role: sso_oidc::portal::RoleInfo, account_id: &str) -> Role {
 /// # Errors
 ///
 /// As [`list_accounts`]; a 401 means the token is no longer valid, a 403 that the user may
-/// not use this role.
+/// not use this role. An `expiration` that is not after `now` is refused and one further away
+/// than [`sso_oidc::MAX_ROLE_CREDENTIALS_LIFETIME`] is shortened to it
+/// ([`sso_oidc::portal::RoleCredentials::bounded`]).
 pub async fn get_role_credentials<T: Transport>(
     transport: &T,
     endpoint: &Endpoint,
     access_token: &AccessToken,
     account_id: &str,
     role_name: &str,
+    now: sso_oidc::Timestamp,
 ) -> Result<sso_cache::RoleCredentials, PortalError> {
     let request =
         sso_oidc::portal::get_role_credentials(endpoint, access_token, account_id, role_name);
@@ -251,8 +254,9 @@ pub async fn get_role_credentials<T: Transport>(
             operation: Operation::GetRoleCredentials,
             source: Box::new(source),
         })?;
-    let credentials =
-        sso_oidc::portal::parse_get_role_credentials(&response).map_err(PortalError::Response)?;
+    let credentials = sso_oidc::portal::parse_get_role_credentials(&response)
+        .and_then(|credentials| credentials.bounded(now))
+        .map_err(PortalError::Response)?;
     Ok(sso_cache::RoleCredentials {
         access_key_id: credentials.access_key_id,
         secret_access_key: sso_cache::SecretAccessKey::new(

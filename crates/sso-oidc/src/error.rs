@@ -252,6 +252,17 @@ pub enum ResponseError {
         /// What was wrong.
         detail: String,
     },
+    /// A readable answer with a lifetime no real service sends (a token that is expired on
+    /// arrival, credentials that expired before they were issued); not retryable.
+    #[error(
+        "{operation} returned {detail}; the service or the endpoint configuration is broken, try again later or check AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL_SSO_OIDC"
+    )]
+    Lifetime {
+        /// The operation.
+        operation: Operation,
+        /// What was wrong, e.g. "a token with `expiresIn` 0".
+        detail: String,
+    },
 }
 
 impl ResponseError {
@@ -260,7 +271,7 @@ impl ResponseError {
     pub fn is_retryable(&self) -> bool {
         match self {
             Self::Service { error, .. } => error.is_retryable(),
-            Self::Malformed { .. } => false,
+            Self::Malformed { .. } | Self::Lifetime { .. } => false,
         }
     }
 
@@ -269,7 +280,7 @@ impl ResponseError {
     pub fn service_error(&self) -> Option<&ServiceError> {
         match self {
             Self::Service { error, .. } => Some(error.as_ref()),
-            Self::Malformed { .. } => None,
+            Self::Malformed { .. } | Self::Lifetime { .. } => None,
         }
     }
 }
@@ -324,10 +335,6 @@ pub enum FlowError {
         /// The `error_description` parameter, if any.
         description: Option<String>,
     },
-    /// The redirect's `state` differs from ours: the response is not for this login (CSRF guard,
-    /// RFC 6749 section 10.12). The message is the AWS CLI's.
-    #[error("error loading authorization code: State parameter does not match expected value")]
-    StateMismatch,
     /// The redirect carried our `state` but no `code`.
     #[error(
         "error loading authorization code: the redirect has no `code` parameter; run the login again"

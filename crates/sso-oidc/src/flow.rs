@@ -18,7 +18,7 @@ use crate::refresh::REGISTRATION_EXPIRY_MARGIN;
 use crate::secret::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, RefreshToken,
 };
-use crate::time::Timestamp;
+use crate::time::{MAX_REGISTRATION_LIFETIME, Timestamp};
 
 /// The polling interval when `StartDeviceAuthorization` sends none (RFC 8628 section 3.2).
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
@@ -316,7 +316,9 @@ pub enum FlowKind {
 /// 4. `Wait { until: Some(t) }`: feed `Input::Timeout { now }` once `t` has passed.
 ///    `Wait { until: None }`: wait for the outstanding response or the redirect.
 ///    For the authorization-code flow, feed every request the loopback listener gets as
-///    `Input::Redirect`; stray requests (no `code`, `state` or `error`) are ignored.
+///    `Input::Redirect`. Only a redirect with this login's `state` ends the wait; any other
+///    (a wrong, missing or empty `state`, also with `error=...`) is ignored, and
+///    [`Flow::awaits_redirect`] stays `true` so the driver can answer it as such.
 /// 5. `Done` ends the driver loop. Afterwards `handle_input` returns `MisuseError::AfterDone`
 ///    and `poll_output` returns `Wait { until: None }`.
 ///
@@ -348,9 +350,9 @@ pub struct Flow {
 ///        ▼                          ▼                │ Event::ClientRegistered       │
 ///  ExpectDeviceAuthorization ◄──────┘                ▼                               ▼
 ///   (StartDeviceAuthorization, 8628 §3.1-3.2)  ExpectRedirect ◄── Event::OpenBrowser(authorize URL, 7636 §4.3)
-///        │ immediate first CreateToken              │  stray request ─► ignored (stays)
+///        │ immediate first CreateToken              │  state ≠ ours ──► ignored (stays) (6749 §10.12)
 ///        ▼                                          │  error=… ───────► Done(AuthorizationFailed)
-///  ExpectToken ◄──────────────┐                     │  state ≠ ours ──► Done(StateMismatch) (6749 §10.12)
+///  ExpectToken ◄──────────────┐                     │  no code ───────► Done(MissingAuthorizationCode)
 ///   (CreateToken device_code, │                     │  600 s ─────────► Done(AuthorizationExpired)
 ///    8628 §3.4)               │                     ▼ code + state
 ///        │ authorization_pending (8628 §3.5):  ExpectCodeExchange
@@ -576,6 +578,14 @@ impl Flow {
         }
     }
 
+    /// Whether the flow waits for the loopback redirect: after an `Input::Redirect`, `true`
+    /// means the redirect was ignored (its `state` is not this login's), so the driver answers
+    /// that request as not ours and keeps listening.
+    #[must_use]
+    pub const fn awaits_redirect(&self) -> bool {
+        matches!(self.state, State::ExpectRedirect(_))
+    }
+
     /// Whether the flow has ended (its `Done` may still be waiting in `poll_output`).
     #[must_use]
     pub const fn is_finished(&self) -> bool {
@@ -746,10 +756,12 @@ impl Flow {
         match state {
             State::ExpectRegistration(s) => match oidc::parse_register_client(response) {
                 Ok(out) => {
+                    // An absurd `clientSecretExpiresAt` is shortened like any server lifetime.
+                    let latest = now.saturating_add(MAX_REGISTRATION_LIFETIME);
                     let client = ClientRegistration {
                         client_id: out.client_id,
                         client_secret: out.client_secret,
-                        expires_at: out.client_secret_expires_at,
+                        expires_at: out.client_secret_expires_at.min(latest),
                         issued_at: out.client_id_issued_at,
                         scopes: s.scopes,
                         grant_types: s.grant_types,
@@ -876,21 +888,18 @@ impl Flow {
                 _ => {}
             }
         }
+        // Only a redirect with our `state` is this login's (RFC 6749 section 10.12): anything
+        // else (a wrong, missing or empty `state`, with or without `error`) may come from any
+        // local process or web page and must not end the login. The CLI ends it; we ignore it.
+        let ours = state.is_some_and(|state| -> bool {
+            state.as_bytes().ct_eq(s.pkce.state.as_bytes()).into()
+        });
+        if !ours {
+            return State::ExpectRedirect(s);
+        }
         if let Some(error) = error {
             // RFC 6749 section 4.1.2.1; the CLI fails the login on any `error`.
             return self.finish(Err(FlowError::AuthorizationFailed { error, description }));
-        }
-        let Some(state) = state else {
-            if code.is_some() {
-                // A code without state cannot be tied to this login.
-                return self.finish(Err(FlowError::StateMismatch));
-            }
-            // A stray request (favicon, a probe): keep waiting.
-            return State::ExpectRedirect(s);
-        };
-        let matches: bool = state.as_bytes().ct_eq(s.pkce.state.as_bytes()).into();
-        if !matches {
-            return self.finish(Err(FlowError::StateMismatch));
         }
         let Some(code) = code else {
             return self.finish(Err(FlowError::MissingAuthorizationCode));

@@ -95,7 +95,10 @@ pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, RefreshToken,
     SecretAccessKey, SessionToken,
 };
-pub use time::Timestamp;
+pub use time::{
+    MAX_DEVICE_CODE_LIFETIME, MAX_REGISTRATION_LIFETIME, MAX_ROLE_CREDENTIALS_LIFETIME,
+    MAX_TOKEN_LIFETIME, Timestamp,
+};
 
 /// Decodes any response as the service error it carries, or `None` for a 2xx status.
 ///

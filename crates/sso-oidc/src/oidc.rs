@@ -4,7 +4,8 @@
 //! `POST /device_authorization`, `POST /token`, camelCase JSON bodies with absent members
 //! omitted, no `Authorization` header (the operations are `smithy.api#noAuth`). Time members
 //! `clientIdIssuedAt`/`clientSecretExpiresAt` are epoch **seconds**; `expiresIn`/`interval` are
-//! seconds relative to the response. The flows in [`crate::Flow`] use these functions; drivers
+//! seconds relative to the response, bounded by the `MAX_*_LIFETIME` constants (refused when 0
+//! or less, shortened when longer). The flows in [`crate::Flow`] use these functions; drivers
 //! and test servers may call them directly.
 
 use std::time::Duration;
@@ -16,7 +17,7 @@ use crate::error::{Operation, ResponseError};
 use crate::secret::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, RefreshToken,
 };
-use crate::time::Timestamp;
+use crate::time::{MAX_DEVICE_CODE_LIFETIME, MAX_TOKEN_LIFETIME, Timestamp};
 use crate::wire;
 
 /// The device-code grant type (RFC 8628 section 3.4).
@@ -65,7 +66,8 @@ pub struct DeviceAuthorization {
     pub verification_uri: String,
     /// `verificationUriComplete` (with the user code filled in).
     pub verification_uri_complete: Option<String>,
-    /// `expiresIn`.
+    /// `expiresIn`, at most [`MAX_DEVICE_CODE_LIFETIME`] (0 or less is refused as
+    /// [`ResponseError::Lifetime`]).
     pub expires_in: Duration,
     /// `interval`, if sent (RFC 8628 section 3.2: default 5 s).
     pub interval: Option<Duration>,
@@ -96,7 +98,8 @@ pub struct TokenResponse {
     pub access_token: AccessToken,
     /// `tokenType` (`Bearer`).
     pub token_type: Option<String>,
-    /// `expiresIn`.
+    /// `expiresIn`, at most [`MAX_TOKEN_LIFETIME`] (0 or less is refused as
+    /// [`ResponseError::Lifetime`]).
     pub expires_in: Duration,
     /// `refreshToken`, if issued.
     pub refresh_token: Option<RefreshToken>,
@@ -232,7 +235,12 @@ pub fn parse_start_device_authorization(
         user_code: wire::required(op, response, wire.user_code, "userCode")?,
         verification_uri: wire::required(op, response, wire.verification_uri, "verificationUri")?,
         verification_uri_complete: wire.verification_uri_complete,
-        expires_in: wire::seconds(wire::required(op, response, wire.expires_in, "expiresIn")?),
+        expires_in: wire::lifetime(
+            op,
+            wire::required(op, response, wire.expires_in, "expiresIn")?,
+            "expiresIn",
+            MAX_DEVICE_CODE_LIFETIME,
+        )?,
         interval: wire.interval.filter(|i| *i > 0).map(wire::seconds),
     })
 }
@@ -327,7 +335,12 @@ pub fn parse_create_token(
             "accessToken",
         )?),
         token_type: wire.token_type,
-        expires_in: wire::seconds(wire::required(op, response, wire.expires_in, "expiresIn")?),
+        expires_in: wire::lifetime(
+            op,
+            wire::required(op, response, wire.expires_in, "expiresIn")?,
+            "expiresIn",
+            MAX_TOKEN_LIFETIME,
+        )?,
         refresh_token: wire
             .refresh_token
             .filter(|t| !t.is_empty())

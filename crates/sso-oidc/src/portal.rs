@@ -12,7 +12,7 @@ use serde::Deserialize;
 use crate::endpoint::Endpoint;
 use crate::error::{Operation, ResponseError};
 use crate::secret::{AccessToken, SecretAccessKey, SessionToken};
-use crate::time::Timestamp;
+use crate::time::{MAX_ROLE_CREDENTIALS_LIFETIME, Timestamp};
 use crate::wire;
 
 /// One entry of `accountList`.
@@ -258,6 +258,28 @@ pub fn parse_get_role_credentials(
         )?),
         expiration: Timestamp::from_unix_millis(u64::try_from(expiration).unwrap_or(0)),
     })
+}
+
+impl RoleCredentials {
+    /// The credentials with a plausible `expiration`, as received at `now`: an expiration at or
+    /// before `now` is refused ([`ResponseError::Lifetime`]: the credentials are useless and
+    /// would be cached as such), one later than [`MAX_ROLE_CREDENTIALS_LIFETIME`] from `now`
+    /// is shortened to it (an absurd value would be cached as a date no reader can parse).
+    pub fn bounded(mut self, now: Timestamp) -> Result<Self, ResponseError> {
+        if self.expiration <= now {
+            return Err(ResponseError::Lifetime {
+                operation: Operation::GetRoleCredentials,
+                detail: format!(
+                    "credentials whose `expiration` ({} ms since the epoch) is not in the future",
+                    self.expiration.as_unix_millis()
+                ),
+            });
+        }
+        self.expiration = self
+            .expiration
+            .min(now.saturating_add(MAX_ROLE_CREDENTIALS_LIFETIME));
+        Ok(self)
+    }
 }
 
 /// Parses a `Logout` response (success has an empty body).

@@ -5,6 +5,23 @@
 
 use std::time::Duration;
 
+/// The longest access-token lifetime taken from a server's `expiresIn`: 90 days, the longest
+/// session IAM Identity Center can be configured for (real tokens last about 1 or 8 hours).
+/// Longer values are shortened to it, so that an absurd `expiresIn` cannot write an expiry
+/// that no reader of the cache can parse.
+pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(90 * 24 * 3600);
+
+/// The longest device-code lifetime taken from `StartDeviceAuthorization` (real ones: 600 s).
+pub const MAX_DEVICE_CODE_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// The longest client-registration lifetime taken from `clientSecretExpiresAt` (real ones:
+/// about 90 days).
+pub const MAX_REGISTRATION_LIFETIME: Duration = Duration::from_secs(366 * 24 * 3600);
+
+/// The longest role-credential lifetime taken from `GetRoleCredentials`' `expiration`: 12
+/// hours, the longest session duration a permission set can have.
+pub const MAX_ROLE_CREDENTIALS_LIFETIME: Duration = Duration::from_secs(12 * 3600);
+
 /// Milliseconds since the Unix epoch (1970-01-01T00:00:00Z).
 ///
 /// Arithmetic saturates: a server that sends an absurd `expiresIn` cannot make it overflow.

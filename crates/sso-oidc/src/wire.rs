@@ -151,6 +151,23 @@ pub(crate) fn seconds(value: i64) -> std::time::Duration {
     std::time::Duration::from_secs(u64::try_from(value).unwrap_or(0))
 }
 
+/// A lifetime in seconds from a server: `0` or less is refused (what it would describe is
+/// already over), more than `max` is shortened to `max`.
+pub(crate) fn lifetime(
+    operation: Operation,
+    value: i64,
+    member: &str,
+    max: std::time::Duration,
+) -> Result<std::time::Duration, ResponseError> {
+    if value <= 0 {
+        return Err(ResponseError::Lifetime {
+            operation,
+            detail: format!("`{member}` {value}, which is expired on arrival"),
+        });
+    }
+    Ok(seconds(value).min(max))
+}
+
 /// A required member, or a `Malformed` error naming it.
 pub(crate) fn required<T>(
     operation: Operation,

@@ -537,7 +537,6 @@ fn login_error_name(error: &LoginError) -> String {
         LoginError::DeviceCodeExpired | LoginError::BrowserTimeout { .. } => {
             "authorization_expired".to_owned()
         }
-        LoginError::StateMismatch => "state_mismatch".to_owned(),
         LoginError::BadCallback { error, .. } if error == "missing code" => {
             "missing_authorization_code".to_owned()
         }
@@ -769,11 +768,11 @@ mod tests {
 
     #[test]
     fn a_wrong_outcome_fails() {
-        let why = only_failure(&run_edited("authorization_code/state_mismatch", |t| {
-            t["outcome"] = json!({ "error": "access_denied" });
+        let why = only_failure(&run_edited("authorization_code/access_denied", |t| {
+            t["outcome"] = json!({ "error": "cancelled" });
         }));
         assert!(
-            why.contains("expected error access_denied, got state_mismatch"),
+            why.contains("expected error cancelled, got authorization_failed:access_denied"),
             "{why}"
         );
         let why = only_failure(&run_edited("refresh/success", |t| {

@@ -204,11 +204,7 @@ fn console_error(error: ConsoleError, target: Option<&SsoTarget>) -> CliError {
 }
 
 fn say(text: &str) {
-    use std::io::Write as _;
-    // Nowhere to report a failed write to stderr.
-    let mut err = std::io::stderr().lock();
-    let _ = err.write_all(text.as_bytes());
-    let _ = err.flush();
+    crate::term::eprint(text);
 }
 
 #[cfg(test)]

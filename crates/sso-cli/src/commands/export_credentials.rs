@@ -39,9 +39,10 @@ pub fn run(_ctx: &Context, profile: ProfileName, format: ExportFormat) -> Result
     print(&to_export(&resolved.credentials), format)
 }
 
-/// Prints credentials to stdout in the given format.
+/// Prints credentials to stdout in the given format; a value that is not credential text
+/// ([`export::render`]) is an error and nothing is printed.
 pub fn print(credentials: &ExportCredentials, format: ExportFormat) -> Result<(), CliError> {
-    crate::write_stdout(&export::render(credentials, format))
+    crate::write_stdout(&export::render(credentials, format)?)
 }
 
 /// A profile's credentials and what the commands that use them also need.

@@ -7,7 +7,7 @@
 //! when stderr is a terminal. An account whose roles cannot be listed is reported on stderr
 //! after the roles of the others are printed, and the command then fails (exit code 1).
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 
 use sso_driver::portal;
 
@@ -133,5 +133,5 @@ pub(crate) fn progress_bar(total: usize) -> indicatif::ProgressBar {
 
 /// Writes a line to stderr; a closed stderr is ignored.
 pub(crate) fn warn(line: &str) {
-    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    crate::term::eprint(line);
 }

@@ -20,7 +20,7 @@
 //! which login is signed in until when. [`sso_driver::login::login`] runs on a current-thread
 //! tokio runtime.
 
-use std::io::{BufRead, IsTerminal as _, Write as _};
+use std::io::{BufRead, IsTerminal as _};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -485,10 +485,7 @@ pub(crate) struct TerminalPrompt {
 
 impl TerminalPrompt {
     fn say(text: &str) {
-        // Nowhere to report a failed write to stderr.
-        let mut err = std::io::stderr().lock();
-        let _ = err.write_all(text.as_bytes());
-        let _ = err.flush();
+        crate::term::eprint(text);
     }
 
     pub(crate) fn stop_spinner(&self) {

@@ -233,6 +233,98 @@ fn export_credentials_in_every_format_from_the_cache() {
     assert!(stdout(&output).starts_with("{\n  \"Version\": 1,\n"));
 }
 
+/// Role credentials for `dev` as a tampered cache file (or a hostile server) would leave them.
+fn write_hostile_credentials(home: &Home, session_token: &str) {
+    let credentials = RoleCredentials {
+        access_key_id: "ASIAFIXEDEXAMPLE".to_owned(),
+        secret_access_key: SecretAccessKey::new("fixed/secret+key"),
+        session_token: SessionToken::new(session_token),
+        expiration: Timestamp::parse("2099-01-01T00:00:00Z").unwrap(),
+        account_id: Some("111111111111".to_owned()),
+        unknown: UnknownFields::new(),
+    };
+    home.cli_cache().write(&dev_key(), &credentials).unwrap();
+}
+
+#[test]
+fn export_credentials_refuses_values_a_shell_would_interpret() {
+    let home = Home::new(NO_NETWORK);
+    for token in [
+        "tok;touch pwned",
+        "$(touch pwned)",
+        "tok\nexport X=1",
+        "a b",
+    ] {
+        write_hostile_credentials(&home, token);
+        for format in super::EXPORT_FORMATS {
+            let output = home.run(&["--profile", "dev", "export-credentials", "--format", format]);
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{format}: {}",
+                stderr(&output)
+            );
+            assert!(output.stdout.is_empty(), "{format}: {}", stdout(&output));
+            let err = stderr(&output);
+            assert!(err.contains("AWS_SESSION_TOKEN"), "{err}");
+            assert!(!err.contains("pwned") && !err.contains("export X"), "{err}");
+        }
+    }
+}
+
+/// Runs `eval "$(sso export-credentials --format env)"` (or `env-no-export`) in `shell` and
+/// returns what the shell then sees in the variables.
+fn eval_in_shell(home: &Home, shell: &str, format: &str) -> (Output, String) {
+    let sso = insta_cmd::get_cargo_bin("sso");
+    let script = format!(
+        "eval \"$('{}' --profile dev export-credentials --format {format})\" || exit 9; \
+         printf '%s|%s|%s|%s' \"$AWS_ACCESS_KEY_ID\" \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\" \"$AWS_CREDENTIAL_EXPIRATION\"",
+        sso.display()
+    );
+    let sso_command = home.sso();
+    let output = Command::new(shell)
+        .env_clear()
+        .envs(sso_command.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .args(["-c", &script])
+        .current_dir(home.path())
+        .output()
+        .unwrap();
+    let text = stdout(&output);
+    (output, text)
+}
+
+#[test]
+fn shells_evaluate_the_env_formats_to_the_credentials() {
+    let home = Home::new(NO_NETWORK);
+    write_fixed_credentials(&home);
+    for shell in ["sh", "bash"] {
+        for format in ["env", "env-no-export"] {
+            let (output, seen) = eval_in_shell(&home, shell, format);
+            assert_success(&output);
+            assert_eq!(
+                seen,
+                "ASIAFIXEDEXAMPLE|fixed/secret+key|IQoJfixed-session-token==|2099-01-01T00:00:00+00:00",
+                "{shell} {format}"
+            );
+        }
+    }
+    // A hostile value never reaches the shell: nothing runs, the eval sees no output.
+    write_hostile_credentials(&home, "tok;touch pwned");
+    for shell in ["sh", "bash"] {
+        let (output, seen) = eval_in_shell(&home, shell, "env");
+        assert!(
+            !home.path().join("pwned").exists(),
+            "{shell} ran the injected command"
+        );
+        assert_eq!(seen, "|||", "{shell}");
+        assert!(
+            stderr(&output).contains("AWS_SESSION_TOKEN"),
+            "{}",
+            stderr(&output)
+        );
+    }
+}
+
 #[test]
 fn export_credentials_fetches_and_caches_on_a_miss() {
     let emu = emulator();
@@ -641,4 +733,53 @@ fn populate_reports_a_failing_account_and_keeps_its_profiles() {
         "{written}"
     );
     assert!(written.contains("[profile gone]"), "{written}");
+}
+
+/// A server on 127.0.0.1 that answers every request with `status` and the JSON `body`.
+fn hostile_server(status: &str, error_type: &str, body: &'static str) -> String {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let head = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nx-amzn-errortype: {error_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        body.len()
+    );
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut request = [0u8; 8192];
+            let _ = stream.read(&mut request);
+            let _ = stream.write_all(head.as_bytes());
+            let _ = stream.write_all(body.as_bytes());
+        }
+    });
+    url
+}
+
+#[test]
+fn server_error_messages_reach_the_terminal_without_control_characters() {
+    // A clear-screen, an OSC 52 clipboard write, a C1 CSI and a carriage return in the message.
+    let url = hostile_server(
+        "403 Forbidden",
+        "ForbiddenException",
+        r#"{"message":"\u001b[2J\u001b[Hno access\u001b]52;c;cm0gLXJmIH4=\u0007 for you\u009b31m\r"}"#,
+    );
+    let home = Home::new(&url);
+    home.write_token(
+        &CacheKey::for_session("my-sso"),
+        "token",
+        now().saturating_add(Duration::from_secs(3600)),
+    );
+    let output = home.run(&["--profile", "dev", "export-credentials"]);
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty(), "{}", stdout(&output));
+    let err = stderr(&output);
+    assert!(err.contains("no access"), "{err}");
+    assert!(err.contains(" for you"), "{err}");
+    assert!(!err.contains("52;c;") && !err.contains("[2J"), "{err:?}");
+    let controls: Vec<char> = err
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect();
+    assert!(controls.is_empty(), "{controls:?} in {err:?}");
 }

@@ -26,15 +26,6 @@ const SECRET_PREFIXES: &[&str] = &[
     "emu-cs-", "emu-dc-", "emu-ac-", "emu-at-", "emu-rt-", "emu-st-",
 ];
 
-const FORMATS: &[&str] = &[
-    "process",
-    "env",
-    "env-no-export",
-    "powershell",
-    "windows-cmd",
-    "fish",
-];
-
 struct Leak {
     home: tempfile::TempDir,
     emu: BlockingEmulator,
@@ -394,7 +385,7 @@ fn no_command_leaks_a_secret_with_debug() {
     ]);
 
     // Credentials: a miss (GetRoleCredentials), then the warm path in every format.
-    for format in FORMATS {
+    for format in super::EXPORT_FORMATS {
         let args = ["export-credentials", "--profile", "dev", "--format", format];
         let output = leak.sso(&args).output().unwrap();
         leak.record(&args, &output, true);

@@ -206,6 +206,51 @@ fn pkce_login_through_the_browser_variable() {
     assert!(env.token_path(&CacheKey::for_session("my-sso")).exists());
 }
 
+/// The browser, after other local programs fired requests at the callback port: callbacks
+/// that are not this login's get 400, requests from web pages or for another host 403, and
+/// none of them ends the login; the real callback then signs in.
+#[test]
+#[allow(clippy::print_stderr)]
+fn pkce_login_survives_stray_and_hostile_callbacks() {
+    if Command::new("curl").arg("--version").output().is_err() {
+        eprintln!("curl is not installed; skipping the PKCE end-to-end test");
+        return;
+    }
+    let env = Env::new();
+    let log = env.home.path().join("strays.log");
+    let script = env.home.path().join("browser.sh");
+    std::fs::write(
+        &script,
+        format!(
+            r#"port=$(printf '%s' "$1" | sed -n 's/.*redirect_uri=http%3A%2F%2F127.0.0.1%3A\([0-9]*\).*/\1/p')
+cb="http://127.0.0.1:$port/oauth/callback"
+get() {{ curl -s -o /dev/null -w '%{{http_code}}\n' "$@" >> '{log}'; }}
+get "$cb?code=forged&state=wrong"
+get "$cb?code=forged"
+get "$cb?code=forged&state="
+get "$cb?error=access_denied"
+get -H 'Host: evil.example' "$cb?code=forged&state=wrong"
+get -H 'Origin: https://evil.example' "$cb?error=access_denied"
+get -H 'Sec-Fetch-Site: cross-site' -H 'Sec-Fetch-Mode: no-cors' -H 'Sec-Fetch-Dest: image' "$cb?error=access_denied"
+curl -s -L -o /dev/null "$1"
+"#,
+            log = log.display()
+        ),
+    )
+    .unwrap();
+    let output = env
+        .sso(&["login", "--sso-session", "my-sso"])
+        .env("BROWSER", format!("sh {} %s", script.display()))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let statuses = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(statuses, "400\n400\n400\n400\n403\n403\n403\n", "{stderr}");
+    assert_eq!(env.emu.stats().create_token_authorization_code, 1);
+    assert!(env.token_path(&CacheKey::for_session("my-sso")).exists());
+}
+
 #[test]
 fn login_denied_exits_with_an_error() {
     let env = Env::new();

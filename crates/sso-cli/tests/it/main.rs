@@ -16,6 +16,16 @@ mod login;
 mod profile_sources;
 mod storm;
 
+/// Every `export-credentials --format`.
+const EXPORT_FORMATS: &[&str] = &[
+    "process",
+    "env",
+    "env-no-export",
+    "powershell",
+    "windows-cmd",
+    "fish",
+];
+
 /// The binary with a clean, colourless environment.
 fn sso() -> Command {
     let mut command = Command::new(get_cargo_bin("sso"));

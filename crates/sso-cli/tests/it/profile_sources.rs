@@ -159,24 +159,23 @@ fn credential_process_output_is_exported() {
         stdout(&output),
         "export AWS_ACCESS_KEY_ID=AKIAPROCESS\nexport AWS_SECRET_ACCESS_KEY=process-secret\nexport AWS_SESSION_TOKEN=process-token\nexport AWS_CREDENTIAL_EXPIRATION=2099-01-01T00:00:00+00:00\n"
     );
-    // The process runs with the chain set to the profiles being resolved.
+    // The process runs with the chain set to the profiles being resolved (seen through
+    // `exec`: `export-credentials` refuses the `,` as no real key contains it).
     let output = home
         .sso(&[
-            "export-credentials",
+            "exec",
             "--profile",
             "chain-echo",
-            "--format",
-            "env",
+            "--",
+            "sh",
+            "-c",
+            r#"printf '%s\n' "$AWS_ACCESS_KEY_ID""#,
         ])
         .env("SSO_PROFILE_CHAIN", "outer")
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(
-        stdout(&output).starts_with("export AWS_ACCESS_KEY_ID=outer,chain-echo\n"),
-        "{}",
-        stdout(&output)
-    );
+    assert_eq!(stdout(&output), "outer,chain-echo\n");
 }
 
 #[test]

@@ -504,3 +504,96 @@ async fn non_http_urls_are_refused_before_sending() {
         "cannot send a request to ftp://127.0.0.1/file: only http and https URLs are supported"
     );
 }
+
+/// A server on 127.0.0.1 that answers every request with a body that never ends (chunked) or
+/// with a `Content-Length` far above the cap; returns its URL and how many body bytes it
+/// managed to send in total.
+async fn endless_server(
+    declared_length: Option<u64>,
+) -> (String, Arc<std::sync::atomic::AtomicU64>) {
+    use std::sync::atomic::Ordering;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/big", listener.local_addr().unwrap());
+    let sent = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = Arc::clone(&sent);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut stream, _)) = listener.accept().await else {
+                return;
+            };
+            let counter = Arc::clone(&counter);
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request).await;
+                let head = match declared_length {
+                    Some(length) => format!("HTTP/1.1 200 OK\r\nContent-Length: {length}\r\n\r\n"),
+                    None => "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_owned(),
+                };
+                if stream.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let data = vec![b'x'; 64 * 1024];
+                let chunk = match declared_length {
+                    Some(_) => data,
+                    None => [
+                        format!("{:x}\r\n", data.len()).into_bytes(),
+                        data,
+                        b"\r\n".to_vec(),
+                    ]
+                    .concat(),
+                };
+                // Until the client goes away.
+                while stream.write_all(&chunk).await.is_ok() {
+                    counter.fetch_add(chunk.len() as u64, Ordering::Relaxed);
+                }
+            });
+        }
+    });
+    (url, sent)
+}
+
+#[tokio::test]
+async fn an_endless_response_body_is_refused_without_buffering_it() {
+    use sso_driver::http::MAX_RESPONSE_BODY_BYTES;
+    let client = client(config());
+    let (url, sent) = endless_server(None).await;
+    let error = client.send(get(&url)).await.unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::ResponseTooLarge);
+    assert!(!error.kind().is_retryable());
+    assert_eq!(error.attempts(), 1);
+    assert_eq!(
+        error.to_string(),
+        format!("the response from {url} is too large: more than 4 MiB; refusing to read it")
+    );
+    // The client stopped reading at the cap: the server got no further than the cap plus what
+    // the sockets buffer.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let sent = sent.load(std::sync::atomic::Ordering::Relaxed);
+    assert!(
+        sent < 8 * MAX_RESPONSE_BODY_BYTES as u64,
+        "the server sent {sent} bytes"
+    );
+
+    // A declared length above the cap is refused before the body is read.
+    let (url, _) = endless_server(Some(300 * 1024 * 1024)).await;
+    let error = client.send_once(get(&url)).await.unwrap_err();
+    assert_eq!(error.kind(), TransportErrorKind::ResponseTooLarge);
+}
+
+#[tokio::test]
+async fn a_body_just_under_the_cap_is_read() {
+    use sso_driver::http::MAX_RESPONSE_BODY_BYTES;
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_bytes(vec![b'y'; MAX_RESPONSE_BODY_BYTES]),
+        )
+        .mount(&server)
+        .await;
+    let response = client(config())
+        .send(get(&format!("{}/full", server.uri())))
+        .await
+        .unwrap();
+    assert_eq!(response.body().len(), MAX_RESPONSE_BODY_BYTES);
+}

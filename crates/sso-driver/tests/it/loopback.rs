@@ -148,6 +148,88 @@ async fn callbacks_after_the_first_are_not_forwarded() {
 }
 
 #[tokio::test]
+async fn a_callback_that_is_not_ours_gets_400_and_the_listener_keeps_waiting() {
+    let mut server = LoopbackServer::bind(None).await.unwrap();
+    let stray = spawn_get(format!("{}?code=forged&state=wrong", server.redirect_uri()));
+    server
+        .next_callback()
+        .await
+        .unwrap()
+        .respond(CallbackOutcome::NotOurs);
+    let page = stray.await.unwrap();
+    assert_eq!(page.status, 400);
+    assert_page_headers(&page);
+    assert!(
+        page.body.contains("not for the sign-in waiting here"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("forged"), "{}", page.body);
+
+    let real = spawn_get(format!("{}?code=real&state=s", server.redirect_uri()));
+    let callback = server.next_callback().await.unwrap();
+    assert_eq!(callback.query().expose_secret(), "code=real&state=s");
+    callback.respond(CallbackOutcome::SignedIn);
+    assert_eq!(real.await.unwrap().status, 200);
+}
+
+/// Sends a raw request to the listener and returns the status line's code.
+async fn raw_status(port: u16, request: &[u8]) -> Option<u16> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    // The listener may answer and close before the whole request is written.
+    let _ = stream.write_all(request).await;
+    let mut response = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut response)).await;
+    let text = String::from_utf8_lossy(&response);
+    text.strip_prefix("HTTP/1.1 ")?.get(..3)?.parse().ok()
+}
+
+#[tokio::test]
+async fn requests_from_other_hosts_and_web_pages_are_refused() {
+    let mut server = LoopbackServer::bind(None).await.unwrap();
+    let port = server.port();
+    let path = "/oauth/callback?code=SECRETCODE&state=s";
+    for headers in [
+        "Host: evil.example\r\n".to_owned(),
+        format!("Host: rebind.evil.example:{port}\r\n"),
+        format!("Host: 127.0.0.1:{port}\r\nOrigin: https://evil.example\r\n"),
+        format!(
+            "Host: 127.0.0.1:{port}\r\nSec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: no-cors\r\nSec-Fetch-Dest: image\r\n"
+        ),
+        format!("Host: 127.0.0.1:{port}\r\nSec-Fetch-Site: same-site\r\nSec-Fetch-Mode: cors\r\n"),
+    ] {
+        let request = format!("GET {path} HTTP/1.1\r\n{headers}Connection: close\r\n\r\n");
+        assert_eq!(
+            raw_status(port, request.as_bytes()).await,
+            Some(403),
+            "{headers}"
+        );
+    }
+    // An oversized request head is not read to the end.
+    let huge = format!(
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Pad: {}\r\n\r\n",
+        "a".repeat(sso_driver::loopback::MAX_REQUEST_HEAD_BYTES * 4)
+    );
+    let status = raw_status(port, huge.as_bytes()).await;
+    assert!(matches!(status, None | Some(431) | Some(400)), "{status:?}");
+    let nothing = tokio::time::timeout(Duration::from_millis(50), server.next_callback()).await;
+    assert!(nothing.is_err(), "a refused request was forwarded");
+
+    // The real callback, as a browser sends it after the sign-in page's redirect.
+    let real = format!(
+        "GET /oauth/callback?code=real&state=s HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nSec-Fetch-Site: cross-site\r\nSec-Fetch-Mode: navigate\r\nSec-Fetch-Dest: document\r\nConnection: close\r\n\r\n"
+    );
+    let browser = tokio::spawn(async move { raw_status(port, real.as_bytes()).await });
+    let callback = server.next_callback().await.unwrap();
+    assert_eq!(callback.query().expose_secret(), "code=real&state=s");
+    callback.respond(CallbackOutcome::SignedIn);
+    assert_eq!(browser.await.unwrap(), Some(200));
+}
+
+#[tokio::test]
 async fn error_callbacks_are_forwarded_and_the_message_is_escaped() {
     let mut server = LoopbackServer::bind(None).await.unwrap();
     let page = spawn_get(format!(

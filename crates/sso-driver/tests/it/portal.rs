@@ -296,6 +296,7 @@ async fn role_credentials_are_converted_for_the_cache() {
         &token,
         "111111111111",
         "ReadOnlyAccess",
+        now_oidc(),
     )
     .await
     .unwrap();
@@ -313,4 +314,53 @@ async fn role_credentials_are_converted_for_the_cache() {
     assert!(credentials.is_fresh(now, Duration::from_secs(15 * 60)));
     assert!(!format!("{credentials:?}").contains(credentials.secret_access_key.expose_secret()));
     assert_eq!(emu.stats().get_role_credentials, 1);
+}
+
+/// The current time as the protocol core counts it.
+fn now_oidc() -> sso_oidc::Timestamp {
+    sso_oidc::Timestamp::from_unix_millis(sso_driver::clock::WallClock::now_unix_ms(
+        &sso_driver::clock::SystemClock,
+    ))
+}
+
+#[tokio::test]
+async fn role_credentials_with_absurd_expirations_are_refused_or_bounded() {
+    let (emu, endpoint, token) = start(Emulator::builder()).await;
+    let http = client();
+    let fetch = || {
+        portal::get_role_credentials(
+            &http,
+            &endpoint,
+            &token,
+            "111111111111",
+            "ReadOnlyAccess",
+            now_oidc(),
+        )
+    };
+    emu.update_config(|c| c.role_credentials_lifetime_secs = 0)
+        .unwrap();
+    let error = fetch().await.unwrap_err();
+    assert!(
+        error.to_string().contains("is not in the future"),
+        "{error}"
+    );
+
+    emu.update_config(|c| c.role_credentials_lifetime_secs = 10 * 365 * 24 * 3600)
+        .unwrap();
+    let before = now_oidc();
+    let credentials = fetch().await.unwrap();
+    let latest = sso_driver::convert::to_cache_time(
+        now_oidc().saturating_add(sso_oidc::MAX_ROLE_CREDENTIALS_LIFETIME),
+    );
+    assert!(
+        credentials.expiration <= latest,
+        "{}",
+        credentials.expiration
+    );
+    assert!(
+        credentials.expiration
+            >= sso_driver::convert::to_cache_time(
+                before.saturating_add(sso_oidc::MAX_ROLE_CREDENTIALS_LIFETIME)
+            )
+    );
 }

@@ -275,11 +275,11 @@ async fn pkce_with_a_pasted_callback() {
 }
 
 #[tokio::test]
-async fn pkce_state_mismatch_fails_and_tells_the_browser() {
+async fn pkce_callbacks_that_are_not_ours_are_refused_and_the_real_one_signs_in() {
     let setup = Setup::start(Emulator::builder()).await;
     let target = setup.session("my-sso");
-    let page = std::sync::Arc::new(Mutex::new(None));
-    let page_for_browser = page.clone();
+    let pages = std::sync::Arc::new(Mutex::new(Vec::new()));
+    let pages_for_browser = pages.clone();
     let prompt = Recorder {
         on_url: Some(Box::new(move |url: &str| {
             let redirect = url::Url::parse(url)
@@ -289,17 +289,29 @@ async fn pkce_state_mismatch_fails_and_tells_the_browser() {
                 .unwrap()
                 .1
                 .into_owned();
-            let page = page_for_browser.clone();
+            let url = url.to_owned();
+            let pages = pages_for_browser.clone();
             tokio::spawn(async move {
-                let forged = format!("{redirect}?code=forged&state=not-ours");
-                *page.lock().unwrap() = Some(browse(forged).await);
+                // Anyone on this machine can send these first; none may end the login.
+                for stray in [
+                    "code=forged&state=not-ours",
+                    "code=forged",
+                    "code=forged&state=",
+                    "error=access_denied",
+                    "error=access_denied&error_description=go+away&state=not-ours",
+                ] {
+                    let page = browse(format!("{redirect}?{stray}")).await;
+                    pages.lock().unwrap().push((stray, page));
+                }
+                let page = browse(url).await;
+                pages.lock().unwrap().push(("real", page));
             });
         })),
         ..Recorder::default()
     };
     let mut options = LoginOptions::new(LoginFlow::Pkce);
     options.no_browser = true;
-    let error = login(
+    let outcome = login(
         &setup.http,
         &setup.sso_cache(),
         &target,
@@ -308,18 +320,26 @@ async fn pkce_state_mismatch_fails_and_tells_the_browser() {
         &SystemClock,
     )
     .await
-    .unwrap_err();
-    assert!(matches!(error, LoginError::StateMismatch), "{error:?}");
+    .unwrap();
+    assert!(outcome.refreshable);
     for _ in 0..100 {
-        if page.lock().unwrap().is_some() {
+        if pages.lock().unwrap().len() == 6 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    let (status, body) = page.lock().unwrap().take().unwrap();
-    assert_eq!(status, 400, "{body}");
-    assert!(!body.contains("forged"), "{body}");
-    assert_eq!(setup.emu.stats().create_token, 0);
+    let pages = pages.lock().unwrap();
+    assert_eq!(pages.len(), 6, "{pages:?}");
+    for (query, (status, body)) in &pages[..5] {
+        assert_eq!(*status, 400, "{query}: {body}");
+        assert!(
+            body.contains("not for the sign-in waiting here"),
+            "{query}: {body}"
+        );
+        assert!(!body.contains("forged"), "{body}");
+    }
+    assert_eq!(pages[5].1.0, 200, "{:?}", pages[5]);
+    assert_eq!(setup.emu.stats().create_token_authorization_code, 1);
 }
 
 #[tokio::test]
@@ -343,4 +363,51 @@ async fn pkce_fixed_port_in_use() {
     assert!(matches!(error, LoginError::PortInUse { .. }), "{error:?}");
     assert!(error.to_string().contains("--redirect-port"), "{error}");
     assert_eq!(setup.emu.stats().register_client, 0);
+}
+
+#[tokio::test]
+async fn absurd_token_lifetimes_are_refused_or_bounded() {
+    let setup = Setup::start(Emulator::builder().auto_approve(true)).await;
+    let target = setup.session("my-sso");
+    let mut options = LoginOptions::new(LoginFlow::DeviceCode);
+    options.no_browser = true;
+    let cache = setup.sso_cache();
+    let prompt = Recorder::default();
+    let run = || {
+        login(
+            &setup.http,
+            &cache,
+            &target,
+            &options,
+            &prompt,
+            &SystemClock,
+        )
+    };
+
+    // `expiresIn` 0: the login fails instead of reporting success with a dead token.
+    setup
+        .emu
+        .update_config(|c| c.token_lifetime_secs = 0)
+        .unwrap();
+    let error = run().await.unwrap_err();
+    assert!(matches!(error, LoginError::BadResponse(_)), "{error:?}");
+    assert!(error.to_string().contains("`expiresIn` 0"), "{error}");
+    assert!(!setup.sso_cache().entry_path(&target.token_key()).exists());
+
+    // `expiresIn` 2^63-1: cached with the documented maximum, readable again.
+    setup
+        .emu
+        .update_config(|c| c.token_lifetime_secs = i64::MAX as u64)
+        .unwrap();
+    let before = sso_driver::convert::unix_ms_to_cache_time(
+        sso_driver::clock::WallClock::now_unix_ms(&SystemClock),
+    );
+    let outcome = run().await.unwrap();
+    let latest = before.saturating_add(sso_oidc::MAX_TOKEN_LIFETIME + Duration::from_secs(60));
+    assert!(outcome.expires_at <= latest, "{}", outcome.expires_at);
+    assert!(
+        outcome.expires_at
+            > before.saturating_add(sso_oidc::MAX_TOKEN_LIFETIME - Duration::from_secs(60))
+    );
+    assert_eq!(setup.token(&target).expires_at, outcome.expires_at);
 }

@@ -340,3 +340,69 @@ fn account_pager_follows_next_token_and_stops_on_repeat() {
     assert!(matches!(error, PagerError::RepeatedToken { .. }));
     assert!(pager.next_request().is_none());
 }
+
+#[test]
+fn server_lifetimes_are_bounded() {
+    use sso_oidc::{MAX_DEVICE_CODE_LIFETIME, MAX_ROLE_CREDENTIALS_LIFETIME, MAX_TOKEN_LIFETIME};
+    // A token that is expired on arrival is refused with a clear error, not cached as a success.
+    for expires_in in ["0", "-1", "-9223372036854775808"] {
+        let error = oidc::parse_create_token(&ok(&format!(
+            r#"{{"accessToken":"a","expiresIn":{expires_in}}}"#
+        )))
+        .unwrap_err();
+        assert!(matches!(error, ResponseError::Lifetime { .. }), "{error}");
+        assert!(!error.is_retryable());
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "CreateToken returned `expiresIn` {expires_in}, which is expired on arrival; the service or the endpoint configuration is broken, try again later or check AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL_SSO_OIDC"
+            )
+        );
+        let device = oidc::parse_start_device_authorization(&ok(&format!(
+            r#"{{"deviceCode":"d","userCode":"u","verificationUri":"https://v","expiresIn":{expires_in}}}"#
+        )))
+        .unwrap_err();
+        assert!(matches!(device, ResponseError::Lifetime { .. }), "{device}");
+    }
+    // Absurdly long lifetimes are shortened to the documented maximum.
+    let token = oidc::parse_create_token(&ok(
+        r#"{"accessToken":"a","expiresIn":9223372036854775807}"#,
+    ))
+    .unwrap();
+    assert_eq!(token.expires_in, MAX_TOKEN_LIFETIME);
+    let token = oidc::parse_create_token(&ok(r#"{"accessToken":"a","expiresIn":28800}"#)).unwrap();
+    assert_eq!(token.expires_in.as_secs(), 28800);
+    let device = oidc::parse_start_device_authorization(&ok(
+        r#"{"deviceCode":"d","userCode":"u","verificationUri":"https://v","expiresIn":9223372036854775807}"#,
+    ))
+    .unwrap();
+    assert_eq!(device.expires_in, MAX_DEVICE_CODE_LIFETIME);
+
+    // Role credentials: `expiration` is absolute; past is refused, far future shortened.
+    let now = Timestamp::from_unix_millis(1_700_000_000_000);
+    let credentials = |expiration: i64| {
+        portal::parse_get_role_credentials(&ok(&format!(
+            r#"{{"roleCredentials":{{"accessKeyId":"A","secretAccessKey":"s","sessionToken":"t","expiration":{expiration}}}}}"#
+        )))
+        .unwrap()
+    };
+    for past in [0, -5, 1_700_000_000_000, 1_600_000_000_000] {
+        let error = credentials(past).bounded(now).unwrap_err();
+        assert!(matches!(error, ResponseError::Lifetime { .. }), "{error}");
+        assert!(
+            error
+                .to_string()
+                .starts_with("GetRoleCredentials returned credentials whose `expiration`"),
+            "{error}"
+        );
+    }
+    let hour_later = 1_700_000_000_000 + 3_600_000;
+    assert_eq!(
+        credentials(hour_later).bounded(now).unwrap().expiration,
+        Timestamp::from_unix_millis(hour_later as u64)
+    );
+    assert_eq!(
+        credentials(i64::MAX).bounded(now).unwrap().expiration,
+        now.saturating_add(MAX_ROLE_CREDENTIALS_LIFETIME)
+    );
+}
