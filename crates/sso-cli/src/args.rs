@@ -8,18 +8,8 @@ use std::ffi::OsString;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Exit codes and environment variables, shown at the end of `sso --help`.
-///
-/// Kept in step with `crate::error::exit_code` by the `exit_codes_in_help_match` test.
-const EXIT_CODES_HELP: &str = "Exit codes:
-  0    success
-  1    failure (network, server refusal, bad configuration, cache problems, ...)
-  2    usage error (unknown flag, missing value, conflicting flags)
-  3    login required: no valid token, or it expired and could not be refreshed;
-       run `sso login` and try again
-  130  interrupted (Ctrl-C, or Esc in a menu)
-
-Environment:
+/// Environment variables, shown at the end of `sso --help` after the exit codes.
+const ENVIRONMENT_HELP: &str = "Environment:
   AWS_PROFILE, AWS_DEFAULT_PROFILE   profile to use when --profile is not given
   AWS_CONFIG_FILE                    config file (default ~/.aws/config)
   AWS_SHARED_CREDENTIALS_FILE        credentials file (default ~/.aws/credentials)
@@ -35,18 +25,14 @@ Environment:
   SSO_FEDERATION_ENDPOINT            federation endpoint of `sso console` (for tests and
                                      proxies; default: the region's signin.aws endpoint)";
 
-/// Checked by a unit test so that the help text cannot drift from the constants.
-#[cfg(test)]
-pub(crate) const HELP_EXIT_CODES: [(u8, &str); 5] = {
-    use crate::error::exit_code;
-    [
-        (exit_code::OK, "0    success"),
-        (exit_code::FAILURE, "1    failure"),
-        (exit_code::USAGE, "2    usage error"),
-        (exit_code::LOGIN_REQUIRED, "3    login required"),
-        (exit_code::INTERRUPTED, "130  interrupted"),
-    ]
-};
+/// The end of `sso --help`: the exit-code table ([`crate::error::exit_code::TABLE`], the one
+/// definition) and the environment variables.
+fn after_long_help() -> String {
+    format!(
+        "{}\n{ENVIRONMENT_HELP}",
+        crate::error::exit_code::help_text()
+    )
+}
 
 const LONG_ABOUT: &str = "\
 Sign in to AWS IAM Identity Center (AWS SSO) and hand temporary credentials to other tools.
@@ -73,7 +59,7 @@ Use it as a credential_process in ~/.aws/config:
     version,
     about = "Sign in to AWS IAM Identity Center and export temporary AWS credentials",
     long_about = LONG_ABOUT,
-    after_long_help = EXIT_CODES_HELP,
+    after_long_help = after_long_help(),
     propagate_version = true,
     max_term_width = 100
 )]
@@ -456,6 +442,11 @@ pub struct StatusArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
     pub output: StatusFormat,
+
+    /// Ask the SSO portal whether each cached token is still accepted (one call per login,
+    /// all at once); without it nothing is sent and the token column says what the file says.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Output formats of `sso status`.
@@ -530,13 +521,13 @@ mod tests {
     }
 
     #[test]
-    fn exit_codes_in_help_match() {
-        for (code, line) in HELP_EXIT_CODES {
+    fn every_exit_code_is_in_the_help() {
+        let help = Cli::command().render_long_help().to_string();
+        for (code, meaning) in crate::error::exit_code::TABLE {
             assert!(
-                EXIT_CODES_HELP.contains(line),
-                "exit code {code} is not documented as {line:?}"
+                help.contains(&format!("{code:<4} {meaning}")),
+                "exit code {code} is not in `sso --help`"
             );
-            assert!(line.starts_with(&code.to_string()));
         }
     }
 }

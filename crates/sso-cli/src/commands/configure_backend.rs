@@ -11,9 +11,11 @@
 //!   required, a cached token of the same login with more than 15 minutes left is reused
 //!   (§4.3).
 //! - Listing: the token of the last login ([`sso_driver::token::fresh_token`]) and the portal's
-//!   paginated listings; `UnauthorizedException` lets the wizard go on without account and role.
-//! - Writing (§5.3): the config file is read again, edited with `sso-config`'s edit API (which
-//!   keeps every other byte) and replaced atomically by
+//!   paginated listings; `UnauthorizedException` tells the wizard that the token is no longer
+//!   accepted (it signs in again, or fails with "login required").
+//! - Writing (§5.3): the config file is read again (a file with a syntax error is refused:
+//!   nothing is written), edited with `sso-config`'s edit API (which keeps every other byte)
+//!   and replaced atomically by
 //!   [`sso_driver::config_file::replace_if_unchanged`], keeping its permissions.
 //!
 //! Everything async runs on one current-thread tokio runtime; the HTTP client is built on first
@@ -130,6 +132,14 @@ impl ConfigureBackend {
         let path = self.aws.config_path();
         let original = read_config(path)?;
         let mut document = Document::parse(original.as_deref().unwrap_or_default());
+        // Never edit a file the SDKs refuse: the edit could land under a broken header.
+        if let Some(error) = sso_driver::context::SyntaxError::first_in(
+            path,
+            original.as_deref().unwrap_or_default(),
+            &document,
+        ) {
+            return Err(convert::syntax_error(&error));
+        }
         edit(&mut document).map_err(|error| convert::config_edit_error(&error, path))?;
         let text = document.to_string();
         if original.as_deref() == Some(text.as_str()) {
@@ -203,7 +213,7 @@ impl WizardBackend for ConfigureBackend {
         }
     }
 
-    fn login(&mut self, request: &LoginRequest) -> Result<(), CliError> {
+    fn login(&mut self, request: &LoginRequest) -> Result<bool, CliError> {
         let scopes = request
             .scopes
             .as_ref()
@@ -228,7 +238,7 @@ impl WizardBackend for ConfigureBackend {
         if !request.force_new && self.has_fresh_token(&sso_cache, &target) {
             tracing::debug!("reusing the cached token of {}", target.describe());
             self.last_login = Some(target);
-            return Ok(());
+            return Ok(true);
         }
         let sign_in = SignIn {
             use_device_code: request.use_device_code,
@@ -238,7 +248,7 @@ impl WizardBackend for ConfigureBackend {
         let http = self.http()?;
         login::sign_in(&self.aws, &target, &http, &self.runtime, &sign_in)?;
         self.last_login = Some(target);
-        Ok(())
+        Ok(false)
     }
 
     fn list_accounts(&mut self) -> Result<Vec<AccountView>, ListError> {
