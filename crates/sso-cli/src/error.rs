@@ -44,16 +44,40 @@ pub mod exit_code {
     /// Every code with its meaning, in the words of `sso --help` and the user guide.
     pub const TABLE: &[(u8, &str)] = &[
         (OK, "success"),
-        (FAILURE, "failure not covered below (server error, cache, file access, ...)"),
-        (USAGE, "usage error: bad or missing flags, or a question with no terminal"),
-        (LOGIN_REQUIRED, "login required: no valid token, or the server rejects it; run `sso login`"),
-        (DENIED, "denied: the sign-in was denied, or access to the account or role was refused"),
-        (TIMED_OUT, "timed out: the sign-in was not completed in time"),
-        (CONFIG, "configuration problem: syntax error, unknown profile or sso-session, bad setting"),
-        (NETWORK, "network problem: a server could not be reached (DNS, proxy, TLS, timeout)"),
+        (
+            FAILURE,
+            "failure not covered below (server error, cache, file access, ...)",
+        ),
+        (
+            USAGE,
+            "usage error: bad or missing flags, or a question with no terminal",
+        ),
+        (
+            LOGIN_REQUIRED,
+            "login required: no valid token, or the server rejects it; run `sso login`",
+        ),
+        (
+            DENIED,
+            "denied: the sign-in was denied, or access to the account or role was refused",
+        ),
+        (
+            TIMED_OUT,
+            "timed out: the sign-in was not completed in time",
+        ),
+        (
+            CONFIG,
+            "configuration problem: syntax error, unknown profile or sso-session, bad setting",
+        ),
+        (
+            NETWORK,
+            "network problem: a server could not be reached (DNS, proxy, TLS, timeout)",
+        ),
         (CANNOT_EXECUTE, "sso exec: the command cannot be executed"),
         (NOT_FOUND, "sso exec: the command was not found"),
-        (INTERRUPTED, "interrupted or cancelled (Ctrl-C, or Esc in a menu)"),
+        (
+            INTERRUPTED,
+            "interrupted or cancelled (Ctrl-C, or Esc in a menu)",
+        ),
     ];
 
     /// The exit-code section of `sso --help`, built from [`TABLE`].

@@ -527,7 +527,9 @@ pub fn configure_session(
 fn login_required(sso: &SsoTarget, profile: Option<&ProfileName>) -> CliError {
     let target = match (sso, profile) {
         (SsoTarget::Session(plan), _) => LoginTarget::Session(plan.name.as_str().to_owned()),
-        (SsoTarget::Legacy { .. }, Some(profile)) => LoginTarget::Profile(profile.as_str().to_owned()),
+        (SsoTarget::Legacy { .. }, Some(profile)) => {
+            LoginTarget::Profile(profile.as_str().to_owned())
+        }
         (SsoTarget::Legacy { .. }, None) => LoginTarget::Profile("default".to_owned()),
     };
     CliError::LoginRequired { target }

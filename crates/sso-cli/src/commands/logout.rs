@@ -68,7 +68,10 @@ fn token_keys(aws: &AwsContext) -> Vec<CacheKey> {
         .keys()
         .map(|name| CacheKey::for_session(name));
     let legacy = profiles.profiles().values().filter_map(|section| {
-        match (section.get_str("sso_session"), section.get_str("sso_start_url")) {
+        match (
+            section.get_str("sso_session"),
+            section.get_str("sso_start_url"),
+        ) {
             (None, Some(url)) => Some(CacheKey::for_start_url(url)),
             _ => None,
         }

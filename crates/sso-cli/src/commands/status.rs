@@ -395,7 +395,12 @@ fn render_text(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
 /// The token column: what the file says (`cached`, `expired`, `none`, `error`), or with
 /// `--check` what the portal says (`valid`, `revoked`, `unknown`).
 fn token_state(login: &LoginStatus) -> &'static str {
-    match (&login.problem, &login.check, login.signed_in, login.expires_at) {
+    match (
+        &login.problem,
+        &login.check,
+        login.signed_in,
+        login.expires_at,
+    ) {
         (Some(_), _, _, _) => "error",
         (None, Some(verdict), _, _) => verdict.as_str(),
         (None, None, true, _) => "cached",

@@ -392,22 +392,29 @@ fn enter_everywhere_keeps_the_current_account_and_role() {
         line(""),
     ];
     let out = run(script, &mut backend, dev_answers());
-    assert!(out.contains("> Production, prod@example.com (222222222222)"), "{out}");
+    assert!(
+        out.contains("> Production, prod@example.com (222222222222)"),
+        "{out}"
+    );
     assert!(out.contains("Using the account ID 222222222222"), "{out}");
-    assert!(out.contains("Using the role name \"ReadOnlyAccess\""), "{out}");
+    assert!(
+        out.contains("Using the role name \"ReadOnlyAccess\""),
+        "{out}"
+    );
     assert!(out.ends_with("ok"), "{out}");
 }
 
 #[test]
 fn numbered_menus_offer_the_current_values_as_default() {
     let mut backend = existing_dev_profile();
-    let mut terminal = ScriptedTerminal::new(
-        [line(""), line(""), line(""), line(""), line("")],
-        false,
-    );
+    let mut terminal =
+        ScriptedTerminal::new([line(""), line(""), line(""), line(""), line("")], false);
     let plan = configure(&mut terminal, &mut backend, dev_answers()).unwrap();
     let transcript = terminal.transcript();
-    assert!(transcript.contains("Enter a number [1-2, Enter keeps 2]: "), "{transcript}");
+    assert!(
+        transcript.contains("Enter a number [1-2, Enter keeps 2]: "),
+        "{transcript}"
+    );
     assert_eq!(plan.account_id.unwrap().as_str(), "222222222222");
     assert_eq!(plan.role_name.unwrap().as_str(), "ReadOnlyAccess");
 }
@@ -417,18 +424,21 @@ fn a_current_account_that_is_gone_is_said_and_must_be_chosen() {
     let mut backend = existing_dev_profile();
     backend.accounts = vec![account("111111111111", "Development", "dev@example.com")];
     backend.roles = vec!["ReadOnlyAccess"];
-    let mut terminal = ScriptedTerminal::new(
-        [line(""), line(""), line("1"), line(""), line("")],
-        false,
-    );
+    let mut terminal =
+        ScriptedTerminal::new([line(""), line(""), line("1"), line(""), line("")], false);
     let plan = configure(&mut terminal, &mut backend, dev_answers()).unwrap();
     let transcript = terminal.transcript();
     assert!(
-        transcript.contains("The profile's account 222222222222 is no longer available to you; choose another."),
+        transcript.contains(
+            "The profile's account 222222222222 is no longer available to you; choose another."
+        ),
         "{transcript}"
     );
     // The only account was not picked silently: the user typed 1 after an empty answer.
-    assert!(transcript.contains("Please enter a number between 1 and 1."), "{transcript}");
+    assert!(
+        transcript.contains("Please enter a number between 1 and 1."),
+        "{transcript}"
+    );
     assert_eq!(plan.account_id.unwrap().as_str(), "111111111111");
 }
 
