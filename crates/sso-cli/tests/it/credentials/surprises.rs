@@ -42,7 +42,7 @@ sso_registration_scopes = sso:account:access
 #[test]
 fn configure_with_enter_everywhere_keeps_the_file_byte_identical() {
     let emu = emulator();
-    let home = Home::new(&emu.url());
+    let home = Home::new(emu.url());
     std::fs::write(home.path().join(".aws/config"), DEV_ON_SECOND).unwrap();
     home.log_in(&emu);
     let output = run_with_input(&home, &["configure", "--profile", "dev"], "\n\n\n\n\n");
@@ -63,7 +63,7 @@ fn configure_with_enter_everywhere_keeps_the_file_byte_identical() {
 #[test]
 fn configure_with_a_revoked_cached_token_is_login_required_without_a_user() {
     let emu = emulator();
-    let home = Home::new(&emu.url());
+    let home = Home::new(emu.url());
     std::fs::write(
         home.path().join(".aws/config"),
         DEV_ON_SECOND.replace("sso_role_name = ReadOnlyAccess\n", ""),
@@ -89,7 +89,7 @@ fn configure_with_a_revoked_cached_token_is_login_required_without_a_user() {
 #[test]
 fn status_claims_only_what_the_file_says_and_check_asks_the_portal() {
     let emu = emulator();
-    let home = Home::new(&emu.url());
+    let home = Home::new(emu.url());
     home.write_token(
         &CacheKey::for_session("my-sso"),
         "revoked-token",
