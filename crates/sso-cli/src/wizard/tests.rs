@@ -374,6 +374,17 @@ fn existing_dev_profile() -> FakeBackend {
     }
 }
 
+/// Enter at the session question, both menus, the region and the output format.
+fn enter_everywhere() -> Vec<Scripted> {
+    vec![
+        line(""),
+        Scripted::Key(Key::Enter),
+        Scripted::Key(Key::Enter),
+        line(""),
+        line(""),
+    ]
+}
+
 fn dev_answers() -> ConfigureAnswers {
     ConfigureAnswers {
         profile: Some(ProfileName::parse("dev").unwrap()),
@@ -384,14 +395,7 @@ fn dev_answers() -> ConfigureAnswers {
 #[test]
 fn enter_everywhere_keeps_the_current_account_and_role() {
     let mut backend = existing_dev_profile();
-    let script = vec![
-        line(""),
-        Scripted::Key(Key::Enter),
-        Scripted::Key(Key::Enter),
-        line(""),
-        line(""),
-    ];
-    let out = run(script, &mut backend, dev_answers());
+    let out = run(enter_everywhere(), &mut backend, dev_answers());
     assert!(
         out.contains("> Production, prod@example.com (222222222222)"),
         "{out}"
@@ -447,14 +451,7 @@ fn a_rejected_cached_token_signs_in_again() {
     let mut backend = existing_dev_profile();
     backend.reuses_cached = true;
     backend.unauthorized = 1;
-    let script = vec![
-        line(""),
-        Scripted::Key(Key::Enter),
-        Scripted::Key(Key::Enter),
-        line(""),
-        line(""),
-    ];
-    let out = run(script, &mut backend, dev_answers());
+    let out = run(enter_everywhere(), &mut backend, dev_answers());
     assert!(out.contains(REJECTED), "{out}");
     assert_eq!(out.matches("login(").count(), 2, "{out}");
     assert!(out.contains("force_new=true"), "{out}");
