@@ -8,18 +8,8 @@ use std::ffi::OsString;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// Exit codes and environment variables, shown at the end of `sso --help`.
-///
-/// Kept in step with `crate::error::exit_code` by the `exit_codes_in_help_match` test.
-const EXIT_CODES_HELP: &str = "Exit codes:
-  0    success
-  1    failure (network, server refusal, bad configuration, cache problems, ...)
-  2    usage error (unknown flag, missing value, conflicting flags)
-  3    login required: no valid token, or it expired and could not be refreshed;
-       run `sso login` and try again
-  130  interrupted (Ctrl-C, or Esc in a menu)
-
-Environment:
+/// Environment variables, shown at the end of `sso --help` after the exit codes.
+const ENVIRONMENT_HELP: &str = "Environment:
   AWS_PROFILE, AWS_DEFAULT_PROFILE   profile to use when --profile is not given
   AWS_CONFIG_FILE                    config file (default ~/.aws/config)
   AWS_SHARED_CREDENTIALS_FILE        credentials file (default ~/.aws/credentials)
@@ -35,18 +25,14 @@ Environment:
   SSO_FEDERATION_ENDPOINT            federation endpoint of `sso console` (for tests and
                                      proxies; default: the region's signin.aws endpoint)";
 
-/// Checked by a unit test so that the help text cannot drift from the constants.
-#[cfg(test)]
-pub(crate) const HELP_EXIT_CODES: [(u8, &str); 5] = {
-    use crate::error::exit_code;
-    [
-        (exit_code::OK, "0    success"),
-        (exit_code::FAILURE, "1    failure"),
-        (exit_code::USAGE, "2    usage error"),
-        (exit_code::LOGIN_REQUIRED, "3    login required"),
-        (exit_code::INTERRUPTED, "130  interrupted"),
-    ]
-};
+/// The end of `sso --help`: the exit-code table ([`crate::error::exit_code::TABLE`], the one
+/// definition) and the environment variables.
+fn after_long_help() -> String {
+    format!(
+        "{}\n{ENVIRONMENT_HELP}",
+        crate::error::exit_code::help_text()
+    )
+}
 
 const LONG_ABOUT: &str = "\
 Sign in to AWS IAM Identity Center (AWS SSO) and hand temporary credentials to other tools.
@@ -73,7 +59,7 @@ Use it as a credential_process in ~/.aws/config:
     version,
     about = "Sign in to AWS IAM Identity Center and export temporary AWS credentials",
     long_about = LONG_ABOUT,
-    after_long_help = EXIT_CODES_HELP,
+    after_long_help = after_long_help(),
     propagate_version = true,
     max_term_width = 100
 )]
@@ -87,8 +73,9 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags accepted before or after any command.
+/// Flags accepted before or after any command, shown under their own heading.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Profile to use from ~/.aws/config.
     ///
@@ -134,6 +121,7 @@ pub enum Command {
     ExportCredentials(ExportCredentialsArgs),
 
     /// List the accounts or roles you can use.
+    #[command(long_about = LIST_LONG_ABOUT)]
     List(ListArgs),
 
     /// Print a shell completion script.
@@ -141,12 +129,15 @@ pub enum Command {
     Completions(CompletionsArgs),
 
     /// Show sessions, token expiry and cached role credentials.
+    #[command(long_about = STATUS_LONG_ABOUT)]
     Status(StatusArgs),
 
     /// Run a command with credentials in its environment.
+    #[command(long_about = EXEC_LONG_ABOUT)]
     Exec(ExecArgs),
 
     /// Write a profile for every account and role you can use.
+    #[command(long_about = populate_long_about())]
     Populate(PopulateArgs),
 
     /// Open the AWS console signed in as a profile's role.
@@ -167,8 +158,9 @@ that are missing.
 
 Examples:
   sso configure --profile dev
-  sso configure --profile dev --sso-session my-sso --sso-start-url https://my-sso.awsapps.com/start \\
-      --sso-region us-east-1 --account-id 123456789012 --role-name ReadOnly --non-interactive
+  sso configure --profile dev --non-interactive \\
+      --sso-session my-sso --sso-start-url https://my-sso.awsapps.com/start \\
+      --sso-region us-east-1 --account-id 123456789012 --role-name ReadOnly
   sso configure sso-session --sso-session my-sso";
 
 const LOGIN_LONG_ABOUT: &str = "\
@@ -211,7 +203,58 @@ const LOGOUT_LONG_ABOUT: &str = "\
 Sign out: revoke cached access tokens and delete them, and delete cached SSO role credentials.
 
 Without --sso-session this signs out of every session, as `aws sso logout` does. Client \
-registrations are kept. Nothing is printed; the exit code is 0 even if revoking fails.";
+registrations are kept. Nothing is printed; the exit code is 0 even if revoking fails. \
+A corrupt token file of a configured login cannot be revoked; it is deleted and named on stderr.
+
+Examples:
+  sso logout                         # every session
+  sso logout --sso-session my-sso";
+
+const LIST_LONG_ABOUT: &str = "\
+List the accounts or roles you can use, with the token of the profile or sso-session.
+
+Examples:
+  sso list accounts
+  sso list roles --account-id 123456789012
+  sso list roles --sso-session my-sso --output json";
+
+const STATUS_LONG_ABOUT: &str = "\
+Show every login in the config with what its token file says (cached, expired, none), until \
+when, and whether it can refresh itself; then the cached role credentials. Nothing is sent \
+over the network unless --check is given, so a cached token may have been revoked meanwhile.
+
+Examples:
+  sso status
+  sso status --check                 # ask the portal: valid or revoked
+  sso status --output json";
+
+const EXEC_LONG_ABOUT: &str = "\
+Run a command with a profile's credentials in its environment (AWS_ACCESS_KEY_ID, \
+AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_REGION). The exit \
+code is the command's; 127 when it is not found, 126 when it cannot be executed.
+
+Examples:
+  sso exec --profile dev -- aws s3 ls
+  sso exec --profile dev -- terraform plan";
+
+/// The long help of `sso populate`: the placeholders and the default template come from the
+/// driver's definitions.
+fn populate_long_about() -> String {
+    use sso_driver::populate::{DEFAULT_TEMPLATE, PLACEHOLDERS};
+    let placeholders: Vec<String> = PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
+    format!(
+        "Write a profile for every account and role you can use in an sso-session.
+
+Profile names come from --template; placeholders: {}.
+Default template: {DEFAULT_TEMPLATE}
+
+Examples:
+  sso populate --sso-session my-sso --dry-run
+  sso populate --sso-session my-sso --template '{{account_name}}-{{role_name}}' --region eu-west-1
+  sso populate --sso-session my-sso --prune",
+        placeholders.join(", ")
+    )
+}
 
 const EXPORT_LONG_ABOUT: &str = "\
 Print temporary credentials for a profile, in the same bytes as `aws configure \
@@ -456,6 +499,11 @@ pub struct StatusArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
     pub output: StatusFormat,
+
+    /// Ask the SSO portal whether each cached token is still accepted (one call per login,
+    /// all at once); without it nothing is sent and the token column says what the file says.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// Output formats of `sso status`.
@@ -530,13 +578,13 @@ mod tests {
     }
 
     #[test]
-    fn exit_codes_in_help_match() {
-        for (code, line) in HELP_EXIT_CODES {
+    fn every_exit_code_is_in_the_help() {
+        let help = Cli::command().render_long_help().to_string();
+        for (code, meaning) in crate::error::exit_code::TABLE {
             assert!(
-                EXIT_CODES_HELP.contains(line),
-                "exit code {code} is not documented as {line:?}"
+                help.contains(&format!("{code:<4} {meaning}")),
+                "exit code {code} is not in `sso --help`"
             );
-            assert!(line.starts_with(&code.to_string()));
         }
     }
 }

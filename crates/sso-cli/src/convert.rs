@@ -9,11 +9,35 @@ use std::path::Path;
 use sso_config::{Origin, ResolveError};
 use sso_driver::context::{AwsContext, ContextError, SsoTarget};
 
-use crate::error::{CliError, LoginTarget};
+use crate::error::{CliError, LoginTarget, shell_word};
 
 /// Loads the AWS setup from the process environment, with `--profile` if given.
+///
+/// A syntax error in the config or credentials file fails (the SDKs refuse such a file);
+/// what the SDKs merely ignore (a `[foo]` section, a key that is not an identifier) is one
+/// warning line each on stderr.
 pub fn load_context(cli_profile: Option<&str>) -> Result<AwsContext, CliError> {
-    AwsContext::load(&sso_driver::env::Env::process(), cli_profile).map_err(context_error)
+    let aws =
+        AwsContext::load(&sso_driver::env::Env::process(), cli_profile).map_err(context_error)?;
+    for warning in aws.profiles().warnings() {
+        crate::commands::list::warn(&format!(
+            "warning: {}: {}\n",
+            warning.origin, warning.message
+        ));
+    }
+    Ok(aws)
+}
+
+/// A syntax error of the config or credentials file, shown at its line with a caret.
+pub fn syntax_error(error: &sso_driver::context::SyntaxError) -> CliError {
+    CliError::config(
+        &error.path,
+        error.text.clone(),
+        error.diagnostic.span.clone(),
+        &error.diagnostic.message,
+        "here",
+        "fix or remove this line: the AWS CLI and SDKs refuse the file as it is, and sso neither reads nor edits it",
+    )
 }
 
 /// `~/.aws/sso/cache` (tokens, registrations), or the one "no home directory" error.
@@ -27,7 +51,7 @@ pub fn cli_cache(aws: &AwsContext) -> Result<sso_cache::CacheDir, CliError> {
 }
 
 fn no_home() -> CliError {
-    CliError::Usage {
+    CliError::BadConfig {
         message: "cannot find the home directory, so not the AWS caches under ~/.aws".to_owned(),
         help: Some("set HOME (USERPROFILE on Windows)".to_owned()),
     }
@@ -45,7 +69,7 @@ pub fn login_target(target: &SsoTarget) -> LoginTarget {
 /// A [`ContextError`] as the user sees it.
 pub fn context_error(error: ContextError) -> CliError {
     match error {
-        ContextError::Location(error) => CliError::Usage {
+        ContextError::Location(error) => CliError::BadConfig {
             message: error.to_string(),
             help: None,
         },
@@ -63,11 +87,12 @@ pub fn context_error(error: ContextError) -> CliError {
             path,
         },
         ContextError::Resolve(error) => resolve_error(&error),
+        ContextError::Syntax(error) => syntax_error(&error),
         ContextError::Endpoint {
             service,
             region,
             source,
-        } => CliError::Usage {
+        } => CliError::BadConfig {
             message: format!("no {service} endpoint for the SSO region `{region}`: {source}"),
             help: Some(
                 "check sso_region in your config, and AWS_ENDPOINT_URL_SSO_OIDC / AWS_ENDPOINT_URL_SSO / AWS_USE_FIPS_ENDPOINT / AWS_USE_DUALSTACK_ENDPOINT".to_owned(),
@@ -89,7 +114,8 @@ pub fn resolve_error(error: &ResolveError) -> CliError {
             };
         }
         ResolveError::SessionNotFound { session, .. } => format!(
-            "add an [sso-session {session}] section with `sso configure sso-session --sso-session {session}`, or fix the name"
+            "add an [sso-session {session}] section with `sso configure sso-session --sso-session {}`, or fix the name",
+            shell_word(session)
         ),
         ResolveError::MissingSsoValues { .. } => {
             "run `sso configure` to set the profile up, or add the missing keys".to_owned()
@@ -111,7 +137,7 @@ pub fn resolve_error(error: &ResolveError) -> CliError {
     };
     match error.origin() {
         Some(origin) => at_origin(origin, &error.to_string(), &help),
-        None => CliError::Usage {
+        None => CliError::BadConfig {
             message: error.to_string(),
             help: Some(help),
         },
@@ -128,7 +154,7 @@ pub fn setting_error(origin: &Origin, message: &str, help: &str) -> CliError {
 fn at_origin(origin: &Origin, message: &str, help: &str) -> CliError {
     let path = Path::new(&*origin.file);
     let Ok(Some(text)) = sso_driver::config_file::read(path) else {
-        return CliError::Usage {
+        return CliError::BadConfig {
             message: format!("{origin}: {message}"),
             help: Some(help.to_owned()),
         };
@@ -188,7 +214,7 @@ pub fn client_build_error(error: sso_driver::http::ClientBuildError) -> CliError
             source,
         },
         error @ (ClientBuildError::CaBundleInvalid { .. }
-        | ClientBuildError::InvalidProxy { .. }) => CliError::Usage {
+        | ClientBuildError::InvalidProxy { .. }) => CliError::BadConfig {
             message: error.to_string(),
             help: Some(
                 "fix AWS_CA_BUNDLE / ca_bundle, or HTTPS_PROXY / HTTP_PROXY / ALL_PROXY".to_owned(),
@@ -275,8 +301,16 @@ pub fn portal_error(error: sso_driver::portal::PortalError, target: &SsoTarget) 
             source: Box::new(source),
         },
         PortalError::Response(error) => match error.service_error() {
+            Some(service) if service.status == 403 => CliError::Denied {
+                message: format!(
+                    "the SSO portal refused access: {}: {}",
+                    service.code.as_str(),
+                    service.description().unwrap_or("no message")
+                ),
+                help: "check sso_account_id and sso_role_name; your administrator may not have assigned you this role".to_owned(),
+            },
             Some(service) => {
-                let help = if service.status == 403 || service.status == 404 {
+                let help = if service.status == 404 {
                     "check sso_account_id and sso_role_name; your administrator may not have assigned you this role".to_owned()
                 } else if error.is_retryable() {
                     "the SSO portal is busy or failing; try again in a moment".to_owned()
@@ -320,7 +354,8 @@ pub fn credentials_error(
             section: format!("[profile {profile}]"),
             key: missing.join("`, `"),
             help: format!(
-                "add sso_account_id and sso_role_name to the profile, or run `sso configure --profile {profile}`"
+                "add sso_account_id and sso_role_name to the profile, or run `sso configure --profile {}`",
+                shell_word(&profile)
             ),
         },
         CredentialsError::Token { source, .. } => sso_token_error(source, target),
@@ -339,19 +374,18 @@ pub fn login_error(error: sso_driver::login::LoginError, target: &SsoTarget) -> 
     use sso_driver::login::LoginError;
     let again = format!("run `sso login {}` again", login_target(target));
     match error {
-        LoginError::Denied { description } => CliError::ServerRefused {
-            operation: "CreateToken".to_owned(),
-            code: "AccessDeniedException".to_owned(),
-            message: description.unwrap_or_else(|| "the sign-in request was denied".to_owned()),
+        LoginError::Denied { description } => CliError::Denied {
+            message: match description {
+                Some(description) => format!("the sign-in was denied: {description}"),
+                None => "the sign-in was denied".to_owned(),
+            },
             help: format!("{again} and approve the request"),
         },
-        LoginError::DeviceCodeExpired => CliError::ServerRefused {
-            operation: "CreateToken".to_owned(),
-            code: "ExpiredTokenException".to_owned(),
+        LoginError::DeviceCodeExpired => CliError::TimedOut {
             message: "the device code expired before the sign-in was approved".to_owned(),
             help: format!("{again} and approve the request before the code expires"),
         },
-        LoginError::PortInUse { port } => CliError::Usage {
+        LoginError::PortInUse { port } => CliError::Failed {
             message: format!(
                 "port {port} on 127.0.0.1 is in use, so the sign-in cannot listen on it for the browser's redirect"
             ),
@@ -361,20 +395,20 @@ pub fn login_error(error: sso_driver::login::LoginError, target: &SsoTarget) -> 
                  or remove --redirect-port and sso_redirect_port to use any free port"
             )),
         },
-        error @ LoginError::BrowserTimeout { .. } => CliError::Usage {
+        error @ LoginError::BrowserTimeout { .. } => CliError::TimedOut {
             message: error.to_string(),
-            help: Some(format!(
+            help: format!(
                 "run `sso login {} --use-device-code` to sign in with a code on any device",
                 login_target(target)
-            )),
+            ),
         },
-        LoginError::Listener(error) => CliError::Usage {
+        LoginError::Listener(error) => CliError::Failed {
             message: error.to_string(),
             help: Some(
                 "use --use-device-code to sign in without the 127.0.0.1 listener".to_owned(),
             ),
         },
-        error @ LoginError::BadCallback { .. } => CliError::Usage {
+        error @ LoginError::BadCallback { .. } => CliError::Failed {
             message: error.to_string(),
             help: Some(format!("{again}, or use --use-device-code")),
         },
@@ -423,8 +457,9 @@ pub fn logout_error(error: sso_driver::logout::LogoutError) -> CliError {
 
 // --- Configure wizard errors (configure, configure sso-session). ---
 
-/// A portal failure while the wizard lists accounts or roles: `UnauthorizedException` lets the
-/// wizard go on without account and role (protocol.md §5.1 step 7); anything else stops it.
+/// A portal failure while the wizard lists accounts or roles: `UnauthorizedException` means the
+/// token is no longer accepted (the wizard signs in again or fails with "login required", where
+/// the AWS CLI would write a profile without account and role); anything else stops it.
 pub fn wizard_list_error(
     error: sso_driver::portal::PortalError,
     target: &SsoTarget,
@@ -521,13 +556,15 @@ pub fn source_error(error: sso_driver::credentials::SourceError) -> CliError {
     };
     let help = match &error {
         SourceError::Unsupported { profile, .. } => format!(
-            "use `aws configure export-credentials --profile {profile}` for this profile, or give it SSO settings (`sso configure --profile {profile}`)"
+            "use `aws configure export-credentials --profile {0}` for this profile, or give it SSO settings (`sso configure --profile {0}`)",
+            shell_word(profile)
         ),
         SourceError::PartialStatic { missing, .. } => {
             format!("add `{missing}` to the profile, or remove the key it does set")
         }
         SourceError::NoCredentials { profile, .. } => format!(
-            "run `sso configure --profile {profile}` for an SSO role, or set credential_process, or aws_access_key_id and aws_secret_access_key"
+            "run `sso configure --profile {}` for an SSO role, or set credential_process, or aws_access_key_id and aws_secret_access_key",
+            shell_word(profile)
         ),
         SourceError::Cycle { .. } => "the credential_process runs sso for a profile that is already being resolved; point it at another profile, e.g. one with the SSO settings".to_owned(),
         SourceError::TooDeep { .. } => "shorten the chain of credential_process profiles".to_owned(),
@@ -535,7 +572,7 @@ pub fn source_error(error: sso_driver::credentials::SourceError) -> CliError {
     };
     match error.origin() {
         Some(origin) => setting_error(origin, &error.to_string(), &help),
-        None => CliError::Usage {
+        None => CliError::BadConfig {
             message: error.to_string(),
             help: Some(help),
         },

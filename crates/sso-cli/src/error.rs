@@ -11,18 +11,84 @@ use std::path::{Path, PathBuf};
 
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource, SourceSpan};
 
-/// Exit codes of `sso`, documented in `sso --help` and docs/user-guide.md.
+/// Exit codes of `sso`, documented in `sso --help` (from [`exit_code::TABLE`]) and
+/// docs/user-guide.md. 0, 1, 2, 3 and 130 never change meaning; the others are stable too.
 pub mod exit_code {
     /// Success.
     pub const OK: u8 = 0;
     /// A failure not covered by a more specific code.
     pub const FAILURE: u8 = 1;
-    /// The command line was wrong (clap uses 2 for its own errors too).
+    /// The command line was wrong (clap uses 2 for its own errors too), or a question must be
+    /// answered and cannot be asked.
     pub const USAGE: u8 = 2;
-    /// A login is required: no valid token, or it expired and could not be refreshed.
+    /// A login is required: no valid token, it expired and could not be refreshed, or the server
+    /// no longer accepts it.
     pub const LOGIN_REQUIRED: u8 = 3;
-    /// Interrupted by the user (128 + SIGINT, as shells report it).
+    /// Denied: the sign-in request was denied (by the user or the server), or the server refused
+    /// access to an account or role.
+    pub const DENIED: u8 = 4;
+    /// Timed out waiting for the user: the sign-in was not completed in time.
+    pub const TIMED_OUT: u8 = 5;
+    /// A configuration problem: a syntax error, an unknown profile or sso-session, a missing or
+    /// invalid setting in the config or credentials file (or the environment).
+    pub const CONFIG: u8 = 6;
+    /// A network problem: a server could not be reached or did not answer.
+    pub const NETWORK: u8 = 7;
+    /// `sso exec`: the command was found but cannot be executed (as shells report it).
+    pub const CANNOT_EXECUTE: u8 = 126;
+    /// `sso exec`: the command was not found (as shells report it).
+    pub const NOT_FOUND: u8 = 127;
+    /// Interrupted or cancelled by the user (128 + SIGINT, as shells report it).
     pub const INTERRUPTED: u8 = 130;
+
+    /// Every code with its meaning, in the words of `sso --help` and the user guide.
+    pub const TABLE: &[(u8, &str)] = &[
+        (OK, "success"),
+        (
+            FAILURE,
+            "failure not covered below (server error, cache, file access, ...)",
+        ),
+        (
+            USAGE,
+            "usage error: bad or missing flags, or a question with no terminal",
+        ),
+        (
+            LOGIN_REQUIRED,
+            "login required: no valid token, or the server rejects it; run `sso login`",
+        ),
+        (
+            DENIED,
+            "denied: the sign-in was denied, or access to the account or role was refused",
+        ),
+        (
+            TIMED_OUT,
+            "timed out: the sign-in was not completed in time",
+        ),
+        (
+            CONFIG,
+            "configuration problem: syntax error, unknown profile or sso-session, bad setting",
+        ),
+        (
+            NETWORK,
+            "network problem: a server could not be reached (DNS, proxy, TLS, timeout)",
+        ),
+        (CANNOT_EXECUTE, "sso exec: the command cannot be executed"),
+        (NOT_FOUND, "sso exec: the command was not found"),
+        (
+            INTERRUPTED,
+            "interrupted or cancelled (Ctrl-C, or Esc in a menu)",
+        ),
+    ];
+
+    /// The exit-code section of `sso --help`, built from [`TABLE`].
+    pub fn help_text() -> String {
+        let mut out = String::from("Exit codes:\n");
+        for (code, meaning) in TABLE {
+            out.push_str(&format!("  {code:<4} {meaning}\n"));
+        }
+        out.push_str("  (sso exec passes the command's own exit code on)\n");
+        out
+    }
 }
 
 /// A cause kept as a boxed error so that its chain is rendered.
@@ -47,7 +113,7 @@ impl std::fmt::Display for LoginTarget {
 }
 
 /// Quotes a word for a POSIX shell when it needs it, so help lines can be pasted.
-fn shell_word(word: &str) -> String {
+pub fn shell_word(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .chars()
@@ -99,7 +165,8 @@ pub enum CliError {
     #[diagnostic(
         code(sso::profile_not_found),
         help(
-            "run `sso configure --profile {profile}` to create it, or check --profile and AWS_PROFILE"
+            "run `sso configure --profile {}` to create it, or check --profile and AWS_PROFILE",
+            shell_word(profile)
         )
     )]
     ProfileNotFound {
@@ -211,6 +278,74 @@ pub enum CliError {
         target: LoginTarget,
     },
 
+    /// The configuration (files or environment) is wrong where no place in a file can be shown.
+    #[error("{message}")]
+    #[diagnostic(code(sso::config))]
+    BadConfig {
+        /// What is wrong.
+        message: String,
+        /// What to do.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// The user or the server denied the sign-in, or the server refused access.
+    #[error("{message}")]
+    #[diagnostic(code(sso::denied), help("{help}"))]
+    Denied {
+        /// What was denied.
+        message: String,
+        /// What to do.
+        help: String,
+    },
+
+    /// Waiting for the user to finish something (the sign-in) took too long.
+    #[error("{message}")]
+    #[diagnostic(code(sso::timed_out), help("{help}"))]
+    TimedOut {
+        /// What timed out.
+        message: String,
+        /// What to do.
+        help: String,
+    },
+
+    /// Something failed that is neither the user's input nor the network (a listener, a
+    /// callback from another sign-in, ...).
+    #[error("{message}")]
+    #[diagnostic(code(sso::failed))]
+    Failed {
+        /// What failed.
+        message: String,
+        /// What to do.
+        #[help]
+        help: Option<String>,
+    },
+
+    /// `sso exec`: the command does not exist.
+    #[error("command not found: {program}")]
+    #[diagnostic(
+        code(sso::command_not_found),
+        help("check the spelling and PATH, or give the command's full path")
+    )]
+    CommandNotFound {
+        /// The command as given.
+        program: String,
+    },
+
+    /// `sso exec`: the command exists but cannot be run.
+    #[error("cannot execute {program}")]
+    #[diagnostic(
+        code(sso::command_not_executable),
+        help("check that it is a program or script you may execute (chmod +x)")
+    )]
+    CommandNotExecutable {
+        /// The command as given.
+        program: String,
+        /// Why it cannot be run.
+        #[source]
+        source: io::Error,
+    },
+
     /// A flag or argument is wrong in a way clap cannot check.
     #[error("{message}")]
     #[diagnostic(code(sso::usage))]
@@ -275,10 +410,15 @@ pub enum CliError {
         help: String,
     },
 
-    /// The user pressed Ctrl-C or Esc.
+    /// The user pressed Ctrl-C while `sso` waited (for a sign-in, the network, ...).
     #[error("interrupted")]
     #[diagnostic(code(sso::interrupted))]
     Interrupted,
+
+    /// The user pressed Esc or Ctrl-C in a menu or at a question.
+    #[error("cancelled")]
+    #[diagnostic(code(sso::cancelled))]
+    Cancelled,
 
     /// Writing to standard output failed (a broken pipe exits quietly with 0).
     #[error("cannot write to standard output")]
@@ -379,7 +519,7 @@ impl CliError {
         }))
     }
 
-    /// The documented exit code for this error.
+    /// The documented exit code for this error (the one table: [`exit_code::TABLE`]).
     pub fn exit_code(&self) -> u8 {
         match self {
             Self::LoginRequired { .. } | Self::TokenExpired { .. } | Self::RefreshFailed { .. } => {
@@ -388,18 +528,24 @@ impl CliError {
             Self::Usage { .. } | Self::MissingFlags { .. } | Self::NoTerminal { .. } => {
                 exit_code::USAGE
             }
-            Self::Interrupted => exit_code::INTERRUPTED,
-            Self::Stdout { source } if source.kind() == io::ErrorKind::BrokenPipe => exit_code::OK,
+            Self::Denied { .. } => exit_code::DENIED,
+            Self::TimedOut { .. } => exit_code::TIMED_OUT,
             Self::Config(_)
+            | Self::BadConfig { .. }
             | Self::ProfileNotFound { .. }
-            | Self::MissingSetting { .. }
-            | Self::Network { .. }
-            | Self::ServerRefused { .. }
+            | Self::MissingSetting { .. } => exit_code::CONFIG,
+            Self::Network { .. } => exit_code::NETWORK,
+            Self::CommandNotFound { .. } => exit_code::NOT_FOUND,
+            Self::CommandNotExecutable { .. } => exit_code::CANNOT_EXECUTE,
+            Self::Interrupted | Self::Cancelled => exit_code::INTERRUPTED,
+            Self::Stdout { source } if source.kind() == io::ErrorKind::BrokenPipe => exit_code::OK,
+            Self::ServerRefused { .. }
             | Self::CachePermissions { .. }
             | Self::CacheCorrupt { .. }
             | Self::NoAccounts
             | Self::NoRoles { .. }
             | Self::Incomplete { .. }
+            | Self::Failed { .. }
             | Self::Stdout { .. }
             | Self::Terminal { .. }
             | Self::File { .. }
@@ -419,19 +565,24 @@ impl CliError {
     }
 }
 
-/// Renders an error the way `sso` prints it on stderr, with or without colours.
+/// Renders an error the way `sso` prints it on stderr, with or without colours: the message,
+/// where (the file around the problem), its causes and what to do next. The internal code
+/// (`sso::login_required`, ...) is shown only with `debug` (`--debug`).
 ///
 /// Messages, help, labels and causes often carry text from outside (a server's error message,
 /// a callback's `error_description`), so they are passed through [`crate::term::printable`]
-/// before miette adds its own styling.
-pub fn render(error: &CliError, color: bool) -> String {
+/// before miette adds its own styling. A cancel or an interrupt is one short line.
+pub fn render(error: &CliError, color: bool, debug: bool) -> String {
+    if matches!(error, CliError::Cancelled | CliError::Interrupted) && !debug {
+        return format!("{error}\n");
+    }
     let theme = if color {
         GraphicalTheme::unicode()
     } else {
         GraphicalTheme::unicode_nocolor()
     };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
-    let shown = Shown::new(error);
+    let shown = Shown::new(error, debug);
     let mut out = String::new();
     if handler.render_report(&mut out, &shown).is_err() {
         // The handler only fails on a formatter error; fall back to the plain message.
@@ -440,11 +591,12 @@ pub fn render(error: &CliError, color: bool) -> String {
     out
 }
 
-/// A [`CliError`] as it is shown: its texts through [`crate::term::printable`], its code,
-/// source snippet and spans as they are.
+/// A [`CliError`] as it is shown: its texts through [`crate::term::printable`], its source
+/// snippet and spans as they are, its internal code only when `debug`.
 #[derive(Debug)]
 struct Shown<'a> {
     error: &'a CliError,
+    debug: bool,
     message: String,
     help: Option<String>,
     cause: Option<Box<Cause>>,
@@ -462,7 +614,7 @@ fn printable(text: impl std::fmt::Display) -> String {
 }
 
 impl<'a> Shown<'a> {
-    fn new(error: &'a CliError) -> Self {
+    fn new(error: &'a CliError, debug: bool) -> Self {
         let mut causes = Vec::new();
         let mut next = std::error::Error::source(error);
         while let Some(cause) = next {
@@ -474,6 +626,7 @@ impl<'a> Shown<'a> {
         });
         Self {
             error,
+            debug,
             message: printable(error),
             help: error.help().map(printable),
             cause,
@@ -495,7 +648,7 @@ impl std::error::Error for Shown<'_> {
 
 impl Diagnostic for Shown<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn std::fmt::Display + 'b>> {
-        self.error.code()
+        if self.debug { self.error.code() } else { None }
     }
 
     fn severity(&self) -> Option<miette::Severity> {
@@ -560,9 +713,7 @@ mod tests {
             "empty value",
             "run `sso configure --profile dev`",
         );
-        insta::assert_snapshot!(render(&error, false), @r"
-        sso::config
-
+        insta::assert_snapshot!(render(&error, false, false), @r"
           × /home/me/.aws/config:3:1: sso_region has no value
            ╭─[/home/me/.aws/config:3:1]
          2 │ sso_session = my-sso
@@ -572,7 +723,7 @@ mod tests {
            ╰────
           help: run `sso configure --profile dev`
         ");
-        assert_eq!(error.exit_code(), exit_code::FAILURE);
+        assert_eq!(error.exit_code(), exit_code::CONFIG);
     }
 
     #[test]
@@ -580,9 +731,7 @@ mod tests {
         let error = CliError::LoginRequired {
             target: LoginTarget::Session("my sso".to_owned()),
         };
-        insta::assert_snapshot!(render(&error, false), @r"
-        sso::login_required
-
+        insta::assert_snapshot!(render(&error, false, false), @r"
           × you are not logged in for `--sso-session 'my sso'`
           help: run `sso login --sso-session 'my sso'`
         ");
@@ -595,7 +744,7 @@ mod tests {
             target: LoginTarget::Profile("dev".to_owned()),
             source: "invalid_grant: the refresh token expired".into(),
         };
-        let out = render(&error, false);
+        let out = render(&error, false, false);
         assert!(
             out.contains("invalid_grant: the refresh token expired"),
             "{out}"
@@ -603,15 +752,203 @@ mod tests {
         assert!(out.contains("run `sso login --profile dev`"), "{out}");
     }
 
+    /// One error of every variant. The exhaustive match in [`variant_index`] makes a new
+    /// variant a compile error here until it is added, and the test below fails until a sample
+    /// of it is added: no variant can go without a code from the table.
+    fn samples() -> Vec<CliError> {
+        let io = || io::Error::from(io::ErrorKind::PermissionDenied);
+        let target = || LoginTarget::Session("s".to_owned());
+        vec![
+            CliError::config(Path::new("c"), "x".to_owned(), 0..1, "m", "l", "h"),
+            CliError::ProfileNotFound {
+                profile: "p".to_owned(),
+                path: "c".to_owned(),
+            },
+            CliError::MissingSetting {
+                section: "[profile p]".to_owned(),
+                key: "k".to_owned(),
+                help: "h".to_owned(),
+            },
+            CliError::LoginRequired { target: target() },
+            CliError::TokenExpired {
+                target: target(),
+                expired_at: "t".to_owned(),
+            },
+            CliError::RefreshFailed {
+                target: target(),
+                source: "e".into(),
+            },
+            CliError::Network {
+                endpoint: "e".to_owned(),
+                source: "e".into(),
+            },
+            CliError::ServerRefused {
+                operation: "o".to_owned(),
+                code: "c".to_owned(),
+                message: "m".to_owned(),
+                help: "h".to_owned(),
+            },
+            CliError::CachePermissions {
+                path: "p".into(),
+                source: io(),
+            },
+            CliError::CacheCorrupt {
+                path: "p".into(),
+                detail: "d".to_owned(),
+                target: target(),
+            },
+            CliError::BadConfig {
+                message: "m".to_owned(),
+                help: None,
+            },
+            CliError::Denied {
+                message: "m".to_owned(),
+                help: "h".to_owned(),
+            },
+            CliError::TimedOut {
+                message: "m".to_owned(),
+                help: "h".to_owned(),
+            },
+            CliError::Failed {
+                message: "m".to_owned(),
+                help: None,
+            },
+            CliError::CommandNotFound {
+                program: "p".to_owned(),
+            },
+            CliError::CommandNotExecutable {
+                program: "p".to_owned(),
+                source: io(),
+            },
+            CliError::Usage {
+                message: "m".to_owned(),
+                help: None,
+            },
+            CliError::MissingFlags { flags: vec![] },
+            CliError::NoTerminal {
+                what: "w".to_owned(),
+                flag: "f".to_owned(),
+            },
+            CliError::NoAccounts,
+            CliError::NoRoles {
+                account_id: "a".to_owned(),
+            },
+            CliError::Incomplete {
+                summary: "s".to_owned(),
+                help: "h".to_owned(),
+            },
+            CliError::Interrupted,
+            CliError::Cancelled,
+            CliError::Stdout { source: io() },
+            CliError::Terminal {
+                doing: "d",
+                source: io(),
+            },
+            CliError::File {
+                action: "read",
+                path: "p".into(),
+                source: io(),
+            },
+            CliError::Bug {
+                message: "m".to_owned(),
+            },
+        ]
+    }
+
+    /// The position of a variant; exhaustive, without a wildcard, on purpose.
+    fn variant_index(error: &CliError) -> usize {
+        match error {
+            CliError::Config(_) => 0,
+            CliError::ProfileNotFound { .. } => 1,
+            CliError::MissingSetting { .. } => 2,
+            CliError::LoginRequired { .. } => 3,
+            CliError::TokenExpired { .. } => 4,
+            CliError::RefreshFailed { .. } => 5,
+            CliError::Network { .. } => 6,
+            CliError::ServerRefused { .. } => 7,
+            CliError::CachePermissions { .. } => 8,
+            CliError::CacheCorrupt { .. } => 9,
+            CliError::BadConfig { .. } => 10,
+            CliError::Denied { .. } => 11,
+            CliError::TimedOut { .. } => 12,
+            CliError::Failed { .. } => 13,
+            CliError::CommandNotFound { .. } => 14,
+            CliError::CommandNotExecutable { .. } => 15,
+            CliError::Usage { .. } => 16,
+            CliError::MissingFlags { .. } => 17,
+            CliError::NoTerminal { .. } => 18,
+            CliError::NoAccounts => 19,
+            CliError::NoRoles { .. } => 20,
+            CliError::Incomplete { .. } => 21,
+            CliError::Interrupted => 22,
+            CliError::Cancelled => 23,
+            CliError::Stdout { .. } => 24,
+            CliError::Terminal { .. } => 25,
+            CliError::File { .. } => 26,
+            CliError::Bug { .. } => 27,
+        }
+    }
+
+    #[test]
+    fn every_variant_maps_to_a_documented_code() {
+        let samples = samples();
+        let mut indices: Vec<usize> = samples.iter().map(variant_index).collect();
+        indices.sort_unstable();
+        indices.dedup();
+        let expected: Vec<usize> = (0..indices.len()).collect();
+        assert_eq!(indices, expected, "a variant has no sample");
+        assert_eq!(indices.len(), samples.len(), "a variant has two samples");
+        let documented: Vec<u8> = exit_code::TABLE.iter().map(|(code, _)| *code).collect();
+        for error in &samples {
+            let code = error.exit_code();
+            assert!(
+                documented.contains(&code),
+                "{error:?} exits {code}, which the table does not document"
+            );
+            assert_ne!(code, exit_code::OK, "{error:?} exits 0");
+        }
+    }
+
     #[test]
     fn exit_codes_follow_the_documented_table() {
-        assert_eq!(CliError::Interrupted.exit_code(), 130);
-        assert_eq!(CliError::MissingFlags { flags: vec![] }.exit_code(), 2);
+        let code_of = |name: &str| {
+            samples()
+                .into_iter()
+                .find(|e| format!("{e:?}").starts_with(name))
+                .map(|e| e.exit_code())
+        };
+        assert_eq!(code_of("Interrupted"), Some(130));
+        assert_eq!(code_of("Cancelled"), Some(130));
+        assert_eq!(code_of("MissingFlags"), Some(2));
+        assert_eq!(code_of("Usage"), Some(2));
+        assert_eq!(code_of("LoginRequired"), Some(3));
+        assert_eq!(code_of("Denied"), Some(exit_code::DENIED));
+        assert_eq!(code_of("TimedOut"), Some(exit_code::TIMED_OUT));
+        assert_eq!(code_of("Config"), Some(exit_code::CONFIG));
+        assert_eq!(code_of("ProfileNotFound"), Some(exit_code::CONFIG));
+        assert_eq!(code_of("Network"), Some(exit_code::NETWORK));
+        assert_eq!(code_of("CommandNotFound"), Some(127));
+        assert_eq!(code_of("CommandNotExecutable"), Some(126));
         let pipe = CliError::stdout(io::Error::from(io::ErrorKind::BrokenPipe));
         assert!(pipe.is_broken_pipe());
         assert_eq!(pipe.exit_code(), 0);
         let other = CliError::stdout(io::Error::from(io::ErrorKind::PermissionDenied));
         assert_eq!(other.exit_code(), 1);
+        let mut codes: Vec<u8> = exit_code::TABLE.iter().map(|(code, _)| *code).collect();
+        let count = codes.len();
+        codes.dedup();
+        assert_eq!(codes.len(), count, "a code is listed twice");
+    }
+
+    #[test]
+    fn internal_codes_only_with_debug() {
+        let error = CliError::Usage {
+            message: "bad".to_owned(),
+            help: Some("do this".to_owned()),
+        };
+        assert!(!render(&error, false, false).contains("sso::usage"));
+        assert!(render(&error, false, true).contains("sso::usage"));
+        assert_eq!(render(&CliError::Cancelled, false, false), "cancelled\n");
     }
 
     #[test]
@@ -629,7 +966,7 @@ mod tests {
         };
         for error in [error, nested] {
             for color in [false, true] {
-                let out = render(&error, color);
+                let out = render(&error, color, false);
                 assert!(out.contains("cleared"), "{out}");
                 assert!(!out.contains("52;c"), "{out:?}");
                 let controls: Vec<char> = out
@@ -658,14 +995,14 @@ mod tests {
             "here",
             "fix it",
         );
-        let out = render(&error, false);
+        let out = render(&error, false, false);
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
     }
 
     #[test]
     fn colour_is_only_used_when_asked() {
         let error = CliError::NoAccounts;
-        assert!(!render(&error, false).contains('\u{1b}'));
-        assert!(render(&error, true).contains('\u{1b}'));
+        assert!(!render(&error, false, false).contains('\u{1b}'));
+        assert!(render(&error, true, false).contains('\u{1b}'));
     }
 }

@@ -52,6 +52,7 @@ pub fn main_impl() -> ExitCode {
 pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
     let no_color_flag = args.iter().skip(1).any(|a| a == "--no-color");
+    let debug_flag = args.iter().skip(1).any(|a| a == "--debug");
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let mut command = Cli::command();
     if no_color_flag || no_color_env {
@@ -97,7 +98,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(()) => ExitCode::from(exit_code::OK),
         Err(error) if error.is_broken_pipe() => ExitCode::from(exit_code::OK),
         Err(error) => {
-            let rendered = error::render(&error, color);
+            let rendered = error::render(&error, color, debug_flag);
             let _ = io::stderr().lock().write_all(rendered.as_bytes());
             ExitCode::from(error.exit_code())
         }
@@ -129,7 +130,7 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
             format,
         } => commands::list::run_roles(&ctx, target, account_id, format),
         CommandOptions::Completions { shell } => commands::completions::run(shell),
-        CommandOptions::Status { format } => commands::status::run(&ctx, format),
+        CommandOptions::Status { format, check } => commands::status::run(&ctx, format, check),
         CommandOptions::Exec { profile, command } => commands::exec::run(&ctx, profile, command),
         CommandOptions::Populate(options) => commands::populate::run(&ctx, options),
         CommandOptions::Console {

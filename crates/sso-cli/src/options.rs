@@ -104,6 +104,8 @@ pub enum CommandOptions {
     Status {
         /// `--output`.
         format: StatusFormat,
+        /// `--check`: ask the portal whether each cached token is still accepted.
+        check: bool,
     },
     /// `sso exec`.
     Exec {
@@ -208,6 +210,7 @@ impl Invocation {
             Command::Completions(args) => CommandOptions::Completions { shell: args.shell },
             Command::Status(args) => CommandOptions::Status {
                 format: args.output,
+                check: args.check,
             },
             Command::Exec(args) => CommandOptions::Exec {
                 profile: global.profile_or_default(),

@@ -1,5 +1,6 @@
 //! A menu to pick one item: arrow keys, Page Up/Down, Home/End, type to filter
-//! (case-insensitive substring), Enter to choose, Esc or Ctrl-C to abort.
+//! (case-insensitive substring), Enter to choose, Esc or Ctrl-C to cancel. A menu may open on a
+//! default item (the current value), so that Enter keeps it.
 //!
 //! [`Picker`] is the pure state (keys in, frames out) and [`pick`] runs it over a
 //! [`Terminal`]. Callers sort the items; the picker keeps their order.
@@ -46,6 +47,16 @@ impl Picker {
             offset: 0,
             page: page.max(1),
         }
+    }
+
+    /// Opens the menu on the item `index` (ignored when out of range), scrolled into view.
+    #[must_use]
+    pub fn with_cursor(mut self, index: Option<usize>) -> Self {
+        if let Some(index) = index.filter(|&i| i < self.items.len()) {
+            self.cursor = index;
+            self.scroll();
+        }
+        self
     }
 
     /// Feeds one key.
@@ -125,53 +136,75 @@ impl Picker {
     }
 }
 
+/// How a menu opens.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MenuStart {
+    /// The item highlighted first (the terminal menu) or chosen by Enter (the numbered one).
+    pub default: Option<usize>,
+    /// Ask even when there is only one item (the user must confirm a change).
+    pub ask_if_single: bool,
+}
+
 /// Lets the user pick one of `items` and returns its index.
 ///
-/// One item is picked without asking. Esc and Ctrl-C give [`CliError::Interrupted`]; the
-/// terminal is restored in every case.
-pub fn pick(terminal: &mut dyn Terminal, items: &[String]) -> Result<usize, CliError> {
+/// One item is picked without asking unless `start.ask_if_single`. Esc and Ctrl-C give
+/// [`CliError::Cancelled`]; the terminal is restored in every case.
+pub fn pick(
+    terminal: &mut dyn Terminal,
+    items: &[String],
+    start: MenuStart,
+) -> Result<usize, CliError> {
     match items.len() {
         0 => {
             return Err(CliError::Bug {
                 message: "the picker was given no items".to_owned(),
             });
         }
-        1 => return Ok(0),
+        1 if !start.ask_if_single => return Ok(0),
         _ => {}
     }
+    let default = start.default.filter(|&i| i < items.len());
     if !terminal.is_tty() {
-        return pick_by_number(terminal, items);
+        return pick_by_number(terminal, items, default);
     }
     let io_error = |source| CliError::Terminal {
         doing: "showing a menu",
         source,
     };
     terminal.begin_picker().map_err(io_error)?;
-    let result = run_picker(terminal, items);
+    let result = run_picker(terminal, items, default);
     let restored = terminal.end_picker().map_err(io_error);
     let chosen = result?;
     restored?;
     Ok(chosen)
 }
 
-fn run_picker(terminal: &mut dyn Terminal, items: &[String]) -> Result<usize, CliError> {
+fn run_picker(
+    terminal: &mut dyn Terminal,
+    items: &[String],
+    default: Option<usize>,
+) -> Result<usize, CliError> {
     let io_error = |source| CliError::Terminal {
         doing: "showing a menu",
         source,
     };
-    let mut picker = Picker::new(items.to_vec(), PAGE_SIZE);
+    let mut picker = Picker::new(items.to_vec(), PAGE_SIZE).with_cursor(default);
     loop {
         terminal.draw(&picker.frame()).map_err(io_error)?;
         let key = terminal.read_key().map_err(io_error)?;
         match picker.handle_key(key) {
             Step::Continue => {}
             Step::Chosen(index) => return Ok(index),
-            Step::Aborted => return Err(CliError::Interrupted),
+            Step::Aborted => return Err(CliError::Cancelled),
         }
     }
 }
 
-fn pick_by_number(terminal: &mut dyn Terminal, items: &[String]) -> Result<usize, CliError> {
+fn pick_by_number(
+    terminal: &mut dyn Terminal,
+    items: &[String],
+    default: Option<usize>,
+) -> Result<usize, CliError> {
     let io_error = |source| CliError::Terminal {
         doing: "reading a choice",
         source,
@@ -181,13 +214,22 @@ fn pick_by_number(terminal: &mut dyn Terminal, items: &[String]) -> Result<usize
         menu.push_str(&format!("{:>4}) {item}\n", number + 1));
     }
     terminal.write(&menu).map_err(io_error)?;
+    let prompt = match default {
+        Some(index) => format!(
+            "Enter a number [1-{}, Enter keeps {}]: ",
+            items.len(),
+            index + 1
+        ),
+        None => format!("Enter a number [1-{}]: ", items.len()),
+    };
     loop {
-        terminal
-            .write(&format!("Enter a number [1-{}]: ", items.len()))
-            .map_err(io_error)?;
+        terminal.write(&prompt).map_err(io_error)?;
         let Some(answer) = terminal.read_line().map_err(io_error)? else {
-            return Err(CliError::Interrupted);
+            return Err(CliError::Cancelled);
         };
+        if let (Some(index), "") = (default, answer.trim()) {
+            return Ok(index);
+        }
         match answer.trim().parse::<usize>() {
             Ok(number) if (1..=items.len()).contains(&number) => return Ok(number - 1),
             _ => terminal
@@ -295,16 +337,55 @@ mod tests {
         );
         let mut term = ScriptedTerminal::new([Scripted::Key(Key::Interrupt)], true);
         assert!(matches!(
-            pick(&mut term, &items(3)),
-            Err(CliError::Interrupted)
+            pick(&mut term, &items(3), MenuStart::default()),
+            Err(CliError::Cancelled)
         ));
     }
 
     #[test]
     fn one_item_is_picked_without_asking() {
         let mut term = ScriptedTerminal::new([], true);
-        assert_eq!(pick(&mut term, &items(1)).unwrap(), 0);
+        assert_eq!(pick(&mut term, &items(1), MenuStart::default()).unwrap(), 0);
         assert_eq!(term.transcript(), "");
+    }
+
+    #[test]
+    fn menus_open_on_the_default_and_enter_keeps_it() {
+        let mut picker = Picker::new(items(25), 10).with_cursor(Some(17));
+        assert_eq!(highlighted(&picker), "> item 18");
+        assert_eq!(picker.handle_key(Key::Enter), Step::Chosen(17));
+        let start = MenuStart {
+            default: Some(1),
+            ask_if_single: false,
+        };
+        let mut term = ScriptedTerminal::new([Scripted::Key(Key::Enter)], true);
+        assert_eq!(pick(&mut term, &items(3), start).unwrap(), 1);
+        let mut term = ScriptedTerminal::new([Scripted::Line(String::new())], false);
+        assert_eq!(pick(&mut term, &items(3), start).unwrap(), 1);
+        insta::assert_snapshot!(term.transcript(), @r"
+           1) item 01
+           2) item 02
+           3) item 03
+        Enter a number [1-3, Enter keeps 2]: 
+        ");
+    }
+
+    #[test]
+    fn a_single_item_is_asked_when_asked_for() {
+        let start = MenuStart {
+            default: None,
+            ask_if_single: true,
+        };
+        let mut term = ScriptedTerminal::new(
+            [Scripted::Line(String::new()), Scripted::Line("1".into())],
+            false,
+        );
+        assert_eq!(pick(&mut term, &items(1), start).unwrap(), 0);
+        assert!(
+            term.transcript().contains("Enter a number [1-1]"),
+            "{}",
+            term.transcript()
+        );
     }
 
     #[test]
@@ -313,7 +394,7 @@ mod tests {
             [Scripted::Line("7".into()), Scripted::Line("2".into())],
             false,
         );
-        assert_eq!(pick(&mut term, &items(3)).unwrap(), 1);
+        assert_eq!(pick(&mut term, &items(3), MenuStart::default()).unwrap(), 1);
         insta::assert_snapshot!(term.transcript(), @r"
            1) item 01
            2) item 02

@@ -10,9 +10,9 @@
 //! current value stands in for pressing Enter, and anything still missing fails naming the
 //! flags to pass.
 
-use crate::error::CliError;
+use crate::error::{CliError, LoginTarget};
 use crate::output::{AccountView, sort_accounts};
-use crate::picker::pick;
+use crate::picker::{MenuStart, pick};
 use crate::term::Terminal;
 use crate::values::{
     AccountId, CliOutputFormat, DEFAULT_SCOPE, InvalidValue, ProfileName, Region, RoleName, Scopes,
@@ -73,7 +73,8 @@ pub struct LoginRequest {
 /// Why listing accounts or roles failed.
 #[derive(Debug)]
 pub enum ListError {
-    /// The portal answered `UnauthorizedException`: the wizard goes on without account and role.
+    /// The portal answered `UnauthorizedException`: the token is no longer accepted (revoked or
+    /// expired on the server). The wizard signs in again, or fails with "login required".
     Unauthorized,
     /// Anything else stops the wizard.
     Failed(CliError),
@@ -137,8 +138,9 @@ pub trait WizardBackend {
     /// The region of a vanity start URL (§5.4); `None` for AWS-owned hosts or on any failure.
     fn resolve_region(&mut self, start_url: &StartUrl) -> Option<Region>;
 
-    /// Signs in, printing what the user must do (on the same terminal).
-    fn login(&mut self, request: &LoginRequest) -> Result<(), CliError>;
+    /// Signs in, printing what the user must do (on the same terminal). `Ok(true)` when a
+    /// cached token was reused without signing in.
+    fn login(&mut self, request: &LoginRequest) -> Result<bool, CliError>;
 
     /// All accounts (every page) with the token of the last login.
     fn list_accounts(&mut self) -> Result<Vec<AccountView>, ListError>;
@@ -206,8 +208,9 @@ pub struct SessionAnswers {
     pub non_interactive: bool,
 }
 
-const LEGACY_WARNING: &str = "WARNING: Configuring using legacy format (e.g. without an SSO session).\nConsider re-running \"configure sso\" command and providing a session name.\n";
-const UNAUTHORIZED: &str = "Unable to list AWS accounts and/or roles. Skipping configuring AWS credential provider for profile.\n";
+const LEGACY_WARNING: &str = "WARNING: Configuring using legacy format (e.g. without an SSO session).\nConsider re-running `sso configure` and providing a session name.\n";
+const REJECTED: &str =
+    "The cached sign-in is no longer accepted by IAM Identity Center; signing in again.\n";
 
 /// Runs `sso configure`: asks, signs in, picks, writes, and prints the conclusion.
 pub fn configure(
@@ -338,18 +341,29 @@ pub fn configure(
         role_name = role_name.or_else(|| parse_opt(&defaults.sso_role_name, RoleName::parse));
     }
     if account_id.is_none() || role_name.is_none() {
-        backend.login(&login_request(&sso, &answers))?;
-        match pick_account_and_role(&mut ask, backend, account_id, role_name)? {
-            Some((account, role)) => {
-                account_id = Some(account);
-                role_name = Some(role);
+        let request = login_request(&sso, &answers);
+        let reused = backend.login(&request)?;
+        let current = Current {
+            account_id: defaults.sso_account_id.as_deref(),
+            role_name: defaults.sso_role_name.as_deref(),
+        };
+        let given = (account_id.clone(), role_name.clone());
+        let picked = match pick_account_and_role(&mut ask, backend, given.0, given.1, current)? {
+            Some(picked) => picked,
+            // The portal rejected a reused token: sign in again, once, when a user is there.
+            None if reused && ask.interactive => {
+                ask.say(REJECTED)?;
+                backend.login(&LoginRequest {
+                    force_new: true,
+                    ..request
+                })?;
+                pick_account_and_role(&mut ask, backend, account_id, role_name, current)?
+                    .ok_or_else(|| login_required(&sso, answers.profile.as_ref()))?
             }
-            None => {
-                ask.say(UNAUTHORIZED)?;
-                account_id = None;
-                role_name = None;
-            }
-        }
+            None => return Err(login_required(&sso, answers.profile.as_ref())),
+        };
+        account_id = Some(picked.0);
+        role_name = Some(picked.1);
     }
 
     // Steps 8 to 10: client region, output format, profile name.
@@ -408,7 +422,7 @@ pub fn configure(
         } else {
             format!(
                 "To use this profile, specify the profile name using --profile, as shown:\n\naws sts get-caller-identity --profile {}\n",
-                plan.profile
+                crate::error::shell_word(plan.profile.as_str())
             )
         }
     } else {
@@ -502,10 +516,23 @@ pub fn configure_session(
     };
     backend.write_session(&plan)?;
     ask.say(&format!(
-        "\nCompleted configuring SSO session: {name}\nRun the following to login and refresh access token for this session:\n\nsso login --sso-session {name}\n",
-        name = plan.name
+        "\nCompleted configuring SSO session: {name}\nRun the following to login and refresh access token for this session:\n\nsso login --sso-session {quoted}\n",
+        name = plan.name,
+        quoted = crate::error::shell_word(plan.name.as_str())
     ))?;
     Ok(plan)
+}
+
+/// The error when the portal does not accept the token of `sso`.
+fn login_required(sso: &SsoTarget, profile: Option<&ProfileName>) -> CliError {
+    let target = match (sso, profile) {
+        (SsoTarget::Session(plan), _) => LoginTarget::Session(plan.name.as_str().to_owned()),
+        (SsoTarget::Legacy { .. }, Some(profile)) => {
+            LoginTarget::Profile(profile.as_str().to_owned())
+        }
+        (SsoTarget::Legacy { .. }, None) => LoginTarget::Profile("default".to_owned()),
+    };
+    CliError::LoginRequired { target }
 }
 
 fn login_request(sso: &SsoTarget, answers: &ConfigureAnswers) -> LoginRequest {
@@ -532,12 +559,49 @@ fn login_request(sso: &SsoTarget, answers: &ConfigureAnswers) -> LoginRequest {
     }
 }
 
-/// Steps 6 and 7; `None` when the portal refused to list (the caller prints why).
+/// The account and role the profile has now: the menus open on them, so that Enter keeps them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Current<'a> {
+    account_id: Option<&'a str>,
+    role_name: Option<&'a str>,
+}
+
+/// Where a menu opens for the profile's `current` value among `values`: on it when it is still
+/// there; when it is gone, the user is told and must choose, even among one.
+fn menu_start(
+    ask: &mut Asker<'_>,
+    values: &[&str],
+    current: Option<&str>,
+    what: &str,
+) -> Result<MenuStart, CliError> {
+    let Some(current) = current else {
+        return Ok(MenuStart::default());
+    };
+    match values.iter().position(|v| *v == current) {
+        Some(index) => Ok(MenuStart {
+            default: Some(index),
+            ask_if_single: false,
+        }),
+        None => {
+            ask.say(&format!(
+                "The profile's {what} {current} is no longer available to you; choose another.\n"
+            ))?;
+            Ok(MenuStart {
+                default: None,
+                ask_if_single: true,
+            })
+        }
+    }
+}
+
+/// Steps 6 and 7; `None` when the portal refused to list (the caller prints why). The menus
+/// open on the profile's `current` account and role.
 fn pick_account_and_role(
     ask: &mut Asker<'_>,
     backend: &mut dyn WizardBackend,
     account_id: Option<AccountId>,
     role_name: Option<RoleName>,
+    current: Current<'_>,
 ) -> Result<Option<(AccountId, RoleName)>, CliError> {
     let account_id = match account_id {
         Some(account_id) => account_id,
@@ -548,9 +612,14 @@ fn pick_account_and_role(
                 Err(ListError::Failed(error)) => return Err(error),
             };
             sort_accounts(&mut accounts);
+            if accounts.is_empty() {
+                return Err(CliError::NoAccounts);
+            }
+            let ids: Vec<&str> = accounts.iter().map(|a| a.account_id.as_str()).collect();
+            let start = menu_start(ask, &ids, current.account_id, "account")?;
             let chosen = match accounts.as_slice() {
                 [] => return Err(CliError::NoAccounts),
-                [only] => {
+                [only] if !start.ask_if_single => {
                     ask.say(&format!(
                         "The only AWS account available to you is: {}\n",
                         only.account_id
@@ -558,13 +627,13 @@ fn pick_account_and_role(
                     only
                 }
                 many => {
-                    ask.say(&format!(
-                        "There are {} AWS accounts available to you.\n",
-                        many.len()
-                    ))?;
+                    ask.say(&match many.len() {
+                        1 => "There is 1 AWS account available to you.\n".to_owned(),
+                        n => format!("There are {n} AWS accounts available to you.\n"),
+                    })?;
                     ask.require_interactive("--account-id")?;
                     let labels: Vec<String> = many.iter().map(AccountView::label).collect();
-                    &many[pick(&mut *ask.terminal, &labels)?]
+                    &many[pick(&mut *ask.terminal, &labels, start)?]
                 }
             };
             let account_id = AccountId::parse(&chosen.account_id).map_err(|e| CliError::Bug {
@@ -583,23 +652,34 @@ fn pick_account_and_role(
                 Err(ListError::Failed(error)) => return Err(error),
             };
             roles.sort_by_key(|role| (role.to_lowercase(), role.clone()));
+            if roles.is_empty() {
+                return Err(CliError::NoRoles {
+                    account_id: account_id.to_string(),
+                });
+            }
+            // The current role only counts in the current account.
+            let current_role = current
+                .role_name
+                .filter(|_| current.account_id == Some(account_id.as_str()));
+            let names: Vec<&str> = roles.iter().map(String::as_str).collect();
+            let start = menu_start(ask, &names, current_role, "role")?;
             let chosen = match roles.as_slice() {
                 [] => {
                     return Err(CliError::NoRoles {
                         account_id: account_id.to_string(),
                     });
                 }
-                [only] => {
+                [only] if !start.ask_if_single => {
                     ask.say(&format!("The only role available to you is: {only}\n"))?;
                     only.clone()
                 }
                 many => {
-                    ask.say(&format!(
-                        "There are {} roles available to you.\n",
-                        many.len()
-                    ))?;
+                    ask.say(&match many.len() {
+                        1 => "There is 1 role available to you.\n".to_owned(),
+                        n => format!("There are {n} roles available to you.\n"),
+                    })?;
                     ask.require_interactive("--role-name")?;
-                    many[pick(&mut *ask.terminal, many)?].clone()
+                    many[pick(&mut *ask.terminal, many, start)?].clone()
                 }
             };
             let role_name = RoleName::parse(&chosen).map_err(|e| CliError::Bug {
@@ -746,7 +826,7 @@ impl<'t> Asker<'t> {
             let Some(line) = line else {
                 // End of input: Ctrl-D on a terminal, or a script that ran out of answers.
                 return Err(if self.terminal.is_tty() {
-                    CliError::Interrupted
+                    CliError::Cancelled
                 } else {
                     CliError::NoTerminal {
                         what: question.text.to_owned(),

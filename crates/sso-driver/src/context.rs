@@ -54,6 +54,10 @@ pub enum ContextError {
         /// The file.
         path: PathBuf,
     },
+    /// The config or credentials file has a syntax error for which the SDKs refuse the whole
+    /// file (the first one; [`SyntaxError`] holds the text to show around it).
+    #[error(transparent)]
+    Syntax(Box<SyntaxError>),
     /// The profile or sso-session is missing, incomplete or inconsistent.
     #[error(transparent)]
     Resolve(#[from] ResolveError),
@@ -67,6 +71,35 @@ pub enum ContextError {
         /// Why.
         source: EndpointError,
     },
+}
+
+/// A syntax error in the config or credentials file: the SDKs (botocore's `ConfigParseError`,
+/// the cross-SDK profile-parser suite) refuse such a file, so nothing reads or edits it.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{}:{}:{}: {}", path.display(), diagnostic.line, diagnostic.column, diagnostic.message)]
+pub struct SyntaxError {
+    /// The file.
+    pub path: PathBuf,
+    /// Its text, to show the line around the problem.
+    pub text: String,
+    /// The first problem of severity error.
+    pub diagnostic: sso_config::Diagnostic,
+}
+
+impl SyntaxError {
+    /// The first error-severity diagnostic of `document` (parsed from `text`), if any.
+    #[must_use]
+    pub fn first_in(path: &Path, text: &str, document: &Document) -> Option<Self> {
+        document
+            .diagnostics()
+            .iter()
+            .find(|d| d.severity == sso_config::Severity::Error)
+            .map(|diagnostic| Self {
+                path: path.to_path_buf(),
+                text: text.to_owned(),
+                diagnostic: diagnostic.clone(),
+            })
+    }
 }
 
 /// The loaded AWS setup: the environment, the two files and their merged profiles.
@@ -110,6 +143,9 @@ impl AwsContext {
         let mut profiles = ProfileSet::new();
         if let Some(text) = &config_text {
             let document = Document::parse(text);
+            if let Some(error) = SyntaxError::first_in(&config_path, text, &document) {
+                return Err(ContextError::Syntax(Box::new(error)));
+            }
             profiles.merge(
                 &config_path.display().to_string(),
                 &document,
@@ -118,6 +154,9 @@ impl AwsContext {
         }
         if let Some(text) = &credentials_text {
             let document = Document::parse(text);
+            if let Some(error) = SyntaxError::first_in(&credentials_path, text, &document) {
+                return Err(ContextError::Syntax(Box::new(error)));
+            }
             profiles.merge(
                 &credentials_path.display().to_string(),
                 &document,

@@ -147,6 +147,34 @@ pub async fn logout<T: Transport>(
     Ok(report)
 }
 
+/// Deletes the token files of `keys` that exist but cannot be read as a token (not JSON, no
+/// `accessToken`, a wrong type): [`logout`] cannot revoke them and skips them, but a sign-out
+/// must not leave them behind. Files that read as tokens, and missing files, are left alone.
+/// Returns the files deleted.
+///
+/// # Errors
+///
+/// [`LogoutError::Cache`] when a file cannot be read or deleted.
+pub fn remove_unreadable_tokens(
+    sso_cache: &CacheDir,
+    keys: &[CacheKey],
+) -> Result<Vec<PathBuf>, LogoutError> {
+    let mut removed = Vec::new();
+    for key in keys {
+        match sso_cache.read::<sso_cache::CachedToken>(key) {
+            Ok(_) => {}
+            Err(CacheError::Bad { path, reason }) => {
+                tracing::debug!(path = %path.display(), %reason, "deleting an unreadable token file");
+                if sso_cache.remove(&path)? {
+                    removed.push(path);
+                }
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
+    Ok(removed)
+}
+
 /// Calls portal `Logout` with `token`; failures are counted and logged, never returned.
 async fn revoke<T: Transport>(
     transport: &T,

@@ -221,6 +221,88 @@ pub async fn list_roles<T: Transport>(
     Ok(roles)
 }
 
+/// What the portal says of an access token (`sso status --check`).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum TokenCheck {
+    /// The portal accepted it.
+    Valid,
+    /// The portal answered 401 (`UnauthorizedException`): the token was revoked or expired on
+    /// the server, whatever its file says. Sign in again.
+    Rejected,
+    /// No verdict: the call failed otherwise (network, throttling, a server error).
+    Unknown(PortalError),
+}
+
+/// Asks the portal whether it still accepts `access_token`, with the cheapest call there is:
+/// one `ListAccounts` page of one account (sent once, no retries: a check must be quick).
+pub async fn check_token<T: Transport>(
+    transport: &T,
+    endpoint: &Endpoint,
+    access_token: &AccessToken,
+) -> TokenCheck {
+    let pager = AccountPager::new(endpoint, access_token, Some(1));
+    let Some(request) = pager.next_request() else {
+        return TokenCheck::Valid;
+    };
+    let response = match transport.send_once(request).await {
+        Ok(response) => response,
+        Err(source) => {
+            return TokenCheck::Unknown(PortalError::Transport {
+                operation: Operation::ListAccounts,
+                source: Box::new(source),
+            });
+        }
+    };
+    let mut pager = pager;
+    match pager.handle_response(&response) {
+        Ok(_) => TokenCheck::Valid,
+        Err(error) => {
+            let error = PortalError::from_pager(error);
+            if error.is_unauthorized() {
+                TokenCheck::Rejected
+            } else {
+                TokenCheck::Unknown(error)
+            }
+        }
+    }
+}
+
+/// [`check_token`] for each `(portal endpoint, token)`, all at once (one task each); the
+/// verdicts come back in input order.
+pub async fn check_tokens<T>(transport: &T, tokens: Vec<(Endpoint, AccessToken)>) -> Vec<TokenCheck>
+where
+    T: Transport + Clone + 'static,
+{
+    let total = tokens.len();
+    let mut tasks = JoinSet::new();
+    for (index, (endpoint, token)) in tokens.into_iter().enumerate() {
+        let transport = transport.clone();
+        tasks.spawn(async move { (index, check_token(&transport, &endpoint, &token).await) });
+    }
+    let mut verdicts: Vec<Option<TokenCheck>> = (0..total).map(|_| None).collect();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((index, verdict)) => {
+                if let Some(slot) = verdicts.get_mut(index) {
+                    *slot = Some(verdict);
+                }
+            }
+            Err(error) => tracing::debug!(%error, "a token check stopped without a verdict"),
+        }
+    }
+    verdicts
+        .into_iter()
+        .map(|verdict| {
+            verdict.unwrap_or_else(|| {
+                TokenCheck::Unknown(PortalError::TaskFailed {
+                    detail: "the check stopped unexpectedly".to_owned(),
+                })
+            })
+        })
+        .collect()
+}
+
 fn to_role(role: sso_oidc::portal::RoleInfo, account_id: &str) -> Role {
     Role {
         account_id: role.account_id.unwrap_or_else(|| account_id.to_owned()),

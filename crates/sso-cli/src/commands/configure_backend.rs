@@ -11,12 +11,14 @@
 //!   required, a cached token of the same login with more than 15 minutes left is reused
 //!   (§4.3).
 //! - Listing: the token of the last login ([`sso_driver::token::fresh_token`]) and the portal's
-//!   paginated listings; `UnauthorizedException` lets the wizard go on without account and role.
+//!   paginated listings; `UnauthorizedException` tells the wizard that the token is no longer
+//!   accepted (it signs in again, or fails with "login required").
 //! - Writing (§5.3): under the config file's lock ([`sso_driver::config_file::edit`]) the file
-//!   is read again, edited with `sso-config`'s edit API (which keeps every other byte) and
-//!   replaced atomically, keeping its permissions. Concurrent edits of other profiles are kept;
-//!   when the profile or sso-session being written changed since the wizard loaded the file,
-//!   nothing is written and the command fails.
+//!   is read again (a file with a syntax error is refused: nothing is written), edited with
+//!   `sso-config`'s edit API (which keeps every other byte) and replaced atomically, keeping its
+//!   permissions. Concurrent edits of other profiles are kept; when the profile or sso-session
+//!   being written changed since the wizard loaded the file, nothing is written and the command
+//!   fails.
 //!
 //! Everything async runs on one current-thread tokio runtime; the HTTP client is built on first
 //! use (it loads the TLS trust roots).
@@ -136,14 +138,21 @@ impl ConfigureBackend {
         let seen = self.aws.config_text().unwrap_or_default();
         config_file::edit(path, |current| {
             let mut document = Document::parse(current);
-            edit(&mut document).map_err(Refusal::Invalid)?;
+            // Never edit a file the SDKs refuse: the edit could land under a broken header.
+            if let Some(error) =
+                sso_driver::context::SyntaxError::first_in(path, current, &document)
+            {
+                return Err(Refusal::Invalid(convert::syntax_error(&error)));
+            }
+            edit(&mut document)
+                .map_err(|error| Refusal::Invalid(convert::config_edit_error(&error, path)))?;
             let text = document.to_string();
             config_file::unchanged_since(seen, current, &text, FileKind::Config, sections)?;
             Ok(text)
         })
         .map(drop)
         .map_err(|error| match error {
-            EditFailed::Invalid(error) => convert::config_edit_error(&error, path),
+            EditFailed::Invalid(error) => error,
             EditFailed::Write(error) => convert::config_write_error(error),
         })
     }
@@ -212,7 +221,7 @@ impl WizardBackend for ConfigureBackend {
         }
     }
 
-    fn login(&mut self, request: &LoginRequest) -> Result<(), CliError> {
+    fn login(&mut self, request: &LoginRequest) -> Result<bool, CliError> {
         let scopes = request
             .scopes
             .as_ref()
@@ -237,7 +246,7 @@ impl WizardBackend for ConfigureBackend {
         if !request.force_new && self.has_fresh_token(&sso_cache, &target) {
             tracing::debug!("reusing the cached token of {}", target.describe());
             self.last_login = Some(target);
-            return Ok(());
+            return Ok(true);
         }
         let sign_in = SignIn {
             use_device_code: request.use_device_code,
@@ -247,7 +256,7 @@ impl WizardBackend for ConfigureBackend {
         let http = self.http()?;
         login::sign_in(&self.aws, &target, &http, &self.runtime, &sign_in)?;
         self.last_login = Some(target);
-        Ok(())
+        Ok(false)
     }
 
     fn list_accounts(&mut self) -> Result<Vec<AccountView>, ListError> {

@@ -15,7 +15,8 @@
 //! `std::os::unix::process::CommandExt::exec`): signals (Ctrl-C, SIGTERM from a supervisor),
 //! the exit status and job control then reach the command directly with nothing in between to
 //! forward or translate them. Elsewhere the command is spawned and waited for, and its exit
-//! code becomes `sso`'s.
+//! code becomes `sso`'s. A command that does not exist exits 127, one that cannot be executed
+//! 126, as in shells.
 
 use std::ffi::OsString;
 use std::process::Command;
@@ -79,10 +80,12 @@ fn run_command(mut child: Command, program: &OsString) -> Result<(), CliError> {
     std::process::exit(status.code().unwrap_or(1));
 }
 
+/// A command that could not be started, with the shells' codes: 127 when it does not exist,
+/// 126 when it exists but cannot be executed.
 fn spawn_error(program: &OsString, source: std::io::Error) -> CliError {
-    CliError::File {
-        action: "run",
-        path: program.into(),
-        source,
+    let program = program.to_string_lossy().into_owned();
+    match source.kind() {
+        std::io::ErrorKind::NotFound => CliError::CommandNotFound { program },
+        _ => CliError::CommandNotExecutable { program, source },
     }
 }

@@ -4,8 +4,11 @@
 //! With `--sso-session NAME`, only that session's token and the role credentials of the
 //! profiles that use the session (their `sso_account_id` and `sso_role_name`) are removed: the
 //! role-credential file names are hashes that cannot be traced back to a session otherwise.
-//! Nothing is printed; revocation failures are ignored.
+//! Revocation failures are ignored. A token file of a configured login that cannot be read as
+//! a token (corrupt) cannot be revoked; it is deleted all the same, and that is said on stderr.
+//! Nothing else is printed.
 
+use sso_cache::CacheKey;
 use sso_driver::context::AwsContext;
 use sso_driver::logout::RoleRef;
 
@@ -41,7 +44,42 @@ pub fn run(ctx: &Context, session: Option<SessionName>) -> Result<(), CliError> 
             aws.env(),
         ))
         .map_err(convert::logout_error)?;
+    let keys = match &target {
+        Some(target) => vec![target.token_key()],
+        None => token_keys(&aws),
+    };
+    let removed = sso_driver::logout::remove_unreadable_tokens(&sso_cache, &keys)
+        .map_err(convert::logout_error)?;
+    for path in removed {
+        crate::commands::list::warn(&format!(
+            "Removed the corrupt token file {} (it could not be revoked).\n",
+            path.display()
+        ));
+    }
     Ok(())
+}
+
+/// The token cache keys of every login in the config: each sso-session, and the start URL of
+/// each legacy profile.
+fn token_keys(aws: &AwsContext) -> Vec<CacheKey> {
+    let profiles = aws.profiles();
+    let sessions = profiles
+        .sso_sessions()
+        .keys()
+        .map(|name| CacheKey::for_session(name));
+    let legacy = profiles.profiles().values().filter_map(|section| {
+        match (
+            section.get_str("sso_session"),
+            section.get_str("sso_start_url"),
+        ) {
+            (None, Some(url)) => Some(CacheKey::for_start_url(url)),
+            _ => None,
+        }
+    });
+    let mut keys: Vec<CacheKey> = sessions.chain(legacy).collect();
+    keys.sort();
+    keys.dedup();
+    keys
 }
 
 /// The `(account, role)` pairs of every profile that signs in through `session`.

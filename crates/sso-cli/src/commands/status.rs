@@ -1,11 +1,15 @@
 //! `sso status [--output text|json]`: every login in the config and what the caches hold.
 //!
 //! One row per `[sso-session NAME]` and per legacy start URL (profiles with `sso_start_url`
-//! and no `sso_session`): its token cache file, whether it is signed in (a token that has not
-//! expired), when the token expires, and whether it can refresh itself (a refresh token and a
-//! live client registration). Then every SSO role-credential entry of `~/.aws/cli/cache`, with
-//! the profiles it belongs to and its expiry. Nothing is sent over the network and nothing is
-//! written.
+//! and no `sso_session`): its token cache file, what the file says of the token (`cached` and
+//! unexpired, `expired`, `none`), when the token expires, and whether it can refresh itself (a
+//! refresh token and a live client registration). Then every SSO role-credential entry of
+//! `~/.aws/cli/cache`, with the profiles it belongs to and its expiry. Nothing is sent over the
+//! network and nothing is written: a cached token may still have been revoked on the server.
+//!
+//! With `--check`, every unexpired cached token is shown to the portal, all at once, one cheap
+//! call each ([`sso_driver::portal::check_tokens`]); the token column then says `valid`,
+//! `revoked` (the portal answered 401) or `unknown` (no verdict, with the reason).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -15,6 +19,7 @@ use serde_json::{Value, json};
 use sso_cache::{CachedToken, Timestamp};
 use sso_driver::clock::{SystemClock, WallClock as _};
 use sso_driver::context::{AwsContext, SsoTarget};
+use sso_driver::portal::TokenCheck;
 use sso_driver::{credentials, token};
 
 use crate::Context;
@@ -34,6 +39,28 @@ struct LoginStatus {
     expires_at: Option<Timestamp>,
     can_refresh: bool,
     problem: Option<String>,
+    /// The portal endpoint and token to check with `--check` (unexpired tokens only).
+    check_input: Option<(sso_oidc::Endpoint, sso_oidc::AccessToken)>,
+    /// The portal's verdict with `--check`.
+    check: Option<Verdict>,
+}
+
+/// What `--check` found for one token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Verdict {
+    Valid,
+    Revoked,
+    Unknown(String),
+}
+
+impl Verdict {
+    fn as_str(&self) -> &'static str {
+        match self {
+            Self::Valid => "valid",
+            Self::Revoked => "revoked",
+            Self::Unknown(_) => "unknown",
+        }
+    }
 }
 
 /// One SSO role-credential cache entry.
@@ -47,17 +74,44 @@ struct RoleStatus {
     problem: Option<String>,
 }
 
-/// Runs `sso status`.
-pub fn run(_ctx: &Context, format: StatusFormat) -> Result<(), CliError> {
+/// Runs `sso status`; `check` asks the portal about each cached token.
+pub fn run(_ctx: &Context, format: StatusFormat, check: bool) -> Result<(), CliError> {
     let aws = convert::load_context(None)?;
     let now = sso_driver::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
-    let logins = logins(&aws, now);
+    let mut logins = logins(&aws, now);
+    if check {
+        check_logins(&aws, &mut logins)?;
+    }
     let roles = roles(&aws, now)?;
     let text = match format {
         StatusFormat::Json => render_json(&logins, &roles),
         StatusFormat::Text => render_text(&logins, &roles),
     };
     crate::write_stdout(&text)
+}
+
+/// Fills in [`LoginStatus::check`] for every login with an unexpired cached token.
+fn check_logins(aws: &AwsContext, logins: &mut [LoginStatus]) -> Result<(), CliError> {
+    let inputs: Vec<(usize, (sso_oidc::Endpoint, sso_oidc::AccessToken))> = logins
+        .iter_mut()
+        .enumerate()
+        .filter_map(|(index, login)| login.check_input.take().map(|input| (index, input)))
+        .collect();
+    if inputs.is_empty() {
+        return Ok(());
+    }
+    let http = convert::http_client_for_profile(aws, None)?;
+    let (indices, tokens): (Vec<usize>, Vec<_>) = inputs.into_iter().unzip();
+    let verdicts = crate::runtime()?.block_on(sso_driver::portal::check_tokens(&http, tokens));
+    for (index, verdict) in indices.into_iter().zip(verdicts) {
+        logins[index].check = Some(match verdict {
+            TokenCheck::Valid => Verdict::Valid,
+            TokenCheck::Rejected => Verdict::Revoked,
+            TokenCheck::Unknown(error) => Verdict::Unknown(error.to_string()),
+            _ => Verdict::Unknown("unrecognised answer".to_owned()),
+        });
+    }
+    Ok(())
 }
 
 fn logins(aws: &AwsContext, now: Timestamp) -> Vec<LoginStatus> {
@@ -132,6 +186,8 @@ fn login_status(
         expires_at: None,
         can_refresh: false,
         problem: None,
+        check_input: None,
+        check: None,
     };
     let target = match target {
         Ok(target) => target,
@@ -163,6 +219,12 @@ fn describe_token(
 ) {
     status.signed_in = !entry.is_expired(now);
     status.expires_at = Some(entry.expires_at);
+    if status.signed_in {
+        status.check_input = Some((
+            target.portal_endpoint.clone(),
+            sso_driver::convert::access_token_to_oidc(&entry.access_token),
+        ));
+    }
     // Legacy logins never refresh, whatever the file holds.
     status.can_refresh = !target.is_legacy() && entry.can_refresh(now);
 }
@@ -230,9 +292,14 @@ fn render_json(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
                 "profiles": l.profiles,
                 "tokenCache": l.token_cache.as_ref().map(|p| p.display().to_string()),
                 "signedIn": l.signed_in,
+                "token": token_state(l),
+                "check": l.check.as_ref().map(Verdict::as_str),
                 "expiresAt": opt_time(l.expires_at),
                 "canRefresh": l.can_refresh,
-                "problem": l.problem,
+                "problem": l.problem.clone().or_else(|| match &l.check {
+                    Some(Verdict::Unknown(reason)) => Some(reason.clone()),
+                    _ => None,
+                }),
             })
         })
         .collect();
@@ -268,18 +335,16 @@ fn render_text(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
                     .session
                     .clone()
                     .unwrap_or_else(|| format!("{} (legacy)", l.start_url));
-                let signed_in = match (&l.problem, l.signed_in, l.expires_at) {
-                    (Some(_), _, _) => "error".to_owned(),
-                    (None, true, _) => "yes".to_owned(),
-                    (None, false, Some(_)) => "expired".to_owned(),
-                    (None, false, None) => "no".to_owned(),
-                };
+                let problem = l.problem.clone().or_else(|| match &l.check {
+                    Some(Verdict::Unknown(reason)) => Some(reason.clone()),
+                    _ => None,
+                });
                 vec![
                     name,
-                    signed_in,
+                    token_state(l).to_owned(),
                     l.expires_at.map(|at| at.to_string()).unwrap_or_default(),
                     if l.can_refresh { "yes" } else { "no" }.to_owned(),
-                    l.problem.clone().unwrap_or_else(|| {
+                    problem.unwrap_or_else(|| {
                         l.token_cache
                             .as_ref()
                             .map(|p| p.display().to_string())
@@ -290,7 +355,7 @@ fn render_text(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
             .collect();
         table(
             &mut out,
-            &["LOGIN", "SIGNED IN", "EXPIRES", "REFRESH", "TOKEN CACHE"],
+            &["LOGIN", "TOKEN", "EXPIRES", "REFRESH", "TOKEN CACHE"],
             &rows,
         );
     }
@@ -325,6 +390,23 @@ fn render_text(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
         );
     }
     out
+}
+
+/// The token column: what the file says (`cached`, `expired`, `none`, `error`), or with
+/// `--check` what the portal says (`valid`, `revoked`, `unknown`).
+fn token_state(login: &LoginStatus) -> &'static str {
+    match (
+        &login.problem,
+        &login.check,
+        login.signed_in,
+        login.expires_at,
+    ) {
+        (Some(_), _, _, _) => "error",
+        (None, Some(verdict), _, _) => verdict.as_str(),
+        (None, None, true, _) => "cached",
+        (None, None, false, Some(_)) => "expired",
+        (None, None, false, None) => "none",
+    }
 }
 
 /// Appends an aligned table: columns two spaces apart, the last one not padded.

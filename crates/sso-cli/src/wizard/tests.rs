@@ -11,7 +11,10 @@ struct FakeBackend {
     vanity_region: Option<&'static str>,
     accounts: Vec<AccountView>,
     roles: Vec<&'static str>,
-    unauthorized: bool,
+    /// How many account listings answer 401 before they succeed.
+    unauthorized: usize,
+    /// Whether a login reuses a cached token (until a forced one).
+    reuses_cached: bool,
     calls: Vec<String>,
 }
 
@@ -29,7 +32,7 @@ impl WizardBackend for FakeBackend {
         self.vanity_region.map(|r| Region::parse(r).unwrap())
     }
 
-    fn login(&mut self, request: &LoginRequest) -> Result<(), CliError> {
+    fn login(&mut self, request: &LoginRequest) -> Result<bool, CliError> {
         self.calls.push(format!(
             "login(session={:?}, start_url={}, region={}, scopes={:?}, force_new={}, device_code={}, no_browser={})",
             request.session.as_ref().map(SessionName::as_str),
@@ -40,12 +43,13 @@ impl WizardBackend for FakeBackend {
             request.use_device_code,
             request.no_browser,
         ));
-        Ok(())
+        Ok(self.reuses_cached && !request.force_new)
     }
 
     fn list_accounts(&mut self) -> Result<Vec<AccountView>, ListError> {
         self.calls.push("list_accounts".to_owned());
-        if self.unauthorized {
+        if self.unauthorized > 0 {
+            self.unauthorized -= 1;
             return Err(ListError::Unauthorized);
         }
         Ok(self.accounts.clone())
@@ -53,6 +57,10 @@ impl WizardBackend for FakeBackend {
 
     fn list_roles(&mut self, account_id: &AccountId) -> Result<Vec<String>, ListError> {
         self.calls.push(format!("list_roles({account_id})"));
+        if self.unauthorized > 0 {
+            self.unauthorized -= 1;
+            return Err(ListError::Unauthorized);
+        }
         Ok(self.roles.iter().map(|r| (*r).to_owned()).collect())
     }
 
@@ -152,7 +160,8 @@ fn legacy_format_warns_and_uses_the_profile() {
             sso_start_url: Some("https://d-123.awsapps.com/start".to_owned()),
             ..ProfileDefaults::default()
         },
-        unauthorized: true,
+        accounts: vec![account("111111111111", "prod", "prod@example.com")],
+        roles: vec!["ReadOnly"],
         ..FakeBackend::default()
     };
     let script = vec![
@@ -301,7 +310,7 @@ fn escape_in_a_menu_interrupts() {
     };
     let script = vec![line("my-sso"), Scripted::Key(Key::Escape)];
     let out = run(script, &mut backend, ConfigureAnswers::default());
-    assert!(out.ends_with("error: interrupted"), "{out}");
+    assert!(out.ends_with("error: cancelled"), "{out}");
     assert!(!out.contains("write_profile"), "{out}");
 }
 
@@ -343,4 +352,124 @@ fn sso_session_wizard_non_interactive_needs_a_name() {
         error.to_string(),
         "--non-interactive: missing --sso-session, --sso-start-url, --sso-region"
     );
+}
+
+fn existing_dev_profile() -> FakeBackend {
+    FakeBackend {
+        sessions: vec![my_sso()],
+        defaults: ProfileDefaults {
+            sso_session: Some("my-sso".to_owned()),
+            sso_account_id: Some("222222222222".to_owned()),
+            sso_role_name: Some("ReadOnlyAccess".to_owned()),
+            region: Some("eu-west-1".to_owned()),
+            output: Some("json".to_owned()),
+            ..ProfileDefaults::default()
+        },
+        accounts: vec![
+            account("111111111111", "Development", "dev@example.com"),
+            account("222222222222", "Production", "prod@example.com"),
+        ],
+        roles: vec!["AdministratorAccess", "ReadOnlyAccess"],
+        ..FakeBackend::default()
+    }
+}
+
+/// Enter at the session question, both menus, the region and the output format.
+fn enter_everywhere() -> Vec<Scripted> {
+    vec![
+        line(""),
+        Scripted::Key(Key::Enter),
+        Scripted::Key(Key::Enter),
+        line(""),
+        line(""),
+    ]
+}
+
+fn dev_answers() -> ConfigureAnswers {
+    ConfigureAnswers {
+        profile: Some(ProfileName::parse("dev").unwrap()),
+        ..ConfigureAnswers::default()
+    }
+}
+
+#[test]
+fn enter_everywhere_keeps_the_current_account_and_role() {
+    let mut backend = existing_dev_profile();
+    let out = run(enter_everywhere(), &mut backend, dev_answers());
+    assert!(
+        out.contains("> Production, prod@example.com (222222222222)"),
+        "{out}"
+    );
+    assert!(out.contains("Using the account ID 222222222222"), "{out}");
+    assert!(
+        out.contains("Using the role name \"ReadOnlyAccess\""),
+        "{out}"
+    );
+    assert!(out.ends_with("ok"), "{out}");
+}
+
+#[test]
+fn numbered_menus_offer_the_current_values_as_default() {
+    let mut backend = existing_dev_profile();
+    let mut terminal =
+        ScriptedTerminal::new([line(""), line(""), line(""), line(""), line("")], false);
+    let plan = configure(&mut terminal, &mut backend, dev_answers()).unwrap();
+    let transcript = terminal.transcript();
+    assert!(
+        transcript.contains("Enter a number [1-2, Enter keeps 2]: "),
+        "{transcript}"
+    );
+    assert_eq!(plan.account_id.unwrap().as_str(), "222222222222");
+    assert_eq!(plan.role_name.unwrap().as_str(), "ReadOnlyAccess");
+}
+
+#[test]
+fn a_current_account_that_is_gone_is_said_and_must_be_chosen() {
+    let mut backend = existing_dev_profile();
+    backend.accounts = vec![account("111111111111", "Development", "dev@example.com")];
+    backend.roles = vec!["ReadOnlyAccess"];
+    let mut terminal =
+        ScriptedTerminal::new([line(""), line(""), line("1"), line(""), line("")], false);
+    let plan = configure(&mut terminal, &mut backend, dev_answers()).unwrap();
+    let transcript = terminal.transcript();
+    assert!(
+        transcript.contains(
+            "The profile's account 222222222222 is no longer available to you; choose another."
+        ),
+        "{transcript}"
+    );
+    // The only account was not picked silently: the user typed 1 after an empty answer.
+    assert!(
+        transcript.contains("Please enter a number between 1 and 1."),
+        "{transcript}"
+    );
+    assert_eq!(plan.account_id.unwrap().as_str(), "111111111111");
+}
+
+#[test]
+fn a_rejected_cached_token_signs_in_again() {
+    let mut backend = existing_dev_profile();
+    backend.reuses_cached = true;
+    backend.unauthorized = 1;
+    let out = run(enter_everywhere(), &mut backend, dev_answers());
+    assert!(out.contains(REJECTED), "{out}");
+    assert_eq!(out.matches("login(").count(), 2, "{out}");
+    assert!(out.contains("force_new=true"), "{out}");
+    assert!(out.ends_with("ok"), "{out}");
+}
+
+#[test]
+fn a_rejected_token_without_a_user_is_login_required() {
+    let mut backend = existing_dev_profile();
+    backend.reuses_cached = true;
+    backend.unauthorized = 1;
+    backend.defaults.sso_role_name = None;
+    let answers = ConfigureAnswers {
+        non_interactive: true,
+        ..dev_answers()
+    };
+    let mut terminal = ScriptedTerminal::new([], false);
+    let error = configure(&mut terminal, &mut backend, answers).unwrap_err();
+    assert!(matches!(error, CliError::LoginRequired { .. }), "{error:?}");
+    assert!(!backend.calls.iter().any(|c| c.starts_with("write_profile")));
 }

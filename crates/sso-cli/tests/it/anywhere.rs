@@ -473,7 +473,7 @@ fn invalid_redirect_port_setting_is_shown_at_its_line() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
     // miette wraps the message at 100 columns.
     assert!(
         stderr.contains(&format!("{}:{line}:1: ", config_path(&env)))
@@ -504,7 +504,7 @@ fn invalid_login_flow_setting_is_shown_at_its_line() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert_eq!(output.status.code(), Some(6), "{stderr}");
     assert!(
         stderr.contains(&format!("{}:{line}:1: ", config_path(&env)))
             && stderr.contains("invalid sso_login_flow in the sso-session: unknown login"),
@@ -533,7 +533,7 @@ fn a_taken_redirect_port_names_ssh_and_the_flag() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains(&format!("port {port} on 127.0.0.1 is in use")),
         "{stderr}"

@@ -352,7 +352,7 @@ sso_registration_scopes = sso:account:access
 }
 
 #[test]
-fn configure_goes_on_without_account_and_role_when_unauthorized() {
+fn configure_fails_with_login_required_when_the_portal_rejects_the_token() {
     let emulator = Emulator::builder()
         .accounts(1)
         .roles_per_account(1)
@@ -370,29 +370,30 @@ fn configure_goes_on_without_account_and_role_when_unauthorized() {
         })
         .unwrap();
     let home = Home::new(None);
-    let output = succeed(home.sso_with_emulator(&emulator).args([
-        "configure",
-        "--non-interactive",
-        "--use-device-code",
-        "--no-browser",
-        "--profile",
-        "dev",
-        "--sso-session",
-        "corp",
-        "--sso-start-url",
-        "https://d-123.awsapps.com/start",
-        "--sso-region",
-        "us-east-1",
-    ]));
+    let output = home
+        .sso_with_emulator(&emulator)
+        .args([
+            "configure",
+            "--non-interactive",
+            "--use-device-code",
+            "--no-browser",
+            "--profile",
+            "dev",
+            "--sso-session",
+            "corp",
+            "--sso-start-url",
+            "https://d-123.awsapps.com/start",
+            "--sso-region",
+            "us-east-1",
+        ])
+        .output()
+        .unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(
-        stdout,
-        "Unable to list AWS accounts and/or roles. Skipping configuring AWS credential provider for profile.\nSuccessfully configured SSO for profile: dev\n"
-    );
-    assert_eq!(
-        home.config(),
-        "[profile dev]\nsso_session = corp\n[sso-session corp]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n"
-    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(!stdout.contains("Skipping"), "{stdout}");
+    assert!(stderr.contains("sso login --sso-session corp"), "{stderr}");
+    assert!(!home.config_path().exists(), "a half profile was written");
 }
 
 /// `sso configure --non-interactive` adding profile `name` (all answers given: no sign-in).

@@ -173,6 +173,8 @@ fn assert_success(output: &Output) {
 /// A closed port: the warm path must not touch the network at all.
 const NO_NETWORK: &str = "http://127.0.0.1:9";
 
+mod surprises;
+
 #[test]
 fn export_credentials_in_every_format_from_the_cache() {
     let home = Home::new(NO_NETWORK);
@@ -363,7 +365,7 @@ fn export_credentials_without_a_login_says_to_log_in() {
 fn export_credentials_for_a_session_only_profile_names_the_missing_keys() {
     let home = Home::new(NO_NETWORK);
     let output = home.run(&["--profile", "session-only", "export-credentials"]);
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(output.status.code(), Some(6), "{}", stderr(&output));
     let message = stderr(&output);
     assert!(
         message.contains("missing required configuration"),
@@ -470,7 +472,7 @@ fn exec_of_a_missing_program_fails() {
     let home = Home::new(NO_NETWORK);
     write_fixed_credentials(&home);
     let output = home.run(&["--profile", "dev", "exec", "--", "/nonexistent/program"]);
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.status.code(), Some(127));
     assert!(stderr(&output).contains("/nonexistent/program"));
 }
 
@@ -513,9 +515,9 @@ fn status_as_text_and_json() {
     assert_success(&output);
     status_settings(&home).bind(|| {
         insta::assert_snapshot!(stdout(&output), @r"
-        LOGIN                                        SIGNED IN  EXPIRES               REFRESH  TOKEN CACHE
-        my-sso                                       yes        [TIME]  yes      [HOME]/.aws/sso/cache/[KEY].json
-        https://d-legacy.awsapps.com/start (legacy)  expired    [TIME]  no       [HOME]/.aws/sso/cache/[KEY].json
+        LOGIN                                        TOKEN    EXPIRES               REFRESH  TOKEN CACHE
+        my-sso                                       cached   [TIME]  yes      [HOME]/.aws/sso/cache/[KEY].json
+        https://d-legacy.awsapps.com/start (legacy)  expired  [TIME]  no       [HOME]/.aws/sso/cache/[KEY].json
 
         PROFILE  ACCOUNT       EXPIRES               STATE  CACHE FILE
         dev      111111111111  2099-01-01T00:00:00Z  valid  [HOME]/.aws/cli/cache/[KEY].json
@@ -537,6 +539,8 @@ fn status_as_text_and_json() {
               ],
               "tokenCache": "[HOME]/.aws/sso/cache/[KEY].json",
               "signedIn": true,
+              "token": "cached",
+              "check": null,
               "expiresAt": "[TIME]",
               "canRefresh": true,
               "problem": null
@@ -550,6 +554,8 @@ fn status_as_text_and_json() {
               ],
               "tokenCache": "[HOME]/.aws/sso/cache/[KEY].json",
               "signedIn": false,
+              "token": "expired",
+              "check": null,
               "expiresAt": "[TIME]",
               "canRefresh": false,
               "problem": null

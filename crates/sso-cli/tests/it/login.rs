@@ -266,7 +266,7 @@ fn login_denied_exits_with_an_error() {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("AccessDeniedException"), "{stderr}");
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(stderr.contains("the sign-in was denied"), "{stderr}");
     assert!(output.stdout.is_empty());
 }

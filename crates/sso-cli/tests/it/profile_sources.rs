@@ -200,7 +200,7 @@ fn a_cycle_of_credential_processes_is_refused() {
     let home = Home::new();
     let output = home.run(&["export-credentials", "--profile", "loop"]);
     let text = stderr(&output);
-    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert_eq!(output.status.code(), Some(6), "{text}");
     assert!(output.stdout.is_empty());
     assert!(
         text.contains(
@@ -210,7 +210,7 @@ fn a_cycle_of_credential_processes_is_refused() {
     );
     let output = home.run(&["export-credentials", "--profile", "ping"]);
     let text = stderr(&output);
-    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert_eq!(output.status.code(), Some(6), "{text}");
     assert!(
         text.contains("profile cycle: ping -> pong -> ping"),
         "{text}"
@@ -222,7 +222,7 @@ fn role_arn_profiles_are_refused_by_name() {
     let home = Home::new();
     let output = home.run(&["export-credentials", "--profile", "role"]);
     let text = stderr(&output);
-    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert_eq!(output.status.code(), Some(6), "{text}");
     assert!(output.stdout.is_empty());
     assert!(text.contains("role_arn"), "{text}");
     assert!(
@@ -241,7 +241,7 @@ fn a_profile_without_credentials_says_so() {
     let home = Home::new();
     let output = home.run(&["export-credentials", "--profile", "nothing"]);
     let text = stderr(&output);
-    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert_eq!(output.status.code(), Some(6), "{text}");
     assert!(text.contains("no credentials found"), "{text}");
     let output = home.run(&["export-credentials", "--profile", "missing"]);
     assert!(
