@@ -16,9 +16,7 @@
 //!
 //! Nothing here logs a secret: `tracing` events name the cache file and the decision only.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use sso_cache::{CacheDir, CacheError, CacheKey, CachedToken, TokenLock};
@@ -30,13 +28,11 @@ use sso_oidc::{
 use crate::clock::WallClock;
 use crate::context::SsoTarget;
 use crate::convert;
+use crate::single_flight;
 use crate::transport::Transport;
 
 /// How long a mandatory refresh waits for another process's refresh of the same entry.
-pub const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// How often the cross-process lock is retried while waiting.
-const LOCK_POLL: Duration = Duration::from_millis(25);
+pub use crate::single_flight::LOCK_TIMEOUT;
 
 /// Why no usable token could be returned.
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +69,7 @@ pub enum TokenError {
     /// Another process held the entry's lock (refreshing it) for longer than [`LOCK_TIMEOUT`]
     /// and the cached token has expired.
     #[error(
-        "timed out after {} s waiting for another sso process to refresh the token (lock file {}); retry, or delete the lock file if no other sso or aws process is running",
+        "timed out after {} s waiting for another sso process to refresh the token (lock file {}); it is still running: retry when it is done",
         waited.as_secs(),
         path.display()
     )]
@@ -134,42 +130,27 @@ pub async fn fresh_token<T: Transport>(
     }
     let mandatory = decision == RefreshDecision::MustRefresh;
 
-    // Single flight within this process first: the cross-process lock is per open file
-    // description, so two tasks of one process would otherwise contend on it while holding the
-    // thread.
-    let in_process = process_lock(&path);
-    let _in_process = if mandatory {
-        match tokio::time::timeout(LOCK_TIMEOUT, in_process.lock()).await {
-            Ok(guard) => guard,
-            Err(_) => return lock_timed_out(token, &path, LOCK_TIMEOUT, clock),
-        }
-    } else {
-        match in_process.try_lock() {
-            Ok(guard) => guard,
-            Err(_) => {
-                tracing::debug!("advisory refresh skipped: another task is refreshing");
-                return Ok(token);
-            }
-        }
-    };
-    let guard = if mandatory {
-        match lock_entry(sso_cache, &key, LOCK_TIMEOUT).await {
-            Ok(guard) => guard,
-            Err(TokenError::LockTimeout { path, waited }) => {
+    // Both locks of the entry: this process's tasks, then other processes (see
+    // `crate::single_flight`).
+    let held = if mandatory {
+        match single_flight::lock::<CachedToken>(sso_cache, &key, LOCK_TIMEOUT).await {
+            Ok(held) => held,
+            Err(CacheError::LockTimeout { path, waited }) => {
                 return lock_timed_out(token, &path, waited, clock);
             }
-            Err(error) => return Err(error),
+            Err(error) => return Err(TokenError::BadCache(error)),
         }
     } else {
-        match sso_cache.lock_token(&key, Duration::ZERO) {
-            Ok(guard) => guard,
-            Err(CacheError::LockTimeout { .. }) => {
-                tracing::debug!("advisory refresh skipped: another process is refreshing");
+        match single_flight::try_lock::<CachedToken>(sso_cache, &key) {
+            Ok(Some(held)) => held,
+            Ok(None) => {
+                tracing::debug!("advisory refresh skipped: another task or process is refreshing");
                 return Ok(token);
             }
             Err(error) => return Err(TokenError::BadCache(error)),
         }
     };
+    let guard = held.entry();
 
     // Re-read under the lock: another process (or task) may have refreshed meanwhile.
     let current = match guard.read() {
@@ -200,7 +181,7 @@ pub async fn fresh_token<T: Transport>(
                 &target.region,
                 current.unknown.clone(),
             );
-            write_refreshed(&guard, &refreshed)?;
+            write_refreshed(guard, &refreshed)?;
             tracing::debug!(cache = %path.display(), expires_at = %refreshed.expires_at, "SSO token refreshed");
             Ok(refreshed)
         }
@@ -257,40 +238,6 @@ fn decide(token: &CachedToken, target: &SsoTarget, now_unix_ms: u64) -> RefreshD
         Timestamp::from_unix_millis(now_unix_ms),
         material,
     )
-}
-
-/// The async mutex that serialises refreshes of one cache file within this process.
-fn process_lock(path: &Path) -> Arc<tokio::sync::Mutex<()>> {
-    type Locks = Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>;
-    static LOCKS: OnceLock<Locks> = OnceLock::new();
-    let mut locks = LOCKS
-        .get_or_init(Locks::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    Arc::clone(locks.entry(path.to_owned()).or_default())
-}
-
-/// Takes the cross-process lock of `key` without blocking the runtime: one non-blocking attempt
-/// every [`LOCK_POLL`], for at most `timeout`.
-async fn lock_entry<'a>(
-    sso_cache: &'a CacheDir,
-    key: &CacheKey,
-    timeout: Duration,
-) -> Result<TokenLock<'a>, TokenError> {
-    let started = tokio::time::Instant::now();
-    loop {
-        match sso_cache.lock_token(key, Duration::ZERO) {
-            Ok(guard) => return Ok(guard),
-            Err(CacheError::LockTimeout { path, .. }) => {
-                let waited = started.elapsed();
-                if waited >= timeout {
-                    return Err(TokenError::LockTimeout { path, waited });
-                }
-                tokio::time::sleep(LOCK_POLL).await;
-            }
-            Err(error) => return Err(TokenError::BadCache(error)),
-        }
-    }
 }
 
 /// Why a refresh attempt failed.
