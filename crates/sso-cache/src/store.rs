@@ -158,6 +158,25 @@ impl CacheDir {
         Ok(SignInLock { file })
     }
 
+    /// Whether another process holds the sign-in lock of `key` right now (a sign-in to that
+    /// login is in progress on this machine). Takes and releases the lock to find out when it
+    /// is free, without recording a holder.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::Io`] if the lock file cannot be opened or locked.
+    pub fn sign_in_in_progress(&self, key: &CacheKey) -> Result<bool, CacheError> {
+        let path = lock_path(&self.entry_path(key), LockKind::SignIn);
+        if fs::symlink_metadata(&path).is_err() {
+            return Ok(false);
+        }
+        match LockFile::acquire(path, Duration::ZERO) {
+            Ok(_free) => Ok(false),
+            Err(CacheError::LockTimeout { .. }) => Ok(true),
+            Err(error) => Err(error),
+        }
+    }
+
     /// Who holds the sign-in lock of `key`, as recorded in its lock file: `None` when nobody
     /// recorded a holder (or the file is gone, or unreadable). Whether the lock is actually
     /// held is only known by trying to take it.
@@ -276,7 +295,8 @@ impl CacheDir {
         Ok(found)
     }
 
-    /// Deletes a file found by a listing (only logout deletes). Returns whether it existed.
+    /// Deletes a file found by a listing (only logout deletes), and the lock files beside it
+    /// that nobody holds. Returns whether the file existed.
     ///
     /// # Errors
     ///
@@ -294,10 +314,19 @@ impl CacheDir {
             Err(e) if e.kind() == ErrorKind::NotFound => false,
             Err(e) => return Err(CacheError::io("delete", path, e)),
         };
+        self.remove_locks(path);
+        Ok(removed)
+    }
+
+    /// Deletes the lock files beside the entry at `path` that nobody holds (what
+    /// [`CacheDir::remove`] does after deleting the entry). A lock in use is left to its holder.
+    pub fn remove_locks(&self, path: &Path) {
+        if path.parent() != Some(self.dir.as_path()) {
+            return;
+        }
         for kind in [LockKind::Update, LockKind::SignIn] {
             remove_lock_file(&lock_path(path, kind));
         }
-        Ok(removed)
     }
 
     /// Deletes every lock file in the directory that nobody holds (leftovers of crashed

@@ -197,6 +197,85 @@ pub async fn fresh_token<T: Transport>(
     }
 }
 
+/// A token that cannot be refreshed is worth a warning when it expires within this window:
+/// time to sign in before a long job rather than in the middle of it.
+pub const EXPIRY_WARNING_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Whether `token` (of `target`) has not expired yet, expires within
+/// [`EXPIRY_WARNING_WINDOW`] of `now` and cannot be refreshed: a legacy login, no refresh
+/// token or an expired client registration, or, with `refresh_tried` (this process just got the
+/// token from [`fresh_token`], which refreshes any token in that window when it can), a refresh
+/// that failed or was refused.
+pub fn expires_without_refresh(
+    token: &CachedToken,
+    target: &SsoTarget,
+    now: sso_cache::Timestamp,
+    refresh_tried: bool,
+) -> bool {
+    !token.is_expired(now)
+        && token.expires_within(now, EXPIRY_WARNING_WINDOW)
+        && (refresh_tried || target.is_legacy() || !token.can_refresh(now))
+}
+
+/// How often a caller waiting for another process's sign-in looks whether it ended.
+const SIGN_IN_POLL: Duration = Duration::from_millis(50);
+
+/// [`fresh_token`] for a caller that cannot sign in itself but may wait for a sign-in that is
+/// in progress in another process (`--wait-for-login`, for IDE plugins that call
+/// `credential_process`): when there is no usable token (not logged in, expired, refresh
+/// refused) and another process holds this login's sign-in lock
+/// ([`sso_cache::CacheDir::lock_sign_in`]), wait for that sign-in to end, at most `wait` in
+/// all, and try again. With no sign-in in progress, or `wait` zero, the error is returned at
+/// once, as [`fresh_token`] returns it.
+///
+/// # Errors
+///
+/// As [`fresh_token`]; after waiting in vain, the error of the last attempt.
+pub async fn fresh_token_or_wait<T: Transport>(
+    transport: &T,
+    sso_cache: &CacheDir,
+    target: &SsoTarget,
+    clock: &dyn WallClock,
+    wait: Duration,
+) -> Result<CachedToken, TokenError> {
+    let started = tokio::time::Instant::now();
+    let key = target.token_key();
+    loop {
+        let error = match fresh_token(transport, sso_cache, target, clock).await {
+            Ok(token) => return Ok(token),
+            Err(error) => error,
+        };
+        let needs_login = matches!(
+            error,
+            TokenError::NotLoggedIn { .. }
+                | TokenError::Expired { .. }
+                | TokenError::RefreshFailed { .. }
+        );
+        if !needs_login || started.elapsed() >= wait {
+            return Err(error);
+        }
+        if !sso_cache.sign_in_in_progress(&key).unwrap_or(false) {
+            return Err(error);
+        }
+        let holder = sso_cache
+            .sign_in_holder(&key)
+            .map(|h| format!(" (pid {}, started {})", h.pid, h.since))
+            .unwrap_or_default();
+        tracing::warn!(
+            "waiting up to {} s for the sign-in to {} in progress in another process{holder}",
+            wait.saturating_sub(started.elapsed()).as_secs(),
+            target.describe()
+        );
+        while sso_cache.sign_in_in_progress(&key).unwrap_or(false) {
+            if started.elapsed() >= wait {
+                tracing::warn!("the sign-in did not finish in time");
+                return Err(error);
+            }
+            tokio::time::sleep(SIGN_IN_POLL).await;
+        }
+    }
+}
+
 fn write_refreshed(guard: &TokenLock<'_>, token: &CachedToken) -> Result<(), TokenError> {
     guard.write(token).map_err(TokenError::Write)
 }

@@ -477,6 +477,7 @@ fn the_sign_in_lock_records_its_holder_and_is_apart_from_the_update_lock() {
         "pid 4242 started 2024-01-01T00:00:00Z\n"
     );
     assert_eq!(mode(signing_in.lock_path()), 0o600);
+    assert!(cache.sign_in_in_progress(&key).unwrap());
     // A second sign-in waits; a refresh of the same entry does not.
     let again = cache.lock_sign_in(
         &key,
@@ -487,6 +488,7 @@ fn the_sign_in_lock_records_its_holder_and_is_apart_from_the_update_lock() {
     drop(cache.lock_token(&key, Duration::ZERO).unwrap());
     drop(signing_in);
     assert_eq!(cache.sign_in_holder(&key), None);
+    assert!(!cache.sign_in_in_progress(&key).unwrap());
     assert!(names_in(cache.dir()).is_empty());
 }
 

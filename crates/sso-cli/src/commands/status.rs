@@ -4,8 +4,9 @@
 //! and no `sso_session`): its token cache file, whether it is signed in (a token that has not
 //! expired), when the token expires, and whether it can refresh itself (a refresh token and a
 //! live client registration). Then every SSO role-credential entry of `~/.aws/cli/cache`, with
-//! the profiles it belongs to and its expiry. Nothing is sent over the network and nothing is
-//! written.
+//! the profiles it belongs to and its expiry. A login whose token expires within 15 minutes and
+//! cannot be refreshed gets the expiry warning line under its table (the `expiry` module).
+//! Nothing is sent over the network and nothing is written.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -33,6 +34,8 @@ struct LoginStatus {
     signed_in: bool,
     expires_at: Option<Timestamp>,
     can_refresh: bool,
+    /// The token expires within 15 minutes and cannot be refreshed: the warning line.
+    expiry_warning: Option<String>,
     problem: Option<String>,
 }
 
@@ -131,6 +134,7 @@ fn login_status(
         signed_in: false,
         expires_at: None,
         can_refresh: false,
+        expiry_warning: None,
         problem: None,
     };
     let target = match target {
@@ -165,6 +169,9 @@ fn describe_token(
     status.expires_at = Some(entry.expires_at);
     // Legacy logins never refresh, whatever the file holds.
     status.can_refresh = !target.is_legacy() && entry.can_refresh(now);
+    if token::expires_without_refresh(entry, target, now, false) {
+        status.expiry_warning = Some(crate::expiry::warning_line(target, entry.expires_at, now));
+    }
 }
 
 fn roles(aws: &AwsContext, now: Timestamp) -> Result<Vec<RoleStatus>, CliError> {
@@ -232,6 +239,7 @@ fn render_json(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
                 "signedIn": l.signed_in,
                 "expiresAt": opt_time(l.expires_at),
                 "canRefresh": l.can_refresh,
+                "expiresSoonWithoutRefresh": l.expiry_warning.is_some(),
                 "problem": l.problem,
             })
         })
@@ -293,6 +301,9 @@ fn render_text(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
             &["LOGIN", "SIGNED IN", "EXPIRES", "REFRESH", "TOKEN CACHE"],
             &rows,
         );
+        for warning in logins.iter().filter_map(|l| l.expiry_warning.as_deref()) {
+            out.push_str(warning);
+        }
     }
     out.push('\n');
     if roles.is_empty() {
