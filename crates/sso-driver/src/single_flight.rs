@@ -74,14 +74,12 @@ pub async fn lock<'a, T: CacheEntry>(
 ) -> Result<Held<'a, T>, CacheError> {
     let started = tokio::time::Instant::now();
     let path = cache.entry_path(key);
-    let in_process = match tokio::time::timeout(timeout, process_lock(&path).lock_owned()).await {
-        Ok(guard) => guard,
-        Err(_) => {
-            return Err(CacheError::LockTimeout {
-                path,
-                waited: started.elapsed(),
-            });
-        }
+    let Ok(in_process) = tokio::time::timeout(timeout, process_lock(&path).lock_owned()).await
+    else {
+        return Err(CacheError::LockTimeout {
+            path,
+            waited: started.elapsed(),
+        });
     };
     loop {
         match cache.lock::<T>(key, Duration::ZERO) {
