@@ -447,6 +447,7 @@ fn status_as_text_and_json() {
               "signedIn": true,
               "expiresAt": "[TIME]",
               "canRefresh": true,
+              "expiresSoonWithoutRefresh": false,
               "problem": null
             },
             {
@@ -460,6 +461,7 @@ fn status_as_text_and_json() {
               "signedIn": false,
               "expiresAt": "[TIME]",
               "canRefresh": false,
+              "expiresSoonWithoutRefresh": false,
               "problem": null
             }
           ],
