@@ -276,8 +276,9 @@ pub enum LockFailure {
     Io(std::io::Error),
 }
 
-/// Opens (creating, 0600 on Unix) the lock file at `path`; the file is never deleted, since
-/// deleting it would let two processes lock different files.
+/// Opens (creating, 0600 on Unix) the lock file at `path`. Whoever deletes a lock file must
+/// make sure that nobody can then lock a different file under the same name for the same
+/// purpose (the cache's lock files check the path still names the locked file).
 ///
 /// # Errors
 ///

@@ -11,7 +11,8 @@
 //! The crate never reads `HOME`, the environment or the clock: the caller passes the directory
 //! and `now`. It has no network dependency. Files are written exactly as the AWS CLI writes them
 //! (one line of Python `json.dumps`), atomically (0600 temporary file, fsync, rename), and a lock
-//! beside each entry lets many processes refresh a token once.
+//! beside an entry lets many processes refresh a token or fetch credentials once, and sign in
+//! once ([`CacheDir::lock_sign_in`]). On Unix a lock file exists only while it is held.
 //!
 //! ```
 //! use sso_cache::{AccessToken, CacheDir, CacheKey, CachedToken, Timestamp, UnknownFields};
@@ -67,5 +68,7 @@ pub use model::{
 };
 pub use pyjson::python_json_string;
 pub use secret::{AccessToken, ClientSecret, RefreshToken, SecretAccessKey, SessionToken};
-pub use store::{CacheDir, CredentialFile, EntryLock, TokenFile, TokenLock};
+pub use store::{
+    CacheDir, CredentialFile, EntryLock, LockHolder, SignInLock, TokenFile, TokenLock,
+};
 pub use time::{Timestamp, TimestampError};

@@ -13,8 +13,20 @@
 //! one is left as it is. Reads take regular files of at most [`MAX_ENTRY_BYTES`] only.
 //!
 //! Refreshes are single-flight across processes through an advisory lock on `<key>.json.lock`
-//! beside the entry (`flock` on Unix, `LockFileEx` on Windows, through std's `File::lock`). The
-//! lock file is never deleted: deleting it would let two processes lock different files.
+//! beside the entry (`flock` on Unix, `LockFileEx` on Windows, through std's `File::lock`); a
+//! sign-in in progress holds `<key>.json.login.lock` ([`CacheDir::lock_sign_in`]), which also
+//! records who holds it ([`LockHolder`]). The operating system releases these locks when their
+//! process dies, however it dies, so a crashed holder never blocks anyone.
+//!
+//! **No litter.** On Unix a lock file exists only while it is held: the holder deletes it on
+//! release, before unlocking. That is safe because taking a lock checks, after `flock`
+//! succeeds, that the path still names the file just locked (same device and inode); a process
+//! that locked a file a previous holder has since deleted opens the path again. So at any time
+//! at most one process holds the lock of the file the path names, and only that process deletes
+//! it. A crashed holder's file stays until the next process takes the lock and releases it.
+//! Elsewhere (Windows), where std cannot compare file identities, a lock file is kept and
+//! reused: one per entry at most. [`CacheDir::remove`] deletes the entry's lock files with it
+//! (taking each first, so a lock in use is never pulled away from its holder).
 
 use crate::error::CacheError;
 use crate::file::{self, LockFailure, ReadFileError, TempFile};
@@ -24,7 +36,7 @@ use crate::secret::AccessToken;
 use crate::time::Timestamp;
 use serde_json::Value;
 use std::fs::{self, File};
-use std::io::{ErrorKind, Write};
+use std::io::{ErrorKind, Read, Write};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -117,26 +129,67 @@ impl CacheDir {
         timeout: Duration,
     ) -> Result<EntryLock<'_, T>, CacheError> {
         self.ensure_dir()?;
-        let lock_path = self.dir.join(format!("{}.lock", key.file_name()));
-        let file = file::open_lock_file(&lock_path)
-            .map_err(|e| CacheError::io("create the lock file", &lock_path, e))?;
-        match file::lock_within(&file, timeout) {
-            Ok(()) => {}
-            Err(LockFailure::TimedOut(waited)) => {
-                return Err(CacheError::LockTimeout {
-                    path: lock_path,
-                    waited,
-                });
-            }
-            Err(LockFailure::Io(e)) => return Err(CacheError::io("lock", &lock_path, e)),
-        }
+        let file = LockFile::acquire(lock_path(&self.entry_path(key), LockKind::Update), timeout)?;
         Ok(EntryLock {
             cache: self,
             key: key.clone(),
-            lock_path,
-            _file: file,
+            file,
             _entry: PhantomData,
         })
+    }
+
+    /// Takes the sign-in lock of entry `key` (a token entry): held for the whole of a browser or
+    /// device-code sign-in, so that a second sign-in to the same login waits for the first one
+    /// instead of opening another browser tab. Apart from the entry's update lock
+    /// ([`CacheDir::lock`]), so refreshes and credential fetches are never held up by it.
+    ///
+    /// `holder` is written into the lock file for [`CacheDir::sign_in_holder`].
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::LockTimeout`] when another process is signing in for longer than
+    /// `timeout` (`Duration::ZERO` tries once), or [`CacheError::Io`].
+    pub fn lock_sign_in(
+        &self,
+        key: &CacheKey,
+        holder: LockHolder,
+        timeout: Duration,
+    ) -> Result<SignInLock, CacheError> {
+        self.ensure_dir()?;
+        let file = LockFile::acquire(lock_path(&self.entry_path(key), LockKind::SignIn), timeout)?;
+        file.record(&holder.to_string());
+        Ok(SignInLock { file })
+    }
+
+    /// Whether another process holds the sign-in lock of `key` right now (a sign-in to that
+    /// login is in progress on this machine). Takes and releases the lock to find out when it
+    /// is free, without recording a holder.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::Io`] if the lock file cannot be opened or locked.
+    pub fn sign_in_in_progress(&self, key: &CacheKey) -> Result<bool, CacheError> {
+        let path = lock_path(&self.entry_path(key), LockKind::SignIn);
+        if fs::symlink_metadata(&path).is_err() {
+            return Ok(false);
+        }
+        match LockFile::acquire(path, Duration::ZERO) {
+            Ok(_free) => Ok(false),
+            Err(CacheError::LockTimeout { .. }) => Ok(true),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Who holds the sign-in lock of `key`, as recorded in its lock file: `None` when nobody
+    /// recorded a holder (or the file is gone, or unreadable). Whether the lock is actually
+    /// held is only known by trying to take it.
+    #[must_use]
+    pub fn sign_in_holder(&self, key: &CacheKey) -> Option<LockHolder> {
+        let path = lock_path(&self.entry_path(key), LockKind::SignIn);
+        let file = File::open(path).ok()?;
+        let mut text = String::new();
+        file.take(MAX_HOLDER_BYTES).read_to_string(&mut text).ok()?;
+        LockHolder::parse(&text)
     }
 
     /// [`CacheDir::lock`] for a token entry.
@@ -245,7 +298,8 @@ impl CacheDir {
         Ok(found)
     }
 
-    /// Deletes a file found by a listing (only logout deletes). Returns whether it existed.
+    /// Deletes a file found by a listing (only logout deletes), and the lock files beside it
+    /// that nobody holds. Returns whether the file existed.
     ///
     /// # Errors
     ///
@@ -258,11 +312,53 @@ impl CacheDir {
             );
             return Err(CacheError::io("delete", path, reason));
         }
-        match fs::remove_file(path) {
-            Ok(()) => Ok(true),
-            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(CacheError::io("delete", path, e)),
+        let removed = match fs::remove_file(path) {
+            Ok(()) => true,
+            Err(e) if e.kind() == ErrorKind::NotFound => false,
+            Err(e) => return Err(CacheError::io("delete", path, e)),
+        };
+        self.remove_locks(path);
+        Ok(removed)
+    }
+
+    /// Deletes the lock files beside the entry at `path` that nobody holds (what
+    /// [`CacheDir::remove`] does after deleting the entry). A lock in use is left to its holder.
+    pub fn remove_locks(&self, path: &Path) {
+        if path.parent() != Some(self.dir.as_path()) {
+            return;
         }
+        for kind in [LockKind::Update, LockKind::SignIn] {
+            remove_lock_file(&lock_path(path, kind));
+        }
+    }
+
+    /// Deletes every lock file in the directory that nobody holds (leftovers of crashed
+    /// processes, or of platforms that keep lock files), for a logout of everything. Returns
+    /// how many were deleted; a lock in use is left to its holder.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::Io`] if the directory cannot be listed.
+    pub fn remove_unused_locks(&self) -> Result<usize, CacheError> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(CacheError::io("list", &self.dir, e)),
+        };
+        let mut removed = 0;
+        for entry in entries {
+            let entry = entry.map_err(|e| CacheError::io("list", &self.dir, e))?;
+            let name = entry.file_name();
+            let is_lock = name.to_str().is_some_and(|name| {
+                [LockKind::Update, LockKind::SignIn]
+                    .iter()
+                    .any(|kind| name.ends_with(&format!(".json{}", kind.suffix())))
+            });
+            if is_lock && remove_lock_file(&entry.path()) {
+                removed += 1;
+            }
+        }
+        Ok(removed)
     }
 
     /// Deletes the temporary files of writers that died before renaming them (they may hold
@@ -328,8 +424,7 @@ impl CacheDir {
 pub struct EntryLock<'a, T> {
     cache: &'a CacheDir,
     key: CacheKey,
-    lock_path: PathBuf,
-    _file: File,
+    file: LockFile,
     _entry: PhantomData<fn() -> T>,
 }
 
@@ -355,7 +450,186 @@ impl<T: CacheEntry> EntryLock<'_, T> {
     /// The lock file, `<dir>/<key>.json.lock`.
     #[must_use]
     pub fn lock_path(&self) -> &Path {
-        &self.lock_path
+        &self.file.path
+    }
+}
+
+/// A held sign-in lock; see [`CacheDir::lock_sign_in`]. Dropping it releases the lock (and on
+/// Unix deletes the lock file).
+#[derive(Debug)]
+pub struct SignInLock {
+    file: LockFile,
+}
+
+impl SignInLock {
+    /// The lock file, `<dir>/<key>.json.login.lock`.
+    #[must_use]
+    pub fn lock_path(&self) -> &Path {
+        &self.file.path
+    }
+}
+
+/// Who holds a sign-in lock: the process id and when its sign-in started, written into the lock
+/// file as `pid <pid> started <RFC 3339 time>` so that a waiting process can say whom it waits
+/// for. Only a hint: the lock itself is what counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockHolder {
+    /// The holder's process id.
+    pub pid: u32,
+    /// When it took the lock.
+    pub since: Timestamp,
+}
+
+impl LockHolder {
+    /// This process, from `since`.
+    #[must_use]
+    pub fn this_process(since: Timestamp) -> Self {
+        Self {
+            pid: std::process::id(),
+            since,
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        let mut words = text.split_ascii_whitespace();
+        let (Some("pid"), Some(pid), Some("started"), Some(since), None) = (
+            words.next(),
+            words.next(),
+            words.next(),
+            words.next(),
+            words.next(),
+        ) else {
+            return None;
+        };
+        Some(Self {
+            pid: pid.parse().ok()?,
+            since: Timestamp::parse(since).ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for LockHolder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "pid {} started {}", self.pid, self.since)
+    }
+}
+
+/// How often in a row [`LockFile::acquire`] reopens a lock file that was deleted under it before
+/// giving up (each time means another process took and released the lock meanwhile).
+const MAX_REPLACED: u32 = 1000;
+
+/// A lock file's holder record is a line; anything longer is not one.
+const MAX_HOLDER_BYTES: u64 = 128;
+
+/// What a lock file beside an entry serialises.
+#[derive(Debug, Clone, Copy)]
+enum LockKind {
+    /// Replacing the entry (a refresh, a fetch): `<entry>.lock`.
+    Update,
+    /// A sign-in that will write the entry: `<entry>.login.lock`.
+    SignIn,
+}
+
+impl LockKind {
+    fn suffix(self) -> &'static str {
+        match self {
+            Self::Update => ".lock",
+            Self::SignIn => ".login.lock",
+        }
+    }
+}
+
+/// The lock file of kind `kind` beside `entry` (`<dir>/<key>.json`).
+fn lock_path(entry: &Path, kind: LockKind) -> PathBuf {
+    let mut name = entry.file_name().unwrap_or_default().to_os_string();
+    name.push(kind.suffix());
+    entry.with_file_name(name)
+}
+
+/// A held advisory lock on a lock file; see the module documentation for the protocol.
+#[derive(Debug)]
+struct LockFile {
+    file: File,
+    path: PathBuf,
+}
+
+impl LockFile {
+    /// Takes the lock at `path` ([`file::lock_within`]), waiting for at most `timeout`.
+    fn acquire(path: PathBuf, timeout: Duration) -> Result<Self, CacheError> {
+        let mut replaced = 0;
+        loop {
+            let file = file::open_lock_file(&path)
+                .map_err(|e| CacheError::io("create the lock file", &path, e))?;
+            match file::lock_within(&file, timeout) {
+                Ok(()) if names_file(&path, &file) => return Ok(Self { file, path }),
+                // The previous holder deleted the file after this process opened it: the
+                // lock that counts is on the file the path names now.
+                Ok(()) if replaced < MAX_REPLACED => replaced += 1,
+                Ok(()) => {
+                    let reason = std::io::Error::other("the lock file keeps being replaced");
+                    return Err(CacheError::io("lock", &path, reason));
+                }
+                Err(LockFailure::TimedOut(waited)) => {
+                    return Err(CacheError::LockTimeout { path, waited });
+                }
+                Err(LockFailure::Io(e)) => return Err(CacheError::io("lock", &path, e)),
+            }
+        }
+    }
+
+    /// Replaces the file's content with `text` (best effort: it is only a hint for others).
+    fn record(&self, text: &str) {
+        let mut file = &self.file;
+        // On failure waiters show a message without the holder; the lock still works.
+        let _ = file
+            .set_len(0)
+            .and_then(|()| std::io::Seek::rewind(&mut file))
+            .and_then(|()| file.write_all(format!("{text}\n").as_bytes()));
+    }
+}
+
+impl Drop for LockFile {
+    fn drop(&mut self) {
+        // Deleted while still locked, so that nobody can lock this file and take it for the
+        // current one; the lock itself goes when `file` is closed right after.
+        if cfg!(unix) && names_file(&self.path, &self.file) {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Whether `path` still names the open `file` (Unix: same device and inode). Elsewhere lock
+/// files are never deleted, so it always does.
+#[cfg(unix)]
+fn names_file(path: &Path, file: &File) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    match (fs::metadata(path), file.metadata()) {
+        (Ok(named), Ok(open)) => named.dev() == open.dev() && named.ino() == open.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn names_file(_path: &Path, _file: &File) -> bool {
+    true
+}
+
+/// Deletes the lock file at `path` if nobody holds it: takes it, then deletes it (on Unix the
+/// release does that). Returns whether it was deleted.
+fn remove_lock_file(path: &Path) -> bool {
+    if fs::symlink_metadata(path).is_err() {
+        return false;
+    }
+    match LockFile::acquire(path.to_owned(), Duration::ZERO) {
+        Ok(lock) => {
+            drop(lock);
+            if cfg!(unix) {
+                true
+            } else {
+                fs::remove_file(path).is_ok()
+            }
+        }
+        Err(_) => false,
     }
 }
 

@@ -261,11 +261,13 @@ Print temporary credentials for a profile, in the same bytes as `aws configure \
 export-credentials`.
 
 The token is refreshed if needed, but this command never opens a browser: if you must sign in \
-again it exits with code 3.
+again it exits with code 3, unless `--wait-for-login SECS` (or `sso_wait_for_login`) lets it \
+wait for a sign-in already in progress in another sso process.
 
 Examples:
   credential_process = sso export-credentials --profile dev      (in ~/.aws/config)
-  eval \"$(sso export-credentials --profile dev --format env)\"";
+  eval \"$(sso export-credentials --profile dev --format env)\"
+  credential_process = sso export-credentials --profile dev --wait-for-login 120      (IDE plugins)";
 
 const COMPLETIONS_LONG_ABOUT: &str = "\
 Print a shell completion script to stdout.
@@ -410,6 +412,11 @@ pub struct ExportCredentialsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Process)]
     pub format: ExportFormat,
+    /// When you must sign in and another sso process is signing in to this login, wait up to
+    /// SECS for it instead of exiting with code 3 (default 0; the config key
+    /// `sso_wait_for_login` sets it per sso-session or profile).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub wait_for_login: Option<u64>,
 }
 
 /// The formats of `export-credentials`, named as the AWS CLI names them.

@@ -277,7 +277,7 @@ pub fn sso_token_error(error: sso_driver::token::TokenError, target: &SsoTarget)
             action: "lock",
             source: std::io::Error::new(
                 std::io::ErrorKind::TimedOut,
-                "another sso process is refreshing the token; retry, or delete the lock file if no sso or aws process is running",
+                "another sso process is still refreshing the token; retry when it is done",
             ),
             path,
         },

@@ -849,6 +849,9 @@ mod tests {
                 path: "p".into(),
                 source: io(),
             },
+            CliError::UnsafeCredentials(crate::export::UnsafeValue {
+                variable: "AWS_SESSION_TOKEN",
+            }),
             CliError::Bug {
                 message: "m".to_owned(),
             },
@@ -886,6 +889,7 @@ mod tests {
             CliError::Terminal { .. } => 25,
             CliError::File { .. } => 26,
             CliError::Bug { .. } => 27,
+            CliError::UnsafeCredentials(_) => 28,
         }
     }
 

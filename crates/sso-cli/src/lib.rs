@@ -20,6 +20,7 @@ pub mod clipboard;
 pub mod commands;
 pub mod convert;
 pub mod error;
+mod expiry;
 pub mod export;
 pub mod options;
 pub mod output;
@@ -118,9 +119,11 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
         }
         CommandOptions::Login(options) => commands::login::run(&ctx, options),
         CommandOptions::Logout { session } => commands::logout::run(&ctx, session),
-        CommandOptions::ExportCredentials { profile, format } => {
-            commands::export_credentials::run(&ctx, profile, format)
-        }
+        CommandOptions::ExportCredentials {
+            profile,
+            format,
+            wait_for_login,
+        } => commands::export_credentials::run(&ctx, profile, format, wait_for_login),
         CommandOptions::ListAccounts { target, format } => {
             commands::list::run_accounts(&ctx, target, format)
         }

@@ -78,6 +78,8 @@ pub enum CommandOptions {
         profile: ProfileName,
         /// `--format`.
         format: ExportFormat,
+        /// `--wait-for-login SECS`.
+        wait_for_login: Option<u64>,
     },
     /// `sso list accounts`.
     ListAccounts {
@@ -195,6 +197,7 @@ impl Invocation {
             Command::ExportCredentials(args) => CommandOptions::ExportCredentials {
                 profile: global.profile_or_default(),
                 format: args.format,
+                wait_for_login: args.wait_for_login,
             },
             Command::List(args) => match args.what {
                 ListCommand::Accounts(args) => CommandOptions::ListAccounts {

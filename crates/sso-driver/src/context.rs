@@ -400,6 +400,11 @@ pub const LOGIN_FLOW_KEY: &str = "sso_login_flow";
 /// forward it with `ssh -L`; `--redirect-port` wins over it.
 pub const REDIRECT_PORT_KEY: &str = "sso_redirect_port";
 
+/// The per-session (or per-profile) setting of callers that cannot sign in
+/// (`credential_process`): how many seconds to wait for a sign-in in progress in another
+/// process before failing; `--wait-for-login` wins over it.
+pub const WAIT_FOR_LOGIN_KEY: &str = "sso_wait_for_login";
+
 /// One SSO login: what to sign in to and where, and where its cache entries live.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

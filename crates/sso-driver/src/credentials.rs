@@ -12,11 +12,14 @@
 //!   token from [`crate::token::fresh_token`] (refreshed single-flight when needed, never a
 //!   browser login), then `GetRoleCredentials`, and the entry written back atomically in the
 //!   AWS CLI's format (`{"ProviderType": "sso", "Credentials": {...}}`) so that `aws`, boto3
-//!   and the next `sso` call reuse it.
+//!   and the next `sso` call reuse it. The fetch is single-flight across processes
+//!   ([`crate::single_flight::fetch_once`]): the entry's lock is taken, the entry read again,
+//!   and only a caller that still finds it missing or stale calls `GetRoleCredentials`.
 //!
 //! Like the AWS CLI, an unparsable cache entry counts as a miss and is overwritten, and a
 //! failure to write the entry back is logged (`tracing::warn!`) without failing the call: the
-//! credentials are good either way.
+//! credentials are good either way. [`role_credentials_with`] can wait for a sign-in in
+//! progress in another process instead of failing ([`CredentialOptions::wait_for_login`]).
 //!
 //! [`profile_source`] comes first for a profile that may not be an SSO profile: it decides,
 //! with the SDKs' precedence, whether the profile's credentials are static keys, a
@@ -62,6 +65,7 @@ use crate::context::{AwsContext, ContextError, SsoTarget};
 use crate::convert;
 use crate::portal::{self, PortalError};
 use crate::process::{self, ProcessError};
+use crate::single_flight;
 use crate::token::{self, TokenError};
 use crate::transport::Transport;
 
@@ -204,7 +208,9 @@ pub fn cached_role_credentials(
 ///
 /// `sso_cache` is `~/.aws/sso/cache` (tokens), `cli_cache` is `~/.aws/cli/cache` (role
 /// credentials); see [`crate::context::AwsContext::sso_cache`] and
-/// [`crate::context::AwsContext::cli_cache`]. Never opens a browser.
+/// [`crate::context::AwsContext::cli_cache`]. Never opens a browser. The fetch is single-flight
+/// across processes ([`crate::single_flight::fetch_once`]): N callers missing the same entry
+/// at once make one `GetRoleCredentials` call.
 ///
 /// # Errors
 ///
@@ -216,38 +222,90 @@ pub async fn role_credentials<T: Transport>(
     target: &SsoTarget,
     clock: &dyn WallClock,
 ) -> Result<RoleCredentials, CredentialsError> {
+    role_credentials_with(
+        transport,
+        sso_cache,
+        cli_cache,
+        target,
+        clock,
+        &CredentialOptions::default(),
+    )
+    .await
+}
+
+/// How [`role_credentials_with`] gets a token when there is no usable one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CredentialOptions {
+    /// When the token is missing or expired and another process is signing in to this login,
+    /// wait up to this long for that sign-in ([`token::fresh_token_or_wait`]); zero (the
+    /// default) fails at once.
+    pub wait_for_login: Duration,
+}
+
+impl CredentialOptions {
+    /// Options that wait up to `wait` for a sign-in in progress elsewhere.
+    #[must_use]
+    pub fn wait_for_login(wait: Duration) -> Self {
+        Self {
+            wait_for_login: wait,
+        }
+    }
+}
+
+/// [`role_credentials`] with options.
+///
+/// # Errors
+///
+/// As [`role_credentials`].
+pub async fn role_credentials_with<T: Transport>(
+    transport: &T,
+    sso_cache: &CacheDir,
+    cli_cache: &CacheDir,
+    target: &SsoTarget,
+    clock: &dyn WallClock,
+    options: &CredentialOptions,
+) -> Result<RoleCredentials, CredentialsError> {
     let (account_id, role_name) = role_of(target)?;
     let now = convert::unix_ms_to_cache_time(clock.now_unix_ms());
     if let Some(credentials) = cached_role_credentials(cli_cache, target, now)? {
         tracing::debug!("using cached role credentials");
         return Ok(credentials);
     }
-    let token = token::fresh_token(transport, sso_cache, target, clock)
-        .await
-        .map_err(|source| CredentialsError::Token {
-            login: login_flags(target),
-            source,
-        })?;
+    // The token first (itself single-flight), so that the credential entry's lock is never
+    // held while a refresh or a sign-in elsewhere is awaited.
+    let token =
+        token::fresh_token_or_wait(transport, sso_cache, target, clock, options.wait_for_login)
+            .await
+            .map_err(|source| CredentialsError::Token {
+                login: login_flags(target),
+                source,
+            })?;
     let access_token = sso_oidc::AccessToken::new(token.access_token.expose_secret());
-    let credentials = portal::get_role_credentials(
-        transport,
-        &target.portal_endpoint,
-        &access_token,
-        account_id,
-        role_name,
-        sso_oidc::Timestamp::from_unix_millis(clock.now_unix_ms()),
-    )
-    .await
-    .map_err(|source| CredentialsError::Portal {
-        account_id: account_id.to_owned(),
-        role_name: role_name.to_owned(),
-        source,
-    })?;
     let key = role_cache_key(target)?;
-    if let Err(error) = cli_cache.write(&key, &credentials) {
-        tracing::warn!(%error, "could not cache the role credentials");
-    }
-    Ok(credentials)
+    let fresh = |cached: &RoleCredentials| {
+        cached.is_fresh(
+            convert::unix_ms_to_cache_time(clock.now_unix_ms()),
+            EXPIRY_WINDOW,
+        )
+    };
+    single_flight::fetch_once(cli_cache, &key, fresh, || async {
+        portal::get_role_credentials(
+            transport,
+            &target.portal_endpoint,
+            &access_token,
+            account_id,
+            role_name,
+            sso_oidc::Timestamp::from_unix_millis(clock.now_unix_ms()),
+        )
+        .await
+        .map_err(|source| CredentialsError::Portal {
+            account_id: account_id.to_owned(),
+            role_name: role_name.to_owned(),
+            source,
+        })
+    })
+    .await
 }
 
 // --- Any profile: static keys, credential_process or SSO. ---

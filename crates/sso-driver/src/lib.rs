@@ -25,6 +25,8 @@
 //! - [`convert`]: conversions between `sso-oidc` and `sso-cache` types;
 //! - [`login`]: running a device-code or PKCE login to completion ([`login::login`]);
 //! - [`logout`]: revoking and deleting cached tokens and role credentials ([`logout::logout`]);
+//! - [`single_flight`]: one fetch of a cache entry for many concurrent callers, across
+//!   processes ([`single_flight::fetch_once`]), and the entry locks the token refresh uses;
 //! - [`token`]: the token provider ([`token::fresh_token`]): the cached SSO token, refreshed
 //!   single-flight when it is about to expire;
 //! - [`portal`]: listing accounts and roles (one account, or many at once through an adaptive
@@ -51,6 +53,7 @@ pub mod populate;
 pub mod portal;
 pub mod process;
 pub mod prompt;
+pub mod single_flight;
 pub mod token;
 pub mod transport;
 pub mod vanity;

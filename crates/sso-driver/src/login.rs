@@ -3,6 +3,12 @@
 //!
 //! [`login`] follows the driver loop of the `sso-oidc` crate documentation:
 //!
+//! 0. Take the login's sign-in lock ([`CacheDir::lock_sign_in`], beside the token entry). When
+//!    another process on this machine holds it, show who ([`Prompt::waiting_for_sign_in`]) and
+//!    wait; then reuse the token it wrote ([`LoginOutcome::reused`]), or, when it wrote none
+//!    (it failed, was cancelled or was killed), take over and sign in (one waiter at a time,
+//!    since the waiters queue on the lock). The registration read next is then the one the
+//!    first sign-in cached, so a client is registered once for all of them.
 //! 1. Read the cached client registration (protocol.md §4.2; an unreadable entry counts as
 //!    missing and is overwritten), and for PKCE bind the loopback listener **before** the
 //!    authorize URL is built, so its port is in the redirect URI.
@@ -22,7 +28,9 @@ use std::future::Future;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sso_cache::{CacheDir, CacheError, RegistrationFlow, UnknownFields};
+use sso_cache::{
+    CacheDir, CacheError, CachedToken, LockHolder, RegistrationFlow, SignInLock, UnknownFields,
+};
 use sso_oidc::{
     Entropy, ErrorCode, Event, Flow, FlowError, FlowKind, Input, Operation, Output, RedirectUri,
     ResponseError, Timestamp, TransportFailure,
@@ -124,6 +132,10 @@ pub struct LoginOutcome {
     pub refreshable: bool,
     /// The token cache file written.
     pub token_path: PathBuf,
+    /// Another process on this machine was signing in to the same login and this one waited
+    /// for it and reuses its token; nothing was sent, `flow` is the flow this one would have
+    /// run.
+    pub reused: bool,
 }
 
 /// Why a login failed. Messages never contain tokens, codes or secrets.
@@ -242,6 +254,15 @@ pub async fn login<T: Transport>(
         LoginFlow::Pkce => RegistrationFlow::AuthorizationCode,
         LoginFlow::DeviceCode => RegistrationFlow::DeviceCode,
     };
+    // One sign-in per login on this machine: wait for one in progress and reuse its token.
+    // The lock is held until the token is written and the browser has its page.
+    let _sign_in = match take_turn(sso_cache, target, flow_kind, prompt, clock).await? {
+        Turn::Ours(lock) => lock,
+        Turn::Reused(outcome) => {
+            prompt.signed_in(&target.start_url);
+            return Ok(outcome);
+        }
+    };
     let registration_key = target.registration_key(registration_flow);
     let cached = match sso_cache.read::<sso_cache::ClientRegistration>(&registration_key) {
         Ok(entry) => entry.map(|entry| convert::registration_from_cache(&entry)),
@@ -314,6 +335,127 @@ pub async fn login<T: Transport>(
     let outcome = result?;
     prompt.signed_in(&target.start_url);
     Ok(outcome)
+}
+
+/// How often a login waiting for another process's sign-in tries its lock.
+const SIGN_IN_POLL: Duration = Duration::from_millis(50);
+
+/// After this long without a holder recorded in the lock file, the wait is shown without one.
+const HOLDER_GRACE: Duration = Duration::from_millis(250);
+
+/// Whose turn it is to sign in.
+enum Turn {
+    /// This process signs in, holding the sign-in lock (`None`: the lock could not be used,
+    /// for example in a read-only cache directory; the login goes ahead without it).
+    Ours(Option<SignInLock>),
+    /// Another process signed in while this one waited: its token.
+    Reused(LoginOutcome),
+}
+
+/// Takes the login's sign-in lock ([`CacheDir::lock_sign_in`]). When another process holds
+/// it, tells the prompt who, waits for it to end (Ctrl-C cancels), and then reuses the token
+/// that sign-in wrote, or takes over when it wrote none. Waiters queue on the lock, so after a
+/// failed sign-in exactly one of them signs in next. A holder that dies releases the lock with
+/// its process, so a waiter takes over within [`SIGN_IN_POLL`].
+async fn take_turn(
+    sso_cache: &CacheDir,
+    target: &SsoTarget,
+    flow: LoginFlow,
+    prompt: &dyn Prompt,
+    clock: &dyn WallClock,
+) -> Result<Turn, LoginError> {
+    let key = target.token_key();
+    let now = || convert::unix_ms_to_cache_time(clock.now_unix_ms());
+    let before = sso_cache
+        .read::<CachedToken>(&key)
+        .ok()
+        .flatten()
+        .map(|token| token.access_token);
+    let waiting_since = now();
+    // The earliest start of a sign-in waited for: a token written since then is its result.
+    let mut since = waiting_since;
+    let mut waited = false;
+    // The holder last shown to the user (`Some(None)`: shown without one).
+    let mut shown: Option<Option<u32>> = None;
+    let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+    loop {
+        match sso_cache.lock_sign_in(&key, LockHolder::this_process(now()), Duration::ZERO) {
+            Ok(lock) if !waited => return Ok(Turn::Ours(Some(lock))),
+            Ok(lock) => {
+                if let Some(outcome) = reusable(sso_cache, target, flow, before.as_ref(), since) {
+                    tracing::debug!("reusing the token of the sign-in waited for");
+                    return Ok(Turn::Reused(outcome));
+                }
+                tracing::debug!("the sign-in waited for left no token; taking over");
+                prompt.taking_over();
+                return Ok(Turn::Ours(Some(lock)));
+            }
+            Err(CacheError::LockTimeout { .. }) => waited = true,
+            Err(error) => {
+                tracing::warn!(%error, "signing in without the sign-in lock");
+                return Ok(Turn::Ours(None));
+            }
+        }
+        let holder = sso_cache.sign_in_holder(&key);
+        if let Some(holder) = holder {
+            since = since.min(holder.since);
+        }
+        let pid = holder.map(|h| h.pid);
+        let waited_ms = now().unix_millis() - waiting_since.unix_millis();
+        let grace_over = u128::try_from(waited_ms).unwrap_or(0) >= HOLDER_GRACE.as_millis();
+        let show = match pid {
+            Some(_) => shown != Some(pid),
+            // The holder may be about to record itself; after a moment, say it without.
+            None => shown.is_none() && grace_over,
+        };
+        if show {
+            shown = Some(pid);
+            prompt.waiting_for_sign_in(holder.as_ref());
+        }
+        tokio::select! {
+            () = tokio::time::sleep(SIGN_IN_POLL) => {}
+            _ = &mut ctrl_c => {
+                tracing::debug!("Ctrl-C while waiting for another sign-in");
+                return Err(LoginError::Cancelled);
+            }
+        }
+    }
+}
+
+/// The outcome of reusing the token another process's sign-in wrote: one that has not expired
+/// and is new (another token than before the wait, or written since the sign-in started).
+fn reusable(
+    sso_cache: &CacheDir,
+    target: &SsoTarget,
+    flow: LoginFlow,
+    before: Option<&sso_cache::AccessToken>,
+    since: sso_cache::Timestamp,
+) -> Option<LoginOutcome> {
+    let key = target.token_key();
+    let path = sso_cache.entry_path(&key);
+    let token = sso_cache.read::<CachedToken>(&key).ok().flatten()?;
+    let now = std::time::SystemTime::now();
+    let unix_ms = |at: std::time::SystemTime| {
+        at.duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+    };
+    if token.is_expired(sso_cache::Timestamp::from_unix_millis(unix_ms(now))) {
+        return None;
+    }
+    let changed = before != Some(&token.access_token);
+    // The recorded start has whole seconds; the file's time is exact.
+    let written_since = std::fs::metadata(&path)
+        .and_then(|m| m.modified())
+        .is_ok_and(|at| unix_ms(at) >= since.unix_millis() - since.unix_millis().rem_euclid(1000));
+    (changed || written_since).then(|| LoginOutcome {
+        expires_at: token.expires_at,
+        start_url: target.start_url.clone(),
+        session_name: target.session_name.clone(),
+        flow,
+        refreshable: !target.is_legacy() && token.refresh_token.is_some(),
+        token_path: path,
+        reused: true,
+    })
 }
 
 /// Random bytes for the PKCE verifier and `state`, from the OS.
@@ -603,6 +745,7 @@ impl<T: Transport> Driver<'_, T> {
             flow,
             refreshable: entry.refresh_token.is_some(),
             token_path: path,
+            reused: false,
         })
     }
 }

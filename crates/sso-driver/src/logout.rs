@@ -13,6 +13,9 @@
 //!    (they may hold tokens) are deleted once older than a minute
 //!    ([`sso_cache::CacheDir::remove_stale_temp_files`]); younger ones may be a write in
 //!    progress. This also happens with a session.
+//! 5. the lock files beside deleted entries go with them, and so does every other lock file
+//!    nobody holds (leftovers of crashed processes); a lock in use is left to its holder, which
+//!    deletes it when done (docs/cache.md, "Locks").
 //!
 //! The portal endpoint of a token's region is resolved like the SDKs do, with the
 //! environment's overrides (`AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL`,
@@ -27,7 +30,8 @@
 //! be inverted, so the caller passes the `(account id, role name)` pairs to look for (the CLI
 //! passes every profile of the config that uses the session); an entry is deleted when the key
 //! of one of those pairs names an existing `"ProviderType": "sso"` file. Credentials cached for
-//! a role that no profile names stay until they expire.
+//! a role that no profile names stay until they expire. The lock files beside the deleted
+//! entries (and the session token's, even without a token) are deleted when nobody holds them.
 
 use std::path::PathBuf;
 
@@ -100,6 +104,9 @@ pub async fn logout<T: Transport>(
                     report.credentials_removed.push(file.path);
                 }
             }
+            // Lock files left by crashed processes, whatever entry they were for.
+            sso_cache.remove_unused_locks()?;
+            cli_cache.remove_unused_locks()?;
         }
         Some(target) => {
             let token_path = sso_cache.entry_path(&target.token_key());
@@ -115,6 +122,7 @@ pub async fn logout<T: Transport>(
                     report.tokens_removed.push(file.path);
                 }
             }
+            sso_cache.remove_locks(&token_path);
             let wanted: Vec<PathBuf> = session_roles
                 .iter()
                 .map(|(account, role)| {

@@ -5,7 +5,9 @@
 //! The calls arrive in this order: [`Prompt::show_user_code`] (device-code flow) or
 //! [`Prompt::show_authorize_url`] (authorization-code flow), then [`Prompt::waiting`], then
 //! [`Prompt::signed_in`] on success. Failures are not reported here: they come back as the
-//! driver's error value.
+//! driver's error value. When another process is already signing in to the same login,
+//! [`Prompt::waiting_for_sign_in`] comes first, then either [`Prompt::signed_in`] (its token is
+//! reused) or [`Prompt::taking_over`] and the calls above.
 //! Times are Unix milliseconds, the unit of [`crate::clock`].
 
 /// What the device-code flow asks the user to do (RFC 8628 §3.3).
@@ -62,6 +64,18 @@ pub trait Prompt: Send + Sync {
 
     /// The login succeeded for `start_url` (the configured start URL).
     fn signed_in(&self, start_url: &str);
+
+    /// Another process on this machine is signing in to the same login: the driver waits for
+    /// it and reuses its token (then [`Prompt::signed_in`] follows), or takes over when it ends
+    /// without one ([`Prompt::taking_over`]). `holder` is who signs in, as its lock file says
+    /// (`None` when it does not say). Called again when another waiter took over meanwhile.
+    fn waiting_for_sign_in(&self, holder: Option<&sso_cache::LockHolder>) {
+        let _ = holder;
+    }
+
+    /// The sign-in waited for ended without a usable token (it failed, was cancelled, or its
+    /// process died): this one signs in now; the usual calls follow.
+    fn taking_over(&self) {}
 }
 
 /// A [`Prompt`] that shows nothing, for embedders that only need the tokens and for

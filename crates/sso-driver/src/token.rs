@@ -20,9 +20,7 @@
 //!
 //! Nothing here logs a secret: `tracing` events name the cache file and the decision only.
 
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use sso_cache::{CacheDir, CacheError, CacheKey, CachedToken, TokenLock};
@@ -34,13 +32,11 @@ use sso_oidc::{
 use crate::clock::WallClock;
 use crate::context::SsoTarget;
 use crate::convert;
+use crate::single_flight;
 use crate::transport::Transport;
 
 /// How long a mandatory refresh waits for another process's refresh of the same entry.
-pub const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// How often the cross-process lock is retried while waiting.
-const LOCK_POLL: Duration = Duration::from_millis(25);
+pub use crate::single_flight::LOCK_TIMEOUT;
 
 /// Why no usable token could be returned.
 #[derive(Debug, thiserror::Error)]
@@ -77,7 +73,7 @@ pub enum TokenError {
     /// Another process held the entry's lock (refreshing it) for longer than [`LOCK_TIMEOUT`]
     /// and the cached token has expired.
     #[error(
-        "timed out after {} s waiting for another sso process to refresh the token (lock file {}); retry, or delete the lock file if no other sso or aws process is running",
+        "timed out after {} s waiting for another sso process to refresh the token (lock file {}); it is still running: retry when it is done",
         waited.as_secs(),
         path.display()
     )]
@@ -138,43 +134,28 @@ pub async fn fresh_token<T: Transport>(
     }
     let mandatory = decision == RefreshDecision::MustRefresh;
 
-    // Single flight within this process first: the cross-process lock is per open file
-    // description, so two tasks of one process would otherwise contend on it while holding the
-    // thread.
-    let in_process = process_lock(&path);
-    let _in_process = if mandatory {
-        match tokio::time::timeout(LOCK_TIMEOUT, in_process.lock()).await {
-            Ok(guard) => guard,
-            Err(_) => return lock_timed_out(token, &path, LOCK_TIMEOUT, clock),
-        }
-    } else {
-        match in_process.try_lock() {
-            Ok(guard) => guard,
-            Err(_) => {
-                tracing::debug!("advisory refresh skipped: another task is refreshing");
-                return Ok(token);
-            }
-        }
-    };
-    let guard = if mandatory {
-        match lock_entry(sso_cache, &key, LOCK_TIMEOUT).await {
-            Ok(guard) => guard,
-            Err(TokenError::LockTimeout { path, waited }) => {
+    // Both locks of the entry: this process's tasks, then other processes (see
+    // `crate::single_flight`).
+    let held = if mandatory {
+        match single_flight::lock::<CachedToken>(sso_cache, &key, LOCK_TIMEOUT).await {
+            Ok(held) => held,
+            Err(CacheError::LockTimeout { path, waited }) => {
                 return lock_timed_out(token, &path, waited, clock);
             }
-            Err(error) => return valid_despite(token, error, clock),
+            Err(error) => return valid_despite(token, TokenError::BadCache(error), clock),
         }
     } else {
-        match sso_cache.lock_token(&key, Duration::ZERO) {
-            Ok(guard) => guard,
-            Err(CacheError::LockTimeout { .. }) => {
-                tracing::debug!("advisory refresh skipped: another process is refreshing");
+        match single_flight::try_lock::<CachedToken>(sso_cache, &key) {
+            Ok(Some(held)) => held,
+            Ok(None) => {
+                tracing::debug!("advisory refresh skipped: another task or process is refreshing");
                 return Ok(token);
             }
             // A cache directory this process cannot write: the token is still good.
             Err(error) => return valid_despite(token, TokenError::BadCache(error), clock),
         }
     };
+    let guard = held.entry();
 
     // Re-read under the lock: another process (or task) may have refreshed meanwhile.
     let current = match guard.read() {
@@ -205,7 +186,7 @@ pub async fn fresh_token<T: Transport>(
                 &target.region,
                 current.unknown.clone(),
             );
-            if let Err(error) = write_refreshed(&guard, &refreshed) {
+            if let Err(error) = write_refreshed(guard, &refreshed) {
                 // The new token is good for this run; the next one refreshes again.
                 tracing::warn!(%error, "using the refreshed SSO token without saving it");
                 return Ok(refreshed);
@@ -222,6 +203,85 @@ pub async fn fresh_token<T: Transport>(
             source,
         }),
         Err(RefreshError::Internal(message)) => Err(TokenError::Internal { message }),
+    }
+}
+
+/// A token that cannot be refreshed is worth a warning when it expires within this window:
+/// time to sign in before a long job rather than in the middle of it.
+pub const EXPIRY_WARNING_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// Whether `token` (of `target`) has not expired yet, expires within
+/// [`EXPIRY_WARNING_WINDOW`] of `now` and cannot be refreshed: a legacy login, no refresh
+/// token or an expired client registration, or, with `refresh_tried` (this process just got the
+/// token from [`fresh_token`], which refreshes any token in that window when it can), a refresh
+/// that failed or was refused.
+pub fn expires_without_refresh(
+    token: &CachedToken,
+    target: &SsoTarget,
+    now: sso_cache::Timestamp,
+    refresh_tried: bool,
+) -> bool {
+    !token.is_expired(now)
+        && token.expires_within(now, EXPIRY_WARNING_WINDOW)
+        && (refresh_tried || target.is_legacy() || !token.can_refresh(now))
+}
+
+/// How often a caller waiting for another process's sign-in looks whether it ended.
+const SIGN_IN_POLL: Duration = Duration::from_millis(50);
+
+/// [`fresh_token`] for a caller that cannot sign in itself but may wait for a sign-in that is
+/// in progress in another process (`--wait-for-login`, for IDE plugins that call
+/// `credential_process`): when there is no usable token (not logged in, expired, refresh
+/// refused) and another process holds this login's sign-in lock
+/// ([`sso_cache::CacheDir::lock_sign_in`]), wait for that sign-in to end, at most `wait` in
+/// all, and try again. With no sign-in in progress, or `wait` zero, the error is returned at
+/// once, as [`fresh_token`] returns it.
+///
+/// # Errors
+///
+/// As [`fresh_token`]; after waiting in vain, the error of the last attempt.
+pub async fn fresh_token_or_wait<T: Transport>(
+    transport: &T,
+    sso_cache: &CacheDir,
+    target: &SsoTarget,
+    clock: &dyn WallClock,
+    wait: Duration,
+) -> Result<CachedToken, TokenError> {
+    let started = tokio::time::Instant::now();
+    let key = target.token_key();
+    loop {
+        let error = match fresh_token(transport, sso_cache, target, clock).await {
+            Ok(token) => return Ok(token),
+            Err(error) => error,
+        };
+        let needs_login = matches!(
+            error,
+            TokenError::NotLoggedIn { .. }
+                | TokenError::Expired { .. }
+                | TokenError::RefreshFailed { .. }
+        );
+        if !needs_login || started.elapsed() >= wait {
+            return Err(error);
+        }
+        if !sso_cache.sign_in_in_progress(&key).unwrap_or(false) {
+            return Err(error);
+        }
+        let holder = sso_cache
+            .sign_in_holder(&key)
+            .map(|h| format!(" (pid {}, started {})", h.pid, h.since))
+            .unwrap_or_default();
+        tracing::warn!(
+            "waiting up to {} s for the sign-in to {} in progress in another process{holder}",
+            wait.saturating_sub(started.elapsed()).as_secs(),
+            target.describe()
+        );
+        while sso_cache.sign_in_in_progress(&key).unwrap_or(false) {
+            if started.elapsed() >= wait {
+                tracing::warn!("the sign-in did not finish in time");
+                return Err(error);
+            }
+            tokio::time::sleep(SIGN_IN_POLL).await;
+        }
     }
 }
 
@@ -280,40 +340,6 @@ fn decide(token: &CachedToken, target: &SsoTarget, now_unix_ms: u64) -> RefreshD
         Timestamp::from_unix_millis(now_unix_ms),
         material,
     )
-}
-
-/// The async mutex that serialises refreshes of one cache file within this process.
-fn process_lock(path: &Path) -> Arc<tokio::sync::Mutex<()>> {
-    type Locks = Mutex<HashMap<PathBuf, Arc<tokio::sync::Mutex<()>>>>;
-    static LOCKS: OnceLock<Locks> = OnceLock::new();
-    let mut locks = LOCKS
-        .get_or_init(Locks::default)
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner);
-    Arc::clone(locks.entry(path.to_owned()).or_default())
-}
-
-/// Takes the cross-process lock of `key` without blocking the runtime: one non-blocking attempt
-/// every [`LOCK_POLL`], for at most `timeout`.
-async fn lock_entry<'a>(
-    sso_cache: &'a CacheDir,
-    key: &CacheKey,
-    timeout: Duration,
-) -> Result<TokenLock<'a>, TokenError> {
-    let started = tokio::time::Instant::now();
-    loop {
-        match sso_cache.lock_token(key, Duration::ZERO) {
-            Ok(guard) => return Ok(guard),
-            Err(CacheError::LockTimeout { path, .. }) => {
-                let waited = started.elapsed();
-                if waited >= timeout {
-                    return Err(TokenError::LockTimeout { path, waited });
-                }
-                tokio::time::sleep(LOCK_POLL).await;
-            }
-            Err(error) => return Err(TokenError::BadCache(error)),
-        }
-    }
 }
 
 /// Why a refresh attempt failed.

@@ -29,6 +29,7 @@ fn child_entry_point() {
         "write-once" => write_once(&dir),
         "hammer" => hammer(&dir, id),
         "refresh" => refresh(&dir),
+        "exclusive" => exclusive(&dir),
         "write-until-killed" => write_until_killed(&dir),
         other => panic!("unknown child role {other}"),
     }
@@ -55,7 +56,12 @@ fn write_once(dir: &Path) {
     let cache = CacheDir::new(dir);
     let key = CacheKey::for_session("umask");
     cache.write(&key, &sample_token("AT", NOW)).unwrap();
-    drop(cache.lock_token(&key, Duration::ZERO).unwrap());
+    let lock = cache.lock_token(&key, Duration::ZERO).unwrap();
+    // The lock file exists while it is held, and umask 000 does not widen it.
+    let mode = std::os::unix::fs::PermissionsExt::mode(
+        &fs::metadata(lock.lock_path()).unwrap().permissions(),
+    ) & 0o777;
+    assert_eq!(mode, 0o600, "{}", lock.lock_path().display());
 }
 
 /// Writes and reads one entry 200 times; every read must be a complete entry. Token lengths
@@ -140,6 +146,36 @@ fn refresh(dir: &Path) {
     writeln!(seen, "{}", final_token.access_token.expose_secret()).unwrap();
 }
 
+/// Rounds of [`exclusive`] per process.
+const ROUNDS: usize = 25;
+
+/// Takes the entry's lock [`ROUNDS`] times; inside, checks that nobody else is inside (a marker
+/// file created with `create_new`) and increments a counter with a read, a pause and a write.
+/// Lock files are deleted on every release, so this checks that deletion never lets two
+/// processes in at once.
+fn exclusive(dir: &Path) {
+    let cache = CacheDir::new(dir.join("cache"));
+    let key = CacheKey::for_session("exclusive");
+    let counter = dir.join("counter");
+    let inside = dir.join("inside");
+    wait_for_go(dir);
+    for _ in 0..ROUNDS {
+        let guard = cache.lock_token(&key, Duration::from_secs(60)).unwrap();
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&inside)
+            .expect("another process is inside the lock");
+        let n: usize = fs::read_to_string(&counter)
+            .map(|text| text.trim().parse().unwrap())
+            .unwrap_or(0);
+        std::thread::sleep(Duration::from_micros(200));
+        fs::write(&counter, (n + 1).to_string()).unwrap();
+        fs::remove_file(&inside).unwrap();
+        drop(guard);
+    }
+}
+
 fn spawn(role: &str, dir: &Path, count: usize) -> Vec<Child> {
     (0..count)
         .map(|id| {
@@ -209,6 +245,23 @@ fn sixteen_contenders_needing_a_refresh_perform_exactly_one() {
     distinct.dedup();
     assert_eq!(distinct.len(), 1, "{seen}");
     assert!(distinct[0].starts_with("refreshed-by-"), "{seen}");
+}
+
+#[test]
+fn lock_files_deleted_on_release_still_exclude() {
+    let tmp = tempfile::tempdir().unwrap();
+    let processes = 12;
+    let children = spawn("exclusive", tmp.path(), processes);
+    fs::write(tmp.path().join("go"), "").unwrap();
+    wait_all(children);
+    let count = fs::read_to_string(tmp.path().join("counter")).unwrap();
+    assert_eq!(count, (processes * ROUNDS).to_string());
+    // Every holder deleted its lock file on release: nothing is left in the cache directory.
+    let left: Vec<_> = fs::read_dir(tmp.path().join("cache"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]

@@ -2,7 +2,8 @@
 
 use crate::support::{NOW, sample_credentials, sample_token};
 use sso_cache::{
-    BadEntry, CacheDir, CacheError, CacheKey, CachedToken, ClientRegistration, RoleCredentials,
+    BadEntry, CacheDir, CacheError, CacheKey, CachedToken, ClientRegistration, LockHolder,
+    RoleCredentials,
 };
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
@@ -86,7 +87,8 @@ fn permissions_hold_under_umask_000() {
     assert_eq!(mode(&dir), 0o700);
     assert_eq!(mode(&tmp.path().join("fresh")), 0o700);
     assert_eq!(mode(&cache.entry_path(&key)), 0o600);
-    assert_eq!(mode(&dir.join(format!("{}.lock", key.file_name()))), 0o600);
+    // The child checked the lock file's mode while it held it; released, it is gone.
+    assert!(!dir.join(format!("{}.lock", key.file_name())).exists());
 }
 
 #[test]
@@ -474,4 +476,110 @@ fn stale_temporary_files_go_with_the_next_write_and_fresh_ones_stay() {
     assert_eq!(cache.remove_stale_temp_files(later).unwrap(), 1);
     assert!(!fresh.exists());
     assert!(unrelated.exists());
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn a_released_lock_leaves_no_file_and_a_crashed_holders_file_is_reused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = CacheDir::new(tmp.path());
+    let key = CacheKey::for_session("dev");
+    cache.write(&key, &sample_token("AT", NOW)).unwrap();
+    let lock = cache.lock_token(&key, Duration::ZERO).unwrap();
+    let lock_path = lock.lock_path().to_owned();
+    assert!(lock_path.exists());
+    drop(lock);
+    assert!(!lock_path.exists());
+    assert_eq!(names_in(cache.dir()), [key.file_name()]);
+
+    // What a process killed while holding the lock leaves: an unlocked file. The next process
+    // takes it at once, and deletes it on release.
+    fs::write(&lock_path, "").unwrap();
+    let lock = cache.lock_token(&key, Duration::ZERO).unwrap();
+    assert_eq!(lock.lock_path(), lock_path);
+    drop(lock);
+    assert!(!lock_path.exists());
+}
+
+#[test]
+fn the_sign_in_lock_records_its_holder_and_is_apart_from_the_update_lock() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = CacheDir::new(tmp.path());
+    let key = CacheKey::for_session("dev");
+    assert_eq!(cache.sign_in_holder(&key), None);
+    let holder = LockHolder {
+        pid: 4242,
+        since: NOW,
+    };
+    let signing_in = cache.lock_sign_in(&key, holder, Duration::ZERO).unwrap();
+    assert_eq!(
+        signing_in.lock_path(),
+        cache.dir().join(format!("{}.login.lock", key.file_name()))
+    );
+    assert_eq!(cache.sign_in_holder(&key), Some(holder));
+    assert_eq!(
+        fs::read_to_string(signing_in.lock_path()).unwrap(),
+        "pid 4242 started 2024-01-01T00:00:00Z\n"
+    );
+    assert_eq!(mode(signing_in.lock_path()), 0o600);
+    assert!(cache.sign_in_in_progress(&key).unwrap());
+    // A second sign-in waits; a refresh of the same entry does not.
+    let again = cache.lock_sign_in(
+        &key,
+        LockHolder::this_process(NOW),
+        Duration::from_millis(20),
+    );
+    assert!(matches!(again, Err(CacheError::LockTimeout { .. })));
+    drop(cache.lock_token(&key, Duration::ZERO).unwrap());
+    drop(signing_in);
+    assert_eq!(cache.sign_in_holder(&key), None);
+    assert!(!cache.sign_in_in_progress(&key).unwrap());
+    assert!(names_in(cache.dir()).is_empty());
+}
+
+#[test]
+fn remove_deletes_the_lock_files_beside_the_entry_unless_held() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = CacheDir::new(tmp.path());
+    let key = CacheKey::for_session("dev");
+    let other = CacheKey::for_session("other");
+    cache.write(&key, &sample_token("AT", NOW)).unwrap();
+    cache.write(&other, &sample_token("AT", NOW)).unwrap();
+    let entry = cache.entry_path(&key);
+    // Leftovers of crashed processes.
+    fs::write(format!("{}.lock", entry.display()), "").unwrap();
+    fs::write(format!("{}.login.lock", entry.display()), "pid 1 started x").unwrap();
+    let held = cache.lock_token(&other, Duration::ZERO).unwrap();
+    assert!(cache.remove(&entry).unwrap());
+    assert!(cache.remove(&cache.entry_path(&other)).unwrap());
+    // The held lock stays with its holder until it lets go.
+    assert_eq!(
+        names_in(cache.dir()),
+        [format!("{}.lock", other.file_name())]
+    );
+    drop(held);
+    assert!(names_in(cache.dir()).is_empty());
+
+    // A logout of everything sweeps lock files whose entry is gone, except held ones.
+    fs::write(cache.dir().join("stale.json.lock"), "").unwrap();
+    fs::write(cache.dir().join("stale.json.login.lock"), "").unwrap();
+    fs::write(cache.dir().join("unrelated.lock"), "").unwrap();
+    let held = cache.lock_token(&key, Duration::ZERO).unwrap();
+    assert_eq!(cache.remove_unused_locks().unwrap(), 2);
+    assert_eq!(
+        names_in(cache.dir()),
+        [
+            format!("{}.lock", key.file_name()),
+            "unrelated.lock".to_owned()
+        ]
+    );
+    drop(held);
 }

@@ -23,8 +23,10 @@
 
 use sso_config::ProfileView;
 use sso_driver::clock::{SystemClock, WallClock as _};
-use sso_driver::context::{AwsContext, SsoTarget};
-use sso_driver::credentials::{self, Credentials, ProfileSource};
+use std::time::Duration;
+
+use sso_driver::context::{AwsContext, SsoTarget, WAIT_FOR_LOGIN_KEY};
+use sso_driver::credentials::{self, CredentialOptions, Credentials, ProfileSource};
 
 use crate::Context;
 use crate::args::ExportFormat;
@@ -33,9 +35,14 @@ use crate::error::CliError;
 use crate::export::{self, ExportCredentials};
 use crate::values::ProfileName;
 
-/// Runs `sso export-credentials`.
-pub fn run(_ctx: &Context, profile: ProfileName, format: ExportFormat) -> Result<(), CliError> {
-    let resolved = profile_credentials(&profile)?;
+/// Runs `sso export-credentials`; `wait_for_login` is `--wait-for-login SECS`.
+pub fn run(
+    _ctx: &Context,
+    profile: ProfileName,
+    format: ExportFormat,
+    wait_for_login: Option<u64>,
+) -> Result<(), CliError> {
+    let resolved = credentials_waiting(&profile, wait_for_login)?;
     print(&to_export(&resolved.credentials), format)
 }
 
@@ -62,6 +69,15 @@ pub struct ProfileCredentials {
 ///
 /// Shared by `export-credentials`, `exec` and `console`.
 pub fn profile_credentials(profile: &ProfileName) -> Result<ProfileCredentials, CliError> {
+    credentials_waiting(profile, None)
+}
+
+/// [`profile_credentials`] with `--wait-for-login SECS` (`None`: the config's
+/// `sso_wait_for_login`, else no wait).
+fn credentials_waiting(
+    profile: &ProfileName,
+    wait_for_login: Option<u64>,
+) -> Result<ProfileCredentials, CliError> {
     let aws = convert::load_context(Some(profile.as_str()))?;
     let region = aws
         .profiles()
@@ -73,7 +89,7 @@ pub fn profile_credentials(profile: &ProfileName) -> Result<ProfileCredentials, 
     let (credentials, target) = match source {
         ProfileSource::Sso(target) => {
             let target = *target;
-            let credentials = sso_credentials(&aws, profile, &target)?;
+            let credentials = sso_credentials(&aws, profile, &target, wait_for_login)?;
             (Credentials::from(credentials), Some(target))
         }
         ProfileSource::Process(process) => {
@@ -106,6 +122,7 @@ fn sso_credentials(
     aws: &AwsContext,
     profile: &ProfileName,
     target: &SsoTarget,
+    wait_for_login: Option<u64>,
 ) -> Result<sso_cache::RoleCredentials, CliError> {
     check_role(aws, profile.as_str(), target)?;
     let cli_cache = convert::cli_cache(aws)?;
@@ -114,20 +131,54 @@ fn sso_credentials(
         .map_err(|e| convert::credentials_error(e, target))?;
     if let Some(credentials) = cached {
         tracing::debug!("cached role credentials are valid");
+        crate::expiry::warn_once(aws, target, false);
         return Ok(credentials);
     }
+    let wait = wait_for_login_secs(aws, target, wait_for_login)?;
     let sso_cache = convert::sso_cache(aws)?;
     let http = convert::http_client_for_profile(aws, Some(profile.as_str()))?;
     let runtime = crate::runtime()?;
-    runtime
-        .block_on(credentials::role_credentials(
+    let credentials = runtime
+        .block_on(credentials::role_credentials_with(
             &http,
             &sso_cache,
             &cli_cache,
             target,
             &SystemClock,
+            &CredentialOptions::wait_for_login(Duration::from_secs(wait)),
         ))
-        .map_err(|e| convert::credentials_error(e, target))
+        .map_err(|e| convert::credentials_error(e, target))?;
+    crate::expiry::warn_once(aws, target, true);
+    Ok(credentials)
+}
+
+/// The longest accepted wait for a sign-in elsewhere, in seconds (an hour).
+const MAX_WAIT_FOR_LOGIN: u64 = 3600;
+
+/// `--wait-for-login`, else `sso_wait_for_login` of the session or profile (shown at its place
+/// in the file when it is not a number of seconds up to an hour), else 0.
+fn wait_for_login_secs(
+    aws: &AwsContext,
+    target: &SsoTarget,
+    flag: Option<u64>,
+) -> Result<u64, CliError> {
+    if let Some(secs) = flag {
+        return Ok(secs);
+    }
+    let Some(value) = crate::commands::login::setting(aws, target, WAIT_FOR_LOGIN_KEY) else {
+        return Ok(0);
+    };
+    match value.as_str().trim().parse::<u64>() {
+        Ok(secs) if secs <= MAX_WAIT_FOR_LOGIN => Ok(secs),
+        _ => Err(convert::setting_error(
+            value.origin(),
+            &format!(
+                "invalid {WAIT_FOR_LOGIN_KEY} `{}`: expected a number of seconds from 0 to {MAX_WAIT_FOR_LOGIN}",
+                value.as_str().trim()
+            ),
+            "fix or remove sso_wait_for_login (--wait-for-login overrides it)",
+        )),
+    }
 }
 
 /// `target` (of `profile`) must name an account and a role; a profile without them is shown at

@@ -241,7 +241,11 @@ fn parse_port(raw: &str) -> Option<u16> {
 
 /// The value of a login setting where [`AwsContext`] read it: the sso-session's section, else
 /// the profile's.
-fn setting(aws: &AwsContext, target: &SsoTarget, key: &str) -> Option<sso_config::Value> {
+pub(crate) fn setting(
+    aws: &AwsContext,
+    target: &SsoTarget,
+    key: &str,
+) -> Option<sso_config::Value> {
     let profiles = aws.profiles();
     target
         .session_name
@@ -592,6 +596,32 @@ impl Prompt for TerminalPrompt {
     fn signed_in(&self, _start_url: &str) {
         self.stop_spinner();
     }
+
+    fn waiting_for_sign_in(&self, holder: Option<&sso_cache::LockHolder>) {
+        Self::say(&format!("{}\n", waiting_text(holder)));
+    }
+
+    fn taking_over(&self) {
+        Self::say("That sign-in ended without signing in; signing in here.\n");
+    }
+}
+
+/// The line shown while another process signs in to the same login.
+pub fn waiting_text(holder: Option<&sso_cache::LockHolder>) -> String {
+    match holder {
+        Some(holder) => format!(
+            "Another sso process is signing in: waiting for the sign-in started by pid {} at {} UTC (Ctrl-C to stop).",
+            holder.pid,
+            hour_minute(holder.since)
+        ),
+        None => "Another sso process is signing in: waiting for it (Ctrl-C to stop).".to_owned(),
+    }
+}
+
+/// `HH:MM` of a UTC time.
+fn hour_minute(at: sso_cache::Timestamp) -> String {
+    // `YYYY-MM-DDTHH:MM:SSZ`.
+    at.to_string().get(11..16).unwrap_or_default().to_owned()
 }
 
 #[cfg(test)]
@@ -680,6 +710,22 @@ mod tests {
         ] {
             assert!(!line.unwrap().contains('\n'));
         }
+    }
+
+    #[test]
+    fn the_wait_for_another_sign_in_names_its_process() {
+        let holder = sso_cache::LockHolder {
+            pid: 4242,
+            since: sso_cache::Timestamp::parse("2026-12-05T09:02:59Z").unwrap(),
+        };
+        assert_eq!(
+            waiting_text(Some(&holder)),
+            "Another sso process is signing in: waiting for the sign-in started by pid 4242 at 09:02 UTC (Ctrl-C to stop)."
+        );
+        assert_eq!(
+            waiting_text(None),
+            "Another sso process is signing in: waiting for it (Ctrl-C to stop)."
+        );
     }
 
     #[test]

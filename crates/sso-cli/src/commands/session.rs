@@ -55,6 +55,7 @@ impl Session {
         let token = token::fresh_token(&self.http, &sso_cache, &self.target, &SystemClock)
             .await
             .map_err(|e| convert::sso_token_error(e, &self.target))?;
+        crate::expiry::warn_once(&self.aws, &self.target, true);
         Ok(AccessToken::new(token.access_token.expose_secret()))
     }
 

@@ -4,8 +4,10 @@
 //! and no `sso_session`): its token cache file, what the file says of the token (`cached` and
 //! unexpired, `expired`, `none`), when the token expires, and whether it can refresh itself (a
 //! refresh token and a live client registration). Then every SSO role-credential entry of
-//! `~/.aws/cli/cache`, with the profiles it belongs to and its expiry. Nothing is sent over the
-//! network and nothing is written: a cached token may still have been revoked on the server.
+//! `~/.aws/cli/cache`, with the profiles it belongs to and its expiry. A login whose token
+//! expires within 15 minutes and cannot be refreshed gets the expiry warning line under its
+//! table (the `expiry` module). Nothing is sent over the network and nothing is written: a
+//! cached token may still have been revoked on the server.
 //!
 //! With `--check`, every unexpired cached token is shown to the portal, all at once, one cheap
 //! call each ([`sso_driver::portal::check_tokens`]); the token column then says `valid`,
@@ -38,6 +40,8 @@ struct LoginStatus {
     signed_in: bool,
     expires_at: Option<Timestamp>,
     can_refresh: bool,
+    /// The token expires within 15 minutes and cannot be refreshed: the warning line.
+    expiry_warning: Option<String>,
     problem: Option<String>,
     /// The portal endpoint and token to check with `--check` (unexpired tokens only).
     check_input: Option<(sso_oidc::Endpoint, sso_oidc::AccessToken)>,
@@ -185,6 +189,7 @@ fn login_status(
         signed_in: false,
         expires_at: None,
         can_refresh: false,
+        expiry_warning: None,
         problem: None,
         check_input: None,
         check: None,
@@ -227,6 +232,9 @@ fn describe_token(
     }
     // Legacy logins never refresh, whatever the file holds.
     status.can_refresh = !target.is_legacy() && entry.can_refresh(now);
+    if token::expires_without_refresh(entry, target, now, false) {
+        status.expiry_warning = Some(crate::expiry::warning_line(target, entry.expires_at, now));
+    }
 }
 
 fn roles(aws: &AwsContext, now: Timestamp) -> Result<Vec<RoleStatus>, CliError> {
@@ -296,6 +304,7 @@ fn render_json(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
                 "check": l.check.as_ref().map(Verdict::as_str),
                 "expiresAt": opt_time(l.expires_at),
                 "canRefresh": l.can_refresh,
+                "expiresSoonWithoutRefresh": l.expiry_warning.is_some(),
                 "problem": l.problem.clone().or_else(|| match &l.check {
                     Some(Verdict::Unknown(reason)) => Some(reason.clone()),
                     _ => None,
@@ -358,6 +367,9 @@ fn render_text(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
             &["LOGIN", "TOKEN", "EXPIRES", "REFRESH", "TOKEN CACHE"],
             &rows,
         );
+        for warning in logins.iter().filter_map(|l| l.expiry_warning.as_deref()) {
+            out.push_str(warning);
+        }
     }
     out.push('\n');
     if roles.is_empty() {

@@ -543,6 +543,7 @@ fn status_as_text_and_json() {
               "check": null,
               "expiresAt": "[TIME]",
               "canRefresh": true,
+              "expiresSoonWithoutRefresh": false,
               "problem": null
             },
             {
@@ -558,6 +559,7 @@ fn status_as_text_and_json() {
               "check": null,
               "expiresAt": "[TIME]",
               "canRefresh": false,
+              "expiresSoonWithoutRefresh": false,
               "problem": null
             }
           ],

@@ -14,6 +14,7 @@ mod credentials;
 mod leak;
 mod login;
 mod profile_sources;
+mod single_flight;
 mod storm;
 
 /// Every `export-credentials --format`.

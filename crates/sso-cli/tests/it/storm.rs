@@ -1,6 +1,7 @@
 //! The refresh storm: 32 `sso export-credentials` processes started at once with an expired
-//! access token and a valid refresh token all succeed, and the emulator counts exactly one
-//! refresh (the cross-process lock plus the re-read after taking it). Afterwards botocore's
+//! access token, a valid refresh token and no cached role credentials all succeed and print
+//! the same credentials, and the emulator counts exactly one refresh and one
+//! GetRoleCredentials (the cross-process locks plus the re-read after taking them). Afterwards botocore's
 //! field rules hold for the rewritten token file.
 
 use std::process::{Command, Stdio};
@@ -95,17 +96,32 @@ fn thirty_two_processes_with_an_expired_token_refresh_it_once() {
             .unwrap()
         })
         .collect();
+    let mut outputs = Vec::new();
     for child in children {
         let output = child.wait_with_output().unwrap();
         assert!(output.status.success(), "{output:?}");
         let json: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(json["Version"], 1);
         assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+        outputs.push(output.stdout);
     }
     let stats = emu.stats();
     assert_eq!(stats.create_token_refresh_token, 1, "{stats:?}");
     assert_eq!(stats.create_token, 1, "{stats:?}");
-    assert!(stats.get_role_credentials >= 1, "{stats:?}");
+    // The role credentials too are fetched once (under the entry's lock, re-read after taking
+    // it), and everyone prints what that one fetch cached.
+    assert_eq!(stats.get_role_credentials, 1, "{stats:?}");
+    outputs.dedup();
+    assert_eq!(outputs.len(), 1, "{} different outputs", outputs.len());
+    // No lock file is left behind in either cache.
+    for dir in [".aws/sso/cache", ".aws/cli/cache"] {
+        let locks: Vec<_> = std::fs::read_dir(home.path().join(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.ends_with(".lock"))
+            .collect();
+        assert!(locks.is_empty(), "{dir}: {locks:?}");
+    }
 
     // The rewritten entry: a new access token, the CLI's field order and timestamp format.
     let text = std::fs::read_to_string(&token_path).unwrap();

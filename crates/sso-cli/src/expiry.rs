@@ -1,0 +1,56 @@
+//! The expiry warning: when the SSO token a command used cannot be refreshed and expires within
+//! 15 minutes ([`sso_driver::token::expires_without_refresh`]), one line on stderr, once per
+//! run and only when stderr is a terminal, so that users sign in before a long job rather than
+//! in the middle of it. `credential_process` callers (stderr captured) never see it.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use sso_driver::clock::{SystemClock, WallClock as _};
+use sso_driver::context::{AwsContext, SsoTarget};
+use sso_driver::token;
+
+use crate::convert::login_target;
+
+/// Whether this run already warned.
+static WARNED: AtomicBool = AtomicBool::new(false);
+
+/// Warns (see the module documentation) about `target`'s cached token; `refresh_tried` says
+/// the command just got its token through the refreshing provider.
+pub(crate) fn warn_once(aws: &AwsContext, target: &SsoTarget, refresh_tried: bool) {
+    if !std::io::stderr().is_terminal() || WARNED.load(Ordering::Relaxed) {
+        return;
+    }
+    let Some(cache) = aws.sso_cache() else {
+        return;
+    };
+    let Ok(Some(cached)) = token::cached_token(&cache, target) else {
+        return;
+    };
+    let now_ms = SystemClock.now_unix_ms();
+    let now = sso_driver::convert::unix_ms_to_cache_time(now_ms);
+    if !token::expires_without_refresh(&cached, target, now, refresh_tried)
+        || WARNED.swap(true, Ordering::Relaxed)
+    {
+        return;
+    }
+    let line = warning_line(target, cached.expires_at, now);
+    // Nowhere to report a failed write to stderr.
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
+/// The warning, one line: when, how soon, and what to run.
+pub(crate) fn warning_line(
+    target: &SsoTarget,
+    expires_at: sso_cache::Timestamp,
+    now: sso_cache::Timestamp,
+) -> String {
+    let left_ms =
+        u64::try_from(expires_at.unix_millis().saturating_sub(now.unix_millis())).unwrap_or(0);
+    let minutes = left_ms.div_ceil(60_000);
+    format!(
+        "warning: the sign-in to {} expires at {expires_at} (in {minutes} min) and cannot be refreshed; run `sso login {}` now to avoid an interruption\n",
+        target.describe(),
+        login_target(target)
+    )
+}
