@@ -337,16 +337,23 @@ async fn role_credentials_with_absurd_expirations_are_refused_or_bounded() {
             now_oidc(),
         )
     };
-    emu.update_config(|c| c.role_credentials_lifetime_secs = 0)
-        .unwrap();
+    // Expired a minute ago by the server's clock (a lifetime of 0 would race the client's).
+    emu.update_config(|c| {
+        c.role_credentials_lifetime_secs = 0;
+        c.clock_offset_secs = -60;
+    })
+    .unwrap();
     let error = fetch().await.unwrap_err();
     assert!(
         error.to_string().contains("is not in the future"),
         "{error}"
     );
 
-    emu.update_config(|c| c.role_credentials_lifetime_secs = 10 * 365 * 24 * 3600)
-        .unwrap();
+    emu.update_config(|c| {
+        c.role_credentials_lifetime_secs = 10 * 365 * 24 * 3600;
+        c.clock_offset_secs = 0;
+    })
+    .unwrap();
     let before = now_oidc();
     let credentials = fetch().await.unwrap();
     let latest = sso_driver::convert::to_cache_time(
