@@ -136,6 +136,24 @@ impl AwsContext {
         })
     }
 
+    /// A context with no files: the environment only (no home directory to find them in).
+    /// Every profile reads as missing and there are no caches.
+    pub fn without_files(env: &Env) -> Self {
+        let vars: BTreeMap<String, String> = LOCATION_VARS
+            .iter()
+            .filter_map(|name| env.var(name).map(|value| ((*name).to_owned(), value)))
+            .collect();
+        Self {
+            env: env.clone(),
+            home: None,
+            config_path: PathBuf::new(),
+            credentials_path: PathBuf::new(),
+            config_text: None,
+            profiles: ProfileSet::new(),
+            selected_profile: sso_config::selected_profile(&vars, None),
+        }
+    }
+
     /// The environment this context was loaded from.
     pub fn env(&self) -> &Env {
         &self.env

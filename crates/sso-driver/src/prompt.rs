@@ -62,6 +62,37 @@ pub trait Prompt: Send + Sync {
 
     /// The login succeeded for `start_url` (the configured start URL).
     fn signed_in(&self, start_url: &str);
+
+    /// Asks the user for the current code of the MFA device `mfa_serial` (an AssumeRole with
+    /// `mfa_serial`); `None` when nobody can be asked (no terminal), which fails the call with
+    /// a clear error. The default asks nobody.
+    fn mfa_code(&self, mfa_serial: &str) -> Option<MfaCode> {
+        let _ = mfa_serial;
+        None
+    }
+}
+
+/// A one-time MFA code (`TokenCode`): short-lived but still a secret until used, so `Debug`
+/// redacts it and it is wiped from memory when dropped.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MfaCode(zeroize::Zeroizing<String>);
+
+impl MfaCode {
+    /// Wraps a code as typed (surrounding whitespace removed).
+    pub fn new(code: &str) -> Self {
+        Self(zeroize::Zeroizing::new(code.trim().to_owned()))
+    }
+
+    /// The code, for the request that sends it.
+    pub fn expose_secret(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for MfaCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MfaCode(<redacted>)")
+    }
 }
 
 /// A [`Prompt`] that shows nothing, for embedders that only need the tokens and for
