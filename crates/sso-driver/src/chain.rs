@@ -235,7 +235,9 @@ pub enum SourceError {
     },
     /// The `credential_source` gives nothing (no keys in the environment, no container
     /// variables, IMDS disabled).
-    #[error("No credentials found in credential_source \"{name}\" referenced in profile \"{profile}\"")]
+    #[error(
+        "No credentials found in credential_source \"{name}\" referenced in profile \"{profile}\""
+    )]
     EmptyCredentialSource {
         /// The profile.
         profile: String,
@@ -613,15 +615,16 @@ fn resolve_source<'a, T: Transport>(
                 }
                 let source_credentials =
                     resolve_source(transport, ctx, &role.source, caches, prompt, clock).await?;
-                let token_code = match &role.mfa_serial {
-                    None => None,
-                    Some(serial) => Some(prompt.mfa_code(serial).ok_or_else(|| {
-                        ChainError::MfaUnavailable {
-                            profile: role.profile.clone(),
-                            mfa_serial: serial.clone(),
-                        }
-                    })?),
-                };
+                let token_code =
+                    match &role.mfa_serial {
+                        None => None,
+                        Some(serial) => Some(prompt.mfa_code(serial).ok_or_else(|| {
+                            ChainError::MfaUnavailable {
+                                profile: role.profile.clone(),
+                                mfa_serial: serial.clone(),
+                            }
+                        })?),
+                    };
                 let settings = sts::StsSettings::of(ctx)?;
                 sts::assume_role(
                     transport,

@@ -72,28 +72,7 @@ pub trait Prompt: Send + Sync {
     }
 }
 
-/// A one-time MFA code (`TokenCode`): short-lived but still a secret until used, so `Debug`
-/// redacts it and it is wiped from memory when dropped.
-#[derive(Clone, PartialEq, Eq)]
-pub struct MfaCode(zeroize::Zeroizing<String>);
-
-impl MfaCode {
-    /// Wraps a code as typed (surrounding whitespace removed).
-    pub fn new(code: &str) -> Self {
-        Self(zeroize::Zeroizing::new(code.trim().to_owned()))
-    }
-
-    /// The code, for the request that sends it.
-    pub fn expose_secret(&self) -> &str {
-        &self.0
-    }
-}
-
-impl std::fmt::Debug for MfaCode {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("MfaCode(<redacted>)")
-    }
-}
+pub use sso_oidc::MfaCode;
 
 /// A [`Prompt`] that shows nothing, for embedders that only need the tokens and for
 /// benchmarks; a device-code login cannot succeed with it unless the code reaches the user by

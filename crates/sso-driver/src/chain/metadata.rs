@@ -20,7 +20,12 @@ use crate::transport::Transport;
 /// The ECS task-metadata host that `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is relative to.
 const ECS_HOST: &str = "http://169.254.170.2";
 /// Hosts allowed over plain `http` besides loopback addresses (botocore `_validate_allowed_url`).
-const ALLOWED_HTTP_HOSTS: &[&str] = &["169.254.170.2", "169.254.170.23", "fd00:ec2::23", "localhost"];
+const ALLOWED_HTTP_HOSTS: &[&str] = &[
+    "169.254.170.2",
+    "169.254.170.23",
+    "fd00:ec2::23",
+    "localhost",
+];
 /// Attempts per metadata request (the Rust SDK's IMDS client; botocore's container provider
 /// makes 3).
 const METADATA_ATTEMPTS: u32 = 4;
@@ -54,7 +59,9 @@ pub enum MetadataError {
     },
     /// The container authorization token holds a line break or another character a header
     /// cannot carry (the value itself is never shown).
-    #[error("the container authorization token is not a legal header value (a trailing newline in the token file?)")]
+    #[error(
+        "the container authorization token is not a legal header value (a trailing newline in the token file?)"
+    )]
     BadToken,
     /// IMDS is disabled on this instance (`403` for the token request).
     #[error("request forbidden: IMDS is disabled or the token request was refused (403)")]
@@ -463,7 +470,11 @@ mod tests {
         ] {
             check_full_uri(ok).unwrap();
         }
-        for refused in ["http://example.com/creds", "http://10.0.0.1/x", "ftp://127.0.0.1/"] {
+        for refused in [
+            "http://example.com/creds",
+            "http://10.0.0.1/x",
+            "ftp://127.0.0.1/",
+        ] {
             assert!(check_full_uri(refused).is_err(), "{refused}");
         }
     }
@@ -485,24 +496,38 @@ mod tests {
         ]);
         let source = ContainerSource::from_env(&env).unwrap().unwrap();
         assert_eq!(source.token, ContainerToken::File(PathBuf::from("/t")));
-        assert!(ContainerSource::from_env(&Env::from_vars([("A", "b")])).unwrap().is_none());
+        assert!(
+            ContainerSource::from_env(&Env::from_vars([("A", "b")]))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
     fn imds_settings() {
         let none = |_: &str| None;
         let disabled = Env::from_vars([("AWS_EC2_METADATA_DISABLED", "True")]);
-        assert!(ImdsSource::from_settings(&disabled, none).unwrap().is_none());
+        assert!(
+            ImdsSource::from_settings(&disabled, none)
+                .unwrap()
+                .is_none()
+        );
         let ipv6 = Env::from_vars([("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6")]);
         assert_eq!(
-            ImdsSource::from_settings(&ipv6, none).unwrap().unwrap().base(),
+            ImdsSource::from_settings(&ipv6, none)
+                .unwrap()
+                .unwrap()
+                .base(),
             "http://[fd00:ec2::254]"
         );
         let profile = |key: &str| {
             (key == "ec2_metadata_service_endpoint").then(|| "http://127.0.0.1:9/".to_owned())
         };
         assert_eq!(
-            ImdsSource::from_settings(&ipv6, profile).unwrap().unwrap().base(),
+            ImdsSource::from_settings(&ipv6, profile)
+                .unwrap()
+                .unwrap()
+                .base(),
             "http://127.0.0.1:9"
         );
         let bad_mode = Env::from_vars([("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ipv5")]);
@@ -515,11 +540,15 @@ mod tests {
         let credentials = parse_metadata_credentials(doc, IMDS).unwrap();
         assert_eq!(credentials.access_key_id, "ASIA1");
         assert_eq!(credentials.account_id.as_deref(), Some("123"));
-        let error = parse_metadata_credentials(br#"{"AccessKeyId":"A","SecretAccessKey":"s3cret"}"#, IMDS)
-            .unwrap_err();
-        assert!(!error.to_string().contains("s3cret"), "{error}");
         let error =
-            parse_metadata_credentials(br#"{"Code":"AssumeRoleUnauthorizedAccess"}"#, IMDS).unwrap_err();
-        assert!(error.to_string().contains("AssumeRoleUnauthorizedAccess"), "{error}");
+            parse_metadata_credentials(br#"{"AccessKeyId":"A","SecretAccessKey":"s3cret"}"#, IMDS)
+                .unwrap_err();
+        assert!(!error.to_string().contains("s3cret"), "{error}");
+        let error = parse_metadata_credentials(br#"{"Code":"AssumeRoleUnauthorizedAccess"}"#, IMDS)
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("AssumeRoleUnauthorizedAccess"),
+            "{error}"
+        );
     }
 }

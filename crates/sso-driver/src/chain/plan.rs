@@ -89,9 +89,7 @@ pub(super) fn env_credentials(env: &Env) -> Result<Option<Credentials>, SourceEr
         missing: "AWS_SECRET_ACCESS_KEY",
     })?;
     let expiration = var("AWS_CREDENTIAL_EXPIRATION")
-        .map(|text| {
-            Timestamp::parse(text.trim()).map_err(|_| SourceError::BadEnvExpiration)
-        })
+        .map(|text| Timestamp::parse(text.trim()).map_err(|_| SourceError::BadEnvExpiration))
         .transpose()?;
     Ok(Some(Credentials {
         access_key_id,
@@ -132,7 +130,9 @@ impl Planner<'_> {
         };
         if is_assume_role(properties) {
             let mut visited = vec![profile.to_owned()];
-            return self.assume_role(profile, properties, &mut visited).map(Some);
+            return self
+                .assume_role(profile, properties, &mut visited)
+                .map(Some);
         }
         self.sub_chain(profile, properties, env_web_identity)
     }
@@ -243,10 +243,12 @@ impl Planner<'_> {
         properties: &Properties,
         visited: &mut Vec<String>,
     ) -> Result<Source, SourceError> {
-        let role_arn = properties.get("role_arn").ok_or_else(|| SourceError::NoSource {
-            profile: profile.to_owned(),
-            origin: properties.origin().clone(),
-        })?;
+        let role_arn = properties
+            .get("role_arn")
+            .ok_or_else(|| SourceError::NoSource {
+                profile: profile.to_owned(),
+                origin: properties.origin().clone(),
+            })?;
         let source = match (
             properties.get("source_profile"),
             properties.get("credential_source"),
@@ -263,7 +265,9 @@ impl Planner<'_> {
                     origin: role_arn.origin().clone(),
                 });
             }
-            (None, Some(credential_source)) => self.credential_source(profile, credential_source)?,
+            (None, Some(credential_source)) => {
+                self.credential_source(profile, credential_source)?
+            }
             (Some(source_profile), None) => {
                 self.source_profile(profile, source_profile, visited)?
             }
@@ -351,13 +355,13 @@ impl Planner<'_> {
             if name == parent {
                 return static_keys(name, properties);
             }
-            return self
-                .sub_chain(name, properties, false)?
-                .ok_or_else(|| SourceError::SourceWithoutCredentials {
+            return self.sub_chain(name, properties, false)?.ok_or_else(|| {
+                SourceError::SourceWithoutCredentials {
                     profile: parent.to_owned(),
                     source_profile: name.to_owned(),
                     origin: value.origin().clone(),
-                });
+                }
+            });
         }
         self.assume_role(name, properties, visited)
     }
