@@ -117,9 +117,11 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
         }
         CommandOptions::Login(options) => commands::login::run(&ctx, options),
         CommandOptions::Logout { session } => commands::logout::run(&ctx, session),
-        CommandOptions::ExportCredentials { profile, format } => {
-            commands::export_credentials::run(&ctx, profile, format)
-        }
+        CommandOptions::ExportCredentials {
+            profile,
+            explicit,
+            format,
+        } => commands::export_credentials::run(&ctx, profile, explicit, format),
         CommandOptions::ListAccounts { target, format } => {
             commands::list::run_accounts(&ctx, target, format)
         }
@@ -130,13 +132,18 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
         } => commands::list::run_roles(&ctx, target, account_id, format),
         CommandOptions::Completions { shell } => commands::completions::run(shell),
         CommandOptions::Status { format } => commands::status::run(&ctx, format),
-        CommandOptions::Exec { profile, command } => commands::exec::run(&ctx, profile, command),
+        CommandOptions::Exec {
+            profile,
+            explicit,
+            command,
+        } => commands::exec::run(&ctx, profile, explicit, command),
         CommandOptions::Populate(options) => commands::populate::run(&ctx, options),
         CommandOptions::Console {
             profile,
+            explicit,
             destination,
             print,
-        } => commands::console::run(&ctx, profile, destination, print),
+        } => commands::console::run(&ctx, profile, explicit, destination, print),
     }
 }
 

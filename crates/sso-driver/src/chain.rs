@@ -338,8 +338,14 @@ pub enum ChainError {
     #[error(transparent)]
     Source(#[from] SourceError),
     /// SSO role credentials failed (login needed, portal refusal, cache).
-    #[error(transparent)]
-    Sso(#[from] CredentialsError),
+    #[error("{error}")]
+    Sso {
+        /// Why.
+        #[source]
+        error: CredentialsError,
+        /// The SSO login whose role credentials failed.
+        target: Box<SsoTarget>,
+    },
     /// The `credential_process` failed.
     #[error("Unable to retrieve credentials for the profile \"{}\": {error}", process.profile)]
     Process {
@@ -388,7 +394,7 @@ impl ChainError {
     /// Whether a new `sso login` fixes this error.
     #[must_use]
     pub fn needs_login(&self) -> bool {
-        matches!(self, Self::Sso(error) if error.needs_login())
+        matches!(self, Self::Sso { error, .. } if error.needs_login())
     }
 }
 
@@ -560,7 +566,9 @@ fn cached(
             let Some(cli) = caches.cli.as_ref() else {
                 return Ok(None);
             };
-            Ok(credentials::cached_role_credentials(cli, target, now)?.map(Credentials::from))
+            Ok(credentials::cached_role_credentials(cli, target, now)
+                .map_err(|error| sso_error(error, target))?
+                .map(Credentials::from))
         }
         Source::AssumeRole(role) => Ok(caches
             .cli
@@ -571,6 +579,13 @@ fn cached(
             .as_ref()
             .and_then(|cli| sts::cached_web_identity(cli, web, now))),
         Source::Container(_) | Source::Imds(_) => Ok(None),
+    }
+}
+
+fn sso_error(error: CredentialsError, target: &SsoTarget) -> ChainError {
+    ChainError::Sso {
+        error,
+        target: Box::new(target.clone()),
     }
 }
 
@@ -601,7 +616,8 @@ fn resolve_source<'a, T: Transport>(
                 let sso = caches.sso.as_ref().ok_or(ChainError::NoHome)?;
                 let credentials =
                     credentials::role_credentials(transport, sso, caches.cli()?, target, clock)
-                        .await?;
+                        .await
+                        .map_err(|error| sso_error(error, target))?;
                 Ok(Credentials::from(credentials))
             }
             Source::AssumeRole(role) => {
