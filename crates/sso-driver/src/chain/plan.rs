@@ -45,6 +45,15 @@ pub(super) fn plan(ctx: &AwsContext, explicit: bool) -> Result<Source, SourceErr
     if let Some(source) = planner.top_profile(profile)? {
         return Ok(source);
     }
+    if explicit {
+        // A profile named explicitly that gives nothing is a configuration mistake to point
+        // at, not a reason to probe the container and instance metadata endpoints (botocore
+        // would; the Rust SDK's profile provider reports it too).
+        return Err(SourceError::NoCredentials {
+            profile: profile.to_owned(),
+            origin: ctx.profiles().profile(profile).map(|p| p.origin().clone()),
+        });
+    }
     if let Some(container) = ContainerSource::from_env(env)? {
         return Ok(Source::Container(container));
     }
@@ -150,6 +159,14 @@ impl Planner<'_> {
         }
         if SSO_KEYS.iter().any(|key| properties.get(key).is_some()) {
             let target = self.ctx.target_for_profile(profile)?;
+            if target.account_id.is_none() || target.role_name.is_none() {
+                // A login-only profile: the AWS CLI's message, at the profile's place.
+                self.ctx
+                    .profiles()
+                    .resolve_sso(profile)
+                    .and_then(|settings| settings.role().map(|_| ()))
+                    .map_err(ContextError::Resolve)?;
+            }
             return Ok(Some(Source::Sso(Box::new(target))));
         }
         let credentials_file = self.ctx.credentials_path().display().to_string();
