@@ -676,3 +676,6 @@ fn resolve_source<'a, T: Transport>(
         }
     })
 }
+
+#[cfg(test)]
+mod tests;

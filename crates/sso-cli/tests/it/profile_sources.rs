@@ -292,12 +292,22 @@ fn environment_keys_win_unless_a_profile_is_named() {
         "export AWS_ACCESS_KEY_ID=AKIAENV\nexport AWS_SECRET_ACCESS_KEY=env-secret\n"
     );
     let output = home
-        .sso(&["export-credentials", "--profile", "static", "--format", "env"])
+        .sso(&[
+            "export-credentials",
+            "--profile",
+            "static",
+            "--format",
+            "env",
+        ])
         .env("AWS_ACCESS_KEY_ID", "AKIAENV")
         .env("AWS_SECRET_ACCESS_KEY", "env-secret")
         .output()
         .unwrap();
-    assert!(stdout(&output).contains("AKIASTATIC"), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("AKIASTATIC"),
+        "{}",
+        stderr(&output)
+    );
     // Blank keys count as unset (the SDKs' reading).
     let output = home
         .sso(&["export-credentials", "--format", "env"])
@@ -305,7 +315,11 @@ fn environment_keys_win_unless_a_profile_is_named() {
         .env("AWS_PROFILE", "static")
         .output()
         .unwrap();
-    assert!(stdout(&output).contains("AKIASTATIC"), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("AKIASTATIC"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
