@@ -4,7 +4,6 @@ mod credential_provider;
 mod exchanges;
 mod file_location;
 mod profile_parser;
-mod profile_provider;
 mod roundtrip;
 mod sdk_case;
 mod token_provider;
@@ -67,7 +66,13 @@ pub(crate) const ALL: &[(&str, Suite)] = &[
     ("config-roundtrip", roundtrip::run),
     ("exchanges", exchanges::run),
     ("exchanges-driver", exchanges::driver::run),
-    ("token-provider", token_provider::run),
-    ("credential-provider", credential_provider::run),
-    ("profile-provider", profile_provider::run),
+    ("default-token-provider-chain", token_provider::run),
+    (
+        "default-credential-provider-chain",
+        credential_provider::run_default_chain,
+    ),
+    (
+        "profile-provider",
+        credential_provider::run_profile_provider,
+    ),
 ];

@@ -1,29 +1,40 @@
-//! The `credential-provider` suite: the SDK's `credential-provider/` SSO cases (legacy profiles,
-//! FIPS and dual-stack endpoints, a missing token file, a server error) run through the
-//! driver's credential providers with each case's environment, files and recorded traffic.
+//! The `default-credential-provider-chain` and `profile-provider` suites: the SDK's complete
+//! provider cases (`full/`: environment, static keys, `credential_process`, SSO, assume-role
+//! chains over STS, web identity, container credentials, IMDSv2) run through the driver's
+//! credential chain ([`sso_driver::chain`], what `sso export-credentials` uses) with each case's
+//! environment, files and recorded traffic replayed through the driver's `Transport`.
 //!
-//! The profile's source is picked by the driver's own chain,
-//! [`sso_driver::credentials::profile_source`] (what `sso export-credentials` uses): a
-//! `credential_process` is run, SSO keys go through
-//! [`sso_driver::credentials::role_credentials`]. [`run_case`] is shared with the
-//! `profile-provider` suite.
+//! The default-chain suite runs [`sso_driver::chain::resolve`] (the whole chain of the selected
+//! profile); the profile-provider suite [`sso_driver::chain::resolve_profile`] (the profile's
+//! own source, as the SDK's `ProfileFileCredentialsProvider`).
 
 use serde_json::Value;
-use sso_driver::context::AwsContext;
-use sso_driver::credentials::{Credentials, ProfileSource, profile_source, role_credentials};
+use sso_driver::chain;
+use sso_driver::context::{AwsContext, ContextError};
+use sso_driver::credentials::Credentials;
+use sso_driver::prompt::SilentPrompt;
 
 use crate::Context;
 use crate::report::SuiteReport;
 use crate::suites::sdk_case::{self, Expected, FixedClock, SdkCase};
 
-/// Runs the suite.
-pub(crate) fn run(context: &Context) -> SuiteReport {
-    sdk_case::run_suite(context, "credential-provider", run_case)
+/// Runs the `default-credential-provider-chain` suite.
+pub(crate) fn run_default_chain(context: &Context) -> SuiteReport {
+    sdk_case::run_suite(context, "full/default-credential-provider-chain", |case| {
+        run_case(case, false)
+    })
 }
 
-/// Resolves the selected profile's credentials and compares them with the expected result.
-pub(crate) fn run_case(case: &SdkCase) -> Result<(), String> {
-    let outcome = resolve(case);
+/// Runs the `profile-provider` suite.
+pub(crate) fn run_profile_provider(context: &Context) -> SuiteReport {
+    sdk_case::run_suite(context, "full/profile-provider", |case| {
+        run_case(case, true)
+    })
+}
+
+/// Resolves the credentials and compares them with the expected result.
+fn run_case(case: &SdkCase, profile_only: bool) -> Result<(), String> {
+    let outcome = resolve(case, profile_only);
     sdk_case::check_replay(case)?;
     match (&case.expected, outcome) {
         (Expected::Ok(want), Ok(got)) => {
@@ -63,24 +74,27 @@ pub(crate) fn run_case(case: &SdkCase) -> Result<(), String> {
     }
 }
 
-fn resolve(case: &SdkCase) -> Result<Credentials, String> {
-    let aws = AwsContext::load(&case.env, None).map_err(|e| e.to_string())?;
-    match profile_source(&aws, aws.selected_profile()).map_err(|e| e.to_string())? {
-        ProfileSource::Sso(target) => {
-            let sso_cache = aws.sso_cache().ok_or("no home directory")?;
-            let cli_cache = aws.cli_cache().ok_or("no home directory")?;
-            sdk_case::block_on(role_credentials(
-                &case.replay,
-                &sso_cache,
-                &cli_cache,
-                &target,
-                &FixedClock,
-            ))?
-            .map(Credentials::from)
-            .map_err(|e| e.to_string())
-        }
-        ProfileSource::Process(process) => process.run().map_err(|e| e.to_string()),
-        ProfileSource::Static(credentials) => Ok(credentials),
-        other => Err(format!("unexpected credential source {other:?}")),
-    }
+fn resolve(case: &SdkCase, profile_only: bool) -> Result<Credentials, String> {
+    let aws = match AwsContext::load(&case.env, None) {
+        Err(ContextError::Location(_)) => AwsContext::without_files(&case.env),
+        other => other.map_err(|e| e.to_string())?,
+    };
+    let resolved = if profile_only {
+        sdk_case::block_on(chain::resolve_profile(
+            &case.replay,
+            &aws,
+            aws.selected_profile(),
+            &SilentPrompt,
+            &FixedClock,
+        ))?
+    } else {
+        sdk_case::block_on(chain::resolve(
+            &case.replay,
+            &aws,
+            false,
+            &SilentPrompt,
+            &FixedClock,
+        ))?
+    };
+    resolved.map(|r| r.credentials).map_err(|e| e.to_string())
 }

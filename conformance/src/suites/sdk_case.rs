@@ -69,7 +69,9 @@ impl SdkCase {
         let vars: BTreeMap<String, String> = raw
             .into_iter()
             .map(|(key, value)| {
-                let value = if value.starts_with('/') {
+                // Paths move into the temporary root; URI paths (the container credentials'
+                // relative URI) are not files.
+                let value = if value.starts_with('/') && !key.ends_with("_URI") {
                     format!("{}{value}", root.path().display())
                 } else {
                     value
@@ -77,6 +79,9 @@ impl SdkCase {
                 (key, value)
             })
             .collect();
+        for file in ["home/.aws/config", "home/.aws/credentials"] {
+            rebase_file_paths(&root.path().join(file), root.path())?;
+        }
         let env = Env::from_vars(vars);
         let case: TestCase = read_json(&dir.join("test-case.json"))?;
         let expected = match case.result {
@@ -96,6 +101,27 @@ impl SdkCase {
             _root: root,
         })
     }
+}
+
+/// Rewrites `key = /path` lines of a case's config file whose path exists under `root` (the
+/// case's `fs/`, e.g. `web_identity_token_file = /token.jwt`) to point into `root`.
+fn rebase_file_paths(file: &Path, root: &Path) -> Result<(), String> {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Ok(());
+    };
+    let rebased: Vec<String> = text
+        .lines()
+        .map(|line| match line.split_once('=') {
+            Some((key, value))
+                if value.trim().starts_with('/')
+                    && root.join(value.trim().trim_start_matches('/')).exists() =>
+            {
+                format!("{key}= {}{}", root.display(), value.trim())
+            }
+            _ => line.to_owned(),
+        })
+        .collect();
+    std::fs::write(file, rebased.join("\n") + "\n").map_err(|e| format!("{}: {e}", file.display()))
 }
 
 /// Every case folder under `dir`, sorted by name.
@@ -372,13 +398,15 @@ fn compare(exchange: &Exchange, request: &http::Request<Vec<u8>>) -> Result<(), 
     Ok(())
 }
 
-/// Runs every case of `shared/conformance/aws-sdk-rust/{suite}/` through `run_case`.
+/// Runs every case of `shared/conformance/aws-sdk-rust/{suite}/` through `run_case`, reported
+/// under the folder's last component.
 pub(crate) fn run_suite(
     context: &Context,
     suite: &'static str,
     run_case: fn(&SdkCase) -> Result<(), String>,
 ) -> SuiteReport {
-    let mut report = SuiteReport::new(suite);
+    let name: &'static str = suite.rsplit('/').next().unwrap_or(suite);
+    let mut report = SuiteReport::new(name);
     let Some(dir) = context.aws_sdk_rust().map(|d| d.join(suite)) else {
         report.skip(
             "suite",

@@ -1,4 +1,4 @@
-//! The `token-provider` suite: the SDK's `token-provider/` cases run through the driver's token
+//! The `default-token-provider-chain` suite: the SDK's `full/default-token-provider-chain/` cases run through the driver's token
 //! provider ([`sso_driver::token::fresh_token`]) with the case's environment, files and recorded
 //! traffic, at the SDK runner's fixed time.
 
@@ -11,7 +11,7 @@ use crate::suites::sdk_case::{self, Expected, FixedClock, SdkCase};
 
 /// Runs the suite.
 pub(crate) fn run(context: &Context) -> SuiteReport {
-    sdk_case::run_suite(context, "token-provider", run_case)
+    sdk_case::run_suite(context, "full/default-token-provider-chain", run_case)
 }
 
 fn run_case(case: &SdkCase) -> Result<(), String> {

@@ -83,6 +83,49 @@ impl CacheKey {
         Self::sha1(text.as_bytes())
     }
 
+    /// The assumed-role key in `~/.aws/cli/cache` (assume role and web identity alike): SHA-1
+    /// of Python's `json.dumps(args, sort_keys=True)` of the STS arguments as configured
+    /// (botocore `BaseAssumeRoleCredentialFetcher._create_cache_key`, protocol.md §11.4).
+    #[must_use]
+    pub fn for_assumed_role(args: &AssumeRoleKeyArgs<'_>) -> Self {
+        // Keys in Python's sorted order: DurationSeconds, ExternalId, Policy, RoleArn,
+        // RoleSessionName, SerialNumber.
+        let mut text = String::with_capacity(256);
+        text.push('{');
+        let key = |text: &mut String, name: &str| {
+            if text.len() > 1 {
+                text.push_str(", ");
+            }
+            text.push('"');
+            text.push_str(name);
+            text.push_str("\": ");
+        };
+        if let Some(duration) = args.duration_seconds {
+            key(&mut text, "DurationSeconds");
+            text.push_str(&duration.to_string());
+        }
+        if let Some(external_id) = args.external_id {
+            key(&mut text, "ExternalId");
+            pyjson::write_str(&mut text, external_id);
+        }
+        if let Some(policy) = args.policy {
+            key(&mut text, "Policy");
+            pyjson::write_value_sorted(&mut text, policy);
+        }
+        key(&mut text, "RoleArn");
+        pyjson::write_str(&mut text, args.role_arn);
+        if let Some(name) = args.role_session_name {
+            key(&mut text, "RoleSessionName");
+            pyjson::write_str(&mut text, name);
+        }
+        if let Some(serial) = args.serial_number {
+            key(&mut text, "SerialNumber");
+            pyjson::write_str(&mut text, serial);
+        }
+        text.push('}');
+        Self::sha1(text.as_bytes())
+    }
+
     /// A key given as a file stem, such as the legacy `botocore-client-id-us-east-1`.
     ///
     /// # Errors
@@ -142,6 +185,26 @@ pub struct RegistrationKeyArgs<'a> {
     pub scopes: Option<&'a [String]>,
     /// The sso-session name, or `None` for a legacy profile.
     pub session_name: Option<&'a str>,
+}
+
+/// The inputs of the assumed-role key: the STS arguments as configured (protocol.md §11.4).
+///
+/// `TokenCode` and `WebIdentityToken` are never part of the key.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AssumeRoleKeyArgs<'a> {
+    /// `RoleArn`.
+    pub role_arn: &'a str,
+    /// `RoleSessionName` when configured (`role_session_name`, `AWS_ROLE_SESSION_NAME`);
+    /// `None` when the session name was generated (botocore deletes it from the key).
+    pub role_session_name: Option<&'a str>,
+    /// `ExternalId`.
+    pub external_id: Option<&'a str>,
+    /// `SerialNumber` (`mfa_serial`).
+    pub serial_number: Option<&'a str>,
+    /// `DurationSeconds`, an integer in the key.
+    pub duration_seconds: Option<u64>,
+    /// `Policy`, parsed (botocore `json.loads` it so that its keys are sorted too).
+    pub policy: Option<&'a serde_json::Value>,
 }
 
 /// How a profile logs in, which selects the role-credential key's last field.

@@ -7,6 +7,7 @@
 //! | `~/.aws/sso/cache` | SSO token | [`CacheKey::for_session`] / [`CacheKey::for_start_url`] | [`CachedToken`] |
 //! | `~/.aws/sso/cache` | client registration | [`CacheKey::for_registration`] | [`ClientRegistration`] |
 //! | `~/.aws/cli/cache` | SSO role credentials | [`CacheKey::for_role_credentials`] | [`RoleCredentials`] |
+//! | `~/.aws/cli/cache` | assumed-role credentials (assume role, web identity) | [`CacheKey::for_assumed_role`] | [`AssumedRoleCredentials`] |
 //!
 //! The crate never reads `HOME`, the environment or the clock: the caller passes the directory
 //! and `now`. It has no network dependency. Files are written exactly as the AWS CLI writes them
@@ -61,10 +62,10 @@ mod store;
 mod time;
 
 pub use error::CacheError;
-pub use key::{CacheKey, InvalidKey, Login, RegistrationKeyArgs};
+pub use key::{AssumeRoleKeyArgs, CacheKey, InvalidKey, Login, RegistrationKeyArgs};
 pub use model::{
-    BadEntry, CacheEntry, CachedToken, ClientRegistration, EXPIRY_WINDOW, MAX_ENTRY_BYTES,
-    RegistrationFlow, RoleCredentials, UnknownFields,
+    AssumedRoleCredentials, AssumedRoleUser, BadEntry, CacheEntry, CachedToken, ClientRegistration,
+    EXPIRY_WINDOW, MAX_ENTRY_BYTES, RegistrationFlow, RoleCredentials, UnknownFields,
 };
 pub use pyjson::python_json_string;
 pub use secret::{AccessToken, ClientSecret, RefreshToken, SecretAccessKey, SessionToken};

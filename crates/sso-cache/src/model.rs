@@ -15,6 +15,10 @@ use std::fmt;
 use std::time::Duration;
 use zeroize::Zeroizing;
 
+mod assumed_role;
+
+pub use assumed_role::{AssumedRoleCredentials, AssumedRoleUser};
+
 /// How long before expiry the CLI stops reusing a client registration or role credentials, and
 /// starts refreshing a token (15 minutes).
 pub const EXPIRY_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -24,7 +28,8 @@ pub const MAX_ENTRY_BYTES: u64 = 1024 * 1024;
 
 /// One kind of cache entry: parsed from and written to its JSON file.
 ///
-/// Implemented by [`CachedToken`], [`ClientRegistration`] and [`RoleCredentials`]; sealed.
+/// Implemented by [`CachedToken`], [`ClientRegistration`], [`RoleCredentials`] and
+/// [`AssumedRoleCredentials`]; sealed.
 pub trait CacheEntry: Sized + sealed::Sealed {
     /// Parses a file's bytes.
     ///
@@ -45,6 +50,7 @@ mod sealed {
     impl Sealed for super::CachedToken {}
     impl Sealed for super::ClientRegistration {}
     impl Sealed for super::RoleCredentials {}
+    impl Sealed for super::AssumedRoleCredentials {}
 }
 
 /// An SSO token file in `~/.aws/sso/cache/` (protocol.md §4.1).
@@ -599,6 +605,20 @@ impl ObjectWriter {
         }
     }
 
+    /// A value that is already JSON text (a nested object written by another writer).
+    fn raw(&mut self, key: &str, json: &str) {
+        self.key(key);
+        self.out.push_str(json);
+    }
+
+    /// Fields kept from a file, in their order.
+    fn fields(&mut self, fields: &UnknownFields) {
+        for (key, value) in &fields.0 {
+            self.key(key);
+            pyjson::write_value(&mut self.out, value);
+        }
+    }
+
     fn timestamp(&mut self, key: &str, value: Timestamp) {
         self.str(key, &value.to_string());
     }
@@ -616,10 +636,7 @@ impl ObjectWriter {
     }
 
     fn finish(mut self, unknown: &UnknownFields) -> Zeroizing<String> {
-        for (key, value) in &unknown.0 {
-            self.key(key);
-            pyjson::write_value(&mut self.out, value);
-        }
+        self.fields(unknown);
         self.out.push('}');
         self.out
     }

@@ -11,6 +11,16 @@ use std::fmt::Write as _;
 
 /// Appends `value` as Python's `json.dumps` would (default separators, key order kept).
 pub(crate) fn write_value(out: &mut String, value: &Value) {
+    write_any(out, value, false);
+}
+
+/// Appends `value` as Python's `json.dumps(value, sort_keys=True)` would: every object's keys
+/// in code-point order (Rust's `str` order), at every depth.
+pub(crate) fn write_value_sorted(out: &mut String, value: &Value) {
+    write_any(out, value, true);
+}
+
+fn write_any(out: &mut String, value: &Value, sort_keys: bool) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -23,24 +33,28 @@ pub(crate) fn write_value(out: &mut String, value: &Value) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                write_value(out, item);
+                write_any(out, item, sort_keys);
             }
             out.push(']');
         }
-        Value::Object(map) => write_object(out, map),
+        Value::Object(map) => write_object(out, map, sort_keys),
     }
 }
 
-/// Appends an object in its key order; see [`write_value`].
-fn write_object(out: &mut String, map: &Map<String, Value>) {
+/// Appends an object in its key order, or sorted; see [`write_value`].
+fn write_object(out: &mut String, map: &Map<String, Value>, sort_keys: bool) {
+    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+    if sort_keys {
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+    }
     out.push('{');
-    for (i, (key, item)) in map.iter().enumerate() {
+    for (i, (key, item)) in entries.into_iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
         write_str(out, key);
         out.push_str(": ");
-        write_value(out, item);
+        write_any(out, item, sort_keys);
     }
     out.push('}');
 }
@@ -156,6 +170,19 @@ mod tests {
             r#""\u00e9\u0001\u007f\ud83d\ude00\"\\/""#
         );
         assert_eq!(dumps(r#""\n\r\t\b\f""#), r#""\n\r\t\b\f""#);
+    }
+
+    #[test]
+    fn sort_keys_sorts_every_level() {
+        let value: Value = serde_json::from_str(r#"{"b":{"z":1,"a":[{"y":0,"x":0}]},"a":"é"}"#)
+            .unwrap_or(Value::Null);
+        let mut out = String::new();
+        write_value_sorted(&mut out, &value);
+        // Python: json.dumps(v, sort_keys=True)
+        assert_eq!(
+            out,
+            r#"{"a": "\u00e9", "b": {"a": [{"x": 0, "y": 0}], "z": 1}}"#
+        );
     }
 
     #[test]

@@ -58,6 +58,19 @@ impl Timestamp {
     pub fn to_rfc3339_seconds(self) -> String {
         self.to_string()
     }
+
+    /// Formats as Python's `datetime.isoformat()` of an aware UTC time:
+    /// `YYYY-MM-DDTHH:MM:SS+00:00`, with `.ffffff` when there are milliseconds. The AWS CLI v2
+    /// writes assumed-role `Expiration`s this way (protocol.md §11.4).
+    #[must_use]
+    pub fn to_python_isoformat(self) -> String {
+        let seconds = self.to_string();
+        let base = seconds.strip_suffix('Z').unwrap_or(&seconds);
+        match self.0.rem_euclid(1000) {
+            0 => format!("{base}+00:00"),
+            millis => format!("{base}.{millis:03}000+00:00"),
+        }
+    }
 }
 
 impl fmt::Debug for Timestamp {

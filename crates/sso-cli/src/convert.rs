@@ -546,27 +546,63 @@ pub fn config_edit_error(error: &sso_config::EditError, path: &Path) -> CliError
 
 // --- Credential sources of any profile (export-credentials, exec, console). ---
 
-/// A [`sso_driver::credentials::SourceError`] (the profile gives no usable credential source)
+/// A [`sso_driver::chain::ChainError`] (no credentials for the selection) as the user sees it.
+pub fn chain_error(error: sso_driver::chain::ChainError) -> CliError {
+    use sso_driver::chain::ChainError;
+    match error {
+        ChainError::Source(error) => source_error(error),
+        ChainError::Sso { error, target } => credentials_error(error, &target),
+        ChainError::Process { error, process } => process_error(&error, &process),
+        ChainError::Client(error) => client_build_error(error),
+        ChainError::NoHome => no_home(),
+        ChainError::MfaUnavailable { .. } => CliError::Usage {
+            message: error.to_string(),
+            help: Some(
+                "run the command in a terminal, or use a profile without mfa_serial".to_owned(),
+            ),
+        },
+        ChainError::InvalidSetting { key, ref value, .. } => setting_error(
+            value.origin(),
+            &error.to_string(),
+            &format!("fix or remove {key}"),
+        ),
+        ChainError::Sts(sso_driver::chain::StsCallError::Transport(source)) => CliError::Network {
+            endpoint: source.url().to_owned(),
+            source: Box::new(source),
+        },
+        ChainError::Sts(sso_driver::chain::StsCallError::Refused { ref source, .. })
+            if source.service_error().is_some_and(|e| e.status == 403) =>
+        {
+            CliError::Denied {
+                message: format!("Unable to retrieve credentials: {error}"),
+                help: "check that the source credentials may assume the role (its trust policy, external_id, mfa_serial)".to_owned(),
+            }
+        }
+        other => CliError::Failed {
+            message: format!("Unable to retrieve credentials: {other}"),
+            help: Some("check the profile's role_arn, source and the network".to_owned()),
+        },
+    }
+}
+
+/// A [`sso_driver::chain::SourceError`] (the profile gives no usable credential source)
 /// as the user sees it, at its place in the config or credentials file.
-pub fn source_error(error: sso_driver::credentials::SourceError) -> CliError {
-    use sso_driver::credentials::SourceError;
+pub fn source_error(error: sso_driver::chain::SourceError) -> CliError {
+    use sso_driver::chain::SourceError;
     let error = match error {
         SourceError::Context(error) => return context_error(error),
         other => other,
     };
     let help = match &error {
-        SourceError::Unsupported { profile, .. } => format!(
-            "use `aws configure export-credentials --profile {0}` for this profile, or give it SSO settings (`sso configure --profile {0}`)",
-            shell_word(profile)
-        ),
         SourceError::PartialStatic { missing, .. } => {
             format!("add `{missing}` to the profile, or remove the key it does set")
         }
         SourceError::NoCredentials { profile, .. } => format!(
-            "run `sso configure --profile {}` for an SSO role, or set credential_process, or aws_access_key_id and aws_secret_access_key",
+            "run `sso configure --profile {}` for an SSO role, or set role_arn with source_profile, credential_process, or aws_access_key_id and aws_secret_access_key",
             shell_word(profile)
         ),
-        SourceError::Cycle { .. } => "the credential_process runs sso for a profile that is already being resolved; point it at another profile, e.g. one with the SSO settings".to_owned(),
+        SourceError::Cycle { .. } => "break the cycle of source_profile references".to_owned(),
+        SourceError::ProcessCycle { .. } => "the credential_process runs sso for a profile that is already being resolved; point it at another profile, e.g. one with the SSO settings".to_owned(),
         SourceError::TooDeep { .. } => "shorten the chain of credential_process profiles".to_owned(),
         _ => "fix the profile".to_owned(),
     };

@@ -39,6 +39,29 @@ pub(crate) fn warn_once(aws: &AwsContext, target: &SsoTarget, refresh_tried: boo
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
+/// Whether this run may still print the warning (stderr is a terminal and it has not warned),
+/// so whether [`sso_driver::chain::Options::check_login_expiry`] is worth its file read.
+pub(crate) fn wanted() -> bool {
+    std::io::stderr().is_terminal() && !WARNED.load(Ordering::Relaxed)
+}
+
+/// Warns (see the module documentation) about the SSO login behind `resolved`, as the chain
+/// found it ([`sso_driver::chain::Resolved::expires_without_refresh`]).
+pub(crate) fn warn_resolved(resolved: &sso_driver::chain::Resolved) {
+    let (Some(expires_at), Some(target)) =
+        (resolved.expires_without_refresh, resolved.sso_target.as_ref())
+    else {
+        return;
+    };
+    if !wanted() || WARNED.swap(true, Ordering::Relaxed) {
+        return;
+    }
+    let now = sso_driver::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
+    let line = warning_line(target, expires_at, now);
+    // Nowhere to report a failed write to stderr.
+    let _ = std::io::stderr().lock().write_all(line.as_bytes());
+}
+
 /// The warning, one line: when, how soon, and what to run.
 pub(crate) fn warning_line(
     target: &SsoTarget,

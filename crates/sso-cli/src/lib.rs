@@ -121,9 +121,10 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
         CommandOptions::Logout { session } => commands::logout::run(&ctx, session),
         CommandOptions::ExportCredentials {
             profile,
+            explicit,
             format,
             wait_for_login,
-        } => commands::export_credentials::run(&ctx, profile, format, wait_for_login),
+        } => commands::export_credentials::run(&ctx, profile, explicit, format, wait_for_login),
         CommandOptions::ListAccounts { target, format } => {
             commands::list::run_accounts(&ctx, target, format)
         }
@@ -134,13 +135,18 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
         } => commands::list::run_roles(&ctx, target, account_id, format),
         CommandOptions::Completions { shell } => commands::completions::run(shell),
         CommandOptions::Status { format, check } => commands::status::run(&ctx, format, check),
-        CommandOptions::Exec { profile, command } => commands::exec::run(&ctx, profile, command),
+        CommandOptions::Exec {
+            profile,
+            explicit,
+            command,
+        } => commands::exec::run(&ctx, profile, explicit, command),
         CommandOptions::Populate(options) => commands::populate::run(&ctx, options),
         CommandOptions::Console {
             profile,
+            explicit,
             destination,
             print,
-        } => commands::console::run(&ctx, profile, destination, print),
+        } => commands::console::run(&ctx, profile, explicit, destination, print),
     }
 }
 

@@ -76,6 +76,8 @@ pub enum CommandOptions {
     ExportCredentials {
         /// The profile whose credentials to print.
         profile: ProfileName,
+        /// Whether `--profile` named it (environment keys are then ignored).
+        explicit: bool,
         /// `--format`.
         format: ExportFormat,
         /// `--wait-for-login SECS`.
@@ -113,6 +115,8 @@ pub enum CommandOptions {
     Exec {
         /// The profile whose credentials to pass.
         profile: ProfileName,
+        /// Whether `--profile` named it (environment keys are then ignored).
+        explicit: bool,
         /// The program and its arguments.
         command: Vec<OsString>,
     },
@@ -122,6 +126,8 @@ pub enum CommandOptions {
     Console {
         /// The profile to sign in as.
         profile: ProfileName,
+        /// Whether `--profile` named it (environment keys are then ignored).
+        explicit: bool,
         /// `--destination`.
         destination: Option<String>,
         /// `--print` (or `--no-browser`): print the URL instead of opening it.
@@ -196,6 +202,7 @@ impl Invocation {
             },
             Command::ExportCredentials(args) => CommandOptions::ExportCredentials {
                 profile: global.profile_or_default(),
+                explicit: env.profile_on_command_line,
                 format: args.format,
                 wait_for_login: args.wait_for_login,
             },
@@ -217,6 +224,7 @@ impl Invocation {
             },
             Command::Exec(args) => CommandOptions::Exec {
                 profile: global.profile_or_default(),
+                explicit: env.profile_on_command_line,
                 command: args.command,
             },
             Command::Populate(args) => CommandOptions::Populate(PopulateOptions {
@@ -228,6 +236,7 @@ impl Invocation {
             }),
             Command::Console(args) => CommandOptions::Console {
                 profile: global.profile_or_default(),
+                explicit: env.profile_on_command_line,
                 destination: args.destination,
                 print: args.print,
             },

@@ -175,6 +175,24 @@ impl AwsContext {
         })
     }
 
+    /// A context with no files: the environment only (no home directory to find them in).
+    /// Every profile reads as missing and there are no caches.
+    pub fn without_files(env: &Env) -> Self {
+        let vars: BTreeMap<String, String> = LOCATION_VARS
+            .iter()
+            .filter_map(|name| env.var(name).map(|value| ((*name).to_owned(), value)))
+            .collect();
+        Self {
+            env: env.clone(),
+            home: None,
+            config_path: PathBuf::new(),
+            credentials_path: PathBuf::new(),
+            config_text: None,
+            profiles: ProfileSet::new(),
+            selected_profile: sso_config::selected_profile(&vars, None),
+        }
+    }
+
     /// The environment this context was loaded from.
     pub fn env(&self) -> &Env {
         &self.env
@@ -183,6 +201,23 @@ impl AwsContext {
     /// The merged profiles, sso-sessions and services sections.
     pub fn profiles(&self) -> &ProfileSet {
         &self.profiles
+    }
+
+    /// The value of the login setting `key` (such as [`WAIT_FOR_LOGIN_KEY`]) of `target`, where
+    /// this context read the login: its sso-session's section, else its profile's.
+    pub fn login_setting(&self, target: &SsoTarget, key: &str) -> Option<&sso_config::Value> {
+        target
+            .session_name
+            .as_deref()
+            .and_then(|name| self.profiles.sso_session(name))
+            .and_then(|section| section.get(key))
+            .or_else(|| {
+                target
+                    .profile
+                    .as_deref()
+                    .and_then(|name| self.profiles.profile(name))
+                    .and_then(|section| section.get(key))
+            })
     }
 
     /// The profile selected by `--profile`, `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, or `default`.

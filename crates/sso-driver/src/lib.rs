@@ -36,6 +36,7 @@
 //! - [`vanity`]: vanity start URLs, probed for the AWS-owned portal and its region.
 
 pub mod browser;
+pub mod chain;
 pub mod clock;
 pub mod config_file;
 pub mod console;

@@ -76,7 +76,17 @@ pub trait Prompt: Send + Sync {
     /// The sign-in waited for ended without a usable token (it failed, was cancelled, or its
     /// process died): this one signs in now; the usual calls follow.
     fn taking_over(&self) {}
+
+    /// Asks the user for the current code of the MFA device `mfa_serial` (an AssumeRole with
+    /// `mfa_serial`); `None` when nobody can be asked (no terminal), which fails the call with
+    /// a clear error. The default asks nobody.
+    fn mfa_code(&self, mfa_serial: &str) -> Option<MfaCode> {
+        let _ = mfa_serial;
+        None
+    }
 }
+
+pub use sso_oidc::MfaCode;
 
 /// A [`Prompt`] that shows nothing, for embedders that only need the tokens and for
 /// benchmarks; a device-code login cannot succeed with it unless the code reaches the user by

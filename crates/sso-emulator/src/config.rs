@@ -48,6 +48,25 @@ pub struct Config {
     pub refresh_requires_scopes: bool,
     /// Seconds added to the wall clock: lets tests expire tokens and codes without sleeping.
     pub clock_offset_secs: i64,
+    /// Answer every Nth STS call with 400 `Throttling`; 0 disables throttling.
+    pub sts_throttle_every: u32,
+    /// A long-term key pair STS accepts besides the credentials the emulator issued (an IAM
+    /// user's, for profiles with static keys as `source_profile`); both halves or neither.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub static_access_key_id: Option<String>,
+    /// The secret of [`Self::static_access_key_id`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub static_secret_access_key: Option<String>,
+    /// The one-time code `AssumeRole` accepts with a `SerialNumber`; `None` accepts any six
+    /// digits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mfa_code: Option<String>,
+    /// The `Authorization` header value the container-credentials endpoint requires.
+    pub container_authorization_token: String,
+    /// The role (in the first seeded account) whose credentials the container endpoint serves.
+    pub container_role: String,
+    /// The instance profile role IMDS lists and serves credentials for.
+    pub imds_role: String,
     /// Injected failures, consumed in order of the list.
     pub failures: Vec<FailureRule>,
 }
@@ -71,6 +90,13 @@ impl Default for Config {
             role_credentials_lifetime_secs: 3600,
             refresh_requires_scopes: true,
             clock_offset_secs: 0,
+            sts_throttle_every: 0,
+            static_access_key_id: None,
+            static_secret_access_key: None,
+            mfa_code: None,
+            container_authorization_token: "emulator-container-authorization-token".to_owned(),
+            container_role: "ContainerRole".to_owned(),
+            imds_role: "InstanceRole".to_owned(),
             failures: Vec::new(),
         }
     }
@@ -80,7 +106,8 @@ impl Default for Config {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FailureRule {
-    /// Operation name as in the models (`CreateToken`, `ListAccounts`, ...) or `Authorize`.
+    /// Operation name as in the models (`CreateToken`, `ListAccounts`, `AssumeRole`, ...),
+    /// `Authorize`, `ContainerCredentials`, `ImdsToken`, `ImdsRoleList` or `ImdsCredentials`.
     pub operation: String,
     /// How many calls still fail.
     pub count: u32,
@@ -88,8 +115,9 @@ pub struct FailureRule {
     /// sent as given with the 500 error code.
     #[serde(default = "default_failure_status")]
     pub status: u16,
-    /// Only calls whose `account_id` query parameter is this account count and fail
-    /// (ListAccountRoles, GetRoleCredentials); `None` matches every call.
+    /// Only calls for this account count and fail: the `account_id` query parameter
+    /// (ListAccountRoles, GetRoleCredentials) or the account of the `RoleArn` (AssumeRole,
+    /// AssumeRoleWithWebIdentity); `None` matches every call.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_id: Option<String>,
 }
@@ -153,6 +181,13 @@ pub struct ConfigPatch {
     pub role_credentials_lifetime_secs: Option<u64>,
     pub refresh_requires_scopes: Option<bool>,
     pub clock_offset_secs: Option<i64>,
+    pub sts_throttle_every: Option<u32>,
+    pub static_access_key_id: Option<Option<String>>,
+    pub static_secret_access_key: Option<Option<String>>,
+    pub mfa_code: Option<Option<String>>,
+    pub container_authorization_token: Option<String>,
+    pub container_role: Option<String>,
+    pub imds_role: Option<String>,
     pub failures: Option<Vec<FailureRule>>,
 }
 
@@ -179,6 +214,13 @@ impl ConfigPatch {
             role_credentials_lifetime_secs,
             refresh_requires_scopes,
             clock_offset_secs,
+            sts_throttle_every,
+            static_access_key_id,
+            static_secret_access_key,
+            mfa_code,
+            container_authorization_token,
+            container_role,
+            imds_role,
             failures
         );
     }
@@ -200,6 +242,28 @@ impl Config {
         }
         if self.page_size == 0 || self.page_size > 100 {
             return Err("page_size must be between 1 and 100".to_owned());
+        }
+        if self.static_access_key_id.is_some() != self.static_secret_access_key.is_some() {
+            return Err("static_access_key_id and static_secret_access_key go together".to_owned());
+        }
+        for (name, role) in [
+            ("container_role", &self.container_role),
+            ("imds_role", &self.imds_role),
+        ] {
+            if role.is_empty()
+                || !role
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+            {
+                return Err(format!("{name} must be an IAM role name"));
+            }
+        }
+        if self.container_authorization_token.is_empty()
+            || http::HeaderValue::from_str(&self.container_authorization_token).is_err()
+        {
+            return Err(
+                "container_authorization_token must be a non-empty header value".to_owned(),
+            );
         }
         Ok(())
     }

@@ -1,6 +1,9 @@
 //! The SSO portal service: `ListAccounts`, `ListAccountRoles`, `GetRoleCredentials` and
 //! `Logout`, authenticated by the `x-amz-sso_bearer_token` header (docs/protocol.md §3).
 //!
+//! Role credentials are issued through the same table as STS's (their access key id names the
+//! role), so they can sign a following `AssumeRole`.
+//!
 //! Pagination uses opaque `next_token`s that encode the listing and the offset; the page size
 //! is `max_result` (1–100) or the `page_size` knob.
 
@@ -9,9 +12,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::keys::Principal;
 use crate::router::Req;
 use crate::state::{Inner, Shared};
 use crate::wire::{ApiError, PortalError, Resp, empty_response, json_response};
+
+/// The session name of role credentials (AWS uses the signed-in user's name).
+const SSO_SESSION_NAME: &str = "emulator-user";
 
 /// The header that carries the access token.
 const BEARER_HEADER: &str = "x-amz-sso_bearer_token";
@@ -141,24 +148,15 @@ pub(crate) fn get_role_credentials(shared: &Shared, req: &Req) -> Result<Resp, A
     if !inner.directory().has_role(account_id, role_name) {
         return Err(ApiError::portal(PortalError::ResourceNotFound, "No access"));
     }
-    const UPPER_DIGITS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    const SECRET_CHARS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let access_key_id = inner.random_string("ASIAEMU", UPPER_DIGITS, 13);
-    let secret_access_key = inner.random_string("", SECRET_CHARS, 40);
-    let session_token = inner.random_token("emu-st-", 200);
-    let lifetime_ms = i64::try_from(
-        inner
-            .config
-            .role_credentials_lifetime_secs
-            .saturating_mul(1000),
-    )
-    .unwrap_or(i64::MAX);
-    let expiration = inner.now_ms().saturating_add(lifetime_ms);
+    let (account_id, role_name) = (account_id.to_owned(), role_name.to_owned());
+    let principal = Principal::assumed_role(&account_id, &role_name, SSO_SESSION_NAME);
+    let lifetime = inner.config.role_credentials_lifetime_secs;
+    let issued = inner.issue_credentials(&role_name, principal, lifetime);
     let body = json!({ "roleCredentials": {
-        "accessKeyId": access_key_id,
-        "secretAccessKey": secret_access_key,
-        "sessionToken": session_token,
-        "expiration": expiration,
+        "accessKeyId": issued.access_key_id,
+        "secretAccessKey": issued.secret_access_key.expose(),
+        "sessionToken": issued.session_token.expose(),
+        "expiration": issued.expires_at_ms,
     }});
     Ok(json_response(StatusCode::OK, &body))
 }

@@ -1,6 +1,6 @@
 //! The router: reads a request, finds its route by method and path, applies the cross-cutting
 //! knobs of API operations (counting, latency, injected failures, throttling) and calls the
-//! handler of the `oidc`, `portal` or `control` module.
+//! handler of the `oidc`, `portal`, `sts`, `metadata` or `control` module.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,8 +13,9 @@ use hyper::body::Incoming;
 
 use crate::state::Shared;
 use crate::stats::Operation;
+use crate::sts::{Params, StsError, StsErrorKind};
 use crate::wire::{ApiError, OidcError, PortalError, Resp};
-use crate::{control, oidc, portal};
+use crate::{control, metadata, oidc, portal, sts};
 
 /// Largest request body read, so a stray upload cannot exhaust memory.
 const MAX_BODY_BYTES: usize = 1 << 20;
@@ -58,6 +59,8 @@ impl Req {
 /// Where a request goes.
 enum Route {
     Api(Operation),
+    /// `POST /`: STS, the operation named by the body's `Action`.
+    Sts,
     DevicePage,
     Control,
     NotFound,
@@ -73,6 +76,13 @@ fn route(method: &Method, path: &str) -> Route {
         (&Method::GET, "/assignment/roles") => Route::Api(Operation::ListAccountRoles),
         (&Method::GET, "/federation/credentials") => Route::Api(Operation::GetRoleCredentials),
         (&Method::POST, "/logout") => Route::Api(Operation::Logout),
+        (&Method::POST, "/") => Route::Sts,
+        (&Method::GET, "/container/credentials") => Route::Api(Operation::ContainerCredentials),
+        (&Method::PUT, "/latest/api/token") => Route::Api(Operation::ImdsToken),
+        (&Method::GET, metadata::IMDS_CREDENTIALS_PREFIX) => Route::Api(Operation::ImdsRoleList),
+        (&Method::GET, p) if p.starts_with(metadata::IMDS_CREDENTIALS_PREFIX) => {
+            Route::Api(Operation::ImdsCredentials)
+        }
         (&Method::GET, "/device" | "/device/") => Route::DevicePage,
         (_, p) if p.starts_with("/emulator/") => Route::Control,
         _ => Route::NotFound,
@@ -116,7 +126,14 @@ pub(crate) async fn handle(
 
 async fn dispatch(shared: &Shared, req: &Req) -> Resp {
     match route(&req.method, &req.path) {
-        Route::Api(operation) => api(shared, req, operation).await,
+        Route::Api(operation) => api(shared, req, operation, None).await,
+        Route::Sts => {
+            let params = Params::of(req);
+            match sts::operation_of(&params) {
+                Ok(operation) => api(shared, req, operation, Some(&params)).await,
+                Err(err) => sts::knob_answer(shared, err),
+            }
+        }
         Route::DevicePage => oidc::device_page(shared, req),
         Route::Control => control::handle(shared, req),
         Route::NotFound => {
@@ -127,25 +144,24 @@ async fn dispatch(shared: &Shared, req: &Req) -> Resp {
 }
 
 /// Runs an API operation with the knobs applied in this order: count, latency, injected
-/// failure, throttling (portal only), handler.
-async fn api(shared: &Shared, req: &Req, operation: Operation) -> Resp {
+/// failure, throttling (portal and STS), handler. `params` are the form parameters of an STS
+/// request.
+async fn api(shared: &Shared, req: &Req, operation: Operation, params: Option<&Params>) -> Resp {
     let (latency_ms, early_answer) = {
         let mut inner = shared.lock();
         let grant_type =
             (operation == Operation::CreateToken).then(|| oidc::grant_type_of(&req.body));
         inner.count(operation, grant_type.flatten().as_deref());
-        let account_id = req
-            .query
-            .iter()
-            .find(|(name, _)| name == "account_id")
-            .map(|(_, value)| value.as_str());
+        let account_id = match params {
+            Some(params) => params.role_account(),
+            None => req.query_param("account_id"),
+        };
         let early_answer = if let Some(status) = inner.take_failure(operation, account_id) {
-            Some(injected_failure(operation, status))
-        } else if operation.is_portal() && inner.throttle_portal_call() {
-            Some(ApiError::portal(
-                PortalError::TooManyRequests,
-                "Too many requests",
-            ))
+            Some(Early::Failure(status))
+        } else if (operation.is_portal() && inner.throttle_portal_call())
+            || (operation.is_sts() && inner.throttle_sts_call())
+        {
+            Some(Early::Throttled)
         } else {
             None
         };
@@ -154,8 +170,17 @@ async fn api(shared: &Shared, req: &Req, operation: Operation) -> Resp {
     if latency_ms > 0 {
         tokio::time::sleep(Duration::from_millis(latency_ms)).await;
     }
-    if let Some(err) = early_answer {
-        return err.into_response();
+    match early_answer {
+        Some(Early::Failure(status)) => return injected_failure(shared, operation, status),
+        Some(Early::Throttled) if operation.is_sts() => {
+            let err = StsError::new(StsErrorKind::Throttling, "Rate exceeded");
+            return sts::knob_answer(shared, err);
+        }
+        Some(Early::Throttled) => {
+            let err = ApiError::portal(PortalError::TooManyRequests, "Too many requests");
+            return err.into_response();
+        }
+        None => {}
     }
     let result = match operation {
         Operation::RegisterClient => oidc::register_client(shared, req),
@@ -166,14 +191,55 @@ async fn api(shared: &Shared, req: &Req, operation: Operation) -> Resp {
         Operation::ListAccountRoles => portal::list_account_roles(shared, req),
         Operation::GetRoleCredentials => portal::get_role_credentials(shared, req),
         Operation::Logout => portal::logout(shared, req),
+        Operation::AssumeRole
+        | Operation::AssumeRoleWithWebIdentity
+        | Operation::GetCallerIdentity => {
+            return match params {
+                Some(params) => sts::handle(shared, req, operation, params),
+                None => sts::handle(shared, req, operation, &Params::of(req)),
+            };
+        }
+        Operation::ContainerCredentials => return metadata::container_credentials(shared, req),
+        Operation::ImdsToken => return metadata::imds_token(shared, req),
+        Operation::ImdsRoleList => return metadata::imds_credentials(shared, req, None),
+        Operation::ImdsCredentials => {
+            let role = req
+                .path
+                .strip_prefix(metadata::IMDS_CREDENTIALS_PREFIX)
+                .unwrap_or_default();
+            return metadata::imds_credentials(shared, req, Some(role));
+        }
     };
     result.unwrap_or_else(ApiError::into_response)
 }
 
+/// An answer given by a knob instead of the handler.
+enum Early {
+    Failure(u16),
+    Throttled,
+}
+
 /// The answer of an injected failure, in the error shape of the operation's service.
-fn injected_failure(operation: Operation, status: u16) -> ApiError {
+fn injected_failure(shared: &Shared, operation: Operation, status: u16) -> Resp {
     let unavailable = status == 503;
     let message = "Injected failure from the sso emulator";
+    let status = StatusCode::from_u16(status).ok();
+    if operation.is_sts() {
+        let kind = if unavailable {
+            StsErrorKind::ServiceUnavailable
+        } else {
+            StsErrorKind::InternalFailure
+        };
+        let mut err = StsError::new(kind, message);
+        if let Some(status) = status.filter(|s| *s != StatusCode::SERVICE_UNAVAILABLE) {
+            err = err.with_status(status);
+        }
+        return sts::knob_answer(shared, err);
+    }
+    if operation.is_metadata() {
+        let status = status.unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        return metadata::text_response(status, message);
+    }
     let err = if operation.is_portal() {
         let kind = if unavailable {
             PortalError::ServiceUnavailable
@@ -189,8 +255,9 @@ fn injected_failure(operation: Operation, status: u16) -> ApiError {
         };
         ApiError::oidc(kind, message)
     };
-    match StatusCode::from_u16(status) {
-        Ok(status) if status != StatusCode::SERVICE_UNAVAILABLE => err.with_status(status),
+    match status {
+        Some(status) if status != StatusCode::SERVICE_UNAVAILABLE => err.with_status(status),
         _ => err,
     }
+    .into_response()
 }

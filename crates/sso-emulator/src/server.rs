@@ -132,6 +132,31 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Answer every Nth STS call with 400 `Throttling` (0: never).
+    pub fn sts_throttle_every(mut self, every: u32) -> Self {
+        self.config.sts_throttle_every = every;
+        self
+    }
+
+    /// A long-term key pair STS accepts (an IAM user's static keys).
+    pub fn static_keys(mut self, access_key_id: &str, secret_access_key: &str) -> Self {
+        self.config.static_access_key_id = Some(access_key_id.to_owned());
+        self.config.static_secret_access_key = Some(secret_access_key.to_owned());
+        self
+    }
+
+    /// The only MFA code `AssumeRole` accepts (default: any six digits).
+    pub fn mfa_code(mut self, code: &str) -> Self {
+        self.config.mfa_code = Some(code.to_owned());
+        self
+    }
+
+    /// The `Authorization` value the container-credentials endpoint requires.
+    pub fn container_authorization_token(mut self, token: &str) -> Self {
+        self.config.container_authorization_token = token.to_owned();
+        self
+    }
+
     /// Adds an injected failure.
     pub fn fail(mut self, rule: FailureRule) -> Self {
         self.config.failures.push(rule);
@@ -225,14 +250,26 @@ impl RunningEmulator {
         self.addr
     }
 
+    /// The container-credentials endpoint, for `AWS_CONTAINER_CREDENTIALS_FULL_URI`.
+    pub fn container_credentials_url(&self) -> String {
+        format!("{}/container/credentials", self.url)
+    }
+
+    /// The STS calls that reached a handler so far, in order (knob answers are not recorded).
+    pub fn sts_calls(&self) -> Vec<crate::StsCall> {
+        self.shared.lock().sts_calls_log.clone()
+    }
+
     /// A snapshot of the counters.
     pub fn stats(&self) -> Stats {
         self.shared.lock().stats.clone()
     }
 
-    /// Sets every counter back to zero.
+    /// Sets every counter back to zero and forgets the recorded STS calls.
     pub fn reset_stats(&self) {
-        self.shared.lock().stats = Stats::default();
+        let mut inner = self.shared.lock();
+        inner.stats = Stats::default();
+        inner.sts_calls_log.clear();
     }
 
     /// The current configuration.

@@ -1,5 +1,6 @@
 //! The emulator's mutable state behind one `Mutex`: knobs, counters, client registrations,
-//! device and authorization codes, access and refresh tokens, and the seeded directory.
+//! device and authorization codes, access and refresh tokens, the seeded directory, issued AWS
+//! credentials, IMDSv2 tokens and the log of STS calls.
 //!
 //! Handlers lock it once per request and never hold the lock across an `.await`. Time is the
 //! wall clock plus [`Config::clock_offset_secs`], so tests can expire things without sleeping.
@@ -10,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::config::Config;
 use crate::error::DeviceDecisionError;
+use crate::keys::IssuedKey;
 use crate::secret::Secret;
 use crate::seed::Directory;
 use crate::stats::{Operation, Stats};
@@ -42,7 +44,11 @@ impl Shared {
             refresh_tokens: HashMap::new(),
             stats: Stats::default(),
             portal_calls: 0,
+            sts_calls: 0,
             next_session: 1,
+            issued_keys: HashMap::new(),
+            imds_tokens: HashMap::new(),
+            sts_calls_log: Vec::new(),
         };
         Self {
             inner: Mutex::new(inner),
@@ -161,7 +167,14 @@ pub(crate) struct Inner {
     pub(crate) refresh_tokens: HashMap<Secret, RefreshGrant>,
     pub(crate) stats: Stats,
     portal_calls: u64,
+    sts_calls: u64,
     next_session: u64,
+    /// Credentials the emulator issued (role, assumed-role, container, IMDS), by access key id.
+    pub(crate) issued_keys: HashMap<String, IssuedKey>,
+    /// IMDSv2 session tokens and their expiry (epoch milliseconds).
+    pub(crate) imds_tokens: HashMap<Secret, i64>,
+    /// Every STS call that reached a handler, in order.
+    pub(crate) sts_calls_log: Vec<crate::sts::StsCall>,
 }
 
 impl Inner {
@@ -254,6 +267,17 @@ impl Inner {
         self.portal_calls += 1;
         let every = u64::from(self.config.throttle_every);
         let throttled = every > 0 && self.portal_calls.is_multiple_of(every);
+        if throttled {
+            self.stats.throttled += 1;
+        }
+        throttled
+    }
+
+    /// Counts an STS call and says whether the STS throttling knob rejects it.
+    pub(crate) fn throttle_sts_call(&mut self) -> bool {
+        self.sts_calls += 1;
+        let every = u64::from(self.config.sts_throttle_every);
+        let throttled = every > 0 && self.sts_calls.is_multiple_of(every);
         if throttled {
             self.stats.throttled += 1;
         }

@@ -24,6 +24,20 @@ pub enum Operation {
     GetRoleCredentials,
     /// `POST /logout`.
     Logout,
+    /// STS `POST /` with `Action=AssumeRole`.
+    AssumeRole,
+    /// STS `POST /` with `Action=AssumeRoleWithWebIdentity`.
+    AssumeRoleWithWebIdentity,
+    /// STS `POST /` with `Action=GetCallerIdentity`.
+    GetCallerIdentity,
+    /// `GET /container/credentials` (ECS and EKS Pod Identity style).
+    ContainerCredentials,
+    /// IMDSv2 `PUT /latest/api/token`.
+    ImdsToken,
+    /// IMDS `GET /latest/meta-data/iam/security-credentials/`.
+    ImdsRoleList,
+    /// IMDS `GET /latest/meta-data/iam/security-credentials/{role}`.
+    ImdsCredentials,
 }
 
 impl Operation {
@@ -38,7 +52,44 @@ impl Operation {
             Self::ListAccountRoles => "ListAccountRoles",
             Self::GetRoleCredentials => "GetRoleCredentials",
             Self::Logout => "Logout",
+            Self::AssumeRole => "AssumeRole",
+            Self::AssumeRoleWithWebIdentity => "AssumeRoleWithWebIdentity",
+            Self::GetCallerIdentity => "GetCallerIdentity",
+            Self::ContainerCredentials => "ContainerCredentials",
+            Self::ImdsToken => "ImdsToken",
+            Self::ImdsRoleList => "ImdsRoleList",
+            Self::ImdsCredentials => "ImdsCredentials",
         }
+    }
+
+    /// The STS operation named by a query-protocol `Action`.
+    pub(crate) fn sts(action: &str) -> Option<Self> {
+        match action {
+            "AssumeRole" => Some(Self::AssumeRole),
+            "AssumeRoleWithWebIdentity" => Some(Self::AssumeRoleWithWebIdentity),
+            "GetCallerIdentity" => Some(Self::GetCallerIdentity),
+            _ => None,
+        }
+    }
+
+    /// Whether the operation belongs to STS (its own throttling knob and XML errors).
+    pub fn is_sts(self) -> bool {
+        matches!(
+            self,
+            Self::AssumeRole | Self::AssumeRoleWithWebIdentity | Self::GetCallerIdentity
+        )
+    }
+
+    /// Whether the operation is one of the container or instance metadata endpoints (plain
+    /// text errors).
+    pub fn is_metadata(self) -> bool {
+        matches!(
+            self,
+            Self::ContainerCredentials
+                | Self::ImdsToken
+                | Self::ImdsRoleList
+                | Self::ImdsCredentials
+        )
     }
 
     /// Whether the operation belongs to the portal service (the throttling knob applies to those).
@@ -80,7 +131,22 @@ pub struct Stats {
     pub get_role_credentials: u64,
     /// `Logout` calls.
     pub logout: u64,
-    /// Answers replaced by 429 `TooManyRequestsException` by the throttling knob.
+    /// STS `AssumeRole` calls.
+    pub assume_role: u64,
+    /// STS `AssumeRoleWithWebIdentity` calls.
+    pub assume_role_with_web_identity: u64,
+    /// STS `GetCallerIdentity` calls.
+    pub get_caller_identity: u64,
+    /// Container-credentials endpoint calls.
+    pub container_credentials: u64,
+    /// IMDSv2 token requests.
+    pub imds_token: u64,
+    /// IMDS role listings.
+    pub imds_role_list: u64,
+    /// IMDS role-credential requests.
+    pub imds_credentials: u64,
+    /// Answers replaced by 429 `TooManyRequestsException` (portal) or 400 `Throttling` (STS)
+    /// by the throttling knobs.
     pub throttled: u64,
     /// Answers replaced by an injected 5xx failure.
     pub injected_failures: u64,
@@ -100,6 +166,13 @@ impl Stats {
             Operation::ListAccountRoles => &mut self.list_account_roles,
             Operation::GetRoleCredentials => &mut self.get_role_credentials,
             Operation::Logout => &mut self.logout,
+            Operation::AssumeRole => &mut self.assume_role,
+            Operation::AssumeRoleWithWebIdentity => &mut self.assume_role_with_web_identity,
+            Operation::GetCallerIdentity => &mut self.get_caller_identity,
+            Operation::ContainerCredentials => &mut self.container_credentials,
+            Operation::ImdsToken => &mut self.imds_token,
+            Operation::ImdsRoleList => &mut self.imds_role_list,
+            Operation::ImdsCredentials => &mut self.imds_credentials,
         };
         *counter += 1;
     }

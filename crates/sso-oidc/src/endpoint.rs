@@ -1,4 +1,5 @@
-//! Endpoint resolution for SSO-OIDC (`oidc.{region}…`) and the portal (`portal.sso.{region}…`).
+//! Endpoint resolution for SSO-OIDC (`oidc.{region}…`), the portal (`portal.sso.{region}…`) and
+//! regional STS (`sts.{region}…`; `sso-sts` adds the global endpoint and the signing region).
 //!
 //! Implements the partition, FIPS and dual-stack rules of the services' endpoint rule sets and
 //! the configured-endpoint overrides the SDKs honour (protocol.md sections 1.5 and 2.2). Every
@@ -14,6 +15,8 @@ pub enum Service {
     SsoOidc,
     /// The SSO portal (`sso`, endpoint prefix `portal.sso`).
     Portal,
+    /// STS (`sts`, endpoint prefix `sts`), regional endpoints only.
+    Sts,
 }
 
 /// Configured endpoint URLs as found by the driver, before precedence is applied.
@@ -28,12 +31,16 @@ pub struct EndpointOverrides {
     pub env_sso_oidc: Option<String>,
     /// `AWS_ENDPOINT_URL_SSO`.
     pub env_sso: Option<String>,
+    /// `AWS_ENDPOINT_URL_STS`.
+    pub env_sts: Option<String>,
     /// `AWS_ENDPOINT_URL`.
     pub env_global: Option<String>,
     /// `endpoint_url` in the `sso_oidc` block of the profile's `[services NAME]` section.
     pub services_sso_oidc: Option<String>,
     /// `endpoint_url` in the `sso` block of the profile's `[services NAME]` section.
     pub services_sso: Option<String>,
+    /// `endpoint_url` in the `sts` block of the profile's `[services NAME]` section.
+    pub services_sts: Option<String>,
     /// `endpoint_url` directly in the profile.
     pub profile: Option<String>,
     /// `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` (raw; `true` in any case switches overrides off).
@@ -57,6 +64,7 @@ impl EndpointOverrides {
         let (env_service, services_block) = match service {
             Service::SsoOidc => (&self.env_sso_oidc, &self.services_sso_oidc),
             Service::Portal => (&self.env_sso, &self.services_sso),
+            Service::Sts => (&self.env_sts, &self.services_sts),
         };
         non_empty(env_service.as_deref())
             .or(non_empty(self.env_global.as_deref()))
@@ -195,6 +203,7 @@ pub fn resolve_endpoint(
     let (plain, fips) = match service {
         Service::SsoOidc => ("oidc", "oidc-fips"),
         Service::Portal => ("portal.sso", "portal.sso-fips"),
+        Service::Sts => ("sts", "sts-fips"),
     };
     let url = match (params.use_fips, params.use_dual_stack) {
         (true, true) => format!(

@@ -150,26 +150,6 @@ impl fmt::Display for ErrorCode {
     }
 }
 
-/// Throttling codes botocore's standard retry mode retries (`botocore/retries/standard.py`).
-const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-    "RequestTimeout",
-    "RequestTimeoutException",
-];
-
 /// An error response from SSO-OIDC or the portal, decoded the way botocore does.
 ///
 /// The code comes from `x-amzn-ErrorType` (cut at the first `:` and after the last `#`), else
@@ -193,11 +173,13 @@ pub struct ServiceError {
 }
 
 impl ServiceError {
-    /// Whether a driver may retry the same request: throttling (HTTP 429, the throttling codes)
-    /// and server errors (HTTP 5xx). `SlowDownException` is not on the list (botocore agrees).
+    /// Whether a driver may retry the same request: throttling and transient errors as
+    /// [`crate::retry::classify_error`] names them, and any other server error (HTTP 5xx).
+    /// `SlowDownException` is not on the list (botocore agrees).
     #[must_use]
     pub fn is_retryable(&self) -> bool {
-        self.status == 429 || self.status >= 500 || THROTTLING_CODES.contains(&self.code.as_str())
+        self.status >= 500
+            || crate::retry::classify_error(self.status, Some(self.code.as_str())).is_some()
     }
 
     /// The most specific human-readable explanation the service gave.

@@ -15,6 +15,8 @@
 //!   GetRoleCredentials, Logout), plus the [`portal::AccountPager`] and [`portal::RolePager`].
 //! - [`resolve_endpoint`]: partitions, FIPS, dual-stack and configured endpoint overrides.
 //! - [`refresh_decision`]: when a cached token may and must be refreshed.
+//! - [`retry::classify_error`]: botocore's throttling and transient-error rules, shared with
+//!   `sso-sts`.
 //! - Secret newtypes ([`AccessToken`], ...) that redact `Debug` and zeroize on drop.
 //!
 //! # The driver loop
@@ -69,6 +71,7 @@ pub mod oidc;
 mod pkce;
 pub mod portal;
 mod refresh;
+pub mod retry;
 mod secret;
 mod time;
 mod wire;
@@ -92,8 +95,8 @@ pub use refresh::{
     has_refresh_material, refresh_decision,
 };
 pub use secret::{
-    AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, RefreshToken,
-    SecretAccessKey, SessionToken,
+    AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, MfaCode,
+    RefreshToken, SecretAccessKey, SessionToken, WebIdentityToken,
 };
 pub use time::{
     MAX_DEVICE_CODE_LIFETIME, MAX_REGISTRATION_LIFETIME, MAX_ROLE_CREDENTIALS_LIFETIME,

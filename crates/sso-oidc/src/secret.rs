@@ -70,6 +70,14 @@ secret_type!(
     /// An OIDC ID token (`idToken`); the service documents it as unsupported but may send one.
     IdToken
 );
+secret_type!(
+    /// An OIDC token from an identity provider, exchanged at STS `AssumeRoleWithWebIdentity`.
+    WebIdentityToken
+);
+secret_type!(
+    /// A one-time MFA code (`TokenCode` of STS `AssumeRole`).
+    MfaCode
+);
 
 #[cfg(test)]
 mod tests {
@@ -107,6 +115,8 @@ mod tests {
         secret_access_key_debug_redacts: SecretAccessKey,
         session_token_debug_redacts: SessionToken,
         id_token_debug_redacts: IdToken,
+        web_identity_token_debug_redacts: WebIdentityToken,
+        mfa_code_debug_redacts: MfaCode,
     );
 
     #[test]

@@ -80,3 +80,65 @@ fn stems_cannot_escape_the_directory() {
         assert_eq!(CacheKey::from_stem(bad), Err(InvalidKey), "{bad:?}");
     }
 }
+
+/// botocore's own test vectors (`tests/unit/test_credentials.py`) and protocol.md §11.4.
+#[test]
+fn assumed_role_keys_match_botocore() {
+    let policy: serde_json::Value = serde_json::from_str(
+        r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Resource": "*", "Action": "*"}]}"#,
+    )
+    .unwrap();
+    let cases = [
+        (
+            AssumeRoleKeyArgs {
+                role_arn: "myrole",
+                ..AssumeRoleKeyArgs::default()
+            },
+            "793d6e2f27667ab2da104824407e486bfec24a47",
+        ),
+        (
+            AssumeRoleKeyArgs {
+                role_arn: "arn:aws:iam::role/foo-role",
+                ..AssumeRoleKeyArgs::default()
+            },
+            "75c539f0711ba78c5b9e488d0add95f178a54d74",
+        ),
+        (
+            AssumeRoleKeyArgs {
+                role_arn: "myrole",
+                role_session_name: Some("my_session_name"),
+                ..AssumeRoleKeyArgs::default()
+            },
+            "2964201f5648c8be5b9460a9cf842d73a266daf2",
+        ),
+        (
+            AssumeRoleKeyArgs {
+                role_arn: "myrole",
+                policy: Some(&policy),
+                ..AssumeRoleKeyArgs::default()
+            },
+            "176f223d915e82456c253545e192aa21d68f5ab8",
+        ),
+        (
+            AssumeRoleKeyArgs {
+                role_arn: "arn:aws:iam::123:role/role-name",
+                ..AssumeRoleKeyArgs::default()
+            },
+            "c29461feeacfbed43017d20612606ff76abc073d",
+        ),
+        (
+            AssumeRoleKeyArgs {
+                role_arn: "arn:aws:iam::123456789012:role/Admin",
+                role_session_name: Some("me"),
+                external_id: Some("x"),
+                serial_number: Some("arn:aws:iam::123456789012:mfa/me"),
+                duration_seconds: Some(3600),
+                policy: None,
+            },
+            "32934de29c56fb61dc9202d7f8d07a74fde25a39",
+        ),
+    ];
+    for (args, key) in cases {
+        assert_eq!(CacheKey::for_assumed_role(&args).as_str(), key, "{args:?}");
+    }
+}

@@ -101,3 +101,19 @@ fn saturating_arithmetic_does_not_overflow() {
     let min = Timestamp::from_unix_millis(i64::MIN);
     assert_eq!(min.saturating_sub(Duration::MAX), min);
 }
+
+#[test]
+fn formats_like_python_isoformat() {
+    // Python: datetime(2030, 5, 17, 8, 30, 15, tzinfo=timezone.utc).isoformat()
+    assert_eq!(
+        Timestamp::from_unix_seconds(1_905_237_015).to_python_isoformat(),
+        "2030-05-17T08:30:15+00:00"
+    );
+    // ... and with microsecond=250000.
+    assert_eq!(
+        Timestamp::from_unix_millis(1_905_237_015_250).to_python_isoformat(),
+        "2030-05-17T08:30:15.250000+00:00"
+    );
+    let text = Timestamp::from_unix_millis(1_905_237_015_250).to_python_isoformat();
+    assert_eq!(ts(&text), 1_905_237_015_250);
+}

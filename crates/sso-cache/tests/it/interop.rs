@@ -4,8 +4,9 @@
 use crate::support::sample_credentials;
 use serde_json::Value;
 use sso_cache::{
-    AccessToken, CacheDir, CacheEntry, CacheKey, CachedToken, ClientRegistration, ClientSecret,
-    Login, RefreshToken, RegistrationKeyArgs, RoleCredentials, Timestamp, UnknownFields,
+    AccessToken, AssumeRoleKeyArgs, AssumedRoleCredentials, AssumedRoleUser, CacheDir, CacheEntry,
+    CacheKey, CachedToken, ClientRegistration, ClientSecret, Login, RefreshToken,
+    RegistrationKeyArgs, RoleCredentials, Timestamp, UnknownFields,
 };
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -192,6 +193,90 @@ fn botocore_written_role_credentials_read_back_and_list() {
             .iter()
             .all(|c| !c.path.ends_with("assume-role-entry.json"))
     );
+}
+
+/// The assumed-role entries botocore's own `AssumeRoleCredentialFetcher` and
+/// `AssumeRoleWithWebIdentityCredentialFetcher` wrote: our key names the same file, we read every
+/// field back, and an entry built from the values (as the driver builds it from an STS response)
+/// is byte for byte the CLI's file.
+#[test]
+fn botocore_written_assumed_roles_match_byte_for_byte() {
+    let manifest = manifest();
+    let cache = CacheDir::new(fixtures().join("cli/cache"));
+    let cases = manifest["assumed_roles"].as_array().unwrap();
+    assert_eq!(cases.len(), 4);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let args = &case["key_args"];
+        let policy: Option<Value> =
+            opt_str(args, "Policy").map(|text| serde_json::from_str(&text).unwrap());
+        let key = CacheKey::for_assumed_role(&AssumeRoleKeyArgs {
+            role_arn: args["RoleArn"].as_str().unwrap(),
+            role_session_name: args["RoleSessionName"].as_str(),
+            external_id: args["ExternalId"].as_str(),
+            serial_number: args["SerialNumber"].as_str(),
+            duration_seconds: args["DurationSeconds"].as_u64(),
+            policy: policy.as_ref(),
+        });
+        assert_eq!(
+            format!("cli/cache/{}", key.file_name()),
+            case["file"].as_str().unwrap(),
+            "{name}: key"
+        );
+        let bytes = fs::read_to_string(cache.entry_path(&key)).unwrap();
+        let read: AssumedRoleCredentials = cache.read(&key).unwrap().unwrap();
+        let e = &case["expect"];
+        assert_eq!(Some(read.access_key_id.clone()), opt_str(e, "AccessKeyId"));
+        assert_eq!(Some(read.expiration), ms(e, "Expiration"), "{name}");
+        assert_eq!(read.account_id, opt_str(e, "AccountId"), "{name}");
+        assert_eq!(read.to_json().as_str(), bytes, "{name}: rewrite");
+
+        // Built from scratch, the way the driver turns an STS response into an entry.
+        let user = read.assumed_role_user.clone().unwrap();
+        let mut built = AssumedRoleCredentials {
+            access_key_id: read.access_key_id.clone(),
+            secret_access_key: read.secret_access_key.clone(),
+            session_token: read.session_token.clone(),
+            expiration: Timestamp::from_unix_millis(ms(e, "Expiration").unwrap().unix_millis()),
+            account_id: Some("123456789012".to_owned()),
+            credentials_unknown: UnknownFields::new(),
+            assumed_role_user: Some(AssumedRoleUser {
+                assumed_role_id: user.assumed_role_id,
+                arn: user.arn,
+            }),
+            response: UnknownFields::new(),
+        };
+        if case["kind"] == "web-identity" {
+            // Inserted after the others on purpose: the writer restores the model's order.
+            built.response.insert(
+                "Provider",
+                Value::from(opt_str(&read_top(&bytes), "Provider")),
+            );
+            built
+                .response
+                .insert("Audience", Value::from("sts.amazonaws.com"));
+            built.response.insert(
+                "SubjectFromWebIdentityToken",
+                Value::from("system:serviceaccount:ns:sa"),
+            );
+        }
+        built.set_response_metadata(
+            Some("fixture-request-id"),
+            200,
+            &[
+                ("X-Amzn-RequestId", "fixture-request-id"),
+                ("Content-Type", "text/xml"),
+                ("Content-Length", "1491"),
+                ("Date", "Thu, 05 Aug 2021 18:58:02 GMT"),
+            ],
+            0,
+        );
+        assert_eq!(built.to_json().as_str(), bytes, "{name}: built");
+    }
+}
+
+fn read_top(bytes: &str) -> Value {
+    serde_json::from_str(bytes).unwrap()
 }
 
 /// Our writes, read by botocore. Runs only where `python3` can import botocore; otherwise it

@@ -35,14 +35,15 @@ pub const FEDERATION_ENDPOINT_ENV: &str = "SSO_FEDERATION_ENDPOINT";
 pub fn run(
     _ctx: &Context,
     profile: ProfileName,
+    explicit: bool,
     destination: Option<String>,
     print: bool,
 ) -> Result<(), CliError> {
     if let Some(destination) = &destination {
         check_destination(destination)?;
     }
-    let resolved = export_credentials::profile_credentials(&profile)?;
-    let target = resolved.target.as_ref();
+    let resolved = export_credentials::profile_credentials(&profile, explicit)?;
+    let target = resolved.sso_target.as_ref();
     let Some(session_token) = &resolved.credentials.session_token else {
         return Err(CliError::Usage {
             message: format!(

@@ -1,6 +1,6 @@
 //! `sso exec [--profile P] -- CMD ARGS...`: run a command with a profile's credentials in its
-//! environment (any profile `export-credentials` handles: SSO, `credential_process`, static
-//! keys).
+//! environment (any profile `export-credentials` handles: the driver's whole credential
+//! chain).
 //!
 //! The child gets `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
 //! `AWS_CREDENTIAL_EXPIRATION` (the `+00:00` form `export-credentials --format env` prints) and,
@@ -27,14 +27,19 @@ use crate::error::CliError;
 use crate::values::ProfileName;
 
 /// Runs `sso exec`.
-pub fn run(_ctx: &Context, profile: ProfileName, command: Vec<OsString>) -> Result<(), CliError> {
+pub fn run(
+    _ctx: &Context,
+    profile: ProfileName,
+    explicit: bool,
+    command: Vec<OsString>,
+) -> Result<(), CliError> {
     let Some((program, args)) = command.split_first() else {
         return Err(CliError::Usage {
             message: "no command to run".to_owned(),
             help: Some("pass it after `--`: sso exec -- aws s3 ls".to_owned()),
         });
     };
-    let resolved = profile_credentials(&profile)?;
+    let resolved = profile_credentials(&profile, explicit)?;
     let credentials = &resolved.credentials;
     let mut child = Command::new(program);
     child

@@ -1,32 +1,25 @@
 //! `sso export-credentials`: print a profile's credentials (protocol.md §7), byte for byte as
 //! `aws configure export-credentials` prints them.
 //!
-//! The warm path (role credentials cached in `~/.aws/cli/cache` for more than 15 minutes) is
-//! what `credential_process = sso export-credentials --profile P` hits on nearly every call,
-//! so it starts no async runtime and builds no HTTP client (no TLS trust roots are loaded):
-//! load the config, compute the cache key, read one file, print. Only on a miss is a
-//! current-thread tokio runtime and an `HttpClient` built, to refresh the token if needed and
-//! call `GetRoleCredentials` ([`sso_driver::credentials::role_credentials`]). A browser login
-//! is never started.
-//!
-//! Any profile works, as with the AWS CLI ([`sso_driver::credentials::profile_source`] picks the
-//! source with the SDKs' precedence): SSO keys as above; a `credential_process` is run (with
-//! `SSO_PROFILE_CHAIN` set, so that a process that calls `sso` for a profile already being
-//! resolved is refused instead of looping); static keys are printed as they are (two lines, or
-//! three with `aws_session_token`). `role_arn` and `web_identity_token_file` profiles are
-//! refused with an error that names the key.
+//! The credentials come from the driver's one call, [`sso_driver::chain::credentials_for`]: the
+//! whole chain of `aws configure export-credentials` (environment keys unless `--profile` names
+//! a profile, then the profile's source: assume-role chains, web identity, SSO, a
+//! `credential_process`, static keys; then container credentials and IMDS). A warm path (an SSO
+//! or assumed-role entry cached in `~/.aws/cli/cache` for more than 15 minutes, static or
+//! environment keys) starts no runtime and builds no HTTP client. A browser login is never
+//! started. This module only renders.
 //!
 //! `_AWS_CLI_PROFILE_CHAIN` (the AWS CLI's recursion guard) is deliberately not honoured:
 //! `aws configure export-credentials --profile P` on a profile whose `credential_process` is
 //! `sso export-credentials --profile P` (a common setup) sets the chain to `P` before running
 //! us; honouring it would report a cycle that does not exist. `sso` keeps its own chain.
 
-use sso_config::ProfileView;
-use sso_driver::clock::{SystemClock, WallClock as _};
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::time::Duration;
 
-use sso_driver::context::{AwsContext, SsoTarget, WAIT_FOR_LOGIN_KEY};
-use sso_driver::credentials::{self, CredentialOptions, Credentials, ProfileSource};
+use sso_driver::chain::{self, Options, Resolved, Selection};
+use sso_driver::credentials::Credentials;
+use sso_driver::prompt::{MfaCode, Prompt, UserCode};
 
 use crate::Context;
 use crate::args::ExportFormat;
@@ -35,14 +28,16 @@ use crate::error::CliError;
 use crate::export::{self, ExportCredentials};
 use crate::values::ProfileName;
 
-/// Runs `sso export-credentials`; `wait_for_login` is `--wait-for-login SECS`.
+/// Runs `sso export-credentials`; `explicit` is whether `--profile` named the profile,
+/// `wait_for_login` is `--wait-for-login SECS`.
 pub fn run(
     _ctx: &Context,
     profile: ProfileName,
+    explicit: bool,
     format: ExportFormat,
     wait_for_login: Option<u64>,
 ) -> Result<(), CliError> {
-    let resolved = credentials_waiting(&profile, wait_for_login)?;
+    let resolved = credentials_waiting(&profile, explicit, wait_for_login)?;
     print(&to_export(&resolved.credentials), format)
 }
 
@@ -52,148 +47,65 @@ pub fn print(credentials: &ExportCredentials, format: ExportFormat) -> Result<()
     crate::write_stdout(&export::render(credentials, format)?)
 }
 
-/// A profile's credentials and what the commands that use them also need.
-#[derive(Debug)]
-pub struct ProfileCredentials {
-    /// The credentials.
-    pub credentials: Credentials,
-    /// The profile's `region`, if set.
-    pub region: Option<String>,
-    /// The SSO login behind them, for an SSO profile.
-    pub target: Option<SsoTarget>,
+/// The credentials of the selection through the driver's chain, shared by
+/// `export-credentials`, `exec` and `console`. With `explicit`, environment keys are ignored.
+pub fn profile_credentials(profile: &ProfileName, explicit: bool) -> Result<Resolved, CliError> {
+    credentials_waiting(profile, explicit, None)
 }
 
-/// The credentials of any profile ([`credentials::profile_source`]): for an SSO profile the
-/// role credentials from the cache when they are valid for more than 15 minutes (no runtime,
-/// no TLS), else fetched; a `credential_process` run; or the static keys.
-///
-/// Shared by `export-credentials`, `exec` and `console`.
-pub fn profile_credentials(profile: &ProfileName) -> Result<ProfileCredentials, CliError> {
-    credentials_waiting(profile, None)
-}
-
-/// [`profile_credentials`] with `--wait-for-login SECS` (`None`: the config's
-/// `sso_wait_for_login`, else no wait).
+/// [`profile_credentials`] with `--wait-for-login SECS` (`None`: the login's
+/// `sso_wait_for_login`, else no wait). Prints the expiry warning ([`crate::expiry`]).
 fn credentials_waiting(
     profile: &ProfileName,
+    explicit: bool,
     wait_for_login: Option<u64>,
-) -> Result<ProfileCredentials, CliError> {
-    let aws = convert::load_context(Some(profile.as_str()))?;
-    let region = aws
-        .profiles()
-        .profile(profile.as_str())
-        .and_then(|props| ProfileView(props).region())
-        .map(|value| value.as_str().to_owned());
-    let source =
-        credentials::profile_source(&aws, profile.as_str()).map_err(convert::source_error)?;
-    let (credentials, target) = match source {
-        ProfileSource::Sso(target) => {
-            let target = *target;
-            let credentials = sso_credentials(&aws, profile, &target, wait_for_login)?;
-            (Credentials::from(credentials), Some(target))
-        }
-        ProfileSource::Process(process) => {
-            tracing::debug!(profile = %process.profile, chain = %process.chain.join(","), "credentials from the credential_process");
-            let credentials = process
-                .run()
-                .map_err(|error| convert::process_error(&error, &process))?;
-            (credentials, None)
-        }
-        ProfileSource::Static(credentials) => {
-            tracing::debug!("static credentials from the profile");
-            (credentials, None)
-        }
-        other => {
-            return Err(CliError::Bug {
-                message: format!("unhandled credential source {other:?}"),
-            });
-        }
+) -> Result<Resolved, CliError> {
+    let env = sso_driver::env::Env::process();
+    let selection = if explicit {
+        Selection::profile(profile.as_str())
+    } else {
+        Selection::default_chain()
     };
-    Ok(ProfileCredentials {
-        credentials,
-        region,
-        target,
-    })
+    let http = sso_driver::http::HttpConfig::default()
+        .user_agent(concat!("sso/", env!("CARGO_PKG_VERSION")));
+    let resolved = chain::credentials_for(
+        &env,
+        selection,
+        Options {
+            prompt: &MfaTerminal,
+            http,
+            wait_for_login: wait_for_login.map(Duration::from_secs),
+            check_login_expiry: crate::expiry::wanted(),
+        },
+    )
+    .map_err(convert::chain_error)?;
+    crate::expiry::warn_resolved(&resolved);
+    Ok(resolved)
 }
 
-/// The role credentials of an SSO profile: the cache first (no runtime, no TLS), else the
-/// token (refreshed if needed) and `GetRoleCredentials`.
-fn sso_credentials(
-    aws: &AwsContext,
-    profile: &ProfileName,
-    target: &SsoTarget,
-    wait_for_login: Option<u64>,
-) -> Result<sso_cache::RoleCredentials, CliError> {
-    check_role(aws, profile.as_str(), target)?;
-    let cli_cache = convert::cli_cache(aws)?;
-    let now = sso_driver::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
-    let cached = credentials::cached_role_credentials(&cli_cache, target, now)
-        .map_err(|e| convert::credentials_error(e, target))?;
-    if let Some(credentials) = cached {
-        tracing::debug!("cached role credentials are valid");
-        crate::expiry::warn_once(aws, target, false);
-        return Ok(credentials);
-    }
-    let wait = wait_for_login_secs(aws, target, wait_for_login)?;
-    let sso_cache = convert::sso_cache(aws)?;
-    let http = convert::http_client_for_profile(aws, Some(profile.as_str()))?;
-    let runtime = crate::runtime()?;
-    let credentials = runtime
-        .block_on(credentials::role_credentials_with(
-            &http,
-            &sso_cache,
-            &cli_cache,
-            target,
-            &SystemClock,
-            &CredentialOptions::wait_for_login(Duration::from_secs(wait)),
-        ))
-        .map_err(|e| convert::credentials_error(e, target))?;
-    crate::expiry::warn_once(aws, target, true);
-    Ok(credentials)
-}
+/// Asks for MFA codes on the terminal (stderr for the prompt, stdin for the answer, never
+/// stdout, which carries the credentials); nobody to ask without a terminal.
+struct MfaTerminal;
 
-/// The longest accepted wait for a sign-in elsewhere, in seconds (an hour).
-const MAX_WAIT_FOR_LOGIN: u64 = 3600;
+impl Prompt for MfaTerminal {
+    fn show_user_code(&self, _code: &UserCode<'_>, _browser_opening: bool) {}
+    fn show_authorize_url(&self, _url: &str, _browser_opening: bool) {}
+    fn waiting(&self, _deadline_unix_ms: u64) {}
+    fn signed_in(&self, _start_url: &str) {}
 
-/// `--wait-for-login`, else `sso_wait_for_login` of the session or profile (shown at its place
-/// in the file when it is not a number of seconds up to an hour), else 0.
-fn wait_for_login_secs(
-    aws: &AwsContext,
-    target: &SsoTarget,
-    flag: Option<u64>,
-) -> Result<u64, CliError> {
-    if let Some(secs) = flag {
-        return Ok(secs);
-    }
-    let Some(value) = crate::commands::login::setting(aws, target, WAIT_FOR_LOGIN_KEY) else {
-        return Ok(0);
-    };
-    match value.as_str().trim().parse::<u64>() {
-        Ok(secs) if secs <= MAX_WAIT_FOR_LOGIN => Ok(secs),
-        _ => Err(convert::setting_error(
-            value.origin(),
-            &format!(
-                "invalid {WAIT_FOR_LOGIN_KEY} `{}`: expected a number of seconds from 0 to {MAX_WAIT_FOR_LOGIN}",
-                value.as_str().trim()
-            ),
-            "fix or remove sso_wait_for_login (--wait-for-login overrides it)",
-        )),
-    }
-}
-
-/// `target` (of `profile`) must name an account and a role; a profile without them is shown at
-/// its place in the config file with the AWS CLI's message.
-fn check_role(aws: &AwsContext, profile: &str, target: &SsoTarget) -> Result<(), CliError> {
-    if target.account_id.is_none() || target.role_name.is_none() {
-        let settings = aws
-            .profiles()
-            .resolve_sso(profile)
-            .map_err(|e| convert::resolve_error(&e))?;
-        if let Err(error) = settings.role() {
-            return Err(convert::resolve_error(&error));
+    fn mfa_code(&self, mfa_serial: &str) -> Option<MfaCode> {
+        if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
+            return None;
         }
+        let mut stderr = std::io::stderr().lock();
+        let serial: String = mfa_serial.chars().filter(|c| !c.is_control()).collect();
+        write!(stderr, "Enter MFA code for {serial}: ").ok()?;
+        stderr.flush().ok()?;
+        let mut line = zeroize::Zeroizing::new(String::new());
+        std::io::stdin().lock().read_line(&mut line).ok()?;
+        let code = line.trim();
+        (!code.is_empty()).then(|| MfaCode::new(code))
     }
-    Ok(())
 }
 
 /// Credentials as `export-credentials` prints them: no token or expiration lines when the

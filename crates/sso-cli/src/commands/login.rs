@@ -239,27 +239,14 @@ fn parse_port(raw: &str) -> Option<u16> {
     raw.trim().parse::<u16>().ok().filter(|port| *port != 0)
 }
 
-/// The value of a login setting where [`AwsContext`] read it: the sso-session's section, else
-/// the profile's.
+/// The value of a login setting where [`AwsContext`] read it
+/// ([`AwsContext::login_setting`]).
 pub(crate) fn setting(
     aws: &AwsContext,
     target: &SsoTarget,
     key: &str,
 ) -> Option<sso_config::Value> {
-    let profiles = aws.profiles();
-    target
-        .session_name
-        .as_deref()
-        .and_then(|name| profiles.sso_session(name))
-        .and_then(|section| section.get(key))
-        .or_else(|| {
-            target
-                .profile
-                .as_deref()
-                .and_then(|name| profiles.profile(name))
-                .and_then(|section| section.get(key))
-        })
-        .cloned()
+    aws.login_setting(target, key).cloned()
 }
 
 fn usage(message: String, help: &str) -> CliError {

@@ -1,6 +1,7 @@
 //! End-to-end tests of `export-credentials` (and `exec`) on profiles that are not SSO profiles:
-//! static keys, `credential_process` (with the `SSO_PROFILE_CHAIN` loop guard), and the
-//! unsupported `role_arn`. No network: none of these profiles reaches the emulator.
+//! static keys, `credential_process` (with the `SSO_PROFILE_CHAIN` loop guard), environment
+//! keys and their precedence, and `role_arn` chains answered from the AWS CLI's assumed-role
+//! cache, or failing at an unreachable STS. No network: none of these profiles reaches a server.
 
 use std::process::{Command, Output};
 
@@ -47,6 +48,14 @@ source_profile = static
 
 [profile nothing]
 region = us-east-1
+
+[profile cycle-a]
+role_arn = arn:aws:iam::123456789012:role/A
+source_profile = cycle-b
+
+[profile cycle-b]
+role_arn = arn:aws:iam::123456789012:role/B
+source_profile = cycle-a
 "
         );
         std::fs::write(dir.path().join(".aws/config"), config).unwrap();
@@ -66,6 +75,12 @@ region = us-east-1
             // Nothing here may reach the network.
             .env("AWS_ENDPOINT_URL_SSO", "http://127.0.0.1:9")
             .env("AWS_ENDPOINT_URL_SSO_OIDC", "http://127.0.0.1:9")
+            .env("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
             .args(args);
         command
     }
@@ -217,22 +232,92 @@ fn a_cycle_of_credential_processes_is_refused() {
     );
 }
 
+/// The AWS CLI's assumed-role entry for `{"RoleArn": "arn:aws:iam::123456789012:role/Admin"}`
+/// (key `51e7b105b5040ce662656c8dc6ab4de70c4de7ad`, protocol.md §11.4), as CLI v2 writes it.
+const ASSUMED_ROLE_ENTRY: &str = r#"{"Credentials": {"AccessKeyId": "ASIAASSUMED", "SecretAccessKey": "assumed-secret", "SessionToken": "assumed-token", "Expiration": "2099-01-01T00:00:00+00:00", "AccountId": "123456789012"}, "AssumedRoleUser": {"AssumedRoleId": "AROAEXAMPLE:botocore-session-1", "Arn": "arn:aws:sts::123456789012:assumed-role/Admin/botocore-session-1"}, "ResponseMetadata": {"RequestId": "r", "HTTPStatusCode": 200, "HTTPHeaders": {}, "RetryAttempts": 0}}"#;
+
 #[test]
-fn role_arn_profiles_are_refused_by_name() {
+fn a_role_profile_uses_the_aws_cli_assumed_role_cache_without_network() {
+    let home = Home::new();
+    let cache = home.dir.path().join(".aws/cli/cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    std::fs::write(
+        cache.join("51e7b105b5040ce662656c8dc6ab4de70c4de7ad.json"),
+        ASSUMED_ROLE_ENTRY,
+    )
+    .unwrap();
+    let output = home.run(&["export-credentials", "--profile", "role", "--format", "env"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "export AWS_ACCESS_KEY_ID=ASIAASSUMED\nexport AWS_SECRET_ACCESS_KEY=assumed-secret\nexport AWS_SESSION_TOKEN=assumed-token\nexport AWS_CREDENTIAL_EXPIRATION=2099-01-01T00:00:00+00:00\n"
+    );
+}
+
+#[test]
+fn a_role_profile_without_a_cache_entry_calls_sts() {
     let home = Home::new();
     let output = home.run(&["export-credentials", "--profile", "role"]);
     let text = stderr(&output);
-    assert_eq!(output.status.code(), Some(6), "{text}");
+    assert_eq!(output.status.code(), Some(7), "{text}");
     assert!(output.stdout.is_empty());
-    assert!(text.contains("role_arn"), "{text}");
-    assert!(
-        text.contains("arn:aws:iam::123456789012:role/Admin; source_profile static"),
-        "{text}"
+    assert!(text.contains("127.0.0.1:9"), "{text}");
+    assert!(!text.contains("not support"), "{text}");
+    assert!(!text.contains("static-secret"), "{text}");
+}
+
+#[test]
+fn a_source_profile_cycle_is_named() {
+    let home = Home::new();
+    let output = home.run(&["export-credentials", "--profile", "cycle-a"]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert!(text.contains("cycle-a -> cycle-b -> cycle-a"), "{text}");
+}
+
+#[test]
+fn environment_keys_win_unless_a_profile_is_named() {
+    let home = Home::new();
+    let output = home
+        .sso(&["export-credentials", "--format", "env"])
+        .env("AWS_ACCESS_KEY_ID", "AKIAENV")
+        .env("AWS_SECRET_ACCESS_KEY", "env-secret")
+        .env("AWS_PROFILE", "static")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        stdout(&output),
+        "export AWS_ACCESS_KEY_ID=AKIAENV\nexport AWS_SECRET_ACCESS_KEY=env-secret\n"
     );
-    assert!(text.contains("not support"), "{text}");
+    let output = home
+        .sso(&[
+            "export-credentials",
+            "--profile",
+            "static",
+            "--format",
+            "env",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "AKIAENV")
+        .env("AWS_SECRET_ACCESS_KEY", "env-secret")
+        .output()
+        .unwrap();
     assert!(
-        text.contains("aws configure export-credentials --profile role"),
-        "{text}"
+        stdout(&output).contains("AKIASTATIC"),
+        "{}",
+        stderr(&output)
+    );
+    // Blank keys count as unset (the SDKs' reading).
+    let output = home
+        .sso(&["export-credentials", "--format", "env"])
+        .env("AWS_ACCESS_KEY_ID", " ")
+        .env("AWS_PROFILE", "static")
+        .output()
+        .unwrap();
+    assert!(
+        stdout(&output).contains("AKIASTATIC"),
+        "{}",
+        stderr(&output)
     );
 }
 

@@ -13,5 +13,6 @@ mod control;
 mod device;
 mod pkce;
 mod portal;
+mod sts;
 mod support;
 mod token;

@@ -130,6 +130,46 @@ impl Ctx {
         Self::read(req.send().await.unwrap()).await
     }
 
+    /// A form POST as AWS SDKs send query-protocol calls.
+    pub async fn post_urlencoded(&self, path: &str, form: &str) -> Reply {
+        self.post_with_headers(path, form, &[]).await
+    }
+
+    /// A form POST with extra headers.
+    pub async fn post_with_headers(
+        &self,
+        path: &str,
+        form: &str,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self.http.post(self.url(path)).header(
+            "content-type",
+            "application/x-www-form-urlencoded; charset=utf-8",
+        );
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        Self::read(req.body(form.to_owned()).send().await.unwrap()).await
+    }
+
+    /// A GET with headers.
+    pub async fn get_with_headers(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self.http.get(self.url(path));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        Self::read(req.send().await.unwrap()).await
+    }
+
+    /// A PUT with headers and no body.
+    pub async fn put_with_headers(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = self.http.put(self.url(path));
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        Self::read(req.send().await.unwrap()).await
+    }
+
     pub async fn post_form(&self, path: &str, form: &str) -> Reply {
         let req = self
             .http
