@@ -271,7 +271,7 @@ fn a_source_profile_cycle_is_named() {
     let home = Home::new();
     let output = home.run(&["export-credentials", "--profile", "cycle-a"]);
     let text = stderr(&output);
-    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert_eq!(output.status.code(), Some(6), "{text}");
     assert!(text.contains("cycle-a -> cycle-b -> cycle-a"), "{text}");
 }
 
