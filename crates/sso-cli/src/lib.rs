@@ -117,9 +117,27 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
         }
         CommandOptions::Login(options) => commands::login::run(&ctx, options),
         CommandOptions::Logout { session } => commands::logout::run(&ctx, session),
-        CommandOptions::ExportCredentials { profile, format } => {
-            commands::export_credentials::run(&ctx, profile, format)
-        }
+        CommandOptions::ExportCredentials {
+            profile,
+            format,
+            credentials_file,
+        } => commands::export_credentials::run(&ctx, profile, format, credentials_file),
+        CommandOptions::ConfigureListProfiles => commands::settings::list_profiles(),
+        CommandOptions::ConfigureList {
+            profile,
+            on_command_line,
+        } => commands::settings::list(&profile, on_command_line),
+        CommandOptions::ConfigureGet {
+            profile,
+            key,
+            session,
+        } => commands::settings::get(&profile, &key, session.as_ref()),
+        CommandOptions::ConfigureSet {
+            profile,
+            key,
+            value,
+            session,
+        } => commands::settings::set(&profile, &key, &value, session.as_ref()),
         CommandOptions::ListAccounts { target, format } => {
             commands::list::run_accounts(&ctx, target, format)
         }

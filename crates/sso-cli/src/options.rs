@@ -8,8 +8,8 @@
 use std::ffi::OsString;
 
 use crate::args::{
-    Cli, Command, ConfigureArgs, ConfigureSessionArgs, ConfigureSubcommand, ExportFormat,
-    ListCommand, ListFormat, StatusFormat,
+    Cli, Command, ConfigureArgs, ConfigureSessionArgs, ConfigureSubcommand,
+    ExportCredentialsArgs, ExportFormat, ListCommand, ListFormat, StatusFormat,
 };
 use crate::commands::login::LoginOptions;
 use crate::commands::populate::PopulateOptions;
@@ -78,6 +78,37 @@ pub enum CommandOptions {
         profile: ProfileName,
         /// `--format`.
         format: ExportFormat,
+        /// `--credentials-file [NAME]`: the section to write instead of printing.
+        credentials_file: Option<ProfileName>,
+    },
+    /// `sso configure list-profiles`.
+    ConfigureListProfiles,
+    /// `sso configure list`.
+    ConfigureList {
+        /// The current profile.
+        profile: ProfileName,
+        /// Whether it came from `--profile`.
+        on_command_line: bool,
+    },
+    /// `sso configure get`.
+    ConfigureGet {
+        /// The current profile.
+        profile: ProfileName,
+        /// KEY.
+        key: String,
+        /// `--sso-session`.
+        session: Option<SessionName>,
+    },
+    /// `sso configure set`.
+    ConfigureSet {
+        /// The current profile.
+        profile: ProfileName,
+        /// KEY.
+        key: String,
+        /// VALUE.
+        value: String,
+        /// `--sso-session`.
+        session: Option<SessionName>,
     },
     /// `sso list accounts`.
     ListAccounts {
@@ -170,11 +201,63 @@ impl Invocation {
                 None => Ok(LoginSelector::Profile(global.profile_or_default())),
             }
         };
-        let command = match cli.command {
+        let export = |args: ExportCredentialsArgs| -> Result<CommandOptions, CliError> {
+            let profile = global.profile_or_default();
+            let credentials_file = match args.credentials_file {
+                None => None,
+                Some(name) if name.is_empty() => Some(profile.clone()),
+                Some(name) => Some(parse_flag(
+                    "--credentials-file",
+                    &name,
+                    ProfileName::parse,
+                )?),
+            };
+            Ok(CommandOptions::ExportCredentials {
+                profile,
+                format: args.format,
+                credentials_file,
+            })
+        };
+        let mut command = cli.command;
+        // `sso configure sso` is `sso configure`.
+        while let Command::Configure(ConfigureArgs {
+            subcommand: Some(ConfigureSubcommand::Sso(inner)),
+            ..
+        }) = command
+        {
+            command = Command::Configure(*inner);
+        }
+        let command = match command {
             Command::Configure(ConfigureArgs {
-                subcommand: Some(ConfigureSubcommand::SsoSession(args)),
+                subcommand: Some(subcommand),
                 ..
-            }) => CommandOptions::ConfigureSession(session_answers(args)?),
+            }) => match subcommand {
+                ConfigureSubcommand::SsoSession(args) => {
+                    CommandOptions::ConfigureSession(session_answers(args)?)
+                }
+                ConfigureSubcommand::ExportCredentials(args) => export(args)?,
+                ConfigureSubcommand::ListProfiles => CommandOptions::ConfigureListProfiles,
+                ConfigureSubcommand::List => CommandOptions::ConfigureList {
+                    profile: global.profile_or_default(),
+                    on_command_line: env.profile_on_command_line,
+                },
+                ConfigureSubcommand::Get(args) => CommandOptions::ConfigureGet {
+                    profile: global.profile_or_default(),
+                    key: args.key,
+                    session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
+                },
+                ConfigureSubcommand::Set(args) => CommandOptions::ConfigureSet {
+                    profile: global.profile_or_default(),
+                    key: args.key,
+                    value: args.value,
+                    session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
+                },
+                ConfigureSubcommand::Sso(_) => {
+                    return Err(CliError::Bug {
+                        message: "`configure sso` was not unwrapped".to_owned(),
+                    });
+                }
+            },
             Command::Configure(args) => {
                 CommandOptions::Configure(configure_answers(args, global.profile.clone())?)
             }
@@ -190,10 +273,7 @@ impl Invocation {
             Command::Logout(args) => CommandOptions::Logout {
                 session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
             },
-            Command::ExportCredentials(args) => CommandOptions::ExportCredentials {
-                profile: global.profile_or_default(),
-                format: args.format,
-            },
+            Command::ExportCredentials(args) => export(args)?,
             Command::List(args) => match args.what {
                 ListCommand::Accounts(args) => CommandOptions::ListAccounts {
                     target: selector(args.sso_session)?,

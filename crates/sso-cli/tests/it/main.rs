@@ -14,6 +14,7 @@ mod credentials;
 mod leak;
 mod login;
 mod profile_sources;
+mod settings;
 mod storm;
 
 /// The binary with a clean, colourless environment.
