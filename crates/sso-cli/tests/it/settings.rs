@@ -311,3 +311,13 @@ fn export_credentials_into_the_credentials_file() {
         _ => eprintln!("skipping the botocore check: botocore is not importable"),
     }
 }
+
+#[test]
+fn help_of_the_configure_questions() {
+    for command in ["get", "set", "list", "list-profiles"] {
+        insta::assert_snapshot!(
+            format!("configure_{command}_help"),
+            stdout(&super::sso().args(["configure", command, "--help"]).output().unwrap())
+        );
+    }
+}
