@@ -33,6 +33,8 @@ Commands:
                 [--criterion] also run `cargo bench --workspace`
   tidy          repository hygiene checks (also run by `cargo test`)
   fuzz TARGET   run a cargo-fuzz target from fuzz/ (needs cargo-fuzz)
+  fuzz-ci       every fuzz target for a fixed time (default 20 s each, [--seconds N]), starting
+                from its regression seeds in fuzz/regressions/TARGET (needs cargo-fuzz)
 ";
 
 fn main() -> ExitCode {
@@ -72,6 +74,7 @@ fn run() -> Result<()> {
             }
         }
         "fuzz" => fuzz(&root, &rest),
+        "fuzz-ci" => fuzz_ci(&root, &rest),
         "" | "help" | "-h" | "--help" => {
             print!("{HELP}");
             Ok(())
@@ -130,22 +133,82 @@ fn conformance(root: &Path, rest: &[String]) -> Result<()> {
     cargo(root, &args)
 }
 
+/// Seconds each target runs in `cargo xtask fuzz-ci` unless `--seconds` says otherwise.
+const FUZZ_CI_SECONDS: u32 = 20;
+
+/// `cargo xtask fuzz-ci`: builds every target of fuzz/ once, then runs each for a fixed time.
+/// libFuzzer first replays the scratch corpus (fuzz/corpus/TARGET, git-ignored, where it adds
+/// what it finds) and the committed regression seeds (fuzz/regressions/TARGET: inputs that once
+/// crashed a target), so a regression fails within the first second.
+fn fuzz_ci(root: &Path, rest: &[String]) -> Result<()> {
+    let seconds = match rest {
+        [] => FUZZ_CI_SECONDS,
+        [flag, n] if flag == "--seconds" => n.parse().context("--seconds takes a whole number")?,
+        _ => bail!("usage: cargo xtask fuzz-ci [--seconds N]"),
+    };
+    let fuzz_dir = root.join("fuzz");
+    let mut targets = Vec::new();
+    for entry in
+        std::fs::read_dir(fuzz_dir.join("fuzz_targets")).context("listing fuzz/fuzz_targets")?
+    {
+        let path = entry?.path();
+        if path.extension().is_some_and(|ext| ext == "rs")
+            && let Some(stem) = path.file_stem().and_then(|s| s.to_str())
+        {
+            targets.push(stem.to_owned());
+        }
+    }
+    targets.sort();
+    if targets.is_empty() {
+        bail!("no fuzz targets in fuzz/fuzz_targets");
+    }
+    let started = std::time::Instant::now();
+    cargo_fuzz(&fuzz_dir, &["fuzz", "build"])?;
+    let max_time = format!("-max_total_time={seconds}");
+    for target in &targets {
+        let corpus = fuzz_dir.join("corpus").join(target);
+        std::fs::create_dir_all(&corpus)
+            .with_context(|| format!("creating {}", corpus.display()))?;
+        let corpus = corpus.display().to_string();
+        let mut args = vec!["fuzz", "run", target.as_str(), corpus.as_str()];
+        let seeds = fuzz_dir.join("regressions").join(target);
+        let seeds = seeds.display().to_string();
+        if Path::new(&seeds).is_dir() {
+            args.push(&seeds);
+        }
+        args.extend(["--", max_time.as_str()]);
+        cargo_fuzz(&fuzz_dir, &args)?;
+    }
+    eprintln!(
+        "xtask fuzz-ci: {} targets, {seconds} s each, no crash in {:.0?}",
+        targets.len(),
+        started.elapsed()
+    );
+    Ok(())
+}
+
+/// Runs `cargo ARGS` in fuzz/ with `RUSTC_BOOTSTRAP=1` (cargo-fuzz needs nightly flags).
+fn cargo_fuzz(fuzz_dir: &Path, args: &[&str]) -> Result<()> {
+    eprintln!("$ cargo {} (in fuzz/, RUSTC_BOOTSTRAP=1)", args.join(" "));
+    let status = Command::new("cargo")
+        .args(args)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .current_dir(fuzz_dir)
+        .status()
+        .context(
+            "could not start `cargo fuzz` (install it with `cargo install cargo-fuzz --locked`)",
+        )?;
+    if !status.success() {
+        bail!("`cargo {}` failed: {status}", args.join(" "));
+    }
+    Ok(())
+}
+
 fn fuzz(root: &Path, rest: &[String]) -> Result<()> {
     let Some(target) = rest.first() else {
         bail!("usage: cargo xtask fuzz TARGET [-- LIBFUZZER ARGS]");
     };
-    let fuzz_dir = root.join("fuzz");
     let mut args = vec!["fuzz", "run", target.as_str()];
     args.extend(rest[1..].iter().map(String::as_str));
-    eprintln!("$ cargo {} (in fuzz/, RUSTC_BOOTSTRAP=1)", args.join(" "));
-    let status = Command::new("cargo")
-        .args(&args)
-        .env("RUSTC_BOOTSTRAP", "1")
-        .current_dir(&fuzz_dir)
-        .status()
-        .context("could not start `cargo fuzz` (install it with `cargo install cargo-fuzz`)")?;
-    if !status.success() {
-        bail!("fuzzing stopped: {status}");
-    }
-    Ok(())
+    cargo_fuzz(&root.join("fuzz"), &args)
 }

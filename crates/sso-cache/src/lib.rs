@@ -51,6 +51,7 @@
 //! ```
 
 mod error;
+pub mod file;
 mod key;
 mod model;
 mod pyjson;

@@ -1,4 +1,5 @@
-//! The only IO in the crate: reading, atomically writing, locking, listing and deleting entries.
+//! The cache directory: reading, atomically writing, locking, listing and deleting entries,
+//! over the file primitives of [`crate::file`].
 //!
 //! A [`CacheDir`] is one directory of `<key>.json` files: `~/.aws/sso/cache` for tokens and
 //! client registrations, `~/.aws/cli/cache` for role credentials. The caller passes the directory;
@@ -7,24 +8,26 @@
 //! Writes are atomic: a temporary file in the same directory is created with `O_CREAT|O_EXCL` and
 //! mode 0600 (so no umask can widen it and nobody ever chmods), written, fsynced, renamed over the
 //! entry, and the directory is fsynced. A reader sees the old file or the new one, never a part.
-//! A missing directory is created with mode 0700; an existing one is left as it is.
+//! The writer then deletes temporary files that writers killed mid-write left behind (older than
+//! [`crate::file::STALE_TEMP_AGE`]). A missing directory is created with mode 0700; an existing
+//! one is left as it is. Reads take regular files of at most [`MAX_ENTRY_BYTES`] only.
 //!
 //! Refreshes are single-flight across processes through an advisory lock on `<key>.json.lock`
 //! beside the entry (`flock` on Unix, `LockFileEx` on Windows, through std's `File::lock`). The
 //! lock file is never deleted: deleting it would let two processes lock different files.
 
 use crate::error::CacheError;
+use crate::file::{self, LockFailure, ReadFileError, TempFile};
 use crate::key::CacheKey;
 use crate::model::{BadEntry, CacheEntry, CachedToken, MAX_ENTRY_BYTES};
 use crate::secret::AccessToken;
 use crate::time::Timestamp;
 use serde_json::Value;
-use std::fs::{self, File, OpenOptions, TryLockError};
-use std::io::{ErrorKind, Read, Write};
+use std::fs::{self, File};
+use std::io::{ErrorKind, Write};
 use std::marker::PhantomData;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 use zeroize::Zeroizing;
 
 /// One cache directory of `<key>.json` entries.
@@ -115,27 +118,17 @@ impl CacheDir {
     ) -> Result<EntryLock<'_, T>, CacheError> {
         self.ensure_dir()?;
         let lock_path = self.dir.join(format!("{}.lock", key.file_name()));
-        let file = open_lock_file(&lock_path)?;
-        let mut waited = Duration::ZERO;
-        let mut pause = Duration::from_millis(1);
-        loop {
-            match file.try_lock() {
-                Ok(()) => break,
-                Err(TryLockError::WouldBlock) if waited < timeout => {
-                    // Counting sleeps instead of reading a clock keeps this crate clock-free.
-                    let step = pause.min(timeout - waited);
-                    std::thread::sleep(step);
-                    waited += step;
-                    pause = (pause * 2).min(Duration::from_millis(20));
-                }
-                Err(TryLockError::WouldBlock) => {
-                    return Err(CacheError::LockTimeout {
-                        path: lock_path,
-                        waited,
-                    });
-                }
-                Err(TryLockError::Error(e)) => return Err(CacheError::io("lock", &lock_path, e)),
+        let file = file::open_lock_file(&lock_path)
+            .map_err(|e| CacheError::io("create the lock file", &lock_path, e))?;
+        match file::lock_within(&file, timeout) {
+            Ok(()) => {}
+            Err(LockFailure::TimedOut(waited)) => {
+                return Err(CacheError::LockTimeout {
+                    path: lock_path,
+                    waited,
+                });
             }
+            Err(LockFailure::Io(e)) => return Err(CacheError::io("lock", &lock_path, e)),
         }
         Ok(EntryLock {
             cache: self,
@@ -272,6 +265,19 @@ impl CacheDir {
         }
     }
 
+    /// Deletes the temporary files of writers that died before renaming them (they may hold
+    /// tokens) and that are older than [`file::STALE_TEMP_AGE`] at `now`; a younger one may be
+    /// another process's write in progress. Every write does this too; `logout` calls it so
+    /// that signing out leaves no secret behind. Returns how many were deleted.
+    ///
+    /// # Errors
+    ///
+    /// [`CacheError::Io`] if the directory cannot be listed or a file cannot be deleted.
+    pub fn remove_stale_temp_files(&self, now: SystemTime) -> Result<usize, CacheError> {
+        file::remove_stale_temps(&self.dir, now)
+            .map_err(|e| CacheError::io("clean up temporary files in", &self.dir, e))
+    }
+
     fn ensure_dir(&self) -> Result<(), CacheError> {
         let mut builder = fs::DirBuilder::new();
         builder.recursive(true);
@@ -300,8 +306,11 @@ impl CacheDir {
         paths.sort();
         let mut objects = Vec::with_capacity(paths.len());
         for path in paths {
-            let Some(bytes) = read_bytes(&path)? else {
-                continue;
+            let bytes = match read_bytes(&path) {
+                Ok(Some(bytes)) => bytes,
+                // Gone meanwhile, or too large to be an entry.
+                Ok(None) | Err(CacheError::Bad { .. }) => continue,
+                Err(e) => return Err(e),
             };
             if let Ok(Value::Object(map)) = serde_json::from_slice::<Value>(&bytes) {
                 objects.push((path, map));
@@ -382,12 +391,6 @@ fn read_entry<T: CacheEntry>(path: &Path) -> Result<Option<T>, CacheError> {
     let Some(bytes) = read_bytes(path)? else {
         return Ok(None);
     };
-    if bytes.len() as u64 > MAX_ENTRY_BYTES {
-        return Err(CacheError::Bad {
-            path: path.to_owned(),
-            reason: BadEntry::TooLarge,
-        });
-    }
     T::from_json(&bytes)
         .map(Some)
         .map_err(|reason| CacheError::Bad {
@@ -396,74 +399,38 @@ fn read_entry<T: CacheEntry>(path: &Path) -> Result<Option<T>, CacheError> {
         })
 }
 
-/// The file's bytes (at most `MAX_ENTRY_BYTES + 1`), or `None` if it does not exist.
+/// The file's bytes, or `None` if it does not exist; [`file::read_regular`] with
+/// [`MAX_ENTRY_BYTES`].
 fn read_bytes(path: &Path) -> Result<Option<Zeroizing<Vec<u8>>>, CacheError> {
-    let file = match File::open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(CacheError::io("read", path, e)),
-    };
-    let mut bytes = Zeroizing::new(Vec::with_capacity(4096));
-    file.take(MAX_ENTRY_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| CacheError::io("read", path, e))?;
-    Ok(Some(bytes))
+    file::read_regular(path, MAX_ENTRY_BYTES).map_err(|error| match error {
+        ReadFileError::TooLarge { .. } => CacheError::Bad {
+            path: path.to_owned(),
+            reason: BadEntry::TooLarge,
+        },
+        other => CacheError::io("read", path, other.into_io_error()),
+    })
 }
 
-fn open_lock_file(path: &Path) -> Result<File, CacheError> {
-    let mut options = OpenOptions::new();
-    options.read(true).write(true).create(true).truncate(false);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .map_err(|e| CacheError::io("create the lock file", path, e))
-}
-
-/// Temporary-file names must be unique among this process's concurrent writers.
-static TEMP_COUNTER: AtomicU32 = AtomicU32::new(0);
-
+/// Replaces `target` through a [`TempFile`] in `dir`, then removes the stale temporary files
+/// of writers that died (best effort: the entry is written either way).
 fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> Result<(), CacheError> {
     let file_name = target
         .file_name()
         .and_then(|n| n.to_str())
         .unwrap_or("entry");
-    let (temp_path, mut file) = create_temp(dir, file_name)?;
-    let written = file
-        .write_all(bytes)
+    let mut temp = TempFile::create(dir, file_name)
+        .map_err(|e| CacheError::io("create a temporary file in", dir, e))?;
+    let file = temp.file_mut();
+    file.write_all(bytes)
         .and_then(|()| file.sync_all())
-        .map_err(|e| CacheError::io("write", &temp_path, e));
-    drop(file);
-    let renamed = written.and_then(|()| {
-        fs::rename(&temp_path, target).map_err(|e| CacheError::io("write", target, e))
-    });
-    if let Err(e) = renamed {
-        // Best effort: the temporary file is ours and useless now.
-        let _ = fs::remove_file(&temp_path);
-        return Err(e);
+        .map_err(|e| CacheError::io("write", temp.path(), e))?;
+    let written_at = temp
+        .rename_to(target)
+        .map_err(|e| CacheError::io("write", target, e))?;
+    if let Some(now) = written_at {
+        let _ = file::remove_stale_temps(dir, now);
     }
     sync_dir(dir)
-}
-
-fn create_temp(dir: &Path, file_name: &str) -> Result<(PathBuf, File), CacheError> {
-    let pid = std::process::id();
-    let mut last_error = None;
-    for _ in 0..64 {
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp_path = dir.join(format!(".{file_name}.{pid}.{n}.tmp"));
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        match options.open(&temp_path) {
-            Ok(file) => return Ok((temp_path, file)),
-            // A leftover of a crashed process that had the same pid: try the next name.
-            Err(e) if e.kind() == ErrorKind::AlreadyExists => last_error = Some(e),
-            Err(e) => return Err(CacheError::io("create a temporary file in", dir, e)),
-        }
-    }
-    let e = last_error.unwrap_or_else(|| std::io::Error::from(ErrorKind::AlreadyExists));
-    Err(CacheError::io("create a temporary file in", dir, e))
 }
 
 #[cfg(unix)]

@@ -127,7 +127,7 @@ pub fn setting_error(origin: &Origin, message: &str, help: &str) -> CliError {
 /// A config error pointing at `origin`, with the file's text when it can be read.
 fn at_origin(origin: &Origin, message: &str, help: &str) -> CliError {
     let path = Path::new(&*origin.file);
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(Some(text)) = sso_driver::config_file::read(path) else {
         return CliError::Usage {
             message: format!("{origin}: {message}"),
             help: Some(help.to_owned()),
@@ -444,33 +444,76 @@ pub fn wizard_list_error(
     }
 }
 
-/// A [`sso_driver::config_file::ConfigWriteError`] as the user sees it.
+/// A [`sso_driver::config_file::ConfigWriteError`] as the user sees it: every case fails the
+/// command, and the file is unchanged.
 pub fn config_write_error(error: sso_driver::config_file::ConfigWriteError) -> CliError {
     use sso_driver::config_file::ConfigWriteError;
-    match error {
-        ConfigWriteError::Io { path, source } => CliError::File {
-            action: "write",
+    use std::io::{Error, ErrorKind};
+    let (action, path, source) = match error {
+        ConfigWriteError::Io { path, source } => ("write", path, source),
+        ConfigWriteError::Read(error) => {
+            ("read", error.path().to_path_buf(), error.into_io_error())
+        }
+        ConfigWriteError::NotUtf8 { path } => (
+            "read",
             path,
-            source,
-        },
-        ConfigWriteError::ChangedMeanwhile { path } => CliError::File {
-            action: "write",
-            source: std::io::Error::other(
-                "the file changed while sso was editing it; nothing was written, run the command again",
+            Error::new(
+                ErrorKind::InvalidData,
+                "the file is not valid UTF-8; fix or re-save it as UTF-8",
             ),
+        ),
+        ConfigWriteError::ReadOnly { path } => (
+            "write",
             path,
-        },
-        other => CliError::Bug {
-            message: other.to_string(),
-        },
+            Error::new(
+                ErrorKind::PermissionDenied,
+                "the file is read-only, so sso leaves it alone; make it writable (chmod u+w) to let sso edit it",
+            ),
+        ),
+        ConfigWriteError::Conflict { path, detail } => (
+            "write",
+            path,
+            Error::other(format!(
+                "{detail} changed while sso was editing the file; nothing was written, run the command again"
+            )),
+        ),
+        ConfigWriteError::LockTimeout { path, lock, waited } => (
+            "write",
+            path,
+            Error::other(format!(
+                "another process held its lock {} for {} s; retry, or delete the lock file if no other sso is running",
+                lock.display(),
+                waited.as_secs()
+            )),
+        ),
+        other => {
+            return CliError::Bug {
+                message: other.to_string(),
+            };
+        }
+    };
+    CliError::File {
+        action,
+        path,
+        source,
     }
 }
 
 /// A refused config edit (a value the file format cannot hold) as the user sees it.
 pub fn config_edit_error(error: &sso_config::EditError, path: &Path) -> CliError {
+    let message = match error {
+        sso_config::EditError::UnrepresentableValue { key, value, reason } => format!(
+            "{key} {value:?} cannot be stored in {}: {reason}",
+            path.display()
+        ),
+        other => format!("cannot write {}: {other}", path.display()),
+    };
     CliError::Usage {
-        message: format!("cannot write {}: {error}", path.display()),
-        help: Some("choose a value without line breaks, `#` or `;`".to_owned()),
+        message,
+        help: Some(
+            "choose a value without line breaks, control characters, surrounding spaces, a leading `#` or `;`, or ` #`/` ;` inside"
+                .to_owned(),
+        ),
     }
 }
 

@@ -28,8 +28,9 @@ pub enum EditError {
         /// The refused key.
         key: String,
     },
-    /// The value would read back differently (surrounding spaces are trimmed; a `#` or `;` after
-    /// whitespace starts a comment).
+    /// The value would read back differently: surrounding whitespace is trimmed, a value
+    /// starting with `#` or `;` or with one after whitespace holds a comment, and control
+    /// characters are read differently by different parsers.
     #[error("the value {value:?} of `{key}` would not read back unchanged: {reason}")]
     UnrepresentableValue {
         /// The key.
@@ -710,6 +711,13 @@ fn check_value(key: &str, value: &str) -> Result<(), EditError> {
     };
     if value.trim() != value {
         return refuse("leading and trailing whitespace is trimmed on reading");
+    }
+    if value.starts_with(['#', ';']) {
+        return refuse("a value starting with `#` or `;` reads back as a comment, that is empty");
+    }
+    // Parsers differ on them (Python's `strip` trims \x1c-\x1f, for one): none is safe.
+    if value.chars().any(char::is_control) {
+        return refuse("control characters do not read back the same in every parser");
     }
     let mut after_whitespace = false;
     for c in value.chars() {

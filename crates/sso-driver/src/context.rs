@@ -461,13 +461,13 @@ impl SsoTarget {
     }
 }
 
+/// The file's bytes, or `None` if it does not exist: a regular file of at most
+/// [`crate::config_file::MAX_FILE_BYTES`].
 fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, ContextError> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(Some(bytes)),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(ContextError::Read {
+    sso_cache::file::read_regular(path, crate::config_file::MAX_FILE_BYTES)
+        .map(|bytes| bytes.map(|bytes| bytes.to_vec()))
+        .map_err(|error| ContextError::Read {
             path: path.to_path_buf(),
-            source,
-        }),
-    }
+            source: error.into_io_error(),
+        })
 }

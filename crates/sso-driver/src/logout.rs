@@ -8,7 +8,11 @@
 //!    deleted;
 //! 2. every file in `~/.aws/cli/cache` with `"ProviderType": "sso"` is deleted;
 //! 3. client registrations, unparsable files and other providers' credential files stay; a
-//!    missing directory is fine.
+//!    missing directory is fine;
+//! 4. in both directories, temporary files that cache writers killed mid-write left behind
+//!    (they may hold tokens) are deleted once older than a minute
+//!    ([`sso_cache::CacheDir::remove_stale_temp_files`]); younger ones may be a write in
+//!    progress. This also happens with a session.
 //!
 //! The portal endpoint of a token's region is resolved like the SDKs do, with the
 //! environment's overrides (`AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL`,
@@ -128,7 +132,12 @@ pub async fn logout<T: Transport>(
             }
         }
     }
+    // Temporary files of cache writers killed mid-write may hold tokens too.
+    let now = std::time::SystemTime::now();
+    let temp_files =
+        sso_cache.remove_stale_temp_files(now)? + cli_cache.remove_stale_temp_files(now)?;
     tracing::debug!(
+        temp_files,
         tokens = report.tokens_removed.len(),
         credentials = report.credentials_removed.len(),
         revoked = report.revoked,

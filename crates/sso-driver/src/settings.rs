@@ -15,15 +15,14 @@
 //!   `aws_secret_access_key` and `aws_session_token` go to the credentials file (`[NAME]`),
 //!   everything else to the config file (`[profile NAME]`, `[default]`, `[sso-session NAME]`).
 //!   Every write is an edit of the parsed [`Document`] (nothing but the edited lines change),
-//!   written atomically and refused if the file changed meanwhile
-//!   ([`crate::config_file::replace_if_unchanged`]). A credentials file is created 0600 and
+//!   run under the file's cross-process lock on its current text ([`crate::config_file::edit`]). A credentials file is created 0600 and
 //!   kept 0600 after a write of keys.
 
 use std::path::{Path, PathBuf};
 
 use sso_config::{Document, EditError, FileKind, SectionKind};
 
-use crate::config_file::{self, ConfigWriteError};
+use crate::config_file::{self, ConfigWriteError, EditFailed, Refusal};
 use crate::context::AwsContext;
 use crate::credentials::Credentials;
 
@@ -57,20 +56,6 @@ pub enum SettingsError {
         path: PathBuf,
         /// Why.
         source: EditError,
-    },
-    /// The file could not be read.
-    #[error("could not read {}: {source}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// The OS error.
-        source: std::io::Error,
-    },
-    /// The file is not UTF-8 text, so it cannot be edited safely.
-    #[error("{} is not valid UTF-8 text; fix or re-save it as UTF-8", path.display())]
-    NotUtf8 {
-        /// The file.
-        path: PathBuf,
     },
     /// The file could not be written; it is unchanged.
     #[error(transparent)]
@@ -323,35 +308,23 @@ pub fn write_credentials(
     Ok(path.to_path_buf())
 }
 
-/// Reads `path` (missing = empty), applies `edit` to its text and replaces the file when the
-/// text changed, refusing if it changed on disk meanwhile. A credentials file ends up 0600.
+/// Applies `edit` to the file's current text under its lock ([`config_file::edit`]); nothing is
+/// written when the text is unchanged. A credentials file ends up 0600.
 fn edit_file(
     path: &Path,
     kind: FileKind,
     edit: impl FnOnce(&str) -> Result<String, EditError>,
 ) -> Result<(), SettingsError> {
-    let original = match std::fs::read(path) {
-        Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| SettingsError::NotUtf8 {
-            path: path.to_path_buf(),
-        })?),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => None,
-        Err(source) => {
-            return Err(SettingsError::Read {
+    config_file::edit(path, |text| edit(text).map_err(Refusal::Invalid)).map_err(
+        |error| match error {
+            EditFailed::Write(error) => SettingsError::Write(error),
+            EditFailed::Invalid(source) => SettingsError::Edit {
                 path: path.to_path_buf(),
                 source,
-            });
-        }
-    };
-    let text = edit(original.as_deref().unwrap_or_default()).map_err(|source| {
-        SettingsError::Edit {
-            path: path.to_path_buf(),
-            source,
-        }
-    })?;
-    if original.as_deref() != Some(text.as_str()) {
-        config_file::replace_if_unchanged(path, original.as_deref(), &text)?;
-    }
-    if kind == FileKind::Credentials {
+            },
+        },
+    )?;
+    if kind == FileKind::Credentials && path.exists() {
         restrict_to_owner(path)?;
     }
     Ok(())

@@ -14,6 +14,10 @@
 //! and `region` from the config, the old registration fields, the old refresh token when the
 //! response has none (better than botocore, which drops it), and unknown fields kept.
 //!
+//! Whenever the token has not expired yet, failing to refresh it is a warning, not an error:
+//! a refused or failed refresh, a lock that cannot be taken or created (a read-only cache
+//! directory), and a refreshed token that cannot be written back (it is used unsaved).
+//!
 //! Nothing here logs a secret: `tracing` events name the cache file and the decision only.
 
 use std::collections::HashMap;
@@ -158,7 +162,7 @@ pub async fn fresh_token<T: Transport>(
             Err(TokenError::LockTimeout { path, waited }) => {
                 return lock_timed_out(token, &path, waited, clock);
             }
-            Err(error) => return Err(error),
+            Err(error) => return valid_despite(token, error, clock),
         }
     } else {
         match sso_cache.lock_token(&key, Duration::ZERO) {
@@ -167,7 +171,8 @@ pub async fn fresh_token<T: Transport>(
                 tracing::debug!("advisory refresh skipped: another process is refreshing");
                 return Ok(token);
             }
-            Err(error) => return Err(TokenError::BadCache(error)),
+            // A cache directory this process cannot write: the token is still good.
+            Err(error) => return valid_despite(token, TokenError::BadCache(error), clock),
         }
     };
 
@@ -200,7 +205,11 @@ pub async fn fresh_token<T: Transport>(
                 &target.region,
                 current.unknown.clone(),
             );
-            write_refreshed(&guard, &refreshed)?;
+            if let Err(error) = write_refreshed(&guard, &refreshed) {
+                // The new token is good for this run; the next one refreshes again.
+                tracing::warn!(%error, "using the refreshed SSO token without saving it");
+                return Ok(refreshed);
+            }
             tracing::debug!(cache = %path.display(), expires_at = %refreshed.expires_at, "SSO token refreshed");
             Ok(refreshed)
         }
@@ -218,6 +227,20 @@ pub async fn fresh_token<T: Transport>(
 
 fn write_refreshed(guard: &TokenLock<'_>, token: &CachedToken) -> Result<(), TokenError> {
     guard.write(token).map_err(TokenError::Write)
+}
+
+/// The refresh could not even start (the cache directory cannot be written, say): a token that
+/// has not expired is used with a warning, as botocore does; an expired one gets `error`.
+fn valid_despite(
+    token: CachedToken,
+    error: TokenError,
+    clock: &dyn WallClock,
+) -> Result<CachedToken, TokenError> {
+    if token.is_expired(convert::unix_ms_to_cache_time(clock.now_unix_ms())) {
+        return Err(error);
+    }
+    tracing::warn!(%error, expires_at = %token.expires_at, "could not refresh the SSO token; using the cached one until it expires");
+    Ok(token)
 }
 
 /// The lock could not be had in time: a still-valid token is used anyway, an expired one is an

@@ -246,12 +246,35 @@ fn a_writer_killed_mid_write_leaves_the_old_or_the_new_file() {
             "round {round}: a torn entry"
         );
     }
-    // A kill between create and rename may leave a temporary file; it never has the entry's name.
+    // A kill between create and rename may leave a temporary file; it never has the entry's name
+    // and is recognisably a temporary file, private to the user.
+    let mut leftovers = Vec::new();
     for entry in fs::read_dir(cache.dir()).unwrap() {
-        let name = entry.unwrap().file_name().into_string().unwrap();
-        assert!(
-            name == key.file_name() || (name.starts_with('.') && name.ends_with(".tmp")),
-            "{name}"
-        );
+        let entry = entry.unwrap();
+        let name = entry.file_name().into_string().unwrap();
+        if name == key.file_name() {
+            continue;
+        }
+        assert!(sso_cache::file::is_temp_name(&name), "{name}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            assert_eq!(
+                entry.metadata().unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        leftovers.push(entry.path());
+    }
+    // Once they are older than a minute, the next writer removes them.
+    for path in &leftovers {
+        let file = fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(std::time::SystemTime::now() - Duration::from_secs(120))
+            .unwrap();
+    }
+    let token: CachedToken = cache.read(&key).unwrap().unwrap();
+    cache.write(&key, &token).unwrap();
+    for path in &leftovers {
+        assert!(!path.exists(), "{} survived the next write", path.display());
     }
 }

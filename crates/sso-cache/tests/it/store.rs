@@ -422,3 +422,56 @@ fn lock_timeout_names_the_lock_file() {
     drop(held);
     assert!(cache.lock_token(&key, Duration::ZERO).is_ok());
 }
+
+#[test]
+fn an_entry_that_is_a_device_is_refused_without_reading_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = CacheDir::new(tmp.path());
+    let key = CacheKey::for_session("zero");
+    std::os::unix::fs::symlink("/dev/zero", cache.entry_path(&key)).unwrap();
+    let err = cache.read::<CachedToken>(&key).unwrap_err();
+    let message = err.to_string();
+    assert!(matches!(err, CacheError::Io { .. }), "{message}");
+    assert!(
+        message.contains(&cache.entry_path(&key).display().to_string()),
+        "{message}"
+    );
+    assert!(message.contains("not a regular file"), "{message}");
+}
+
+fn set_age(path: &Path, age: Duration) {
+    let file = fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(std::time::SystemTime::now() - age)
+        .unwrap();
+}
+
+#[test]
+fn stale_temporary_files_go_with_the_next_write_and_fresh_ones_stay() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = CacheDir::new(tmp.path());
+    let stale = tmp.path().join(".abc.json.4242.0.sso-tmp");
+    let fresh = tmp.path().join(".abc.json.4243.0.sso-tmp");
+    let unrelated = tmp.path().join("notes.txt");
+    for path in [&stale, &fresh, &unrelated] {
+        fs::write(path, "{\"accessToken\": \"secret\"}").unwrap();
+    }
+    set_age(&stale, Duration::from_secs(61 + 60));
+    set_age(&unrelated, Duration::from_secs(3600));
+    cache
+        .write(&CacheKey::for_session("dev"), &sample_token("AT", NOW))
+        .unwrap();
+    assert!(!stale.exists(), "a stale temporary file survived a write");
+    assert!(
+        fresh.exists(),
+        "another writer's temporary file was removed"
+    );
+    assert!(unrelated.exists());
+
+    // Logout's explicit cleanup, with the caller's clock.
+    let now = std::time::SystemTime::now();
+    assert_eq!(cache.remove_stale_temp_files(now).unwrap(), 0);
+    let later = now + Duration::from_secs(120);
+    assert_eq!(cache.remove_stale_temp_files(later).unwrap(), 1);
+    assert!(!fresh.exists());
+    assert!(unrelated.exists());
+}

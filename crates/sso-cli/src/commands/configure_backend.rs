@@ -12,22 +12,24 @@
 //!   (§4.3).
 //! - Listing: the token of the last login ([`sso_driver::token::fresh_token`]) and the portal's
 //!   paginated listings; `UnauthorizedException` lets the wizard go on without account and role.
-//! - Writing (§5.3): the config file is read again, edited with `sso-config`'s edit API (which
-//!   keeps every other byte) and replaced atomically by
-//!   [`sso_driver::config_file::replace_if_unchanged`], keeping its permissions.
+//! - Writing (§5.3): under the config file's lock ([`sso_driver::config_file::edit`]) the file
+//!   is read again, edited with `sso-config`'s edit API (which keeps every other byte) and
+//!   replaced atomically, keeping its permissions. Concurrent edits of other profiles are kept;
+//!   when the profile or sso-session being written changed since the wizard loaded the file,
+//!   nothing is written and the command fails.
 //!
 //! Everything async runs on one current-thread tokio runtime; the HTTP client is built on first
 //! use (it loads the TLS trust roots).
 
-use std::path::Path;
 use std::time::Duration;
 
 use sso_cache::CacheDir;
 use sso_config::{Document, EditError, FileKind, SectionKind};
 use sso_driver::clock::{MonotonicClock, SystemClock};
+use sso_driver::config_file::{self, EditFailed, Refusal};
 use sso_driver::context::{AwsContext, LOGIN_FLOW_KEY, SsoTarget};
 use sso_driver::http::HttpClient;
-use sso_driver::{config_file, portal, token, vanity};
+use sso_driver::{portal, token, vanity};
 use sso_oidc::AccessToken;
 
 use crate::commands::login::{self, SignIn};
@@ -122,21 +124,28 @@ impl ConfigureBackend {
         Ok(AccessToken::new(token.access_token.expose_secret()))
     }
 
-    /// Reads the config file again, applies `edit` and replaces the file if the text changed.
+    /// Applies `edit` to the config file as it is now, under its lock
+    /// ([`config_file::edit`]). When one of `sections` changed since this run loaded the file
+    /// (the values the wizard showed), nothing is written and the conflict is the error.
     fn edit_config(
         &self,
+        sections: &[SectionKind],
         edit: impl FnOnce(&mut Document) -> Result<(), EditError>,
     ) -> Result<(), CliError> {
         let path = self.aws.config_path();
-        let original = read_config(path)?;
-        let mut document = Document::parse(original.as_deref().unwrap_or_default());
-        edit(&mut document).map_err(|error| convert::config_edit_error(&error, path))?;
-        let text = document.to_string();
-        if original.as_deref() == Some(text.as_str()) {
-            return Ok(());
-        }
-        config_file::replace_if_unchanged(path, original.as_deref(), &text)
-            .map_err(convert::config_write_error)
+        let seen = self.aws.config_text().unwrap_or_default();
+        config_file::edit(path, |current| {
+            let mut document = Document::parse(current);
+            edit(&mut document).map_err(Refusal::Invalid)?;
+            let text = document.to_string();
+            config_file::unchanged_since(seen, current, &text, FileKind::Config, sections)?;
+            Ok(text)
+        })
+        .map(drop)
+        .map_err(|error| match error {
+            EditFailed::Invalid(error) => convert::config_edit_error(&error, path),
+            EditFailed::Write(error) => convert::config_write_error(error),
+        })
     }
 }
 
@@ -271,11 +280,16 @@ impl WizardBackend for ConfigureBackend {
     }
 
     fn write_profile(&mut self, plan: &ConfigurePlan) -> Result<(), CliError> {
-        self.edit_config(|document| write_profile_sections(document, plan))
+        let mut sections = vec![SectionKind::Profile(plan.profile.as_str().to_owned())];
+        if let PlanTarget::Session(session) = &plan.sso {
+            sections.push(SectionKind::SsoSession(session.name.as_str().to_owned()));
+        }
+        self.edit_config(&sections, |document| write_profile_sections(document, plan))
     }
 
     fn write_session(&mut self, plan: &SessionPlan) -> Result<(), CliError> {
-        self.edit_config(|document| write_session_section(document, plan))
+        let sections = [SectionKind::SsoSession(plan.name.as_str().to_owned())];
+        self.edit_config(&sections, |document| write_session_section(document, plan))
     }
 }
 
@@ -339,28 +353,6 @@ fn profile_section(document: &Document, name: &str) -> SectionKind {
         explicit_default
     } else {
         kind
-    }
-}
-
-/// The config file's text, or `None` when it does not exist.
-fn read_config(path: &Path) -> Result<Option<String>, CliError> {
-    match std::fs::read(path) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|_| CliError::File {
-                action: "read",
-                path: path.to_path_buf(),
-                source: std::io::Error::new(
-                    std::io::ErrorKind::InvalidData,
-                    "the file is not valid UTF-8; fix or re-save it as UTF-8",
-                ),
-            }),
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(source) => Err(CliError::File {
-            action: "read",
-            path: path.to_path_buf(),
-            source,
-        }),
     }
 }
 

@@ -3,9 +3,9 @@
 //! Lists the accounts, then every account's roles concurrently (the adaptive pool of
 //! `sso_driver::portal::list_all_roles`, with a progress bar on stderr), plans the edit with
 //! `sso_driver::populate::plan` (pure: idempotent, only ever prunes profiles it created,
-//! every other byte of the file kept), and writes the file once, atomically
-//! (`sso_driver::config_file::replace_if_unchanged`). `--dry-run` prints the unified diff
-//! instead. Accounts whose roles could not be listed are reported at the end (exit code 1);
+//! every other byte of the file kept), and writes the file once, atomically, under the
+//! file's lock (`sso_driver::config_file::edit`: the plan is made from the file as it is then,
+//! so a concurrent edit is kept). `--dry-run` prints the unified diff instead. Accounts whose roles could not be listed are reported at the end (exit code 1);
 //! their profiles are neither added nor pruned, and the rest of the file is still written.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -108,46 +108,49 @@ pub fn run(ctx: &Context, options: PopulateOptions) -> Result<(), CliError> {
         }
     }
 
-    let original = session.aws.config_text();
     let plan_options = PlanOptions {
         region: options.region.as_ref().map(|r| r.as_str().to_owned()),
         prune: options.prune,
         failed_accounts: failed.clone(),
     };
-    let plan = populate::plan(
-        original.unwrap_or(""),
-        &session_name,
-        &entries,
-        &template,
-        &plan_options,
-    )
-    .map_err(|error| CliError::Usage {
-        message: error.to_string(),
-        help: Some("choose a --template that gives every account and role its own name".into()),
-    })?;
-    for conflict in &plan.conflicts {
-        warn(&format!("warning: skipped {conflict}\n"));
-    }
+    let make_plan = |text: &str| {
+        populate::plan(text, &session_name, &entries, &template, &plan_options).map_err(|error| {
+            CliError::Usage {
+                message: error.to_string(),
+                help: Some(
+                    "choose a --template that gives every account and role its own name".into(),
+                ),
+            }
+        })
+    };
 
     let path = session.aws.config_path();
-    if options.dry_run {
+    let plan = if options.dry_run {
+        let original = session.aws.config_text().unwrap_or("");
+        let plan = make_plan(original)?;
         let shown = path.display().to_string();
-        let diff = populate::unified_diff(original.unwrap_or(""), &plan.new_text, &shown, &shown);
+        let diff = populate::unified_diff(original, &plan.new_text, &shown, &shown);
         crate::write_stdout(&diff)?;
-    } else if plan.has_changes() {
-        config_file::replace_if_unchanged(path, original, &plan.new_text).map_err(|error| {
-            match error {
-                config_file::ConfigWriteError::Io { path, source } => CliError::File {
-                    action: "write",
-                    path,
-                    source,
-                },
-                other => CliError::Usage {
-                    message: other.to_string(),
-                    help: None,
-                },
-            }
+        plan
+    } else {
+        // Planned again from the file as it is under the lock, so concurrent edits are kept.
+        let mut planned = None;
+        config_file::edit(path, |current| {
+            let plan = make_plan(current).map_err(config_file::Refusal::Invalid)?;
+            let text = plan.new_text.clone();
+            planned = Some(plan);
+            Ok(text)
+        })
+        .map_err(|error| match error {
+            config_file::EditFailed::Invalid(error) => error,
+            config_file::EditFailed::Write(error) => convert::config_write_error(error),
         })?;
+        planned.ok_or_else(|| CliError::Bug {
+            message: "the populate edit ran without a plan".to_owned(),
+        })?
+    };
+    for conflict in &plan.conflicts {
+        warn(&format!("warning: skipped {conflict}\n"));
     }
     let verb = if options.dry_run { "would be " } else { "" };
     let mut summary = format!(

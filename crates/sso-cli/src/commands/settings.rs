@@ -130,11 +130,6 @@ pub fn settings_error(error: SettingsError) -> CliError {
     match error {
         SettingsError::Write(error) => convert::config_write_error(error),
         SettingsError::Edit { path, source } => convert::config_edit_error(&source, &path),
-        SettingsError::Read { path, source } => CliError::File {
-            action: "read",
-            path,
-            source,
-        },
         error @ (SettingsError::BadKeyPath { .. } | SettingsError::NotAValue { .. }) => {
             CliError::Usage {
                 message: error.to_string(),

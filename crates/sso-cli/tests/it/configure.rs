@@ -158,12 +158,14 @@ sso_registration_scopes = sso:account:access
     );
     #[cfg(unix)]
     assert_eq!(mode(&home.config_path()), 0o640);
-    // Only the config file is there: no temporary file left behind, no token cache.
-    let entries: Vec<_> = std::fs::read_dir(home.dir.path().join(".aws"))
+    // Only the config file and its reusable lock file are there: no temporary file left
+    // behind, no token cache.
+    let mut entries: Vec<_> = std::fs::read_dir(home.dir.path().join(".aws"))
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
-    assert_eq!(entries, ["config"]);
+    entries.sort();
+    assert_eq!(entries, ["config", "config.lock"]);
 }
 
 #[test]
@@ -391,4 +393,125 @@ fn configure_goes_on_without_account_and_role_when_unauthorized() {
         home.config(),
         "[profile dev]\nsso_session = corp\n[sso-session corp]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n"
     );
+}
+
+/// `sso configure --non-interactive` adding profile `name` (all answers given: no sign-in).
+fn configure_profile(home: &Home, name: &str, role: &str) -> Command {
+    let mut command = home.sso();
+    command.args([
+        "configure",
+        "--non-interactive",
+        "--profile",
+        name,
+        "--sso-session",
+        "corp",
+        "--sso-start-url",
+        "https://corp.awsapps.com/start",
+        "--sso-region",
+        "us-east-1",
+        "--account-id",
+        "111111111111",
+        "--role-name",
+        role,
+    ]);
+    command
+}
+
+#[test]
+fn concurrent_configures_of_different_profiles_keep_every_profile() {
+    const N: usize = 24;
+    let home = Home::new(Some(EXISTING));
+    let children: Vec<_> = (0..N)
+        .map(|n| {
+            configure_profile(&home, &format!("p{n}"), "ReadOnly")
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let output = child.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let config = home.config();
+    let document = sso_config::Document::parse(&config);
+    let profiles = sso_config::ProfileSet::from_documents(Some(("config", &document)), None);
+    for n in 0..N {
+        let profile = profiles.profile(&format!("p{n}"));
+        assert_eq!(
+            profile.and_then(|p| p.get_str("sso_role_name")),
+            Some("ReadOnly"),
+            "profile p{n} lost:\n{config}"
+        );
+    }
+    // What was there before is kept, the shared session written once, one lock file left.
+    assert!(config.starts_with(EXISTING), "{config}");
+    assert_eq!(config.matches("[sso-session corp]").count(), 1, "{config}");
+    let mut names: Vec<_> = std::fs::read_dir(home.dir.path().join(".aws"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["config", "config.lock"]);
+}
+
+#[test]
+fn a_read_only_config_is_refused_and_left_alone() {
+    let home = Home::new(Some(EXISTING));
+    let mut permissions = std::fs::metadata(home.config_path()).unwrap().permissions();
+    permissions.set_readonly(true);
+    std::fs::set_permissions(home.config_path(), permissions).unwrap();
+    let output = configure_profile(&home, "dev", "ReadOnly")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("read-only"), "{stderr}");
+    assert!(
+        stderr.contains(&home.config_path().display().to_string()),
+        "{stderr}"
+    );
+    assert_eq!(home.config(), EXISTING);
+}
+
+#[test]
+fn a_value_the_file_cannot_hold_is_refused_naming_it() {
+    let home = Home::new(Some(EXISTING));
+    let output = configure_profile(&home, "dev", "#Admin").output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("#Admin"), "{stderr}");
+    assert!(stderr.contains("sso_role_name"), "{stderr}");
+    assert_eq!(home.config(), EXISTING);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_device_as_config_file_is_refused_without_reading_it() {
+    let home = Home::new(None);
+    let mut child = configure_profile(&home, "dev", "ReadOnly")
+        .env("AWS_CONFIG_FILE", "/dev/zero")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Reading /dev/zero would never end: give it a generous deadline, then fail.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("sso kept reading /dev/zero");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_ne!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("/dev/zero"), "{stderr}");
+    assert!(stderr.contains("not a regular file"), "{stderr}");
 }

@@ -286,6 +286,44 @@ proptest! {
         }
     }
 
+    /// Whatever value `set` accepts reads back equal; whatever it refuses leaves the text as it
+    /// was. Values lean on the characters the format treats specially.
+    #[test]
+    fn set_values_read_back_equal_or_are_refused(
+        text in valid_config(),
+        s in 0..KINDS.len(),
+        key in proptest::sample::select(KEYS),
+        value in prop_oneof![
+            any::<String>(),
+            r#"[#; \t=\[\]a\u{a0}\u{1c}\u{85}\u{2028}\r\n\\"']{0,6}"#,
+            "[#;][a-zA-Z]{0,6}",
+            "[a-z]{0,3}[ \t\u{3000}][#;][a-z]{0,3}",
+        ],
+    ) {
+        let mut doc = Document::parse(&text);
+        doc.get_or_insert_section(kind(s)).unwrap();
+        let before = doc.to_string();
+        let result = doc.section_mut(&kind(s)).unwrap().set(key, &value);
+        let after = doc.to_string();
+        let set = ProfileSet::from_documents(Some(("c", &doc)), None);
+        match result {
+            Ok(()) => prop_assert_eq!(
+                lookup(&set, &kind(s), key).map(Value::as_str),
+                Some(value.as_str()),
+                "{:?}", after
+            ),
+            Err(_) => prop_assert_eq!(before, after),
+        }
+        // The same for a sub-property.
+        let mut doc = Document::parse(&text);
+        let result = doc.get_or_insert_section(kind(s)).unwrap().set_sub_property("blk", "sub", &value);
+        let set = ProfileSet::from_documents(Some(("c", &doc)), None);
+        if result.is_ok() {
+            let block = lookup(&set, &kind(s), "blk");
+            prop_assert_eq!(block.and_then(|b| b.sub_property("sub")), Some(value.as_str()));
+        }
+    }
+
     #[test]
     fn profile_sections_in_both_files_round_trip(name in "[a-zA-Z0-9 ._-]{1,12}", value in "[a-z0-9]{1,8}") {
         for file in [FileKind::Config, FileKind::Credentials] {

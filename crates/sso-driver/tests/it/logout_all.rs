@@ -121,3 +121,43 @@ async fn logout_of_one_session_then_of_everything() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn logout_removes_stale_temporary_files_of_killed_writers_only() {
+    let setup = Setup::start(Emulator::builder()).await;
+    let target = setup.session("my-sso");
+    setup.device_login(&target).await;
+    let sso_cache = setup.sso_cache();
+    let cli_cache = setup.cli_cache();
+    std::fs::create_dir_all(cli_cache.dir()).unwrap();
+    let stale = [
+        sso_cache.dir().join(".abc.json.77.0.sso-tmp"),
+        cli_cache.dir().join(".def.json.78.0.sso-tmp"),
+    ];
+    let fresh = sso_cache.dir().join(".abc.json.79.0.sso-tmp");
+    for path in stale.iter().chain([&fresh]) {
+        std::fs::write(path, "{\"accessToken\": \"secret\"}").unwrap();
+    }
+    for path in &stale {
+        std::fs::File::options()
+            .write(true)
+            .open(path)
+            .unwrap()
+            .set_modified(std::time::SystemTime::now() - std::time::Duration::from_secs(300))
+            .unwrap();
+    }
+    logout(
+        &setup.http,
+        &sso_cache,
+        &cli_cache,
+        Some(&target),
+        &[],
+        &setup.env(),
+    )
+    .await
+    .unwrap();
+    for path in &stale {
+        assert!(!path.exists(), "{} survived logout", path.display());
+    }
+    assert!(fresh.exists(), "an in-flight write was removed");
+}

@@ -216,3 +216,90 @@ async fn missing_and_corrupt_tokens() {
         "{error}"
     );
 }
+
+/// Makes the token's lock file uncreatable (a directory in its place), as a cache directory
+/// the user cannot write does; root ignores permission bits, so this works for every user.
+fn block_the_lock(setup: &Setup, target: &sso_driver::context::SsoTarget) {
+    let entry = setup.sso_cache().entry_path(&target.token_key());
+    let mut lock = entry.into_os_string();
+    lock.push(".lock");
+    let lock = std::path::PathBuf::from(lock);
+    let _ = std::fs::remove_file(&lock);
+    std::fs::create_dir_all(lock.join("blocker")).unwrap();
+}
+
+#[tokio::test]
+async fn a_valid_token_is_used_when_the_cache_cannot_be_locked() {
+    let setup = Setup::start(Emulator::builder()).await;
+    let target = setup.session("my-sso");
+    setup.device_login(&target).await;
+    block_the_lock(&setup, &target);
+    // 13 minutes left (advisory window), then 5 (mandatory but still valid).
+    for left in [13 * 60, 5 * 60] {
+        age_token(
+            &setup,
+            &target,
+            now().saturating_add(Duration::from_secs(left)),
+        );
+        let before = setup.token(&target);
+        let token = fresh_token(&setup.http, &setup.sso_cache(), &target, &SystemClock)
+            .await
+            .unwrap_or_else(|e| panic!("{left} s left: {e}"));
+        assert_eq!(token, before);
+    }
+    // An expired token still needs the refresh, so the failure is the error.
+    age_token(
+        &setup,
+        &target,
+        now().saturating_sub(Duration::from_secs(60)),
+    );
+    let error = fresh_token(&setup.http, &setup.sso_cache(), &target, &SystemClock)
+        .await
+        .unwrap_err();
+    assert!(matches!(error, TokenError::BadCache(_)), "{error}");
+}
+
+/// Forwards to the emulator, but first puts a non-empty directory where the token file is, so
+/// that writing the refreshed token back fails.
+struct UnwritableAfterRead<'a> {
+    http: &'a sso_driver::http::HttpClient,
+    entry: std::path::PathBuf,
+}
+
+impl sso_driver::transport::Transport for UnwritableAfterRead<'_> {
+    fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> impl std::future::Future<
+        Output = Result<http::Response<Vec<u8>>, sso_driver::http::TransportError>,
+    > + Send {
+        if self.entry.is_file() {
+            std::fs::remove_file(&self.entry).unwrap();
+            std::fs::create_dir_all(self.entry.join("blocker")).unwrap();
+        }
+        sso_driver::transport::Transport::send(self.http, request)
+    }
+}
+
+#[tokio::test]
+async fn a_refreshed_token_that_cannot_be_saved_is_used_anyway() {
+    let setup = Setup::start(Emulator::builder()).await;
+    let target = setup.session("my-sso");
+    setup.device_login(&target).await;
+    age_token(
+        &setup,
+        &target,
+        now().saturating_add(Duration::from_secs(13 * 60)),
+    );
+    let before = setup.token(&target);
+    let transport = UnwritableAfterRead {
+        http: &setup.http,
+        entry: setup.sso_cache().entry_path(&target.token_key()),
+    };
+    let token = fresh_token(&transport, &setup.sso_cache(), &target, &SystemClock)
+        .await
+        .unwrap();
+    assert_eq!(setup.emu.stats().create_token_refresh_token, 1);
+    assert_ne!(token.access_token, before.access_token);
+    assert!(token.expires_at > now().saturating_add(Duration::from_secs(3000)));
+}
