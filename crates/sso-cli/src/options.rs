@@ -8,8 +8,8 @@
 use std::ffi::OsString;
 
 use crate::args::{
-    Cli, Command, ConfigureArgs, ConfigureSessionArgs, ConfigureSubcommand,
-    ExportCredentialsArgs, ExportFormat, ListCommand, ListFormat, StatusFormat,
+    Cli, Command, ConfigureArgs, ConfigureSessionArgs, ConfigureSubcommand, ExportCredentialsArgs,
+    ExportFormat, ListCommand, ListFormat, StatusFormat,
 };
 use crate::commands::login::LoginOptions;
 use crate::commands::populate::PopulateOptions;
@@ -206,11 +206,7 @@ impl Invocation {
             let credentials_file = match args.credentials_file {
                 None => None,
                 Some(name) if name.is_empty() => Some(profile.clone()),
-                Some(name) => Some(parse_flag(
-                    "--credentials-file",
-                    &name,
-                    ProfileName::parse,
-                )?),
+                Some(name) => Some(parse_flag("--credentials-file", &name, ProfileName::parse)?),
             };
             Ok(CommandOptions::ExportCredentials {
                 profile,

@@ -315,15 +315,15 @@ fn edit_file(
     kind: FileKind,
     edit: impl FnOnce(&str) -> Result<String, EditError>,
 ) -> Result<(), SettingsError> {
-    config_file::edit(path, |text| edit(text).map_err(Refusal::Invalid)).map_err(
-        |error| match error {
+    config_file::edit(path, |text| edit(text).map_err(Refusal::Invalid)).map_err(|error| {
+        match error {
             EditFailed::Write(error) => SettingsError::Write(error),
             EditFailed::Invalid(source) => SettingsError::Edit {
                 path: path.to_path_buf(),
                 source,
             },
-        },
-    )?;
+        }
+    })?;
     if kind == FileKind::Credentials && path.exists() {
         restrict_to_owner(path)?;
     }
@@ -341,7 +341,8 @@ fn restrict_to_owner(path: &Path) -> Result<(), SettingsError> {
     };
     let mode = std::fs::metadata(path).map_err(io)?.permissions().mode();
     if mode & 0o077 != 0 {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700)).map_err(io)?;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o700))
+            .map_err(io)?;
     }
     Ok(())
 }
@@ -555,12 +556,18 @@ aws_access_key_id = AKIA
     fn key_paths() {
         let known = |name: &str| name == "dev";
         let parse = |p: &str| KeyPath::parse(p, "cur", None, &known).unwrap();
-        assert_eq!(parse("region"), KeyPath::new(Scope::Profile("cur".into()), "region", None));
+        assert_eq!(
+            parse("region"),
+            KeyPath::new(Scope::Profile("cur".into()), "region", None)
+        );
         assert_eq!(
             parse("s3.max_concurrency"),
             KeyPath::new(Scope::Profile("cur".into()), "s3", Some("max_concurrency"))
         );
-        assert_eq!(parse("dev.region"), KeyPath::new(Scope::Profile("dev".into()), "region", None));
+        assert_eq!(
+            parse("dev.region"),
+            KeyPath::new(Scope::Profile("dev".into()), "region", None)
+        );
         assert_eq!(
             parse("default.region"),
             KeyPath::new(Scope::Profile("default".into()), "region", None)
@@ -583,7 +590,10 @@ aws_access_key_id = AKIA
             parse("aws_secret_access_key").section(),
             SectionKind::Unprefixed("cur".into())
         );
-        assert_eq!(parse("region").section(), SectionKind::Profile("cur".into()));
+        assert_eq!(
+            parse("region").section(),
+            SectionKind::Profile("cur".into())
+        );
     }
 
     #[test]

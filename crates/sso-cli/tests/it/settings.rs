@@ -125,14 +125,23 @@ fn get_reads_merged_values_like_the_aws_cli() {
     // A block is not a value.
     let output = get("alpha", &["s3"]);
     assert!(!output.status.success());
-    assert!(stderr(&output).contains("must reference a value"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("must reference a value"),
+        "{}",
+        stderr(&output)
+    );
 }
 
 #[test]
 fn set_changes_only_the_lines_it_writes() {
     let home = commented_home();
     let set = |args: &[&str]| {
-        let output = home.sso().args(["configure", "set"]).args(args).output().unwrap();
+        let output = home
+            .sso()
+            .args(["configure", "set"])
+            .args(args)
+            .output()
+            .unwrap();
         assert_success(&output);
         assert!(output.stdout.is_empty());
     };
@@ -141,7 +150,12 @@ fn set_changes_only_the_lines_it_writes() {
     set(&["default.region", "us-east-2"]);
     set(&["sso_region", "eu-central-1", "--sso-session", "corp"]);
     set(&["output", "text", "--profile", "fresh"]);
-    set(&["aws_secret_access_key", "gamma/secret", "--profile", "gamma"]);
+    set(&[
+        "aws_secret_access_key",
+        "gamma/secret",
+        "--profile",
+        "gamma",
+    ]);
     let config = std::fs::read_to_string(home.path().join(".aws/config")).unwrap();
     let expected = COMMENTED_CONFIG
         .replace("region = eu-west-1", "region = ap-south-1")
@@ -270,7 +284,12 @@ fn export_credentials_into_the_credentials_file() {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     }
-    let output = home.run(&["--profile", "dev", "export-credentials", "--credentials-file"]);
+    let output = home.run(&[
+        "--profile",
+        "dev",
+        "export-credentials",
+        "--credentials-file",
+    ]);
     assert_success(&output);
     assert!(output.stdout.is_empty(), "{}", stdout(&output));
     assert!(stderr(&output).contains("[dev]"), "{}", stderr(&output));
@@ -296,7 +315,10 @@ fn export_credentials_into_the_credentials_file() {
     ]);
     assert_success(&output);
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.starts_with("[ci]\naws_access_key_id = ASIAFIXEDEXAMPLE\n"), "{text}");
+    assert!(
+        text.starts_with("[ci]\naws_access_key_id = ASIAFIXEDEXAMPLE\n"),
+        "{text}"
+    );
     // The AWS CLI's credential chain reads what was written.
     let read = Command::new("python3")
         .arg("-c")
@@ -317,7 +339,12 @@ fn help_of_the_configure_questions() {
     for command in ["get", "set", "list", "list-profiles"] {
         insta::assert_snapshot!(
             format!("configure_{command}_help"),
-            stdout(&super::sso().args(["configure", command, "--help"]).output().unwrap())
+            stdout(
+                &super::sso()
+                    .args(["configure", command, "--help"])
+                    .output()
+                    .unwrap()
+            )
         );
     }
 }
