@@ -223,7 +223,7 @@ again it exits with code 3.
 Examples:
   credential_process = sso export-credentials --profile dev      (in ~/.aws/config)
   eval \"$(sso export-credentials --profile dev --format env)\"
-  sso export-credentials --profile dev --credentials-file        (writes [dev] in ~/.aws/credentials)";
+  sso export-credentials --profile dev --credentials-file        (writes [dev])";
 
 const COMPLETIONS_LONG_ABOUT: &str = "\
 Print a shell completion script to stdout.
@@ -241,6 +241,14 @@ pub struct ConfigureArgs {
     #[command(subcommand)]
     pub subcommand: Option<ConfigureSubcommand>,
 
+    /// The wizard's answers given as flags.
+    #[command(flatten)]
+    pub flags: ConfigureFlags,
+}
+
+/// The flags of `sso configure` (and of its `aws` spelling, `sso configure sso`).
+#[derive(Debug, Args)]
+pub struct ConfigureFlags {
     /// Name of the sso-session to use or create (`''` selects the legacy format without one).
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
@@ -292,7 +300,7 @@ pub enum ConfigureSubcommand {
     /// Create or update an [sso-session] section; no sign-in happens.
     SsoSession(ConfigureSessionArgs),
     /// The same as `sso configure` (the AWS CLI's spelling, `aws configure sso`).
-    Sso(Box<ConfigureArgs>),
+    Sso(ConfigureFlags),
     /// The same as `sso export-credentials` (the AWS CLI's spelling).
     #[command(long_about = EXPORT_LONG_ABOUT)]
     ExportCredentials(ExportCredentialsArgs),

@@ -8,8 +8,8 @@
 use std::ffi::OsString;
 
 use crate::args::{
-    Cli, Command, ConfigureArgs, ConfigureSessionArgs, ConfigureSubcommand, ExportCredentialsArgs,
-    ExportFormat, ListCommand, ListFormat, StatusFormat,
+    Cli, Command, ConfigureArgs, ConfigureFlags, ConfigureSessionArgs, ConfigureSubcommand,
+    ExportCredentialsArgs, ExportFormat, ListCommand, ListFormat, StatusFormat,
 };
 use crate::commands::login::LoginOptions;
 use crate::commands::populate::PopulateOptions;
@@ -214,15 +214,7 @@ impl Invocation {
                 credentials_file,
             })
         };
-        let mut command = cli.command;
-        // `sso configure sso` is `sso configure`.
-        while let Command::Configure(ConfigureArgs {
-            subcommand: Some(ConfigureSubcommand::Sso(inner)),
-            ..
-        }) = command
-        {
-            command = Command::Configure(*inner);
-        }
+        let command = cli.command;
         let command = match command {
             Command::Configure(ConfigureArgs {
                 subcommand: Some(subcommand),
@@ -248,14 +240,12 @@ impl Invocation {
                     value: args.value,
                     session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
                 },
-                ConfigureSubcommand::Sso(_) => {
-                    return Err(CliError::Bug {
-                        message: "`configure sso` was not unwrapped".to_owned(),
-                    });
+                ConfigureSubcommand::Sso(flags) => {
+                    CommandOptions::Configure(configure_answers(flags, global.profile.clone())?)
                 }
             },
             Command::Configure(args) => {
-                CommandOptions::Configure(configure_answers(args, global.profile.clone())?)
+                CommandOptions::Configure(configure_answers(args.flags, global.profile.clone())?)
             }
             Command::Login(args) => CommandOptions::Login(LoginOptions {
                 target: selector(args.sso_session)?,
@@ -307,7 +297,7 @@ impl Invocation {
 }
 
 fn configure_answers(
-    args: ConfigureArgs,
+    args: ConfigureFlags,
     profile: Option<ProfileName>,
 ) -> Result<ConfigureAnswers, CliError> {
     let sso_session = match args.sso_session {

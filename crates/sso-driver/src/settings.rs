@@ -218,7 +218,9 @@ pub fn get_value(aws: &AwsContext, path: &KeyPath) -> Result<Option<String>, Set
     };
     match &path.sub_key {
         Some(sub) => Ok(value.sub_property(sub).map(str::to_owned)),
-        None if value.as_str().is_empty() && value.sub_properties().next().is_some() => {
+        None if value.as_str().lines().next().is_none_or(str::is_empty)
+            && value.sub_properties().next().is_some() =>
+        {
             Err(SettingsError::NotAValue {
                 path: path.key.clone(),
             })

@@ -19,7 +19,7 @@ region = eu-west-1
 [default]
 output = json
 
-   # indented comment
+# comment before a header
 [profile alpha]
 sso_session = corp
 s3 =
@@ -162,7 +162,7 @@ fn set_changes_only_the_lines_it_writes() {
         .replace("max_concurrency = 10", "max_concurrency = 20")
         .replace("output = json\n", "output = json\nregion = us-east-2\n")
         .replace("sso_region = us-east-1", "sso_region = eu-central-1")
-        + "[profile fresh]\noutput = text\n";
+        + "\n[profile fresh]\noutput = text\n";
     assert_eq!(config, expected);
     let credentials = std::fs::read_to_string(home.path().join(".aws/credentials")).unwrap();
     assert_eq!(
