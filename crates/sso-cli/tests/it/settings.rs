@@ -55,6 +55,7 @@ fn commented_home() -> Home {
 }
 
 /// What botocore (the AWS CLI's engine) lists for the same files, when Python has it.
+#[allow(clippy::print_stderr, reason = "says why a check is skipped")]
 fn botocore_profiles(home: &Home) -> Option<String> {
     let output = Command::new("python3")
         .arg("-c")
@@ -273,6 +274,7 @@ fn aws_spellings_are_aliases() {
 }
 
 #[test]
+#[allow(clippy::print_stderr, reason = "says why a check is skipped")]
 fn export_credentials_into_the_credentials_file() {
     let home = Home::new(NO_NETWORK);
     write_fixed_credentials(&home);
