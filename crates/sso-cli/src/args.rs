@@ -267,7 +267,8 @@ wait for a sign-in already in progress in another sso process.
 Examples:
   credential_process = sso export-credentials --profile dev      (in ~/.aws/config)
   eval \"$(sso export-credentials --profile dev --format env)\"
-  credential_process = sso export-credentials --profile dev --wait-for-login 120      (IDE plugins)";
+  credential_process = sso export-credentials --profile dev --wait-for-login 120      (IDE plugins)
+  sso export-credentials --profile dev --credentials-file        (writes [dev])";
 
 const COMPLETIONS_LONG_ABOUT: &str = "\
 Print a shell completion script to stdout.
@@ -285,6 +286,14 @@ pub struct ConfigureArgs {
     #[command(subcommand)]
     pub subcommand: Option<ConfigureSubcommand>,
 
+    /// The wizard's answers given as flags.
+    #[command(flatten)]
+    pub flags: ConfigureFlags,
+}
+
+/// The flags of `sso configure` (and of its `aws` spelling, `sso configure sso`).
+#[derive(Debug, Args)]
+pub struct ConfigureFlags {
     /// Name of the sso-session to use or create (`''` selects the legacy format without one).
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
@@ -335,6 +344,85 @@ pub struct ConfigureArgs {
 pub enum ConfigureSubcommand {
     /// Create or update an [sso-session] section; no sign-in happens.
     SsoSession(ConfigureSessionArgs),
+    /// The same as `sso configure` (the AWS CLI's spelling, `aws configure sso`).
+    Sso(ConfigureFlags),
+    /// The same as `sso export-credentials` (the AWS CLI's spelling).
+    #[command(long_about = EXPORT_LONG_ABOUT)]
+    ExportCredentials(ExportCredentialsArgs),
+    /// List the profiles of the config and credentials files, as `aws configure list-profiles`.
+    ListProfiles,
+    /// Show where each setting of the current profile comes from, as `aws configure list`.
+    #[command(long_about = CONFIGURE_LIST_LONG_ABOUT)]
+    List,
+    /// Print one setting of a profile or sso-session, as `aws configure get`.
+    #[command(long_about = CONFIGURE_GET_LONG_ABOUT)]
+    Get(ConfigureGetArgs),
+    /// Write one setting of a profile or sso-session, as `aws configure set`.
+    #[command(long_about = CONFIGURE_SET_LONG_ABOUT)]
+    Set(ConfigureSetArgs),
+}
+
+const CONFIGURE_LIST_LONG_ABOUT: &str = "\
+Show the current profile, its credentials (masked) and its region, and where each comes from: \
+--profile, an environment variable, the config file or the credentials file, in the columns of \
+`aws configure list`.
+
+Credentials from a provider (SSO, credential_process) are fetched as `export-credentials` does \
+(never opening a browser); when that fails they show as <not set>.";
+
+const CONFIGURE_GET_LONG_ABOUT: &str = "\
+Print one setting, as `aws configure get`: the merged value of the current profile (the \
+credentials file wins over the config file), or of the sso-session given with --sso-session. \
+Exit code 1 and nothing on stdout when it is not set.
+
+KEY is a key of the current profile (`region`), a sub-key (`s3.max_concurrency`), or names the \
+profile: `default.region`, `profile.dev.region`, or `dev.region` when `dev` is a profile.
+
+Examples:
+  sso configure get region --profile dev
+  sso configure get profile.dev.sso_account_id
+  sso configure get sso_start_url --sso-session my-sso";
+
+const CONFIGURE_SET_LONG_ABOUT: &str = "\
+Write one setting, as `aws configure set`: into the config file's [profile NAME] (or [default]) \
+section, or its [sso-session NAME] section with --sso-session. aws_access_key_id, \
+aws_secret_access_key and aws_session_token go to the credentials file instead (created 0600). \
+Only the edited line changes: comments, blank lines and the order of everything else stay.
+
+KEY is spelled as for `sso configure get` (`region`, `s3.max_concurrency`, `profile.dev.region`, \
+`default.region`).
+
+Examples:
+  sso configure set region eu-west-1 --profile dev
+  sso configure set profile.dev.output json
+  sso configure set sso_region us-east-2 --sso-session my-sso";
+
+/// `sso configure get`.
+#[derive(Debug, Args)]
+pub struct ConfigureGetArgs {
+    /// The key, e.g. `region`, `s3.max_concurrency` or `profile.dev.region`.
+    #[arg(value_name = "KEY")]
+    pub key: String,
+
+    /// Read the [sso-session NAME] section instead of a profile.
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+}
+
+/// `sso configure set`.
+#[derive(Debug, Args)]
+pub struct ConfigureSetArgs {
+    /// The key, e.g. `region`, `s3.max_concurrency` or `profile.dev.region`.
+    #[arg(value_name = "KEY")]
+    pub key: String,
+
+    /// The value to write.
+    #[arg(value_name = "VALUE", allow_hyphen_values = true)]
+    pub value: String,
+
+    /// Write into the [sso-session NAME] section instead of a profile.
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
 }
 
 /// `sso configure sso-session`.
@@ -417,6 +505,15 @@ pub struct ExportCredentialsArgs {
     /// `sso_wait_for_login` sets it per sso-session or profile).
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub wait_for_login: Option<u64>,
+
+    /// Write the credentials into section [NAME] of ~/.aws/credentials instead of printing
+    /// them (default NAME: the profile's).
+    ///
+    /// Only the three key lines of that section change; the file is written atomically and
+    /// left readable by you alone (0600). For tools and containers that read only that file.
+    #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "",
+          conflicts_with = "format")]
+    pub credentials_file: Option<String>,
 }
 
 /// The formats of `export-credentials`, named as the AWS CLI names them.

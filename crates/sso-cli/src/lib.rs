@@ -124,7 +124,31 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
             explicit,
             format,
             wait_for_login,
-        } => commands::export_credentials::run(&ctx, profile, explicit, format, wait_for_login),
+            credentials_file,
+        } => commands::export_credentials::run(
+            &ctx,
+            profile,
+            explicit,
+            format,
+            wait_for_login,
+            credentials_file,
+        ),
+        CommandOptions::ConfigureListProfiles => commands::settings::list_profiles(),
+        CommandOptions::ConfigureList {
+            profile,
+            on_command_line,
+        } => commands::settings::list(&profile, on_command_line),
+        CommandOptions::ConfigureGet {
+            profile,
+            key,
+            session,
+        } => commands::settings::get(&profile, &key, session.as_ref()),
+        CommandOptions::ConfigureSet {
+            profile,
+            key,
+            value,
+            session,
+        } => commands::settings::set(&profile, &key, &value, session.as_ref()),
         CommandOptions::ListAccounts { target, format } => {
             commands::list::run_accounts(&ctx, target, format)
         }

@@ -8,8 +8,8 @@
 use std::ffi::OsString;
 
 use crate::args::{
-    Cli, Command, ConfigureArgs, ConfigureSessionArgs, ConfigureSubcommand, ExportFormat,
-    ListCommand, ListFormat, StatusFormat,
+    Cli, Command, ConfigureArgs, ConfigureFlags, ConfigureSessionArgs, ConfigureSubcommand,
+    ExportCredentialsArgs, ExportFormat, ListCommand, ListFormat, StatusFormat,
 };
 use crate::commands::login::LoginOptions;
 use crate::commands::populate::PopulateOptions;
@@ -82,6 +82,37 @@ pub enum CommandOptions {
         format: ExportFormat,
         /// `--wait-for-login SECS`.
         wait_for_login: Option<u64>,
+        /// `--credentials-file [NAME]`: the section to write instead of printing.
+        credentials_file: Option<ProfileName>,
+    },
+    /// `sso configure list-profiles`.
+    ConfigureListProfiles,
+    /// `sso configure list`.
+    ConfigureList {
+        /// The current profile.
+        profile: ProfileName,
+        /// Whether it came from `--profile`.
+        on_command_line: bool,
+    },
+    /// `sso configure get`.
+    ConfigureGet {
+        /// The current profile.
+        profile: ProfileName,
+        /// KEY.
+        key: String,
+        /// `--sso-session`.
+        session: Option<SessionName>,
+    },
+    /// `sso configure set`.
+    ConfigureSet {
+        /// The current profile.
+        profile: ProfileName,
+        /// KEY.
+        key: String,
+        /// VALUE.
+        value: String,
+        /// `--sso-session`.
+        session: Option<SessionName>,
     },
     /// `sso list accounts`.
     ListAccounts {
@@ -180,13 +211,53 @@ impl Invocation {
                 None => Ok(LoginSelector::Profile(global.profile_or_default())),
             }
         };
-        let command = match cli.command {
+        let export = |args: ExportCredentialsArgs| -> Result<CommandOptions, CliError> {
+            let profile = global.profile_or_default();
+            let credentials_file = match args.credentials_file {
+                None => None,
+                Some(name) if name.is_empty() => Some(profile.clone()),
+                Some(name) => Some(parse_flag("--credentials-file", &name, ProfileName::parse)?),
+            };
+            Ok(CommandOptions::ExportCredentials {
+                profile,
+                explicit: env.profile_on_command_line,
+                format: args.format,
+                wait_for_login: args.wait_for_login,
+                credentials_file,
+            })
+        };
+        let command = cli.command;
+        let command = match command {
             Command::Configure(ConfigureArgs {
-                subcommand: Some(ConfigureSubcommand::SsoSession(args)),
+                subcommand: Some(subcommand),
                 ..
-            }) => CommandOptions::ConfigureSession(session_answers(args)?),
+            }) => match subcommand {
+                ConfigureSubcommand::SsoSession(args) => {
+                    CommandOptions::ConfigureSession(session_answers(args)?)
+                }
+                ConfigureSubcommand::ExportCredentials(args) => export(args)?,
+                ConfigureSubcommand::ListProfiles => CommandOptions::ConfigureListProfiles,
+                ConfigureSubcommand::List => CommandOptions::ConfigureList {
+                    profile: global.profile_or_default(),
+                    on_command_line: env.profile_on_command_line,
+                },
+                ConfigureSubcommand::Get(args) => CommandOptions::ConfigureGet {
+                    profile: global.profile_or_default(),
+                    key: args.key,
+                    session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
+                },
+                ConfigureSubcommand::Set(args) => CommandOptions::ConfigureSet {
+                    profile: global.profile_or_default(),
+                    key: args.key,
+                    value: args.value,
+                    session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
+                },
+                ConfigureSubcommand::Sso(flags) => {
+                    CommandOptions::Configure(configure_answers(flags, global.profile.clone())?)
+                }
+            },
             Command::Configure(args) => {
-                CommandOptions::Configure(configure_answers(args, global.profile.clone())?)
+                CommandOptions::Configure(configure_answers(args.flags, global.profile.clone())?)
             }
             Command::Login(args) => CommandOptions::Login(LoginOptions {
                 target: selector(args.sso_session)?,
@@ -200,12 +271,7 @@ impl Invocation {
             Command::Logout(args) => CommandOptions::Logout {
                 session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
             },
-            Command::ExportCredentials(args) => CommandOptions::ExportCredentials {
-                profile: global.profile_or_default(),
-                explicit: env.profile_on_command_line,
-                format: args.format,
-                wait_for_login: args.wait_for_login,
-            },
+            Command::ExportCredentials(args) => export(args)?,
             Command::List(args) => match args.what {
                 ListCommand::Accounts(args) => CommandOptions::ListAccounts {
                     target: selector(args.sso_session)?,
@@ -246,7 +312,7 @@ impl Invocation {
 }
 
 fn configure_answers(
-    args: ConfigureArgs,
+    args: ConfigureFlags,
     profile: Option<ProfileName>,
 ) -> Result<ConfigureAnswers, CliError> {
     let sso_session = match args.sso_session {

@@ -110,6 +110,7 @@ pub struct AwsContext {
     config_path: PathBuf,
     credentials_path: PathBuf,
     config_text: Option<String>,
+    credentials_text: Option<String>,
     profiles: ProfileSet,
     selected_profile: String,
 }
@@ -170,6 +171,7 @@ impl AwsContext {
             config_path,
             credentials_path,
             config_text,
+            credentials_text,
             profiles,
             selected_profile,
         })
@@ -188,6 +190,7 @@ impl AwsContext {
             config_path: PathBuf::new(),
             credentials_path: PathBuf::new(),
             config_text: None,
+            credentials_text: None,
             profiles: ProfileSet::new(),
             selected_profile: sso_config::selected_profile(&vars, None),
         }
@@ -238,6 +241,11 @@ impl AwsContext {
     /// The config file's text as read, or `None` when it does not exist.
     pub fn config_text(&self) -> Option<&str> {
         self.config_text.as_deref()
+    }
+
+    /// The credentials file's text as read, or `None` when it does not exist.
+    pub fn credentials_text(&self) -> Option<&str> {
+        self.credentials_text.as_deref()
     }
 
     /// `~/.aws/sso/cache`: tokens and client registrations.

@@ -33,7 +33,9 @@
 //!   AIMD pool) and `GetRoleCredentials`;
 //! - [`credentials`]: the role-credential provider of SSO profiles, sharing the AWS CLI's
 //!   `~/.aws/cli/cache`, with a synchronous warm path ([`credentials::cached_role_credentials`]);
-//! - [`vanity`]: vanity start URLs, probed for the AWS-owned portal and its region.
+//! - [`vanity`]: vanity start URLs, probed for the AWS-owned portal and its region;
+//! - [`settings`]: `configure list-profiles/get/set/list`, and credentials written into the
+//!   credentials file.
 
 pub mod browser;
 pub mod chain;
@@ -55,6 +57,7 @@ pub mod portal;
 pub mod process;
 pub mod prompt;
 pub mod single_flight;
+pub mod settings;
 pub mod token;
 pub mod transport;
 pub mod vanity;

@@ -29,16 +29,37 @@ use crate::export::{self, ExportCredentials};
 use crate::values::ProfileName;
 
 /// Runs `sso export-credentials`; `explicit` is whether `--profile` named the profile,
-/// `wait_for_login` is `--wait-for-login SECS`.
+/// `wait_for_login` is `--wait-for-login SECS`. With `--credentials-file`, writes section
+/// `[NAME]` of the credentials file instead of printing
+/// ([`sso_driver::settings::write_credentials`]).
 pub fn run(
     _ctx: &Context,
     profile: ProfileName,
     explicit: bool,
     format: ExportFormat,
     wait_for_login: Option<u64>,
+    credentials_file: Option<ProfileName>,
 ) -> Result<(), CliError> {
     let resolved = credentials_waiting(&profile, explicit, wait_for_login)?;
-    print(&to_export(&resolved.credentials), format)
+    match credentials_file {
+        None => print(&to_export(&resolved.credentials), format),
+        Some(name) => {
+            let aws = convert::load_context(Some(profile.as_str()))?;
+            let path =
+                sso_driver::settings::write_credentials(&aws, name.as_str(), &resolved.credentials)
+                    .map_err(crate::commands::settings::settings_error)?;
+            let until = resolved
+                .credentials
+                .expiration
+                .map(|at| format!(", valid until {at}"))
+                .unwrap_or_default();
+            crate::commands::list::warn(&format!(
+                "Wrote the credentials of profile `{profile}` to [{name}] in {}{until}\n",
+                path.display()
+            ));
+            Ok(())
+        }
+    }
 }
 
 /// Prints credentials to stdout in the given format; a value that is not credential text

@@ -12,4 +12,5 @@ pub mod login;
 pub mod logout;
 pub mod populate;
 pub mod session;
+pub mod settings;
 pub mod status;

@@ -13,7 +13,7 @@ use sso_cache::{
 };
 use sso_emulator::{BlockingEmulator, Emulator};
 
-const CONFIG: &str = "\
+pub(super) const CONFIG: &str = "\
 [default]
 region = us-east-2
 
@@ -39,7 +39,7 @@ sso_registration_scopes = sso:account:access
 ";
 
 /// A HOME with `~/.aws/config`, and the endpoints the commands use.
-struct Home {
+pub(super) struct Home {
     dir: tempfile::TempDir,
     endpoint: String,
 }
@@ -47,7 +47,7 @@ struct Home {
 impl Home {
     /// `endpoint` is the emulator's URL, or a closed port when the test must not reach the
     /// network.
-    fn new(endpoint: &str) -> Self {
+    pub(super) fn new(endpoint: &str) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join(".aws")).unwrap();
         std::fs::write(dir.path().join(".aws/config"), CONFIG).unwrap();
@@ -57,19 +57,19 @@ impl Home {
         }
     }
 
-    fn path(&self) -> &Path {
+    pub(super) fn path(&self) -> &Path {
         self.dir.path()
     }
 
-    fn sso_cache(&self) -> CacheDir {
+    pub(super) fn sso_cache(&self) -> CacheDir {
         CacheDir::new(self.path().join(".aws/sso/cache"))
     }
 
-    fn cli_cache(&self) -> CacheDir {
+    pub(super) fn cli_cache(&self) -> CacheDir {
         CacheDir::new(self.path().join(".aws/cli/cache"))
     }
 
-    fn sso(&self) -> Command {
+    pub(super) fn sso(&self) -> Command {
         let mut command = super::sso();
         command
             .env("HOME", self.path())
@@ -79,7 +79,7 @@ impl Home {
         command
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(super) fn run(&self, args: &[&str]) -> Output {
         self.sso().args(args).output().unwrap()
     }
 
@@ -99,7 +99,7 @@ impl Home {
         self.sso_cache().write(key, &entry).unwrap();
     }
 
-    fn log_in(&self, emu: &BlockingEmulator) {
+    pub(super) fn log_in(&self, emu: &BlockingEmulator) {
         let token = emulator_token(emu);
         self.write_token(
             &CacheKey::for_session("my-sso"),
@@ -110,7 +110,7 @@ impl Home {
     }
 }
 
-fn now() -> Timestamp {
+pub(super) fn now() -> Timestamp {
     let ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -118,7 +118,7 @@ fn now() -> Timestamp {
     Timestamp::from_unix_millis(i64::try_from(ms).unwrap())
 }
 
-fn emulator() -> BlockingEmulator {
+pub(super) fn emulator() -> BlockingEmulator {
     Emulator::builder()
         .accounts(3)
         .roles_per_account(2)
@@ -133,12 +133,12 @@ fn emulator_token(emu: &BlockingEmulator) -> String {
     emu.issue_access_token()
 }
 
-fn dev_key() -> CacheKey {
+pub(super) fn dev_key() -> CacheKey {
     CacheKey::for_role_credentials("111111111111", "ReadOnlyAccess", Login::Session("my-sso"))
 }
 
 /// Fixed role credentials for `dev`, valid until 2099.
-fn write_fixed_credentials(home: &Home) -> PathBuf {
+pub(super) fn write_fixed_credentials(home: &Home) -> PathBuf {
     let credentials = RoleCredentials {
         access_key_id: "ASIAFIXEDEXAMPLE".to_owned(),
         secret_access_key: SecretAccessKey::new("fixed/secret+key"),
@@ -151,16 +151,16 @@ fn write_fixed_credentials(home: &Home) -> PathBuf {
     home.cli_cache().entry_path(&dev_key())
 }
 
-fn stdout(output: &Output) -> String {
+pub(super) fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).unwrap()
 }
 
-fn stderr(output: &Output) -> String {
+pub(super) fn stderr(output: &Output) -> String {
     String::from_utf8(output.stderr.clone()).unwrap()
 }
 
 #[track_caller]
-fn assert_success(output: &Output) {
+pub(super) fn assert_success(output: &Output) {
     assert!(
         output.status.success(),
         "status {:?}\nstdout:\n{}\nstderr:\n{}",
@@ -171,7 +171,7 @@ fn assert_success(output: &Output) {
 }
 
 /// A closed port: the warm path must not touch the network at all.
-const NO_NETWORK: &str = "http://127.0.0.1:9";
+pub(super) const NO_NETWORK: &str = "http://127.0.0.1:9";
 
 mod surprises;
 

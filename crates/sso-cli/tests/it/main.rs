@@ -15,6 +15,7 @@ mod leak;
 mod login;
 mod profile_sources;
 mod single_flight;
+mod settings;
 mod storm;
 
 /// Every `export-credentials --format`.

@@ -1,0 +1,151 @@
+//! `sso configure list-profiles`, `list`, `get` and `set`: the AWS CLI's config questions, answered
+//! by [`sso_driver::settings`] and printed in the AWS CLI's format.
+
+use sso_driver::settings::{self, KeyPath, SettingsError, Source};
+
+use crate::commands::export_credentials::profile_credentials;
+use crate::convert;
+use crate::error::CliError;
+use crate::values::{ProfileName, SessionName};
+
+/// `sso configure list-profiles`: one name a line, as `aws configure list-profiles`.
+pub fn list_profiles() -> Result<(), CliError> {
+    let aws = convert::load_context(None)?;
+    let names = settings::profile_names(aws.config_text(), aws.credentials_text());
+    let text: String = names
+        .iter()
+        .map(|name| format!("{}\n", crate::term::printable(name)))
+        .collect();
+    crate::write_stdout(&text)
+}
+
+/// `sso configure get KEY`.
+pub fn get(
+    profile: &ProfileName,
+    key: &str,
+    session: Option<&SessionName>,
+) -> Result<(), CliError> {
+    let aws = convert::load_context(Some(profile.as_str()))?;
+    let known = |name: &str| aws.profiles().profile(name).is_some();
+    let path = KeyPath::parse(
+        key,
+        profile.as_str(),
+        session.map(SessionName::as_str),
+        &known,
+    )
+    .map_err(settings_error)?;
+    match settings::get_value(&aws, &path).map_err(settings_error)? {
+        Some(value) => crate::write_stdout(&format!("{}\n", crate::term::printable(&value))),
+        None => Err(CliError::MissingSetting {
+            section: section_name(&path),
+            key: key_name(&path),
+            help: format!("set it with `sso configure set {key} VALUE`"),
+        }),
+    }
+}
+
+/// `sso configure set KEY VALUE`.
+pub fn set(
+    profile: &ProfileName,
+    key: &str,
+    value: &str,
+    session: Option<&SessionName>,
+) -> Result<(), CliError> {
+    let aws = convert::load_context(Some(profile.as_str()))?;
+    let path = KeyPath::parse(
+        key,
+        profile.as_str(),
+        session.map(SessionName::as_str),
+        &|_| false,
+    )
+    .map_err(settings_error)?;
+    settings::set_value(&aws, &path, value).map_err(settings_error)?;
+    Ok(())
+}
+
+/// `sso configure list`: the AWS CLI's four rows, `%10s %24s %16s    %s`.
+pub fn list(profile: &ProfileName, on_command_line: bool) -> Result<(), CliError> {
+    let aws = convert::load_context(Some(profile.as_str()))?;
+    let described = settings::describe(&aws, profile.as_str(), on_command_line);
+    let mut access = described.access_key;
+    let mut secret = described.secret_key;
+    if let Source::Provider(_) = access.source {
+        // Fetched as export-credentials does; a failure shows as not set, as in the AWS CLI.
+        match profile_credentials(profile, true) {
+            Ok(resolved) => {
+                let credentials = resolved.credentials;
+                access.value = Some(settings::mask(&credentials.access_key_id));
+                secret.value = Some(settings::mask(
+                    credentials.secret_access_key.expose_secret(),
+                ));
+            }
+            Err(error) => {
+                tracing::debug!(%error, "no credentials for configure list");
+                access.source = Source::NotSet;
+                secret.source = Source::NotSet;
+            }
+        }
+    }
+    let mut out = row("Name", "Value", "Type", "Location");
+    out += &row("----", "-----", "----", "--------");
+    let profile_value = described.profile.value.clone();
+    out += &value_row("profile", profile_value, &described.profile.source);
+    out += &value_row("access_key", access.value, &access.source);
+    out += &value_row("secret_key", secret.value, &secret.source);
+    out += &value_row("region", described.region.value, &described.region.source);
+    crate::write_stdout(&out)
+}
+
+/// One row; the value and location come from files and the environment, so they are passed
+/// through [`crate::term::printable`].
+fn row(name: &str, value: &str, kind: &str, location: &str) -> String {
+    let value = crate::term::printable(value);
+    let location = crate::term::printable(location);
+    format!("{name:>10} {value:>24} {kind:>16}    {location}\n")
+}
+
+fn value_row(name: &str, value: Option<String>, source: &Source) -> String {
+    let (kind, location) = match source {
+        Source::NotSet => ("None".to_owned(), "None".to_owned()),
+        Source::CommandLine => ("manual".to_owned(), "--profile".to_owned()),
+        Source::Env(var) => ("env".to_owned(), (*var).to_owned()),
+        Source::ConfigFile(path) => ("config-file".to_owned(), path.display().to_string()),
+        Source::CredentialsFile(path) => (
+            "shared-credentials-file".to_owned(),
+            path.display().to_string(),
+        ),
+        Source::Provider(name) => ((*name).to_owned(), String::new()),
+        _ => ("unknown".to_owned(), String::new()),
+    };
+    let value = value.unwrap_or_else(|| "<not set>".to_owned());
+    row(name, &value, &kind, &location)
+}
+
+fn section_name(path: &KeyPath) -> String {
+    path.section().to_string()
+}
+
+fn key_name(path: &KeyPath) -> String {
+    match &path.sub_key {
+        Some(sub) => format!("{}.{sub}", path.key),
+        None => path.key.clone(),
+    }
+}
+
+/// A [`SettingsError`] as the user sees it.
+pub fn settings_error(error: SettingsError) -> CliError {
+    match error {
+        SettingsError::Write(error) => convert::config_write_error(error),
+        SettingsError::Edit { path, source } => convert::config_edit_error(&source, &path),
+        error @ (SettingsError::BadKeyPath { .. } | SettingsError::NotAValue { .. }) => {
+            CliError::Usage {
+                message: error.to_string(),
+                help: Some("see `sso configure get --help`".to_owned()),
+            }
+        }
+        other => CliError::Usage {
+            message: other.to_string(),
+            help: None,
+        },
+    }
+}
