@@ -36,10 +36,14 @@ pub fn get(
     .map_err(settings_error)?;
     match settings::get_value(&aws, &path).map_err(settings_error)? {
         Some(value) => crate::write_stdout(&format!("{}\n", crate::term::printable(&value))),
-        None => Err(CliError::MissingSetting {
-            section: section_name(&path),
-            key: key_name(&path),
-            help: format!("set it with `sso configure set {key} VALUE`"),
+        // Exit code 1 (not the config-problem code), as `aws configure get`: scripts test it.
+        None => Err(CliError::Failed {
+            message: format!(
+                "`{}` is not set in {}",
+                key_name(&path),
+                section_name(&path)
+            ),
+            help: Some(format!("set it with `sso configure set {key} VALUE`")),
         }),
     }
 }
