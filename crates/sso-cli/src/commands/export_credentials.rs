@@ -14,7 +14,7 @@
 //! `sso export-credentials --profile P` (a common setup) sets the chain to `P` before running
 //! us; honouring it would report a cycle that does not exist. `sso` keeps its own chain.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::{IsTerminal as _, Write as _};
 
 use sso_driver::chain::{self, Options, Resolved, Selection};
 use sso_driver::credentials::Credentials;
@@ -65,8 +65,9 @@ pub fn profile_credentials(profile: &ProfileName, explicit: bool) -> Result<Reso
     .map_err(convert::chain_error)
 }
 
-/// Asks for MFA codes on the terminal (stderr for the prompt, stdin for the answer, never
-/// stdout, which carries the credentials); nobody to ask without a terminal.
+/// Asks for MFA codes on the terminal (stderr for the prompt, the terminal's keys for the
+/// answer, not echoed; never stdout, which carries the credentials); nobody to ask without a
+/// terminal.
 struct MfaTerminal;
 
 impl Prompt for MfaTerminal {
@@ -79,12 +80,16 @@ impl Prompt for MfaTerminal {
         if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
             return None;
         }
-        let mut stderr = std::io::stderr().lock();
         let serial: String = mfa_serial.chars().filter(|c| !c.is_control()).collect();
-        write!(stderr, "Enter MFA code for {serial}: ").ok()?;
-        stderr.flush().ok()?;
-        let mut line = zeroize::Zeroizing::new(String::new());
-        std::io::stdin().lock().read_line(&mut line).ok()?;
+        {
+            let mut stderr = std::io::stderr().lock();
+            write!(stderr, "Enter MFA code for {serial}: ").ok()?;
+            stderr.flush().ok()?;
+        }
+        // The code is not echoed (it is a one-time password, and may be on a shared screen).
+        let line = crate::term::read_hidden_line();
+        let _ = writeln!(std::io::stderr());
+        let line = line.ok()??;
         let code = line.trim();
         (!code.is_empty()).then(|| MfaCode::new(code))
     }
