@@ -207,19 +207,29 @@ fn read_raw_key() -> io::Result<Key> {
 /// grows, so no copy of the secret is left behind by a reallocation.
 const MAX_HIDDEN_CHARS: usize = 64;
 
-/// Reads a line from the terminal without echoing it (raw mode while reading, restored after,
-/// also on error); `None` when the user pressed Ctrl-C or Escape.
+/// Shows `prompt` on stderr and reads a line from the terminal without echoing it; `None` when
+/// the user pressed Ctrl-C or Escape. Raw mode is on before the prompt shows (keys typed at
+/// once are not echoed either) and restored after, also on error.
 ///
 /// # Errors
 ///
-/// The terminal could not be put into raw mode or read.
-pub fn read_hidden_line() -> io::Result<Option<Zeroizing<String>>> {
+/// The terminal could not be put into raw mode, written or read.
+pub fn read_hidden_line(prompt: &str) -> io::Result<Option<Zeroizing<String>>> {
     crossterm::terminal::enable_raw_mode()?;
-    let line = collect_hidden(std::iter::from_fn(|| Some(read_raw_key())));
+    let line = write_stderr(prompt)
+        .and_then(|()| collect_hidden(std::iter::from_fn(|| Some(read_raw_key()))));
     let restored = crossterm::terminal::disable_raw_mode();
+    let ended = write_stderr("\n");
     let line = line?;
     restored?;
+    ended?;
     Ok(line)
+}
+
+fn write_stderr(text: &str) -> io::Result<()> {
+    let mut stderr = io::stderr().lock();
+    stderr.write_all(text.as_bytes())?;
+    stderr.flush()
 }
 
 /// The line typed as `keys`: characters up to Enter, Backspace deleting; `None` on Ctrl-C,

@@ -14,7 +14,7 @@
 //! `sso export-credentials --profile P` (a common setup) sets the chain to `P` before running
 //! us; honouring it would report a cycle that does not exist. `sso` keeps its own chain.
 
-use std::io::{IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 
 use sso_driver::chain::{self, Options, Resolved, Selection};
 use sso_driver::credentials::Credentials;
@@ -81,14 +81,8 @@ impl Prompt for MfaTerminal {
             return None;
         }
         let serial: String = mfa_serial.chars().filter(|c| !c.is_control()).collect();
-        {
-            let mut stderr = std::io::stderr().lock();
-            write!(stderr, "Enter MFA code for {serial}: ").ok()?;
-            stderr.flush().ok()?;
-        }
         // The code is not echoed (it is a one-time password, and may be on a shared screen).
-        let line = crate::term::read_hidden_line();
-        let _ = writeln!(std::io::stderr());
+        let line = crate::term::read_hidden_line(&format!("Enter MFA code for {serial}: "));
         let line = line.ok()??;
         let code = line.trim();
         (!code.is_empty()).then(|| MfaCode::new(code))
