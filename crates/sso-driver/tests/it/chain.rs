@@ -498,3 +498,43 @@ fn a_source_profile_cycle_is_named_and_nothing_is_sent() {
     assert!(text.contains("cyc-a") && text.contains("cyc-b"), "{text}");
     assert_eq!(world.emu.stats(), sso_emulator::Stats::default());
 }
+
+#[test]
+fn get_caller_identity_names_the_final_role_and_a_bad_signature_is_refused() {
+    use sso_driver::http::HttpClient;
+
+    let world = World::new(Emulator::builder());
+    let credentials = world.get("role-b").unwrap().credentials;
+    let endpoint = sso_sts::StsEndpoint::custom(world.emu.url(), "eu-west-1").unwrap();
+    let now = sso_sts::Timestamp::from_unix_millis(SystemClock.now_unix_ms());
+    let signing = |secret: &str| sso_sts::SigningCredentials {
+        access_key_id: credentials.access_key_id.clone(),
+        secret_access_key: sso_sts::SecretAccessKey::new(secret),
+        session_token: credentials
+            .session_token
+            .as_ref()
+            .map(|t| sso_sts::SessionToken::new(t.expose_secret())),
+    };
+    let client = HttpClient::new(HttpConfig::default().max_attempts(1), &world.env(&[])).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let good = signing(credentials.secret_access_key.expose_secret());
+    let request = sso_sts::get_caller_identity_request(&endpoint, &good, now).unwrap();
+    let response = runtime.block_on(client.send(request)).unwrap();
+    let identity = sso_sts::parse_get_caller_identity(&response).unwrap();
+    assert_eq!(
+        identity.arn,
+        "arn:aws:sts::333333333333:assumed-role/RoleB/hop-b"
+    );
+    assert_eq!(identity.account, "333333333333");
+    assert!(identity.user_id.ends_with(":hop-b"));
+
+    let bad = signing("not-the-secret-access-key-of-role-b");
+    let request = sso_sts::get_caller_identity_request(&endpoint, &bad, now).unwrap();
+    let response = runtime.block_on(client.send(request)).unwrap();
+    let err = sso_sts::parse_get_caller_identity(&response).unwrap_err();
+    assert!(err.to_string().contains("SignatureDoesNotMatch"), "{err}");
+    assert_eq!(world.emu.stats().get_caller_identity, 2);
+}
