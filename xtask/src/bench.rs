@@ -256,40 +256,77 @@ fn warm(sso: &Sso, report: &mut Report) -> Result<()> {
 fn cold(sso: &Sso, emulator: &Emulator, report: &mut Report) -> Result<()> {
     eprintln!("bench: 2. cold export-credentials");
     let args = export_args();
-    let mut times = Vec::with_capacity(RUNS);
-    let mut failures = 0;
-    let mut not_one = 0;
-    let before = emulator.stats()?;
-    for _ in 0..RUNS {
-        sso.clear_role_cache()?;
-        let start = emulator.stats()?;
-        let (elapsed, status) = time_quiet(&mut sso.command(&args))?;
-        let end = emulator.stats()?;
-        failures += usize::from(!status.success());
-        if end.get("get_role_credentials") - start.get("get_role_credentials") != 1 {
-            not_one += 1;
-        }
-        times.push(elapsed);
-    }
-    let after = emulator.stats()?;
+    let runs = cold_runs(sso, emulator, &args, &["get_role_credentials"])?;
     report.command(format!(
         "rm -rf ~/.aws/cli/cache && sso {}   # x{RUNS}",
         args.join(" ")
     ));
-    let calls = after.get("get_role_credentials") - before.get("get_role_credentials");
-    let creates = after.get("create_token") - before.get("create_token");
     report.row(
         "2",
         "cold `export-credentials` (valid token, no cached role credentials): wall",
         format!(
-            "median {} / p90 {} ({RUNS} runs, {failures} failed); GetRoleCredentials {calls} in {RUNS} runs ({not_one} runs with a count other than 1); CreateToken {creates}",
-            ms(median(&times)),
-            ms(p90(&times))
+            "median {} / p90 {} ({RUNS} runs, {} failed); GetRoleCredentials {} in {RUNS} runs ({} runs with a count other than 1); CreateToken {}",
+            ms(median(&runs.times)),
+            ms(p90(&runs.times)),
+            runs.failures,
+            runs.total("get_role_credentials"),
+            runs.off,
+            runs.total("create_token")
         ),
         "exactly 1 GetRoleCredentials per run".to_owned(),
-        Some(not_one == 0 && failures == 0),
+        Some(runs.off == 0 && runs.failures == 0),
     );
     Ok(())
+}
+
+/// [`RUNS`] cold runs of one command.
+struct ColdRuns {
+    times: Vec<Duration>,
+    failures: usize,
+    /// Runs in which one of the expected counters moved by anything but 1.
+    off: usize,
+    before: Stats,
+    after: Stats,
+}
+
+impl ColdRuns {
+    /// How much `counter` moved over all the runs.
+    fn total(&self, counter: &str) -> u64 {
+        self.after
+            .get(counter)
+            .saturating_sub(self.before.get(counter))
+    }
+}
+
+/// Runs `sso ARGS` [`RUNS`] times, each after deleting `~/.aws/cli/cache`, reading the
+/// emulator's counters around every run; each of `expected` must move by exactly 1 per run.
+fn cold_runs(sso: &Sso, emulator: &Emulator, args: &[&str], expected: &[&str]) -> Result<ColdRuns> {
+    let mut times = Vec::with_capacity(RUNS);
+    let mut failures = 0;
+    let mut off = 0;
+    let before = emulator.stats()?;
+    for _ in 0..RUNS {
+        sso.clear_role_cache()?;
+        let start = emulator.stats()?;
+        let (elapsed, status) = time_quiet(&mut sso.command(args))?;
+        let end = emulator.stats()?;
+        failures += usize::from(!status.success());
+        if expected
+            .iter()
+            .any(|name| end.get(name).saturating_sub(start.get(name)) != 1)
+        {
+            off += 1;
+        }
+        times.push(elapsed);
+    }
+    let after = emulator.stats()?;
+    Ok(ColdRuns {
+        times,
+        failures,
+        off,
+        before,
+        after,
+    })
 }
 
 /// The emulator's calls that cost a network round trip for a credentials command.
@@ -373,41 +410,31 @@ fn chained_warm(sso: &Sso, emulator: &Emulator, report: &mut Report) -> Result<(
 fn chained_cold(sso: &Sso, emulator: &Emulator, report: &mut Report) -> Result<()> {
     eprintln!("bench: 8. cold chained export-credentials");
     let args = chained_export_args();
-    let mut times = Vec::with_capacity(RUNS);
-    let mut failures = 0;
-    let mut off = 0;
-    let before = emulator.stats()?;
-    for _ in 0..RUNS {
-        sso.clear_role_cache()?;
-        let start = emulator.stats()?;
-        let (elapsed, status) = time_quiet(&mut sso.command(&args))?;
-        let end = emulator.stats()?;
-        failures += usize::from(!status.success());
-        let delta = |name: &str| end.get(name).saturating_sub(start.get(name));
-        if delta("get_role_credentials") != 1 || delta("assume_role") != 1 {
-            off += 1;
-        }
-        times.push(elapsed);
-    }
-    let after = emulator.stats()?;
+    let runs = cold_runs(
+        sso,
+        emulator,
+        &args,
+        &["get_role_credentials", "assume_role"],
+    )?;
     report.command(format!(
         "rm -rf ~/.aws/cli/cache && sso {}   # x{RUNS}",
         args.join(" ")
     ));
-    let total = |name: &str| after.get(name).saturating_sub(before.get(name));
     report.row(
         "8",
         "cold chained profile (valid token, nothing cached): wall",
         format!(
-            "median {} / p90 {} ({RUNS} runs, {failures} failed); GetRoleCredentials {}, AssumeRole {} in {RUNS} runs ({off} runs with other counts); CreateToken {}",
-            ms(median(&times)),
-            ms(p90(&times)),
-            total("get_role_credentials"),
-            total("assume_role"),
-            total("create_token")
+            "median {} / p90 {} ({RUNS} runs, {} failed); GetRoleCredentials {}, AssumeRole {} in {RUNS} runs ({} runs with other counts); CreateToken {}",
+            ms(median(&runs.times)),
+            ms(p90(&runs.times)),
+            runs.failures,
+            runs.total("get_role_credentials"),
+            runs.total("assume_role"),
+            runs.off,
+            runs.total("create_token")
         ),
         "exactly 1 GetRoleCredentials and 1 AssumeRole per run".to_owned(),
-        Some(off == 0 && failures == 0),
+        Some(runs.off == 0 && runs.failures == 0),
     );
     Ok(())
 }

@@ -155,6 +155,17 @@ impl Leak {
         }
     }
 
+    /// Runs `sso console ARGS` against a stand-in federation endpoint.
+    fn console(&mut self, args: &[&str]) {
+        let federation = federation_endpoint();
+        let output = self
+            .sso(args)
+            .env("SSO_FEDERATION_ENDPOINT", &federation)
+            .output()
+            .unwrap();
+        self.record(args, &output, false);
+    }
+
     /// A secret the test put in play itself (a token file, an environment variable, a code).
     fn add_known_secret(&mut self, secret: &str) {
         self.add_secret(&serde_json::Value::String(secret.to_owned()));
@@ -509,14 +520,7 @@ fn no_command_leaks_a_secret_with_debug() {
     leak.write_config("\n# populate writes below\n");
     leak.run(&["populate", "--sso-session", "my-sso", "--dry-run"]);
 
-    let federation = federation_endpoint();
-    let args = ["console", "--profile", "dev", "--print"];
-    let output = leak
-        .sso(&args)
-        .env("SSO_FEDERATION_ENDPOINT", &federation)
-        .output()
-        .unwrap();
-    leak.record(&args, &output, false);
+    leak.console(&["console", "--profile", "dev", "--print"]);
 
     leak.run(&["logout"]);
     assert!(!leak.token_path().exists());
@@ -628,14 +632,7 @@ fn no_chained_profile_leaks_a_secret_with_debug() {
         r#"test -n "$AWS_SESSION_TOKEN" && echo got-credentials"#,
     ]);
     assert_eq!(String::from_utf8_lossy(&output.stdout), "got-credentials\n");
-    let federation = federation_endpoint();
-    let args = ["console", "--profile", "chain-b", "--print"];
-    let output = leak
-        .sso(&args)
-        .env("SSO_FEDERATION_ENDPOINT", &federation)
-        .output()
-        .unwrap();
-    leak.record(&args, &output, false);
+    leak.console(&["console", "--profile", "chain-b", "--print"]);
 
     // Web identity: the token file's content is a secret.
     let args = ["export-credentials", "--profile", "web"];

@@ -4,13 +4,10 @@
 //! identity, container and instance sources, environment precedence and cycle detection.
 
 use std::sync::Mutex;
-use std::time::Duration;
 
-use sso_cache::{CachedToken, UnknownFields};
 use sso_driver::chain::{self, ChainError, Options, Resolved, Selection, SourceKind};
 use sso_driver::clock::{SystemClock, WallClock as _};
 use sso_driver::context::AwsContext;
-use sso_driver::convert::unix_ms_to_cache_time;
 use sso_driver::env::Env;
 use sso_driver::http::HttpConfig;
 use sso_driver::prompt::{MfaCode, Prompt, SilentPrompt, UserCode};
@@ -120,22 +117,8 @@ impl World {
         let env = self.env(&[]);
         let ctx = AwsContext::load(&env, None).unwrap();
         let target = ctx.target_for_profile("sso").unwrap();
-        let now = unix_ms_to_cache_time(SystemClock.now_unix_ms());
-        let entry = CachedToken {
-            start_url: Some(target.start_url.clone()),
-            region: Some(target.region.clone()),
-            access_token: sso_cache::AccessToken::new(self.emu.issue_access_token()),
-            expires_at: now.saturating_add(Duration::from_secs(3600)),
-            client_id: None,
-            client_secret: None,
-            registration_expires_at: None,
-            refresh_token: None,
-            unknown: UnknownFields::new(),
-        };
-        ctx.sso_cache()
-            .unwrap()
-            .write(&target.token_key(), &entry)
-            .unwrap();
+        let token = self.emu.issue_access_token();
+        crate::credentials::write_token(&ctx.sso_cache().unwrap(), &target, &token);
         self.emu.reset_stats();
     }
 
@@ -174,6 +157,16 @@ impl World {
     }
 }
 
+/// Asserts that an access key id names the role it was issued for (the emulator's
+/// `ASIAEMU<ROLE>…`).
+#[track_caller]
+fn assert_key(access_key_id: &str, prefix: &str) {
+    assert!(
+        access_key_id.starts_with(prefix),
+        "{access_key_id} does not start with {prefix}"
+    );
+}
+
 /// Every error and `Debug` rendering of `result`, for leak checks.
 fn rendered(result: &Result<Resolved, ChainError>) -> String {
     match result {
@@ -196,7 +189,7 @@ fn three_hop_chain_is_signed_hop_by_hop_cached_and_read_back_warm() {
     let resolved = world.get("role-b").unwrap();
     assert_eq!(resolved.kind, SourceKind::AssumeRole);
     let key_b = resolved.credentials.access_key_id.clone();
-    assert!(key_b.starts_with("ASIAEMUROLEB"), "{key_b}");
+    assert_key(&key_b, "ASIAEMUROLEB");
     let stats = world.emu.stats();
     assert_eq!(stats.get_role_credentials, 1);
     assert_eq!(stats.assume_role, 2);
@@ -207,18 +200,17 @@ fn three_hop_chain_is_signed_hop_by_hop_cached_and_read_back_warm() {
         calls[0].role_arn.as_deref(),
         Some("arn:aws:iam::222222222222:role/RoleA")
     );
-    let caller = calls[0].caller_access_key_id.as_deref().unwrap();
-    assert!(caller.starts_with("ASIAEMUREADONLYACCESS"), "{caller}");
+    assert_key(
+        calls[0].caller_access_key_id.as_deref().unwrap(),
+        "ASIAEMUREADONLYACCESS",
+    );
     assert_eq!(
         calls[1].caller_arn.as_deref(),
         Some("arn:aws:sts::222222222222:assumed-role/RoleA/hop-a")
     );
-    assert!(
-        calls[1]
-            .caller_access_key_id
-            .as_deref()
-            .unwrap()
-            .starts_with("ASIAEMUROLEA")
+    assert_key(
+        calls[1].caller_access_key_id.as_deref().unwrap(),
+        "ASIAEMUROLEA",
     );
     assert_eq!(
         calls[1].issued_access_key_id.as_deref(),
@@ -280,12 +272,7 @@ fn mfa_serial_and_code_reach_sts() {
     let resolved = world
         .get_with(&env, Selection::profile("mfa"), &prompt)
         .unwrap();
-    assert!(
-        resolved
-            .credentials
-            .access_key_id
-            .starts_with("ASIAEMUMFAROLE")
-    );
+    assert_key(&resolved.credentials.access_key_id, "ASIAEMUMFAROLE");
     assert_eq!(*prompt.asked.lock().unwrap(), [MFA_SERIAL]);
     let calls = world.emu.sts_calls();
     assert_eq!(calls[0].serial_number.as_deref(), Some(MFA_SERIAL));
@@ -315,12 +302,7 @@ fn web_identity_from_the_profile_and_from_the_environment() {
     let world = World::new(Emulator::builder());
     let resolved = world.get("web").unwrap();
     assert_eq!(resolved.kind, SourceKind::WebIdentity);
-    assert!(
-        resolved
-            .credentials
-            .access_key_id
-            .starts_with("ASIAEMUWEBROLE")
-    );
+    assert_key(&resolved.credentials.access_key_id, "ASIAEMUWEBROLE");
     assert_eq!(world.emu.stats().assume_role_with_web_identity, 1);
     let calls = world.emu.sts_calls();
     assert_eq!(calls[0].operation, Operation::AssumeRoleWithWebIdentity);
@@ -336,12 +318,7 @@ fn web_identity_from_the_profile_and_from_the_environment() {
     let resolved = world
         .get_with(&env, Selection::default_chain(), &SilentPrompt)
         .unwrap();
-    assert!(
-        resolved
-            .credentials
-            .access_key_id
-            .starts_with("ASIAEMUIRSAROLE")
-    );
+    assert_key(&resolved.credentials.access_key_id, "ASIAEMUIRSAROLE");
     let result = Ok(resolved);
     assert!(!rendered(&result).contains(&jwt()));
 }
@@ -358,30 +335,17 @@ fn container_credentials_and_a_role_on_top() {
         .get_with(&env, Selection::default_chain(), &SilentPrompt)
         .unwrap();
     assert_eq!(resolved.kind, SourceKind::Container);
-    assert!(
-        resolved
-            .credentials
-            .access_key_id
-            .starts_with("ASIAEMUCONTAINERROLE")
-    );
+    assert_key(&resolved.credentials.access_key_id, "ASIAEMUCONTAINERROLE");
     assert!(resolved.credentials.expiration.is_some());
 
     let resolved = world
         .get_with(&env, Selection::profile("from-container"), &SilentPrompt)
         .unwrap();
-    assert!(
-        resolved
-            .credentials
-            .access_key_id
-            .starts_with("ASIAEMUFROMCONTAINER")
-    );
+    assert_key(&resolved.credentials.access_key_id, "ASIAEMUFROMCONTAINER");
     let calls = world.emu.sts_calls();
-    assert!(
-        calls[0]
-            .caller_access_key_id
-            .as_deref()
-            .unwrap()
-            .starts_with("ASIAEMUCONTAINERROLE")
+    assert_key(
+        calls[0].caller_access_key_id.as_deref().unwrap(),
+        "ASIAEMUCONTAINERROLE",
     );
     assert_eq!(world.emu.stats().container_credentials, 2);
 
@@ -411,12 +375,7 @@ fn instance_metadata_v2_and_a_role_on_top() {
         .get_with(&env, Selection::default_chain(), &SilentPrompt)
         .unwrap();
     assert_eq!(resolved.kind, SourceKind::InstanceMetadata);
-    assert!(
-        resolved
-            .credentials
-            .access_key_id
-            .starts_with("ASIAEMUINSTANCEROLE")
-    );
+    assert_key(&resolved.credentials.access_key_id, "ASIAEMUINSTANCEROLE");
     let stats = world.emu.stats();
     assert_eq!(
         (
@@ -430,18 +389,13 @@ fn instance_metadata_v2_and_a_role_on_top() {
     let resolved = world
         .get_with(&env, Selection::profile("from-imds"), &SilentPrompt)
         .unwrap();
-    assert!(
-        resolved
-            .credentials
-            .access_key_id
-            .starts_with("ASIAEMUFROMINSTANCE")
-    );
-    assert!(
+    assert_key(&resolved.credentials.access_key_id, "ASIAEMUFROMINSTANCE");
+    assert_key(
         world.emu.sts_calls()[0]
             .caller_access_key_id
             .as_deref()
-            .unwrap()
-            .starts_with("ASIAEMUINSTANCEROLE")
+            .unwrap(),
+        "ASIAEMUINSTANCEROLE",
     );
 }
 
@@ -449,12 +403,7 @@ fn instance_metadata_v2_and_a_role_on_top() {
 fn static_keys_of_a_source_profile_sign_the_assume_role() {
     let world = World::new(Emulator::builder());
     let resolved = world.get("from-static").unwrap();
-    assert!(
-        resolved
-            .credentials
-            .access_key_id
-            .starts_with("ASIAEMUFROMSTATIC")
-    );
+    assert_key(&resolved.credentials.access_key_id, "ASIAEMUFROMSTATIC");
     let calls = world.emu.sts_calls();
     assert_eq!(
         calls[0].caller_arn.as_deref(),
@@ -480,12 +429,7 @@ fn environment_keys_win_unless_a_profile_is_named() {
     let resolved = world
         .get_with(&env, Selection::profile("role-b"), &SilentPrompt)
         .unwrap();
-    assert!(
-        resolved
-            .credentials
-            .access_key_id
-            .starts_with("ASIAEMUROLEB")
-    );
+    assert_key(&resolved.credentials.access_key_id, "ASIAEMUROLEB");
     assert_eq!(world.emu.stats().assume_role, 2);
 }
 
