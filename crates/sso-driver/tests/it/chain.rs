@@ -321,6 +321,15 @@ fn web_identity_from_the_profile_and_from_the_environment() {
     assert_key(&resolved.credentials.access_key_id, "ASIAEMUIRSAROLE");
     let result = Ok(resolved);
     assert!(!rendered(&result).contains(&jwt()));
+
+    // A token STS refuses: its error is reported, the token is not.
+    let refused = "opaque-access-token-not-a-jwt-5512";
+    std::fs::write(world.home.path().join("token.jwt"), refused).unwrap();
+    std::fs::remove_dir_all(world.home.path().join(".aws/cli/cache")).unwrap();
+    let result = world.get("web");
+    let text = rendered(&result);
+    assert!(text.contains("InvalidIdentityToken"), "{text}");
+    assert!(!text.contains(refused), "{text}");
 }
 
 #[test]
