@@ -20,7 +20,12 @@
 //!    run must change nothing);
 //! 6. a refresh storm: the cached token expired, no role credentials cached, 32 concurrent
 //!    `sso export-credentials` processes; exactly one CreateToken refresh and one
-//!    GetRoleCredentials are allowed.
+//!    GetRoleCredentials are allowed;
+//! 7. a chained profile (the SSO profile as `source_profile` of a role, issue 14) warm, with the
+//!    assumed-role credentials cached: median wall next to `/bin/true` and the SSO warm path of
+//!    item 1 (runs interleaved), and the emulator's counters (no call at all);
+//! 8. the same profile cold (valid token, `~/.aws/cli/cache` deleted before each run): exactly
+//!    one GetRoleCredentials and one AssumeRole per run.
 //!
 //! Wall times are taken around `spawn` and `wait` of the process (stdout and stderr to
 //! `/dev/null` for the short runs). Peak RSS comes from `/usr/bin/time -f %M` in separate runs
@@ -40,6 +45,9 @@ use crate::local::{Emulator, TempHome, exe, http_request, target_dir};
 /// The sso-session and profile of the temporary HOME.
 const SESSION: &str = "bench";
 const PROFILE: &str = "bench";
+/// A role assumed with the SSO profile's credentials (items 7 and 8).
+const CHAINED_PROFILE: &str = "bench-chained";
+const CHAINED_ROLE_ARN: &str = "arn:aws:iam::222222222222:role/BenchChained";
 const START_URL: &str = "https://d-9067bench00.awsapps.com/start";
 /// The emulator's first account and role (docs/emulator.md, "Seed").
 const ACCOUNT_ID: &str = "111111111111";
@@ -63,6 +71,8 @@ const PORTAL_LATENCY: Duration = Duration::from_millis(20);
 /// Issue 7's targets.
 const WARM_MAX_RATIO: f64 = 3.0;
 const WARM_MAX_RSS_KIB: u64 = 8 * 1024;
+/// Issue 14's target for the chained warm path.
+const CHAINED_WARM_MAX_RATIO: f64 = 2.0;
 const LIST_MIN_SPEEDUP: f64 = 12.0;
 
 const USAGE: &str = "usage: cargo xtask bench [--with-aws-config] [--criterion]";
@@ -136,6 +146,8 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
 
     warm(&sso, &mut report)?;
     cold(&sso, &emulator, &mut report)?;
+    chained_warm(&sso, &emulator, &mut report)?;
+    chained_cold(&sso, &emulator, &mut report)?;
     storm(&sso, &emulator, &mut report)?;
     list_roles(&sso, &emulator, &mut report)?;
     populate(&sso, &emulator, &mut report)?;
@@ -245,38 +257,185 @@ fn warm(sso: &Sso, report: &mut Report) -> Result<()> {
 fn cold(sso: &Sso, emulator: &Emulator, report: &mut Report) -> Result<()> {
     eprintln!("bench: 2. cold export-credentials");
     let args = export_args();
-    let mut times = Vec::with_capacity(RUNS);
-    let mut failures = 0;
-    let mut not_one = 0;
-    let before = emulator.stats()?;
-    for _ in 0..RUNS {
-        sso.clear_role_cache()?;
-        let start = emulator.stats()?;
-        let (elapsed, status) = time_quiet(&mut sso.command(&args))?;
-        let end = emulator.stats()?;
-        failures += usize::from(!status.success());
-        if end.get("get_role_credentials") - start.get("get_role_credentials") != 1 {
-            not_one += 1;
-        }
-        times.push(elapsed);
-    }
-    let after = emulator.stats()?;
+    let runs = cold_runs(sso, emulator, &args, &["get_role_credentials"])?;
     report.command(format!(
         "rm -rf ~/.aws/cli/cache && sso {}   # x{RUNS}",
         args.join(" ")
     ));
-    let calls = after.get("get_role_credentials") - before.get("get_role_credentials");
-    let creates = after.get("create_token") - before.get("create_token");
     report.row(
         "2",
         "cold `export-credentials` (valid token, no cached role credentials): wall",
         format!(
-            "median {} / p90 {} ({RUNS} runs, {failures} failed); GetRoleCredentials {calls} in {RUNS} runs ({not_one} runs with a count other than 1); CreateToken {creates}",
-            ms(median(&times)),
-            ms(p90(&times))
+            "median {} / p90 {} ({RUNS} runs, {} failed); GetRoleCredentials {} in {RUNS} runs ({} runs with a count other than 1); CreateToken {}",
+            ms(median(&runs.times)),
+            ms(p90(&runs.times)),
+            runs.failures,
+            runs.total("get_role_credentials"),
+            runs.off,
+            runs.total("create_token")
         ),
         "exactly 1 GetRoleCredentials per run".to_owned(),
-        Some(not_one == 0 && failures == 0),
+        Some(runs.off == 0 && runs.failures == 0),
+    );
+    Ok(())
+}
+
+/// [`RUNS`] cold runs of one command.
+struct ColdRuns {
+    times: Vec<Duration>,
+    failures: usize,
+    /// Runs in which one of the expected counters moved by anything but 1.
+    off: usize,
+    before: Stats,
+    after: Stats,
+}
+
+impl ColdRuns {
+    /// How much `counter` moved over all the runs.
+    fn total(&self, counter: &str) -> u64 {
+        self.after
+            .get(counter)
+            .saturating_sub(self.before.get(counter))
+    }
+}
+
+/// Runs `sso ARGS` [`RUNS`] times, each after deleting `~/.aws/cli/cache`, reading the
+/// emulator's counters around every run; each of `expected` must move by exactly 1 per run.
+fn cold_runs(sso: &Sso, emulator: &Emulator, args: &[&str], expected: &[&str]) -> Result<ColdRuns> {
+    let mut times = Vec::with_capacity(RUNS);
+    let mut failures = 0;
+    let mut off = 0;
+    let before = emulator.stats()?;
+    for _ in 0..RUNS {
+        sso.clear_role_cache()?;
+        let start = emulator.stats()?;
+        let (elapsed, status) = time_quiet(&mut sso.command(args))?;
+        let end = emulator.stats()?;
+        failures += usize::from(!status.success());
+        if expected
+            .iter()
+            .any(|name| end.get(name).saturating_sub(start.get(name)) != 1)
+        {
+            off += 1;
+        }
+        times.push(elapsed);
+    }
+    let after = emulator.stats()?;
+    Ok(ColdRuns {
+        times,
+        failures,
+        off,
+        before,
+        after,
+    })
+}
+
+/// The emulator's calls that cost a network round trip for a credentials command.
+const NETWORK_COUNTERS: &[&str] = &[
+    "create_token",
+    "get_role_credentials",
+    "assume_role",
+    "assume_role_with_web_identity",
+    "container_credentials",
+    "imds_token",
+];
+
+/// 7: warm chained `export-credentials` next to `/bin/true` and the SSO warm path, interleaved.
+fn chained_warm(sso: &Sso, emulator: &Emulator, report: &mut Report) -> Result<()> {
+    eprintln!("bench: 7. warm chained export-credentials");
+    let chained = chained_export_args();
+    let direct = export_args();
+    // The first call assumes the role and caches it; check it prints the role's keys.
+    let first = sso.command(&chained).output().context("starting sso")?;
+    if !first.status.success()
+        || !String::from_utf8_lossy(&first.stdout).contains("ASIAEMUBENCHCHAINED")
+    {
+        bail!(
+            "`sso {}` failed ({}): {}",
+            chained.join(" "),
+            first.status,
+            String::from_utf8_lossy(&first.stderr)
+        );
+    }
+    let true_bin = Path::new("/bin/true");
+    for _ in 0..3 {
+        time_quiet(&mut sso.command(&chained))?;
+        time_quiet(&mut sso.command(&direct))?;
+        time_quiet(&mut sso.plain_command(true_bin, &[]))?;
+    }
+    let before = emulator.stats()?;
+    let mut chained_times = Vec::with_capacity(RUNS);
+    let mut direct_times = Vec::with_capacity(RUNS);
+    let mut true_times = Vec::with_capacity(RUNS);
+    let mut failures = 0;
+    for _ in 0..RUNS {
+        let (elapsed, status) = time_quiet(&mut sso.command(&chained))?;
+        failures += usize::from(!status.success());
+        chained_times.push(elapsed);
+        let (elapsed, status) = time_quiet(&mut sso.command(&direct))?;
+        failures += usize::from(!status.success());
+        direct_times.push(elapsed);
+        let (elapsed, _) = time_quiet(&mut sso.plain_command(true_bin, &[]))?;
+        true_times.push(elapsed);
+    }
+    let after = emulator.stats()?;
+    let calls: u64 = NETWORK_COUNTERS
+        .iter()
+        .map(|name| after.get(name).saturating_sub(before.get(name)))
+        .sum();
+    report.command(format!(
+        "sso {}   # x{RUNS}, warm, interleaved with `sso {}` and /bin/true",
+        chained.join(" "),
+        direct.join(" ")
+    ));
+    let chained_median = median(&chained_times);
+    let true_median = median(&true_times);
+    let ratio = chained_median.as_secs_f64() / true_median.as_secs_f64().max(1e-9);
+    report.row(
+        "7",
+        "warm chained profile (SSO → role, assumed-role credentials cached): wall",
+        format!(
+            "median {} / p90 {} ({RUNS} runs, {failures} failed); SSO warm path median {}; `/bin/true` median {}; ratio {ratio:.2}x `/bin/true`; {calls} network calls in {RUNS} runs",
+            ms(chained_median),
+            ms(p90(&chained_times)),
+            ms(median(&direct_times)),
+            ms(true_median)
+        ),
+        format!("<= {CHAINED_WARM_MAX_RATIO}x `/bin/true`, 0 network calls"),
+        Some(ratio <= CHAINED_WARM_MAX_RATIO && calls == 0 && failures == 0),
+    );
+    Ok(())
+}
+
+/// 8: the chained profile cold: one GetRoleCredentials and one AssumeRole per run.
+fn chained_cold(sso: &Sso, emulator: &Emulator, report: &mut Report) -> Result<()> {
+    eprintln!("bench: 8. cold chained export-credentials");
+    let args = chained_export_args();
+    let runs = cold_runs(
+        sso,
+        emulator,
+        &args,
+        &["get_role_credentials", "assume_role"],
+    )?;
+    report.command(format!(
+        "rm -rf ~/.aws/cli/cache && sso {}   # x{RUNS}",
+        args.join(" ")
+    ));
+    report.row(
+        "8",
+        "cold chained profile (valid token, nothing cached): wall",
+        format!(
+            "median {} / p90 {} ({RUNS} runs, {} failed); GetRoleCredentials {}, AssumeRole {} in {RUNS} runs ({} runs with other counts); CreateToken {}",
+            ms(median(&runs.times)),
+            ms(p90(&runs.times)),
+            runs.failures,
+            runs.total("get_role_credentials"),
+            runs.total("assume_role"),
+            runs.off,
+            runs.total("create_token")
+        ),
+        "exactly 1 GetRoleCredentials and 1 AssumeRole per run".to_owned(),
+        Some(runs.off == 0 && runs.failures == 0),
     );
     Ok(())
 }
@@ -641,6 +800,16 @@ struct Logged {
     stderr: String,
 }
 
+fn chained_export_args() -> [&'static str; 5] {
+    [
+        "export-credentials",
+        "--profile",
+        CHAINED_PROFILE,
+        "--format",
+        "process",
+    ]
+}
+
 fn export_args() -> [&'static str; 5] {
     [
         "export-credentials",
@@ -662,6 +831,7 @@ impl Sso {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("AWS_ENDPOINT_URL_SSO_OIDC", &self.url)
             .env("AWS_ENDPOINT_URL_SSO", &self.url)
+            .env("AWS_ENDPOINT_URL_STS", &self.url)
             .env("NO_COLOR", "1")
             .stdin(Stdio::null());
         command
@@ -684,7 +854,12 @@ impl Sso {
              [sso-session {SESSION}]\n\
              sso_start_url = {START_URL}\n\
              sso_region = us-east-1\n\
-             sso_registration_scopes = sso:account:access\n"
+             sso_registration_scopes = sso:account:access\n\
+             \n\
+             [profile {CHAINED_PROFILE}]\n\
+             role_arn = {CHAINED_ROLE_ARN}\n\
+             source_profile = {PROFILE}\n\
+             role_session_name = bench\n"
         );
         std::fs::write(aws.join("config"), config).context("writing ~/.aws/config")
     }
@@ -1087,22 +1262,29 @@ impl Report {
         doc.push_str("## Results\n\n");
         doc.push_str(table);
         doc.push_str(
-            "\nRows whose target is missed are flagged **MISSED**; targets are issue 7's.\n\n",
+            "\nRows whose target is missed are flagged **MISSED**; targets are issue 7's (items 7 \
+             and 8: issue 14's).\n\n",
         );
         doc.push_str("## Method\n\n");
         doc.push_str(
             "- Everything runs against `sso-emulator` on 127.0.0.1 (release builds), with a temporary \
              HOME holding one `[sso-session bench]` (start URL, `us-east-1`, scope \
              `sso:account:access`) and one `[profile bench]` (account 111111111111, role \
-             AdministratorAccess), reached through `AWS_ENDPOINT_URL_SSO_OIDC` and \
-             `AWS_ENDPOINT_URL_SSO`. Each process gets only `HOME`, `PATH`, those two variables and \
-             `NO_COLOR`.\n\
+             AdministratorAccess), plus `[profile bench-chained]` (`role_arn` in account \
+             222222222222, `source_profile = bench`, `role_session_name = bench`), reached through \
+             `AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL_SSO` and `AWS_ENDPOINT_URL_STS`. Each \
+             process gets only `HOME`, `PATH`, those three variables and `NO_COLOR`.\n\
              - Wall time is measured by xtask around spawn and wait of the process (stdout and \
              stderr to `/dev/null` for items 1 and 2, to files otherwise). Item 1 interleaves the \
              `sso` and `/bin/true` runs after 3 unmeasured warm-up runs of each; p90 is the 27th of \
              30 sorted runs. Peak RSS is the largest `%M` of `/usr/bin/time` over 5 separate runs \
              (8 MiB = 8192 KiB).\n\
-             - Item 2 reads `GET /emulator/stats` before and after every run.\n\
+             - Items 2 and 8 read `GET /emulator/stats` before and after every run; item 7 before \
+             and after all its runs, and counts CreateToken, GetRoleCredentials, AssumeRole, \
+             AssumeRoleWithWebIdentity, container and IMDS calls as network calls. Item 7 \
+             interleaves the chained profile, the SSO profile of item 1 and `/bin/true` run by \
+             run. Item 8 deletes `~/.aws/cli/cache` (SSO role and assumed-role credentials) \
+             before each run.\n\
              - Item 6 edits only the `expiresAt` of the token cache file \
              (`~/.aws/sso/cache/<sha1(session name)>.json`); the refresh token and client \
              registration stay valid. Wall time runs from the first spawn until the last process \
@@ -1124,7 +1306,8 @@ impl Report {
         doc.push_str(
             "All of this is `cargo xtask bench` (add `--with-aws-config` for the aws-config \
              comparison of item 3). It runs, in this order (every `sso` with \
-             `HOME=<temporary> AWS_ENDPOINT_URL_SSO_OIDC=<emulator> AWS_ENDPOINT_URL_SSO=<emulator>`):\n\n",
+             `HOME=<temporary> AWS_ENDPOINT_URL_SSO_OIDC=<emulator> AWS_ENDPOINT_URL_SSO=<emulator> \
+             AWS_ENDPOINT_URL_STS=<emulator>`):\n\n",
         );
         doc.push_str("```sh\n");
         for command in &self.commands {

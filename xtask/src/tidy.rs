@@ -1,7 +1,8 @@
 //! Repository hygiene, run by `cargo xtask tidy` and as ordinary tests under `cargo test`.
 //!
 //! Checks what review would otherwise have to remember: every Rust file opens with a `//!` comment,
-//! the pure crates stay free of IO crates and of each other, and no `dbg!`/`todo!` is left.
+//! the pure crates stay free of IO crates and of each other, the emulator shares no code with the
+//! clients it tests, and no `dbg!`/`todo!` is left.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -33,10 +34,23 @@ const LEAVES: &[(&str, &[&str])] = &[
     ("sso-sts", &["sso-config", "sso-cache", "sso-driver"]),
 ];
 
+/// The emulator and what it must not depend on: the client crates and the client's SigV4 signer,
+/// so that a protocol or signing bug on one side cannot cancel out on the other.
+const EMULATOR: &str = "sso-emulator";
+const EMULATOR_FORBIDDEN: &[&str] = &[
+    "sso-config",
+    "sso-oidc",
+    "sso-cache",
+    "sso-sts",
+    "sso-driver",
+    "aws-sigv4",
+];
+
 /// Runs every check and returns the problems found, one line each.
 pub(crate) fn check(root: &Path) -> Result<Vec<String>> {
     let mut problems = module_docs(root)?;
     problems.extend(leaf_dependencies(root)?);
+    problems.extend(emulator_dependencies(root)?);
     Ok(problems)
 }
 
@@ -87,31 +101,13 @@ fn leaf_dependencies(root: &Path) -> Result<Vec<String>> {
         if !root.join("crates").join(leaf).is_dir() {
             continue;
         }
-        let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
-            .args([
-                "tree",
-                "--offline",
-                "-q",
-                "-e",
-                "normal",
-                "--prefix",
-                "none",
-                "--format",
-                "{p} [{f}]",
-                "-p",
-                leaf,
-            ])
-            .current_dir(root)
-            .output()
-            .context("running `cargo tree`")?;
-        if !output.status.success() {
-            problems.push(format!(
-                "cargo tree -p {leaf} failed: {}",
-                String::from_utf8_lossy(&output.stderr).trim()
-            ));
-            continue;
-        }
-        let tree = String::from_utf8_lossy(&output.stdout);
+        let tree = match normal_closure(root, leaf)? {
+            Ok(tree) => tree,
+            Err(problem) => {
+                problems.push(problem);
+                continue;
+            }
+        };
         for line in tree.lines() {
             let name = line.split_whitespace().next().unwrap_or("");
             if IO_CRATES.contains(&name) && !without_io(name, line) {
@@ -125,6 +121,57 @@ fn leaf_dependencies(root: &Path) -> Result<Vec<String>> {
     problems.sort();
     problems.dedup();
     Ok(problems)
+}
+
+/// The emulator's normal dependency closure contains no client crate and no client signer.
+fn emulator_dependencies(root: &Path) -> Result<Vec<String>> {
+    if !root.join("crates").join(EMULATOR).is_dir() {
+        return Ok(Vec::new());
+    }
+    let tree = match normal_closure(root, EMULATOR)? {
+        Ok(tree) => tree,
+        Err(problem) => return Ok(vec![problem]),
+    };
+    let mut problems: Vec<String> = tree
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .filter(|name| EMULATOR_FORBIDDEN.contains(name))
+        .map(|name| {
+            format!("{EMULATOR} must share no code with the clients but depends on `{name}`")
+        })
+        .collect();
+    problems.sort();
+    problems.dedup();
+    Ok(problems)
+}
+
+/// `cargo tree` of `krate`'s normal dependencies, one `name vX [features]` a line; `Err` is the
+/// problem to report when cargo fails.
+fn normal_closure(root: &Path, krate: &str) -> Result<Result<String, String>> {
+    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()))
+        .args([
+            "tree",
+            "--offline",
+            "-q",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "--format",
+            "{p} [{f}]",
+            "-p",
+            krate,
+        ])
+        .current_dir(root)
+        .output()
+        .context("running `cargo tree`")?;
+    if !output.status.success() {
+        return Ok(Err(format!(
+            "cargo tree -p {krate} failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    Ok(Ok(String::from_utf8_lossy(&output.stdout).into_owned()))
 }
 
 /// Whether a `cargo tree` line `name vX [f1,f2]` enables only features that do no IO.
@@ -187,6 +234,12 @@ mod tests {
         assert!(without_io("tokio", "tokio v1.54.1 []"));
         assert!(!without_io("tokio", "tokio v1.54.1 [default,net,sync]"));
         assert!(!without_io("hyper", "hyper v1.0.0 []"));
+    }
+
+    #[test]
+    fn the_emulator_shares_no_code_with_the_clients() {
+        let problems = emulator_dependencies(&crate::project_root()).unwrap();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
     #[test]

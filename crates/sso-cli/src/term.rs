@@ -2,8 +2,9 @@
 //! and a scripted one for tests that records a readable transcript.
 //!
 //! Raw mode is used only while a picker is on screen ([`Terminal::begin_picker`] to
-//! [`Terminal::end_picker`]); prompts read whole lines in the terminal's normal mode, so
-//! editing keys and Ctrl-C behave as usual there.
+//! [`Terminal::end_picker`]) and while [`read_hidden_line`] reads a secret (an MFA code) without
+//! echoing it; prompts read whole lines in the terminal's normal mode, so editing keys and
+//! Ctrl-C behave as usual there.
 //! The picker draws whole frames ([`Terminal::draw`]) so that cursor movement stays in the real
 //! terminal and test transcripts show only text.
 //!
@@ -16,6 +17,8 @@
 use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::io::{self, BufRead as _, IsTerminal as _, Write as _};
+
+use zeroize::Zeroizing;
 
 /// `text` without terminal control characters: C0 controls other than `\n` and `\t`, DEL, C1
 /// controls, and whole escape sequences (CSI such as `ESC[2J`, OSC such as an `ESC]52;...`
@@ -241,32 +244,7 @@ impl Terminal for CrosstermTerminal {
     }
 
     fn read_key(&mut self) -> io::Result<Key> {
-        use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
-        loop {
-            let Event::Key(key) = event::read()? else {
-                continue;
-            };
-            if key.kind == KeyEventKind::Release {
-                continue;
-            }
-            let control = key.modifiers.contains(KeyModifiers::CONTROL);
-            return Ok(match key.code {
-                KeyCode::Char('c' | 'C') if control => Key::Interrupt,
-                KeyCode::Char('p') if control => Key::Up,
-                KeyCode::Char('n') if control => Key::Down,
-                KeyCode::Char(c) if !control => Key::Char(c),
-                KeyCode::Up => Key::Up,
-                KeyCode::Down => Key::Down,
-                KeyCode::PageUp => Key::PageUp,
-                KeyCode::PageDown => Key::PageDown,
-                KeyCode::Home => Key::Home,
-                KeyCode::End => Key::End,
-                KeyCode::Enter => Key::Enter,
-                KeyCode::Esc => Key::Escape,
-                KeyCode::Backspace => Key::Backspace,
-                _ => Key::Other,
-            });
-        }
+        read_raw_key()
     }
 
     fn draw(&mut self, lines: &[String]) -> io::Result<()> {
@@ -291,6 +269,87 @@ impl Terminal for CrosstermTerminal {
         crossterm::terminal::disable_raw_mode()?;
         erased.and(shown)
     }
+}
+
+/// Reads one key from the terminal; the terminal must be in raw mode.
+fn read_raw_key() -> io::Result<Key> {
+    use crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+    loop {
+        let Event::Key(key) = event::read()? else {
+            continue;
+        };
+        if key.kind == KeyEventKind::Release {
+            continue;
+        }
+        let control = key.modifiers.contains(KeyModifiers::CONTROL);
+        return Ok(match key.code {
+            KeyCode::Char('c' | 'C') if control => Key::Interrupt,
+            KeyCode::Char('p') if control => Key::Up,
+            KeyCode::Char('n') if control => Key::Down,
+            KeyCode::Char(c) if !control => Key::Char(c),
+            KeyCode::Up => Key::Up,
+            KeyCode::Down => Key::Down,
+            KeyCode::PageUp => Key::PageUp,
+            KeyCode::PageDown => Key::PageDown,
+            KeyCode::Home => Key::Home,
+            KeyCode::End => Key::End,
+            KeyCode::Enter => Key::Enter,
+            KeyCode::Esc => Key::Escape,
+            KeyCode::Backspace => Key::Backspace,
+            _ => Key::Other,
+        });
+    }
+}
+
+/// The longest secret [`read_hidden_line`] keeps (an MFA code has 6 digits); the buffer never
+/// grows, so no copy of the secret is left behind by a reallocation.
+const MAX_HIDDEN_CHARS: usize = 64;
+
+/// Shows `prompt` on stderr and reads a line from the terminal without echoing it; `None` when
+/// the user pressed Ctrl-C or Escape. Raw mode is on before the prompt shows (keys typed at
+/// once are not echoed either) and restored after, also on error.
+///
+/// # Errors
+///
+/// The terminal could not be put into raw mode, written or read.
+pub fn read_hidden_line(prompt: &str) -> io::Result<Option<Zeroizing<String>>> {
+    crossterm::terminal::enable_raw_mode()?;
+    let line = write_stderr(prompt)
+        .and_then(|()| collect_hidden(std::iter::from_fn(|| Some(read_raw_key()))));
+    let restored = crossterm::terminal::disable_raw_mode();
+    let ended = write_stderr("\n");
+    let line = line?;
+    restored?;
+    ended?;
+    Ok(line)
+}
+
+fn write_stderr(text: &str) -> io::Result<()> {
+    let mut stderr = io::stderr().lock();
+    stderr.write_all(text.as_bytes())?;
+    stderr.flush()
+}
+
+/// The line typed as `keys`: characters up to Enter, Backspace deleting; `None` on Ctrl-C,
+/// Escape or the end of the keys.
+fn collect_hidden(
+    keys: impl IntoIterator<Item = io::Result<Key>>,
+) -> io::Result<Option<Zeroizing<String>>> {
+    let mut line = Zeroizing::new(String::with_capacity(MAX_HIDDEN_CHARS * 4));
+    for key in keys {
+        match key? {
+            Key::Enter => return Ok(Some(line)),
+            Key::Interrupt | Key::Escape => return Ok(None),
+            Key::Backspace => {
+                line.pop();
+            }
+            Key::Char(c) if !c.is_control() && line.chars().count() < MAX_HIDDEN_CHARS => {
+                line.push(c);
+            }
+            _ => {}
+        }
+    }
+    Ok(None)
 }
 
 impl Drop for CrosstermTerminal {
@@ -498,5 +557,34 @@ mod tests {
             "Continue? [no]: yes\n<Down>\n┌\n│> a\n└\n"
         );
         assert!(term.read_line().is_err(), "an exhausted script is an error");
+    }
+
+    #[test]
+    fn hidden_lines_edit_and_cancel() {
+        let keys = |keys: &[Key]| keys.iter().copied().map(Ok).collect::<Vec<_>>();
+        let typed = [
+            Key::Char('1'),
+            Key::Char('2'),
+            Key::Char('9'),
+            Key::Backspace,
+            Key::Char('3'),
+            Key::Other,
+            Key::Enter,
+            Key::Char('x'),
+        ];
+        let line = collect_hidden(keys(&typed)).unwrap().unwrap();
+        assert_eq!(line.as_str(), "123");
+        let cancelled = [Key::Char('1'), Key::Interrupt, Key::Enter];
+        assert!(collect_hidden(keys(&cancelled)).unwrap().is_none());
+        assert!(collect_hidden(keys(&[Key::Char('1')])).unwrap().is_none());
+        let long = vec![Key::Char('7'); 100];
+        let mut long = keys(&long);
+        long.push(Ok(Key::Enter));
+        assert_eq!(
+            collect_hidden(long).unwrap().unwrap().len(),
+            MAX_HIDDEN_CHARS
+        );
+        let failed = vec![Ok(Key::Char('1')), Err(io::Error::other("gone"))];
+        assert!(collect_hidden(failed).is_err());
     }
 }

@@ -21,7 +21,10 @@ pub(crate) fn handle(shared: &Shared, req: &Req) -> Resp {
         (&Method::POST, "/emulator/config") => set_config(shared, req),
         (&Method::GET, "/emulator/stats") => Ok(stats(shared)),
         (&Method::POST, "/emulator/stats/reset") => {
-            shared.lock().stats = crate::Stats::default();
+            let mut inner = shared.lock();
+            inner.stats = crate::Stats::default();
+            inner.sts_calls_log.clear();
+            drop(inner);
             Ok(stats(shared))
         }
         (&Method::GET | &Method::POST, "/emulator/device/approve") => decide(shared, req, true),

@@ -10,7 +10,9 @@ use sso_emulator::{Emulator, EmulatorBuilder};
 const USAGE: &str = "\
 usage: sso-emulator [options]
 
-Serves the SSO-OIDC and portal APIs on http://127.0.0.1:PORT and prints that URL first.
+Serves the SSO-OIDC and portal APIs, STS (POST /), a container-credentials endpoint
+(/container/credentials) and IMDSv2 (/latest/...) on http://127.0.0.1:PORT and prints that
+URL first.
 
 options:
   --port N                       TCP port on 127.0.0.1 (default 0: any free port)
@@ -26,6 +28,11 @@ options:
   --token-lifetime-secs N        access token lifetime (default 3600)
   --registration-lifetime-secs N client registration lifetime (default 7776000)
   --code-lifetime-secs N         device and authorization code lifetime (default 600)
+  --sts-throttle-every N         400 Throttling on every Nth STS call (default 0: never)
+  --static-keys ID:SECRET        a long-term key pair STS accepts (an IAM user's)
+  --mfa-code CODE                the only MFA code AssumeRole accepts (default: any 6 digits)
+  --container-token TOKEN        the Authorization value the container endpoint requires
+                                 (default emulator-container-authorization-token)
   --seed N                       seed for codes and tokens (default: random)
   -h, --help                     print this help
 ";
@@ -88,6 +95,32 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<EmulatorBuild
             Some((f, v)) => (f.to_owned(), Some(v.to_owned())),
             None => (flag, None),
         };
+        // Flags with text values.
+        let text = |inline: Option<String>, args: &mut std::iter::Peekable<_>| {
+            inline
+                .or_else(|| args.next())
+                .ok_or(format!("{flag} needs a value"))
+        };
+        match flag.as_str() {
+            "--static-keys" => {
+                let raw: String = text(inline, &mut args)?;
+                let (id, secret) = raw
+                    .split_once(':')
+                    .filter(|(id, secret)| !id.is_empty() && !secret.is_empty())
+                    .ok_or("--static-keys needs ACCESS_KEY_ID:SECRET_ACCESS_KEY")?;
+                builder = builder.static_keys(id, secret);
+                continue;
+            }
+            "--mfa-code" => {
+                builder = builder.mfa_code(&text(inline, &mut args)?);
+                continue;
+            }
+            "--container-token" => {
+                builder = builder.container_authorization_token(&text(inline, &mut args)?);
+                continue;
+            }
+            _ => {}
+        }
         let mut value = || -> Result<u64, String> {
             let raw = inline
                 .clone()
@@ -105,6 +138,7 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<Option<EmulatorBuild
             "--page-size" => builder.page_size(as_u32(value()?)?),
             "--latency-ms" => builder.latency(Duration::from_millis(value()?)),
             "--throttle-every" => builder.throttle_every(as_u32(value()?)?),
+            "--sts-throttle-every" => builder.sts_throttle_every(as_u32(value()?)?),
             "--poll-interval-secs" => builder.poll_interval(Duration::from_secs(value()?)),
             "--token-lifetime-secs" => builder.token_lifetime(Duration::from_secs(value()?)),
             "--registration-lifetime-secs" => {

@@ -140,6 +140,10 @@ pub(crate) fn verify(
 
 /// The canonical request: method, URI-encoded path, sorted query, the signed headers with
 /// trimmed values, the signed header list, and the hex SHA-256 of the body.
+///
+/// Path segments are decoded and encoded once (normalised). Services other than S3 encode the
+/// already-encoded path a second time; the two agree for every path without `%`, and STS is
+/// only ever called at `/`.
 fn canonical_request(req: &Req, signed_headers: &[String]) -> Result<String, Rejection> {
     let mut out = String::with_capacity(512);
     out.push_str(req.method.as_str());

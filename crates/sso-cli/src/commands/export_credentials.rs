@@ -14,7 +14,7 @@
 //! `sso export-credentials --profile P` (a common setup) sets the chain to `P` before running
 //! us; honouring it would report a cycle that does not exist. `sso` keeps its own chain.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use sso_driver::chain::{self, Options, Resolved, Selection};
@@ -104,8 +104,9 @@ fn credentials_waiting(
     Ok(resolved)
 }
 
-/// Asks for MFA codes on the terminal (stderr for the prompt, stdin for the answer, never
-/// stdout, which carries the credentials); nobody to ask without a terminal.
+/// Asks for MFA codes on the terminal (stderr for the prompt, the terminal's keys for the
+/// answer, not echoed; never stdout, which carries the credentials); nobody to ask without a
+/// terminal.
 struct MfaTerminal;
 
 impl Prompt for MfaTerminal {
@@ -118,12 +119,10 @@ impl Prompt for MfaTerminal {
         if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
             return None;
         }
-        let mut stderr = std::io::stderr().lock();
         let serial: String = mfa_serial.chars().filter(|c| !c.is_control()).collect();
-        write!(stderr, "Enter MFA code for {serial}: ").ok()?;
-        stderr.flush().ok()?;
-        let mut line = zeroize::Zeroizing::new(String::new());
-        std::io::stdin().lock().read_line(&mut line).ok()?;
+        // The code is not echoed (it is a one-time password, and may be on a shared screen).
+        let line = crate::term::read_hidden_line(&format!("Enter MFA code for {serial}: "));
+        let line = line.ok()??;
         let code = line.trim();
         (!code.is_empty()).then(|| MfaCode::new(code))
     }

@@ -9,6 +9,12 @@
 //! may have changed them (login, refresh, `GetRoleCredentials`). Device and authorization codes
 //! never reach a file, so the output is also searched for the prefixes the emulator gives every
 //! secret it mints (`emu-at-`, `emu-rt-`, `emu-cs-`, `emu-dc-`, `emu-ac-`, `emu-st-`).
+//!
+//! The second test does the same for chained profiles (issue 14): SSO → role → role over the
+//! emulator's STS (assumed-role keys from `~/.aws/cli/cache`), web identity (the token), the
+//! container source (its authorization token) and MFA (the code, typed on a pseudo-terminal
+//! made by `script`), including the failing calls: a wrong container token and a wrong MFA
+//! code must not show up in the error either.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -45,7 +51,11 @@ struct Run {
 
 impl Leak {
     fn new() -> Self {
-        let emu = Emulator::builder()
+        Self::with(Emulator::builder())
+    }
+
+    fn with(builder: sso_emulator::EmulatorBuilder) -> Self {
+        let emu = builder
             .seed(11)
             .enforce_poll_interval(false)
             .start_blocking()
@@ -61,16 +71,23 @@ impl Leak {
     }
 
     fn sso(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(insta_cmd::get_cargo_bin("sso"));
+        let mut command = self.command(insta_cmd::get_cargo_bin("sso"));
+        command.arg("--debug").args(args);
         command
-            .arg("--debug")
-            .args(args)
+    }
+
+    /// `program` in the test's environment: a temporary HOME, every endpoint at the emulator.
+    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command
             .env_clear()
             .env("NO_COLOR", "1")
             .env("HOME", self.home.path())
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("AWS_ENDPOINT_URL_SSO_OIDC", self.emu.url())
             .env("AWS_ENDPOINT_URL_SSO", self.emu.url())
+            .env("AWS_ENDPOINT_URL_STS", self.emu.url())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
             .stdin(Stdio::null());
         command
     }
@@ -83,14 +100,21 @@ impl Leak {
     }
 
     fn record(&mut self, args: &[&str], output: &Output, prints_credentials: bool) {
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(
             output.status.success(),
             "sso {}: {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
             args.join(" "),
             output.status
         );
+        self.record_any(args, output, prints_credentials);
+    }
+
+    /// Records a run whatever its outcome (failures must not leak either).
+    fn record_any(&mut self, args: &[&str], output: &Output, prints_credentials: bool) {
+        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
         // --debug is on: something is logged.
         assert!(
             stderr.contains("DEBUG") || stderr.contains("debug"),
@@ -120,6 +144,77 @@ impl Leak {
                 }
             }
         }
+    }
+
+    /// Runs `sso console ARGS` against a stand-in federation endpoint.
+    fn console(&mut self, args: &[&str]) {
+        let federation = federation_endpoint();
+        let output = self
+            .sso(args)
+            .env("SSO_FEDERATION_ENDPOINT", &federation)
+            .output()
+            .unwrap();
+        self.record(args, &output, false);
+    }
+
+    /// A secret the test put in play itself (a token file, an environment variable, a code).
+    fn add_known_secret(&mut self, secret: &str) {
+        self.add_secret(&serde_json::Value::String(secret.to_owned()));
+    }
+
+    /// A live SSO token for the session `my-sso` in the cache, as `sso login` leaves it.
+    fn sign_in(&mut self) {
+        let path = self.token_path();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let token = serde_json::json!({
+            "startUrl": "https://d-123.awsapps.com/start",
+            "region": "us-east-1",
+            "accessToken": self.emu.issue_access_token(),
+            "expiresAt": time_in(Duration::from_secs(3600)),
+        });
+        std::fs::write(path, token.to_string()).unwrap();
+        self.collect_secrets();
+    }
+
+    /// Runs `sso --debug COMMAND_LINE` (a shell-safe string) on a pseudo-terminal made by
+    /// `script`, types `typed` and Enter once the MFA prompt shows, and records the terminal's
+    /// whole output (stdout and stderr together) whatever the outcome; `None` without `script`.
+    fn run_on_pty(&mut self, command_line: &str, typed: &str) -> Option<Output> {
+        if Command::new("script").arg("--version").output().is_err() {
+            return None;
+        }
+        let sso = insta_cmd::get_cargo_bin("sso");
+        let line = format!("{} --debug {command_line}", sso.display());
+        let mut child = self
+            .command("script")
+            .args(["-qec", &line, "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut out = child.stdout.take().unwrap();
+        let mut seen = Vec::new();
+        let mut byte = [0u8; 1];
+        while !String::from_utf8_lossy(&seen).contains("Enter MFA code") {
+            match out.read(&mut byte) {
+                Ok(1) => seen.push(byte[0]),
+                _ => break,
+            }
+        }
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(format!("{typed}\r").as_bytes()).unwrap();
+        stdin.flush().unwrap();
+        out.read_to_end(&mut seen).unwrap();
+        drop(stdin);
+        let status = child.wait().unwrap();
+        let output = Output {
+            status,
+            stdout: Vec::new(),
+            stderr: seen,
+        };
+        self.record_any(&[command_line], &output, false);
+        Some(output)
     }
 
     fn add_secret(&mut self, value: &serde_json::Value) {
@@ -416,17 +511,175 @@ fn no_command_leaks_a_secret_with_debug() {
     leak.write_config("\n# populate writes below\n");
     leak.run(&["populate", "--sso-session", "my-sso", "--dry-run"]);
 
-    let federation = federation_endpoint();
-    let args = ["console", "--profile", "dev", "--print"];
-    let output = leak
-        .sso(&args)
-        .env("SSO_FEDERATION_ENDPOINT", &federation)
-        .output()
-        .unwrap();
-    leak.record(&args, &output, false);
+    leak.console(&["console", "--profile", "dev", "--print"]);
 
     leak.run(&["logout"]);
     assert!(!leak.token_path().exists());
+
+    leak.assert_no_leak();
+}
+
+/// The container endpoint's authorization token, the MFA code the emulator accepts (longer than
+/// a real six-digit code so that it cannot match a timestamp's digits by chance) and wrong ones.
+const CONTAINER_TOKEN: &str = "container-authorization-secret-0451";
+const WRONG_CONTAINER_TOKEN: &str = "wrong-container-token-5520";
+const MFA_CODE: &str = "mfa-code-7392041";
+const WRONG_MFA_CODE: &str = "mfa-wrong-8815302";
+/// A JWT-shaped web identity token; its payload is
+/// `{"sub":"system:serviceaccount:ns:app","aud":"sts.amazonaws.com","iss":"https://oidc.example"}`.
+const WEB_IDENTITY_TOKEN: &str = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6YXBwIiwiYXVkIjoic3RzLmFtYXpvbmF3cy5jb20iLCJpc3MiOiJodHRwczovL29pZGMuZXhhbXBsZSJ9.bGVhay10ZXN0LXNpZ25hdHVyZQ";
+
+fn chained_config(token_file: &Path) -> String {
+    format!(
+        "\
+[profile dev]
+sso_session = my-sso
+sso_account_id = 111111111111
+sso_role_name = ReadOnlyAccess
+region = eu-west-1
+
+[sso-session my-sso]
+sso_start_url = https://d-123.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile chain-a]
+role_arn = arn:aws:iam::222222222222:role/LeakA
+source_profile = dev
+role_session_name = leak-a
+
+[profile chain-b]
+role_arn = arn:aws:iam::333333333333:role/LeakB
+source_profile = chain-a
+
+[profile web]
+role_arn = arn:aws:iam::222222222222:role/LeakWeb
+web_identity_token_file = {}
+
+[profile from-container]
+role_arn = arn:aws:iam::222222222222:role/LeakFromContainer
+credential_source = EcsContainer
+
+[profile mfa]
+role_arn = arn:aws:iam::222222222222:role/LeakMfa
+source_profile = dev
+mfa_serial = arn:aws:iam::111111111111:mfa/leak
+
+[profile mfa-wrong]
+role_arn = arn:aws:iam::222222222222:role/LeakMfa
+source_profile = dev
+role_session_name = wrong-code
+mfa_serial = arn:aws:iam::111111111111:mfa/leak
+",
+        token_file.display()
+    )
+}
+
+#[test]
+#[allow(clippy::print_stderr)]
+fn no_chained_profile_leaks_a_secret_with_debug() {
+    let mut leak = Leak::with(
+        Emulator::builder()
+            .mfa_code(MFA_CODE)
+            .container_authorization_token(CONTAINER_TOKEN),
+    );
+    let token_file = leak.home.path().join("web-identity-token");
+    std::fs::write(&token_file, WEB_IDENTITY_TOKEN).unwrap();
+    leak.write_config(&chained_config(&token_file));
+    leak.sign_in();
+    for secret in [
+        WEB_IDENTITY_TOKEN,
+        CONTAINER_TOKEN,
+        WRONG_CONTAINER_TOKEN,
+        MFA_CODE,
+        WRONG_MFA_CODE,
+    ] {
+        leak.add_known_secret(secret);
+    }
+
+    // SSO → role A → role B: cold (GetRoleCredentials and two AssumeRole), then warm from
+    // ~/.aws/cli/cache, in two formats.
+    for format in ["process", "env"] {
+        let args = [
+            "export-credentials",
+            "--profile",
+            "chain-b",
+            "--format",
+            format,
+        ];
+        let output = leak.sso(&args).output().unwrap();
+        leak.record(&args, &output, true);
+        assert!(String::from_utf8_lossy(&output.stdout).contains("ASIAEMULEAKB"));
+    }
+    let stats = leak.emu.stats();
+    assert_eq!((stats.get_role_credentials, stats.assume_role), (1, 2));
+    let output = leak.run(&[
+        "exec",
+        "--profile",
+        "chain-b",
+        "--",
+        "sh",
+        "-c",
+        r#"test -n "$AWS_SESSION_TOKEN" && echo got-credentials"#,
+    ]);
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "got-credentials\n");
+    leak.console(&["console", "--profile", "chain-b", "--print"]);
+
+    // Web identity: the token file's content is a secret.
+    let args = ["export-credentials", "--profile", "web"];
+    let output = leak.sso(&args).output().unwrap();
+    leak.record(&args, &output, true);
+    assert_eq!(leak.emu.stats().assume_role_with_web_identity, 1);
+
+    // The container source, alone and under a role; then a wrong token, which fails.
+    let url = leak.emu.container_credentials_url();
+    for (args, prints) in [
+        (&["export-credentials"][..], true),
+        (
+            &["exec", "--profile", "from-container", "--", "true"][..],
+            false,
+        ),
+    ] {
+        let output = leak
+            .sso(args)
+            .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &url)
+            .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", CONTAINER_TOKEN)
+            .output()
+            .unwrap();
+        leak.record(args, &output, prints);
+    }
+    let args = ["export-credentials"];
+    let output = leak
+        .sso(&args)
+        .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", &url)
+        .env("AWS_CONTAINER_AUTHORIZATION_TOKEN", WRONG_CONTAINER_TOKEN)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    leak.record_any(&args, &output, false);
+
+    // MFA, typed on a terminal: the right code, then a wrong one (STS refuses it).
+    let exec =
+        r#"exec --profile mfa -- sh -c 'test -n "$AWS_SESSION_TOKEN" && echo got-credentials'"#;
+    if let Some(output) = leak.run_on_pty(exec, MFA_CODE) {
+        let text = String::from_utf8_lossy(&output.stderr);
+        assert!(output.status.success(), "{text}");
+        assert!(text.contains("got-credentials"), "{text}");
+        let calls = leak.emu.sts_calls();
+        let last = calls.last().unwrap();
+        assert_eq!(last.token_code.as_deref(), Some(MFA_CODE));
+        let output = leak
+            .run_on_pty("export-credentials --profile mfa-wrong", WRONG_MFA_CODE)
+            .unwrap();
+        assert!(!output.status.success());
+        let calls = leak.emu.sts_calls();
+        assert_eq!(
+            calls.last().unwrap().error_code.as_deref(),
+            Some("AccessDenied")
+        );
+    } else {
+        eprintln!("script is not installed; the leak test skips the MFA prompt");
+    }
 
     leak.assert_no_leak();
 }

@@ -36,6 +36,24 @@ sso_region = us-east-1
 sso_registration_scopes = sso:account:access
 ";
 
+/// Writes `access_token`, valid for an hour, as the cached token of `target` (what `sso login`
+/// leaves behind).
+pub(crate) fn write_token(sso_cache: &CacheDir, target: &SsoTarget, access_token: &str) {
+    let now = unix_ms_to_cache_time(SystemClock.now_unix_ms());
+    let entry = CachedToken {
+        start_url: Some(target.start_url.clone()),
+        region: Some(target.region.clone()),
+        access_token: sso_cache::AccessToken::new(access_token),
+        expires_at: now.saturating_add(Duration::from_secs(3600)),
+        client_id: None,
+        client_secret: None,
+        registration_expires_at: None,
+        refresh_token: None,
+        unknown: UnknownFields::new(),
+    };
+    sso_cache.write(&target.token_key(), &entry).unwrap();
+}
+
 struct Setup {
     emu: RunningEmulator,
     _home: tempfile::TempDir,
@@ -75,19 +93,7 @@ impl Setup {
     /// Writes a token valid for an hour for `target`, as `sso login` would.
     async fn log_in(&self, target: &SsoTarget) {
         let token = emulator_token(&self.emu).await;
-        let now = unix_ms_to_cache_time(SystemClock.now_unix_ms());
-        let entry = CachedToken {
-            start_url: Some(target.start_url.clone()),
-            region: Some(target.region.clone()),
-            access_token: sso_cache::AccessToken::new(token.expose_secret()),
-            expires_at: now.saturating_add(Duration::from_secs(3600)),
-            client_id: None,
-            client_secret: None,
-            registration_expires_at: None,
-            refresh_token: None,
-            unknown: UnknownFields::new(),
-        };
-        self.sso_cache.write(&target.token_key(), &entry).unwrap();
+        write_token(&self.sso_cache, target, token.expose_secret());
         self.emu.reset_stats();
     }
 

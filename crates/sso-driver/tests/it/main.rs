@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::print_stdout, clippy::print_stderr)]
 
 mod browser;
+mod chain;
 mod credentials;
 mod http;
 mod logout_all;

@@ -105,3 +105,36 @@ fn blocking_emulator_serves_callers_without_async() {
     emu.shutdown();
     assert!(std::net::TcpStream::connect(addr).is_err());
 }
+
+#[tokio::test]
+async fn sts_and_metadata_knobs_are_patched_and_checked() {
+    let ctx = start_default().await;
+    let after = ctx
+        .post_json(
+            "/emulator/config",
+            &json!({"sts_throttle_every": 3, "mfa_code": "246810",
+                "static_access_key_id": "AKIAPATCHED", "static_secret_access_key": "patched-secret",
+                "container_authorization_token": "patched-token", "imds_role": "Patched"}),
+        )
+        .await;
+    assert_eq!(after.status, 200, "{after:?}");
+    let config = ctx.emu.config();
+    assert_eq!(config.sts_throttle_every, 3);
+    assert_eq!(config.mfa_code.as_deref(), Some("246810"));
+    assert_eq!(config.static_access_key_id.as_deref(), Some("AKIAPATCHED"));
+    assert_eq!(config.container_authorization_token, "patched-token");
+    assert_eq!(config.imds_role, "Patched");
+    for bad in [
+        json!({"imds_role": "no/slash"}),
+        json!({"container_role": ""}),
+        json!({"container_authorization_token": "line\nbreak"}),
+    ] {
+        ctx.post_json("/emulator/config", &bad)
+            .await
+            .assert_portal_error(400, "InvalidRequestException");
+    }
+    // One half of a static key pair is refused at start.
+    let mut half = sso_emulator::Config::default();
+    half.static_access_key_id = Some("AKIAHALF".to_owned());
+    assert!(Emulator::builder().config(half).start().await.is_err());
+}
