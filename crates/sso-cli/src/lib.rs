@@ -28,6 +28,7 @@ pub mod qr;
 pub mod spinner;
 pub mod term;
 pub mod values;
+mod warnings;
 pub mod wizard;
 
 use crate::args::Cli;
@@ -141,7 +142,8 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
     }
 }
 
-/// `--debug` logs at debug level to stderr; otherwise only warnings are shown.
+/// `--debug` logs at debug level to stderr; otherwise only warnings are shown, one line each
+/// in the CLI's warning style ([`warnings`]).
 /// Secrets never reach the logs: the libraries keep them in redacting newtypes.
 fn init_tracing(global: &GlobalOptions) {
     let level = if global.debug {
@@ -149,12 +151,15 @@ fn init_tracing(global: &GlobalOptions) {
     } else {
         tracing::Level::WARN
     };
-    let installed = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(io::stderr)
-        .with_ansi(global.color)
-        .with_target(global.debug)
-        .try_init();
+        .with_ansi(global.color);
+    let installed = if global.debug {
+        builder.with_target(true).try_init()
+    } else {
+        builder.event_format(warnings::WarningLine).try_init()
+    };
     if installed.is_ok() && global.debug {
         tracing::debug!("debug logging enabled; secrets (tokens, keys, codes) are never logged");
     }

@@ -252,3 +252,46 @@ fn every_command_help_teaches_with_examples() {
         assert!(text.contains(placeholder), "{placeholder}: {text}");
     }
 }
+
+#[test]
+fn a_failed_refresh_of_a_valid_token_is_one_warning_line() {
+    let emu = emulator();
+    let home = Home::new(emu.url());
+    // Valid for five more minutes: inside the mandatory refresh window, still usable.
+    home.write_token(
+        &CacheKey::for_session("my-sso"),
+        &emulator_token(&emu),
+        now().saturating_add(Duration::from_secs(300)),
+    );
+    emu.update_config(|config| {
+        config
+            .failures
+            .push(sso_emulator::FailureRule::internal_error(
+                "CreateToken",
+                100,
+            ));
+    })
+    .unwrap();
+    let output = home.run(&["export-credentials", "--profile", "dev"]);
+    assert_success(&output);
+    assert!(
+        stdout(&output).contains("AccessKeyId"),
+        "{}",
+        stdout(&output)
+    );
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("warning: could not refresh the SSO token ("),
+        "{err}"
+    );
+    assert!(
+        err.contains("using the cached one until it expires at "),
+        "{err}"
+    );
+    assert!(
+        !err.contains("WARN") && !err.contains("sso_driver"),
+        "{err}"
+    );
+    assert!(emu.stats().injected_failures >= 1);
+}
