@@ -417,6 +417,71 @@ fn ssh_session_without_a_display_says_which_flow_in_one_line() {
     assert_eq!(stats.create_token_authorization_code, 0);
 }
 
+/// `BROWSER` names a command that fails or does not exist: one line at once, then the flow
+/// detection would choose (the device code, stdin being a pipe), never a ten-minute wait.
+#[cfg(unix)]
+#[test]
+fn a_browser_that_does_not_open_is_said_at_once_and_the_device_code_follows() {
+    for (browser, what) in [
+        ("/bin/false", "`/bin/false` exited with status 1"),
+        (
+            "/nonexistent/browser",
+            "`/nonexistent/browser` was not found",
+        ),
+    ] {
+        let env = Env::new("");
+        let mut command = env.sso(&["login", "--sso-session", "my-sso"]);
+        command.env("BROWSER", browser);
+        let mut running = Running::start(command);
+        approve_shown_code(&mut running, &env.emu);
+        let (output, stderr) = running.finish();
+        assert_signed_in(&output, &stderr);
+        let mut lines = stderr.lines();
+        let first = lines.next().unwrap();
+        assert!(
+            first.starts_with(&format!("No browser could be opened ({what}"))
+                && first.ends_with("); signing in with the device code instead."),
+            "{stderr}"
+        );
+        assert_eq!(
+            lines.next(),
+            Some("Browser will not be automatically opened."),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("Attempting to open"), "{stderr}");
+        let stats = env.emu.stats();
+        assert_eq!(stats.create_token_authorization_code, 0);
+        assert!(stats.create_token_device_code >= 1);
+    }
+}
+
+/// In CI (or a container) the device code is chosen because nobody sits at a browser here:
+/// none is tried, and the output does not claim to open one.
+#[test]
+fn headless_device_code_does_not_attempt_a_browser() {
+    let env = Env::new("");
+    let mut command = env.sso(&["login", "--sso-session", "my-sso"]);
+    command.env("CI", "true");
+    let mut running = Running::start(command);
+    approve_shown_code(&mut running, &env.emu);
+    let (output, stderr) = running.finish();
+    assert_signed_in(&output, &stderr);
+    let mut lines = stderr.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("Signing in with device code: CI (CI is set)"),
+        "{stderr}"
+    );
+    assert_eq!(
+        lines.next(),
+        Some("Browser will not be automatically opened."),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Attempting to open"), "{stderr}");
+}
+
 #[test]
 fn device_code_qr_and_copy_off_a_terminal() {
     let env = Env::new("");

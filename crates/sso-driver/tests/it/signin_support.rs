@@ -167,6 +167,13 @@ impl Prompt for Recorder<'_> {
         }
     }
 
+    fn browser_failed(&self, error: &sso_driver::browser::BrowserError) {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("browser failed: {error}"));
+    }
+
     fn waiting(&self, _deadline_unix_ms: u64) {
         self.calls.lock().unwrap().push("waiting".to_owned());
     }
