@@ -64,6 +64,10 @@ Use it as a credential_process in ~/.aws/config:
     max_term_width = 100
 )]
 pub struct Cli {
+    /// `--profile` before the command (`sso --profile dev exec -- ...`).
+    #[command(flatten)]
+    pub profile: ProfileArg,
+
     /// Options that apply to every command.
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -73,16 +77,43 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags accepted before or after any command, shown under their own heading.
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Global options")]
-pub struct GlobalArgs {
-    /// Profile to use from ~/.aws/config.
-    ///
-    /// Falls back to AWS_PROFILE, then AWS_DEFAULT_PROFILE, then `default`.
-    #[arg(long, global = true, env = "AWS_PROFILE", value_name = "NAME")]
-    pub profile: Option<String>,
+/// The heading of the options that are not a command's own.
+const GLOBAL_OPTIONS: &str = "Global options";
 
+/// `--profile`'s short help.
+const PROFILE_HELP: &str = "Profile to use from ~/.aws/config";
+
+/// `--profile`'s long help.
+const PROFILE_LONG_HELP: &str = "Profile to use from ~/.aws/config.
+
+Falls back to AWS_PROFILE, then AWS_DEFAULT_PROFILE, then `default`. May also come before the \
+command: `sso --profile NAME COMMAND`.";
+
+/// `--profile`, on the commands that use a profile (and before any command), shown with the
+/// global options: it is the AWS CLI's global `--profile`, but a command that takes no profile
+/// does not list or accept it.
+#[derive(Debug, Args)]
+pub struct ProfileArg {
+    /// The profile.
+    #[arg(long, value_name = "NAME", help_heading = GLOBAL_OPTIONS, display_order = 0, help = PROFILE_HELP,
+          long_help = PROFILE_LONG_HELP)]
+    pub profile: Option<String>,
+}
+
+/// [`ProfileArg`] of a command with subcommands that all use it (`sso list`).
+#[derive(Debug, Args)]
+pub struct SubcommandsProfileArg {
+    /// The profile.
+    #[arg(long, global = true, value_name = "NAME", help_heading = GLOBAL_OPTIONS, display_order = 0,
+          help = PROFILE_HELP, long_help = PROFILE_LONG_HELP)]
+    pub profile: Option<String>,
+}
+
+/// Flags accepted before or after any command, shown under their own heading: only those that
+/// every command uses.
+#[derive(Debug, Args)]
+#[command(next_help_heading = GLOBAL_OPTIONS)]
+pub struct GlobalArgs {
     /// Log what happens (HTTP exchanges, cache decisions) to stderr.
     ///
     /// Secrets (tokens, keys, codes) are never logged, at any level.
@@ -143,6 +174,23 @@ pub enum Command {
     /// Open the AWS console signed in as a profile's role.
     #[command(long_about = CONSOLE_LONG_ABOUT)]
     Console(ConsoleArgs),
+}
+
+impl Command {
+    /// `--profile` as given after the command, on the commands that take one.
+    pub fn profile_flag(&self) -> Option<&str> {
+        match self {
+            Self::Configure(ConfigureArgs { profile, .. })
+            | Self::Login(LoginArgs { profile, .. })
+            | Self::Logout(LogoutArgs { profile, .. })
+            | Self::ExportCredentials(ExportCredentialsArgs { profile, .. })
+            | Self::Exec(ExecArgs { profile, .. })
+            | Self::Populate(PopulateArgs { profile, .. })
+            | Self::Console(ConsoleArgs { profile, .. }) => profile.profile.as_deref(),
+            Self::List(ListArgs { profile, .. }) => profile.profile.as_deref(),
+            Self::Completions(_) | Self::Status(_) => None,
+        }
+    }
 }
 
 const CONFIGURE_LONG_ABOUT: &str = "\
@@ -326,6 +374,10 @@ pub struct ConfigureArgs {
     /// Print the sign-in URL instead of opening a browser.
     #[arg(long)]
     pub no_browser: bool,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 /// Subcommands of `sso configure`.
@@ -394,6 +446,10 @@ pub struct LoginArgs {
     /// WezTerm, Windows Terminal, tmux with passthrough, ...); otherwise says it could not.
     #[arg(long)]
     pub copy: bool,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 /// `sso logout`.
@@ -402,6 +458,10 @@ pub struct LogoutArgs {
     /// Sign out of this sso-session only (default: every cached token).
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 /// `sso export-credentials`.
@@ -410,6 +470,10 @@ pub struct ExportCredentialsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ExportFormat::Process)]
     pub format: ExportFormat,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 /// The formats of `export-credentials`, named as the AWS CLI names them.
@@ -432,6 +496,10 @@ pub enum ExportFormat {
 /// `sso list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// `--profile`, also after `accounts` or `roles`.
+    #[command(flatten)]
+    pub profile: SubcommandsProfileArg,
+
     /// What to list.
     #[command(subcommand)]
     pub what: ListCommand,
@@ -518,6 +586,10 @@ pub enum StatusFormat {
 /// `sso exec`.
 #[derive(Debug, Args)]
 pub struct ExecArgs {
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
+
     /// The command to run and its arguments, after `--`.
     #[arg(
         required = true,
@@ -550,6 +622,10 @@ pub struct PopulateArgs {
     /// Show what would change without writing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 /// `sso console`.
@@ -564,6 +640,10 @@ pub struct ConsoleArgs {
     /// Anyone who opens the URL within 15 minutes is signed in as the role: do not share it.
     #[arg(long, visible_alias = "no-browser")]
     pub print: bool,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 #[cfg(test)]

@@ -67,8 +67,6 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(exit_code::USAGE));
         }
     };
-    let profile_on_command_line =
-        matches.value_source("profile") == Some(clap::parser::ValueSource::CommandLine);
     let stderr_is_terminal = io::stderr().is_terminal();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -80,7 +78,6 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let var = |name: &str| std::env::var(name).ok();
     let env = Environment {
         var: &var,
-        profile_on_command_line,
         stderr_is_terminal,
     };
     let (result, color) = match Invocation::new(cli, env) {

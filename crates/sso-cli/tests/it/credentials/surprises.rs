@@ -237,6 +237,19 @@ fn every_command_help_teaches_with_examples() {
             "{command} --help has no examples:\n{text}"
         );
         assert!(text.contains("Global options:"), "{command}:\n{text}");
+        // Global options come after the command's own; --profile only where a profile is used.
+        let (own, global) = text.split_once("Global options:").unwrap();
+        assert!(
+            !own.contains("      --debug") && global.contains("      --debug"),
+            "{command}"
+        );
+        let uses_profile = !matches!(command, "status" | "completions");
+        assert_eq!(
+            global.contains("--profile <NAME>"),
+            uses_profile,
+            "{command}"
+        );
+        assert!(!own.contains("--profile <NAME>"), "{command}");
         insta::assert_snapshot!(format!("help_{}", command.replace('-', "_")), text);
     }
     let output = crate::sso().args(["populate", "--help"]).output().unwrap();
