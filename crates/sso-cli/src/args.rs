@@ -220,9 +220,10 @@ loopback port of 127.0.0.1). Use --use-device-code when the browser runs on anot
 Where no browser can be opened here (an SSH session or a container without a display, CI), \
 `sso login` says so in one line and picks another flow: paste-back PKCE when stdin is a \
 terminal (open the printed URL on any device, then paste the address of the page it ends on \
-into the terminal), the device code otherwise. Choose the flow yourself with \
-SSO_LOGIN_FLOW=pkce|paste|device-code or `sso_login_flow` in the [sso-session] section; \
---use-device-code wins over both.
+into the terminal), the device code otherwise. The same happens, after one line saying so, \
+when the browser command (BROWSER, xdg-open, open) cannot be started or fails. Choose the flow \
+yourself with SSO_LOGIN_FLOW=pkce|paste|device-code or `sso_login_flow` in the [sso-session] \
+section; --use-device-code wins over both.
 
 Examples:
   sso login                          # the profile from --profile / AWS_PROFILE / default
