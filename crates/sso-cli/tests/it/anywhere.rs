@@ -417,6 +417,27 @@ fn ssh_session_without_a_display_says_which_flow_in_one_line() {
     assert_eq!(stats.create_token_authorization_code, 0);
 }
 
+/// Runs `command` (an `sso login` that ends up with the device code), approves the code, and
+/// checks that no browser was claimed; returns the first stderr line.
+fn device_code_without_a_browser(env: &Env, command: Command) -> String {
+    let mut running = Running::start(command);
+    approve_shown_code(&mut running, &env.emu);
+    let (output, stderr) = running.finish();
+    assert_signed_in(&output, &stderr);
+    let mut lines = stderr.lines();
+    let first = lines.next().unwrap().to_owned();
+    assert_eq!(
+        lines.next(),
+        Some("Browser will not be automatically opened."),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Attempting to open"), "{stderr}");
+    let stats = env.emu.stats();
+    assert_eq!(stats.create_token_authorization_code, 0);
+    assert!(stats.create_token_device_code >= 1);
+    first
+}
+
 /// `BROWSER` names a command that fails or does not exist: one line at once, then the flow
 /// detection would choose (the device code, stdin being a pipe), never a ten-minute wait.
 #[cfg(unix)]
@@ -432,26 +453,12 @@ fn a_browser_that_does_not_open_is_said_at_once_and_the_device_code_follows() {
         let env = Env::new("");
         let mut command = env.sso(&["login", "--sso-session", "my-sso"]);
         command.env("BROWSER", browser);
-        let mut running = Running::start(command);
-        approve_shown_code(&mut running, &env.emu);
-        let (output, stderr) = running.finish();
-        assert_signed_in(&output, &stderr);
-        let mut lines = stderr.lines();
-        let first = lines.next().unwrap();
+        let first = device_code_without_a_browser(&env, command);
         assert!(
             first.starts_with(&format!("No browser could be opened ({what}"))
                 && first.ends_with("); signing in with the device code instead."),
-            "{stderr}"
+            "{first}"
         );
-        assert_eq!(
-            lines.next(),
-            Some("Browser will not be automatically opened."),
-            "{stderr}"
-        );
-        assert!(!stderr.contains("Attempting to open"), "{stderr}");
-        let stats = env.emu.stats();
-        assert_eq!(stats.create_token_authorization_code, 0);
-        assert!(stats.create_token_device_code >= 1);
     }
 }
 
@@ -462,24 +469,11 @@ fn headless_device_code_does_not_attempt_a_browser() {
     let env = Env::new("");
     let mut command = env.sso(&["login", "--sso-session", "my-sso"]);
     command.env("CI", "true");
-    let mut running = Running::start(command);
-    approve_shown_code(&mut running, &env.emu);
-    let (output, stderr) = running.finish();
-    assert_signed_in(&output, &stderr);
-    let mut lines = stderr.lines();
+    let first = device_code_without_a_browser(&env, command);
     assert!(
-        lines
-            .next()
-            .unwrap()
-            .starts_with("Signing in with device code: CI (CI is set)"),
-        "{stderr}"
+        first.starts_with("Signing in with device code: CI (CI is set)"),
+        "{first}"
     );
-    assert_eq!(
-        lines.next(),
-        Some("Browser will not be automatically opened."),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("Attempting to open"), "{stderr}");
 }
 
 #[test]

@@ -363,16 +363,7 @@ async fn pkce_fails_at_once_when_no_browser_opens_and_shows_no_url() {
     let mut options = LoginOptions::new(LoginFlow::Pkce);
     failing_browser(&mut options);
     let started = std::time::Instant::now();
-    let error = login(
-        &setup.http,
-        &setup.sso_cache(),
-        &target,
-        &options,
-        &prompt,
-        &SystemClock,
-    )
-    .await
-    .unwrap_err();
+    let error = setup.login(&target, &options, &prompt).await.unwrap_err();
     assert!(
         matches!(error, LoginError::BrowserNotOpened(_)),
         "{error:?}"
@@ -392,30 +383,10 @@ async fn pkce_fails_at_once_when_no_browser_opens_and_shows_no_url() {
 async fn device_code_says_the_browser_failed_and_shows_the_code() {
     let setup = Setup::start(Emulator::builder()).await;
     let target = setup.session("my-sso");
-    let url = setup.emu.url().to_owned();
-    let prompt = Recorder {
-        on_code: Some(Box::new(move |code: &str| {
-            let approve = format!("{url}/emulator/device/approve?user_code={code}");
-            tokio::spawn(async move {
-                let client = reqwest::Client::builder().no_proxy().build().unwrap();
-                let response = client.post(approve).send().await.unwrap();
-                assert!(response.status().is_success());
-            });
-        })),
-        ..Recorder::default()
-    };
+    let prompt = setup.approving_prompt();
     let mut options = LoginOptions::new(LoginFlow::DeviceCode);
     failing_browser(&mut options);
-    login(
-        &setup.http,
-        &setup.sso_cache(),
-        &target,
-        &options,
-        &prompt,
-        &SystemClock,
-    )
-    .await
-    .unwrap();
+    setup.login(&target, &options, &prompt).await.unwrap();
     let calls = prompt.calls();
     assert!(
         calls[0].starts_with("browser failed: no browser could be opened (`false` exited"),
