@@ -64,6 +64,10 @@ Use it as a credential_process in ~/.aws/config:
     max_term_width = 100
 )]
 pub struct Cli {
+    /// `--profile` before the command (`sso --profile dev exec -- ...`).
+    #[command(flatten)]
+    pub profile: ProfileArg,
+
     /// Options that apply to every command.
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -73,16 +77,43 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags accepted before or after any command, shown under their own heading.
-#[derive(Debug, Args)]
-#[command(next_help_heading = "Global options")]
-pub struct GlobalArgs {
-    /// Profile to use from ~/.aws/config.
-    ///
-    /// Falls back to AWS_PROFILE, then AWS_DEFAULT_PROFILE, then `default`.
-    #[arg(long, global = true, env = "AWS_PROFILE", value_name = "NAME")]
-    pub profile: Option<String>,
+/// The heading of the options that are not a command's own.
+const GLOBAL_OPTIONS: &str = "Global options";
 
+/// `--profile`'s short help.
+const PROFILE_HELP: &str = "Profile to use from ~/.aws/config";
+
+/// `--profile`'s long help.
+const PROFILE_LONG_HELP: &str = "Profile to use from ~/.aws/config.
+
+Falls back to AWS_PROFILE, then AWS_DEFAULT_PROFILE, then `default`. May also come before the \
+command: `sso --profile NAME COMMAND`.";
+
+/// `--profile`, on the commands that use a profile (and before any command), shown with the
+/// global options: it is the AWS CLI's global `--profile`, but a command that takes no profile
+/// does not list or accept it.
+#[derive(Debug, Args)]
+pub struct ProfileArg {
+    /// The profile.
+    #[arg(long, value_name = "NAME", help_heading = GLOBAL_OPTIONS, display_order = 0, help = PROFILE_HELP,
+          long_help = PROFILE_LONG_HELP)]
+    pub profile: Option<String>,
+}
+
+/// [`ProfileArg`] of a command with subcommands that all use it (`sso list`).
+#[derive(Debug, Args)]
+pub struct SubcommandsProfileArg {
+    /// The profile.
+    #[arg(long, global = true, value_name = "NAME", help_heading = GLOBAL_OPTIONS, display_order = 0,
+          help = PROFILE_HELP, long_help = PROFILE_LONG_HELP)]
+    pub profile: Option<String>,
+}
+
+/// Flags accepted before or after any command, shown under their own heading: only those that
+/// every command uses.
+#[derive(Debug, Args)]
+#[command(next_help_heading = GLOBAL_OPTIONS)]
+pub struct GlobalArgs {
     /// Log what happens (HTTP exchanges, cache decisions) to stderr.
     ///
     /// Secrets (tokens, keys, codes) are never logged, at any level.
@@ -145,6 +176,35 @@ pub enum Command {
     Console(ConsoleArgs),
 }
 
+impl Command {
+    /// `--profile` as given after the command, on the commands that take one.
+    pub fn profile_flag(&self) -> Option<&str> {
+        match self {
+            Self::Configure(ConfigureArgs { subcommand, flags }) => match subcommand {
+                None => flags.profile.profile.as_deref(),
+                Some(ConfigureSubcommand::SsoSession(_) | ConfigureSubcommand::ListProfiles) => {
+                    None
+                }
+                Some(ConfigureSubcommand::Sso(flags)) => flags.profile.profile.as_deref(),
+                Some(ConfigureSubcommand::ExportCredentials(args)) => {
+                    args.profile.profile.as_deref()
+                }
+                Some(ConfigureSubcommand::List(args)) => args.profile.profile.as_deref(),
+                Some(ConfigureSubcommand::Get(args)) => args.profile.profile.as_deref(),
+                Some(ConfigureSubcommand::Set(args)) => args.profile.profile.as_deref(),
+            },
+            Self::Login(LoginArgs { profile, .. })
+            | Self::Logout(LogoutArgs { profile, .. })
+            | Self::ExportCredentials(ExportCredentialsArgs { profile, .. })
+            | Self::Exec(ExecArgs { profile, .. })
+            | Self::Populate(PopulateArgs { profile, .. })
+            | Self::Console(ConsoleArgs { profile, .. }) => profile.profile.as_deref(),
+            Self::List(ListArgs { profile, .. }) => profile.profile.as_deref(),
+            Self::Completions(_) | Self::Status(_) => None,
+        }
+    }
+}
+
 const CONFIGURE_LONG_ABOUT: &str = "\
 Create or update a profile that gets credentials from IAM Identity Center.
 
@@ -172,9 +232,10 @@ loopback port of 127.0.0.1). Use --use-device-code when the browser runs on anot
 Where no browser can be opened here (an SSH session or a container without a display, CI), \
 `sso login` says so in one line and picks another flow: paste-back PKCE when stdin is a \
 terminal (open the printed URL on any device, then paste the address of the page it ends on \
-into the terminal), the device code otherwise. Choose the flow yourself with \
-SSO_LOGIN_FLOW=pkce|paste|device-code or `sso_login_flow` in the [sso-session] section; \
---use-device-code wins over both.
+into the terminal), the device code otherwise. The same happens, after one line saying so, \
+when the browser command (BROWSER, xdg-open, open) cannot be started or fails. Choose the flow \
+yourself with SSO_LOGIN_FLOW=pkce|paste|device-code or `sso_login_flow` in the [sso-session] \
+section; --use-device-code wins over both.
 
 Examples:
   sso login                          # the profile from --profile / AWS_PROFILE / default
@@ -337,6 +398,10 @@ pub struct ConfigureFlags {
     /// Print the sign-in URL instead of opening a browser.
     #[arg(long)]
     pub no_browser: bool,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 /// Subcommands of `sso configure`.
@@ -353,7 +418,7 @@ pub enum ConfigureSubcommand {
     ListProfiles,
     /// Show where each setting of the current profile comes from, as `aws configure list`.
     #[command(long_about = CONFIGURE_LIST_LONG_ABOUT)]
-    List,
+    List(ConfigureListArgs),
     /// Print one setting of a profile or sso-session, as `aws configure get`.
     #[command(long_about = CONFIGURE_GET_LONG_ABOUT)]
     Get(ConfigureGetArgs),
@@ -407,6 +472,10 @@ pub struct ConfigureGetArgs {
     /// Read the [sso-session NAME] section instead of a profile.
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 /// `sso configure set`.
@@ -423,6 +492,18 @@ pub struct ConfigureSetArgs {
     /// Write into the [sso-session NAME] section instead of a profile.
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
+}
+
+/// `sso configure list`.
+#[derive(Debug, Args)]
+pub struct ConfigureListArgs {
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 /// `sso configure sso-session`.
@@ -484,6 +565,10 @@ pub struct LoginArgs {
     /// WezTerm, Windows Terminal, tmux with passthrough, ...); otherwise says it could not.
     #[arg(long)]
     pub copy: bool,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 /// `sso logout`.
@@ -492,6 +577,10 @@ pub struct LogoutArgs {
     /// Sign out of this sso-session only (default: every cached token).
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 /// `sso export-credentials`.
@@ -514,6 +603,10 @@ pub struct ExportCredentialsArgs {
     #[arg(long, value_name = "NAME", num_args = 0..=1, default_missing_value = "",
           conflicts_with = "format")]
     pub credentials_file: Option<String>,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 /// The formats of `export-credentials`, named as the AWS CLI names them.
@@ -536,6 +629,10 @@ pub enum ExportFormat {
 /// `sso list`.
 #[derive(Debug, Args)]
 pub struct ListArgs {
+    /// `--profile`, also after `accounts` or `roles`.
+    #[command(flatten)]
+    pub profile: SubcommandsProfileArg,
+
     /// What to list.
     #[command(subcommand)]
     pub what: ListCommand,
@@ -622,6 +719,10 @@ pub enum StatusFormat {
 /// `sso exec`.
 #[derive(Debug, Args)]
 pub struct ExecArgs {
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
+
     /// The command to run and its arguments, after `--`.
     #[arg(
         required = true,
@@ -654,6 +755,10 @@ pub struct PopulateArgs {
     /// Show what would change without writing.
     #[arg(long)]
     pub dry_run: bool,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 /// `sso console`.
@@ -668,6 +773,10 @@ pub struct ConsoleArgs {
     /// Anyone who opens the URL within 15 minutes is signed in as the role: do not share it.
     #[arg(long, visible_alias = "no-browser")]
     pub print: bool,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 #[cfg(test)]

@@ -436,6 +436,13 @@ pub fn login_error(error: sso_driver::login::LoginError, target: &SsoTarget) -> 
         },
         LoginError::CacheWrite { source, .. } => cache_error(source, target),
         LoginError::Cancelled => CliError::Interrupted,
+        LoginError::BrowserNotOpened(error) => CliError::Failed {
+            message: error.to_string(),
+            help: Some(format!(
+                "run `sso login {} --use-device-code`, or --no-browser to open the URL yourself",
+                login_target(target)
+            )),
+        },
         other => CliError::Bug {
             message: other.to_string(),
         },

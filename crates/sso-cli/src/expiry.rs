@@ -48,9 +48,10 @@ pub(crate) fn wanted() -> bool {
 /// Warns (see the module documentation) about the SSO login behind `resolved`, as the chain
 /// found it ([`sso_driver::chain::Resolved::expires_without_refresh`]).
 pub(crate) fn warn_resolved(resolved: &sso_driver::chain::Resolved) {
-    let (Some(expires_at), Some(target)) =
-        (resolved.expires_without_refresh, resolved.sso_target.as_ref())
-    else {
+    let (Some(expires_at), Some(target)) = (
+        resolved.expires_without_refresh,
+        resolved.sso_target.as_ref(),
+    ) else {
         return;
     };
     if !wanted() || WARNED.swap(true, Ordering::Relaxed) {

@@ -29,6 +29,7 @@ pub mod qr;
 pub mod spinner;
 pub mod term;
 pub mod values;
+mod warnings;
 pub mod wizard;
 
 use crate::args::Cli;
@@ -67,8 +68,6 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(u8::try_from(error.exit_code()).unwrap_or(exit_code::USAGE));
         }
     };
-    let profile_on_command_line =
-        matches.value_source("profile") == Some(clap::parser::ValueSource::CommandLine);
     let stderr_is_terminal = io::stderr().is_terminal();
     let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
@@ -80,7 +79,6 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let var = |name: &str| std::env::var(name).ok();
     let env = Environment {
         var: &var,
-        profile_on_command_line,
         stderr_is_terminal,
     };
     let (result, color) = match Invocation::new(cli, env) {
@@ -174,7 +172,8 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
     }
 }
 
-/// `--debug` logs at debug level to stderr; otherwise only warnings are shown.
+/// `--debug` logs at debug level to stderr; otherwise only warnings are shown, one line each
+/// in the CLI's warning style ([`warnings`]).
 /// Secrets never reach the logs: the libraries keep them in redacting newtypes.
 fn init_tracing(global: &GlobalOptions) {
     let level = if global.debug {
@@ -182,12 +181,15 @@ fn init_tracing(global: &GlobalOptions) {
     } else {
         tracing::Level::WARN
     };
-    let installed = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(io::stderr)
-        .with_ansi(global.color)
-        .with_target(global.debug)
-        .try_init();
+        .with_ansi(global.color);
+    let installed = if global.debug {
+        builder.with_target(true).try_init()
+    } else {
+        builder.event_format(warnings::WarningLine).try_init()
+    };
     if installed.is_ok() && global.debug {
         tracing::debug!("debug logging enabled; secrets (tokens, keys, codes) are never logged");
     }

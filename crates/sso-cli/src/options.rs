@@ -171,8 +171,6 @@ pub enum CommandOptions {
 pub struct Environment<'a> {
     /// Reads an environment variable; `None` when unset.
     pub var: &'a dyn Fn(&str) -> Option<String>,
-    /// Whether `--profile` was typed on the command line (rather than taken from AWS_PROFILE).
-    pub profile_on_command_line: bool,
     /// Whether stderr is a terminal.
     pub stderr_is_terminal: bool,
 }
@@ -181,10 +179,17 @@ impl Invocation {
     /// Validates the parsed command line.
     pub fn new(cli: Cli, env: Environment<'_>) -> Result<Self, CliError> {
         let no_color_env = (env.var)("NO_COLOR").is_some_and(|v| !v.is_empty());
-        let profile = match cli.global.profile.as_deref().filter(|p| !p.is_empty()) {
-            Some(profile) => Some(profile.to_owned()),
-            None => (env.var)("AWS_DEFAULT_PROFILE").filter(|p| !p.is_empty()),
-        };
+        // `--profile` after the command wins over one before it.
+        let profile_flag = cli
+            .command
+            .profile_flag()
+            .or(cli.profile.profile.as_deref())
+            .map(str::to_owned);
+        let profile_on_command_line = profile_flag.is_some();
+        let profile = profile_flag
+            .filter(|p| !p.is_empty())
+            .or_else(|| (env.var)("AWS_PROFILE").filter(|p| !p.is_empty()))
+            .or_else(|| (env.var)("AWS_DEFAULT_PROFILE").filter(|p| !p.is_empty()));
         let profile = profile
             .map(|p| parse_flag("--profile", &p, ProfileName::parse))
             .transpose()?;
@@ -196,7 +201,7 @@ impl Invocation {
         let selector = |session: Option<String>| -> Result<LoginSelector, CliError> {
             match session {
                 Some(session) => {
-                    if env.profile_on_command_line {
+                    if profile_on_command_line {
                         return Err(CliError::Usage {
                             message: "--profile and --sso-session cannot be used together".into(),
                             help: Some("pass only one of them".into()),
@@ -220,7 +225,7 @@ impl Invocation {
             };
             Ok(CommandOptions::ExportCredentials {
                 profile,
-                explicit: env.profile_on_command_line,
+                explicit: profile_on_command_line,
                 format: args.format,
                 wait_for_login: args.wait_for_login,
                 credentials_file,
@@ -237,9 +242,9 @@ impl Invocation {
                 }
                 ConfigureSubcommand::ExportCredentials(args) => export(args)?,
                 ConfigureSubcommand::ListProfiles => CommandOptions::ConfigureListProfiles,
-                ConfigureSubcommand::List => CommandOptions::ConfigureList {
+                ConfigureSubcommand::List(_) => CommandOptions::ConfigureList {
                     profile: global.profile_or_default(),
-                    on_command_line: env.profile_on_command_line,
+                    on_command_line: profile_on_command_line,
                 },
                 ConfigureSubcommand::Get(args) => CommandOptions::ConfigureGet {
                     profile: global.profile_or_default(),
@@ -290,7 +295,7 @@ impl Invocation {
             },
             Command::Exec(args) => CommandOptions::Exec {
                 profile: global.profile_or_default(),
-                explicit: env.profile_on_command_line,
+                explicit: profile_on_command_line,
                 command: args.command,
             },
             Command::Populate(args) => CommandOptions::Populate(PopulateOptions {
@@ -302,7 +307,7 @@ impl Invocation {
             }),
             Command::Console(args) => CommandOptions::Console {
                 profile: global.profile_or_default(),
-                explicit: env.profile_on_command_line,
+                explicit: profile_on_command_line,
                 destination: args.destination,
                 print: args.print,
             },
@@ -383,11 +388,7 @@ mod tests {
 
     use super::*;
 
-    fn parse(
-        args: &[&str],
-        vars: &[(&str, &str)],
-        on_command_line: bool,
-    ) -> Result<Invocation, CliError> {
+    fn parse(args: &[&str], vars: &[(&str, &str)]) -> Result<Invocation, CliError> {
         let cli = Cli::try_parse_from(args).unwrap();
         let vars: Vec<(String, String)> = vars
             .iter()
@@ -398,7 +399,6 @@ mod tests {
             cli,
             Environment {
                 var: &var,
-                profile_on_command_line: on_command_line,
                 stderr_is_terminal: true,
             },
         )
@@ -409,38 +409,80 @@ mod tests {
         let invocation = parse(
             &["sso", "export-credentials"],
             &[("AWS_DEFAULT_PROFILE", "ci")],
-            false,
         )
         .unwrap();
         assert_eq!(invocation.global.profile_or_default().as_str(), "ci");
         let invocation = parse(
             &["sso", "--profile", "dev", "export-credentials"],
             &[("AWS_DEFAULT_PROFILE", "ci")],
-            true,
         )
         .unwrap();
         assert_eq!(invocation.global.profile_or_default().as_str(), "dev");
-        let invocation = parse(&["sso", "export-credentials"], &[], false).unwrap();
+        let invocation = parse(&["sso", "export-credentials"], &[]).unwrap();
         assert_eq!(invocation.global.profile_or_default().as_str(), "default");
     }
 
     #[test]
+    fn profile_goes_before_or_after_the_commands_that_use_it_only() {
+        let profile = |args: &[&str], vars: &[(&str, &str)]| {
+            parse(args, vars)
+                .unwrap()
+                .global
+                .profile_or_default()
+                .as_str()
+                .to_owned()
+        };
+        let aws_profile = [("AWS_PROFILE", "env"), ("AWS_DEFAULT_PROFILE", "ci")];
+        assert_eq!(profile(&["sso", "export-credentials"], &aws_profile), "env");
+        assert_eq!(
+            profile(&["sso", "--profile", "a", "exec", "--", "x"], &aws_profile),
+            "a"
+        );
+        assert_eq!(
+            profile(&["sso", "exec", "--profile", "b", "--", "x"], &aws_profile),
+            "b"
+        );
+        // After the command wins over before it.
+        assert_eq!(
+            profile(&["sso", "--profile", "a", "login", "--profile", "b"], &[]),
+            "b"
+        );
+        assert_eq!(
+            profile(&["sso", "list", "--profile", "c", "accounts"], &[]),
+            "c"
+        );
+        assert_eq!(
+            profile(&["sso", "list", "roles", "--profile", "d"], &[]),
+            "d"
+        );
+        // AWS_PROFILE is not a typed --profile: --sso-session still goes with it.
+        assert!(parse(&["sso", "login", "--sso-session", "s"], &aws_profile).is_ok());
+        for args in [
+            &["sso", "completions", "bash", "--profile", "x"][..],
+            &["sso", "status", "--profile", "x"],
+            &["sso", "configure", "sso-session", "--profile", "x"],
+        ] {
+            assert!(Cli::try_parse_from(args).is_err(), "{args:?}");
+        }
+    }
+
+    #[test]
     fn colours_follow_flag_and_no_color() {
-        assert!(parse(&["sso", "logout"], &[], false).unwrap().global.color);
+        assert!(parse(&["sso", "logout"], &[]).unwrap().global.color);
         assert!(
-            !parse(&["sso", "--no-color", "logout"], &[], false)
+            !parse(&["sso", "--no-color", "logout"], &[])
                 .unwrap()
                 .global
                 .color
         );
         assert!(
-            !parse(&["sso", "logout"], &[("NO_COLOR", "1")], false)
+            !parse(&["sso", "logout"], &[("NO_COLOR", "1")])
                 .unwrap()
                 .global
                 .color
         );
         assert!(
-            parse(&["sso", "logout"], &[("NO_COLOR", "")], false)
+            parse(&["sso", "logout"], &[("NO_COLOR", "")])
                 .unwrap()
                 .global
                 .color
@@ -449,7 +491,7 @@ mod tests {
 
     #[test]
     fn login_takes_a_session_or_a_profile_but_not_both() {
-        let invocation = parse(&["sso", "login", "--sso-session", "my-sso"], &[], false).unwrap();
+        let invocation = parse(&["sso", "login", "--sso-session", "my-sso"], &[]).unwrap();
         assert!(matches!(
             invocation.command,
             CommandOptions::Login(LoginOptions { target: LoginSelector::Session(ref s), .. }) if s.as_str() == "my-sso"
@@ -464,7 +506,6 @@ mod tests {
                 "my-sso",
             ],
             &[],
-            true,
         )
         .unwrap_err();
         assert_eq!(error.exit_code(), 2);
@@ -479,7 +520,6 @@ mod tests {
                 cli,
                 Environment {
                     var: &var,
-                    profile_on_command_line: false,
                     stderr_is_terminal,
                 },
             )
@@ -498,13 +538,13 @@ mod tests {
     #[test]
     fn console_print_has_a_no_browser_alias() {
         for flag in ["--print", "--no-browser"] {
-            let invocation = parse(&["sso", "console", flag], &[], false).unwrap();
+            let invocation = parse(&["sso", "console", flag], &[]).unwrap();
             assert!(matches!(
                 invocation.command,
                 CommandOptions::Console { print: true, .. }
             ));
         }
-        let invocation = parse(&["sso", "console"], &[], false).unwrap();
+        let invocation = parse(&["sso", "console"], &[]).unwrap();
         assert!(matches!(
             invocation.command,
             CommandOptions::Console { print: false, .. }
@@ -513,7 +553,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_usage_errors_naming_the_flag() {
-        let error = parse(&["sso", "configure", "--account-id", "12"], &[], false).unwrap_err();
+        let error = parse(&["sso", "configure", "--account-id", "12"], &[]).unwrap_err();
         assert_eq!(error.exit_code(), 2);
         assert!(
             error
@@ -521,18 +561,13 @@ mod tests {
                 .starts_with("invalid value for --account-id"),
             "{error}"
         );
-        let error = parse(
-            &["sso", "configure", "--sso-start-url", "d-abc123"],
-            &[],
-            false,
-        )
-        .unwrap_err();
+        let error = parse(&["sso", "configure", "--sso-start-url", "d-abc123"], &[]).unwrap_err();
         assert!(error.to_string().contains("--sso-start-url"), "{error}");
     }
 
     #[test]
     fn an_empty_session_flag_selects_the_legacy_format() {
-        let invocation = parse(&["sso", "configure", "--sso-session", ""], &[], false).unwrap();
+        let invocation = parse(&["sso", "configure", "--sso-session", ""], &[]).unwrap();
         let CommandOptions::Configure(answers) = invocation.command else {
             panic!("expected configure");
         };
@@ -551,7 +586,6 @@ mod tests {
                 "--non-interactive",
             ],
             &[],
-            false,
         )
         .unwrap();
         let CommandOptions::ConfigureSession(answers) = invocation.command else {

@@ -4,11 +4,15 @@
 //! the [`Platform`]: `$BROWSER` first (split on `:` like Python's `webbrowser`, which the AWS CLI
 //! uses, with `%s` replaced by the URL), then `wslview` in WSL, `xdg-open` on Linux, `open` on
 //! macOS, `cmd /c start` on Windows (protocol.md §2.8).
-//! [`open_url`] spawns the first candidate that starts, detached, with stdio null, and returns
-//! at once; a failure is a value for the caller to log, since the URL is always shown anyway.
+//! [`open_url`] tries the candidates in order, each detached with stdio null: one that cannot
+//! be started, or that exits with a failure status within [`EXIT_GRACE`] (`BROWSER=/bin/false`,
+//! `xdg-open` without a desktop), is skipped; one that exits successfully or is still running
+//! then (a browser that stays in the foreground) counts as opened. When none opens, the
+//! [`BrowserError`] says what happened to each, so the caller can say so at once and fall back.
 
 use std::ffi::OsString;
-use std::process::{Command, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
 
 use crate::env::Env;
 
@@ -122,24 +126,70 @@ pub fn browser_commands(
     commands
 }
 
-/// Errors opening a browser; the caller logs them at debug level.
+/// How long an opener may take to fail before it counts as opened: `xdg-open`, `open`,
+/// `wslview` and `cmd /c start` hand the URL over and exit within it; a browser started directly
+/// through `BROWSER` stays running.
+pub const EXIT_GRACE: Duration = Duration::from_secs(1);
+
+/// No browser could be opened.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BrowserError {
-    /// No candidate command could be started.
-    #[error("could not start a browser (tried {tried}): {source}; open the URL yourself")]
-    Spawn {
-        /// The programs tried, comma-separated.
-        tried: String,
-        /// The error of the last attempt.
-        source: std::io::Error,
+    /// Every candidate command failed to start or exited with a failure status.
+    #[error("no browser could be opened ({})", describe_attempts(.attempts))]
+    NotOpened {
+        /// What happened to each command tried, in order.
+        attempts: Vec<FailedAttempt>,
     },
 }
 
-/// Opens `url` with the first command from [`browser_commands`] that starts.
+/// One command that did not open a browser.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct FailedAttempt {
+    /// The program, as in [`BrowserCommand::program`].
+    pub program: String,
+    /// Why it did not open one.
+    pub failure: AttemptFailure,
+}
+
+/// Why a command did not open a browser.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AttemptFailure {
+    /// It could not be started (not found, not executable).
+    Spawn(std::io::Error),
+    /// It exited with a failure status within [`EXIT_GRACE`].
+    Exited(ExitStatus),
+}
+
+fn describe_attempts(attempts: &[FailedAttempt]) -> String {
+    if attempts.is_empty() {
+        return "no command to try".to_owned();
+    }
+    let described: Vec<String> = attempts
+        .iter()
+        .map(|attempt| match &attempt.failure {
+            AttemptFailure::Spawn(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                format!("`{}` was not found", attempt.program)
+            }
+            AttemptFailure::Spawn(error) => {
+                format!("`{}` could not be started: {error}", attempt.program)
+            }
+            AttemptFailure::Exited(status) => match status.code() {
+                Some(code) => format!("`{}` exited with status {code}", attempt.program),
+                None => format!("`{}` was killed ({status})", attempt.program),
+            },
+        })
+        .collect();
+    described.join("; ")
+}
+
+/// Opens `url` with the first command from [`browser_commands`] that opens it (see the module
+/// documentation); returns that command.
 ///
-/// Never waits for the browser: the child runs in its own process group with stdio null, and a
-/// background thread reaps it. Returns the command that was started.
+/// Blocks for at most [`EXIT_GRACE`] per command tried. A command that opened is left running
+/// in its own process group, reaped by a background thread.
 pub fn open_url(url: &str, env: &Env, platform: Platform) -> Result<BrowserCommand, BrowserError> {
     open_with(browser_commands(
         url,
@@ -148,30 +198,29 @@ pub fn open_url(url: &str, env: &Env, platform: Platform) -> Result<BrowserComma
     ))
 }
 
-/// Starts the first of `commands` that starts, like [`open_url`] does with its candidates.
+/// Tries `commands` in order, like [`open_url`] does with its candidates.
 pub fn open_with(commands: Vec<BrowserCommand>) -> Result<BrowserCommand, BrowserError> {
-    let mut tried = Vec::new();
-    let mut last_error = std::io::Error::new(std::io::ErrorKind::NotFound, "no browser command");
+    let mut attempts = Vec::new();
     for command in commands {
-        match spawn_detached(&command) {
+        match start(&command) {
             Ok(()) => {
                 tracing::debug!(program = %command.program, "browser started");
                 return Ok(command);
             }
-            Err(error) => {
-                tracing::debug!(program = %command.program, %error, "browser command failed to start");
-                tried.push(command.program);
-                last_error = error;
+            Err(failure) => {
+                tracing::debug!(program = %command.program, ?failure, "browser command failed");
+                attempts.push(FailedAttempt {
+                    program: command.program,
+                    failure,
+                });
             }
         }
     }
-    Err(BrowserError::Spawn {
-        tried: tried.join(", "),
-        source: last_error,
-    })
+    Err(BrowserError::NotOpened { attempts })
 }
 
-fn spawn_detached(command: &BrowserCommand) -> std::io::Result<()> {
+/// Starts `command` and watches it for [`EXIT_GRACE`].
+fn start(command: &BrowserCommand) -> Result<(), AttemptFailure> {
     let mut process = Command::new(OsString::from(&command.program));
     process
         .args(&command.args)
@@ -184,8 +233,20 @@ fn spawn_detached(command: &BrowserCommand) -> std::io::Result<()> {
         // Its own process group, so Ctrl-C in the terminal does not reach the browser.
         process.process_group(0);
     }
-    let mut child = process.spawn()?;
-    // Reap the child so it does not linger as a zombie; nobody waits for this thread.
+    let mut child = process.spawn().map_err(AttemptFailure::Spawn)?;
+    let deadline = Instant::now() + EXIT_GRACE;
+    loop {
+        match child.try_wait() {
+            Ok(Some(status)) if status.success() => return Ok(()),
+            Ok(Some(status)) => return Err(AttemptFailure::Exited(status)),
+            // Cannot tell: it started, so count it as opened.
+            Err(_) => break,
+            Ok(None) if Instant::now() >= deadline => break,
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+        }
+    }
+    // Still running: reap it later so it does not linger as a zombie; nobody waits for this
+    // thread.
     std::thread::spawn(move || {
         let _ = child.wait();
     });

@@ -526,8 +526,7 @@ pub async fn resolve<T: Transport>(
 ) -> Result<Resolved, ChainError> {
     let source = plan::plan(ctx, explicit)?;
     let caches = Caches::of(ctx);
-    let credentials =
-        resolve_source(transport, ctx, &source, &caches, prompt, clock, None).await?;
+    let credentials = resolve_source(transport, ctx, &source, &caches, prompt, clock, None).await?;
     Ok(resolved(ctx, &source, credentials, None))
 }
 
@@ -546,8 +545,7 @@ pub async fn resolve_profile<T: Transport>(
 ) -> Result<Resolved, ChainError> {
     let source = plan::plan_profile(ctx, profile)?;
     let caches = Caches::of(ctx);
-    let credentials =
-        resolve_source(transport, ctx, &source, &caches, prompt, clock, None).await?;
+    let credentials = resolve_source(transport, ctx, &source, &caches, prompt, clock, None).await?;
     Ok(resolved(ctx, &source, credentials, None))
 }
 
@@ -694,8 +692,7 @@ fn resolve_source<'a, T: Transport>(
             Source::Process(process) => run_process(process),
             Source::Sso(target) => {
                 let sso = caches.sso.as_ref().ok_or(ChainError::NoHome)?;
-                let options =
-                    CredentialOptions::wait_for_login(wait_for_login(ctx, target, wait)?);
+                let options = CredentialOptions::wait_for_login(wait_for_login(ctx, target, wait)?);
                 let credentials = credentials::role_credentials_with(
                     transport,
                     sso,
@@ -718,7 +715,8 @@ fn resolve_source<'a, T: Transport>(
                     return Ok(credentials);
                 }
                 let source_credentials =
-                    resolve_source(transport, ctx, &role.source, caches, prompt, clock, wait).await?;
+                    resolve_source(transport, ctx, &role.source, caches, prompt, clock, wait)
+                        .await?;
                 let token_code =
                     match &role.mfa_serial {
                         None => None,

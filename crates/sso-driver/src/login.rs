@@ -13,8 +13,11 @@
 //!    missing and is overwritten), and for PKCE bind the loopback listener **before** the
 //!    authorize URL is built, so its port is in the redirect URI.
 //! 2. Drain `poll_output`: send each `Transmit` through the [`Transport`] and feed the response
-//!    (or `TransportFailed`); cache a new registration; show the user code or the authorize URL
-//!    through the [`Prompt`] and open the browser (unless `no_browser`).
+//!    (or `TransportFailed`); cache a new registration; open the browser (unless
+//!    `no_browser`), then show the user code or the authorize URL through the [`Prompt`]. When
+//!    no browser opens, the device code is shown anyway (it works on any device), while the
+//!    PKCE login fails at once with [`LoginError::BrowserNotOpened`] instead of waiting for a
+//!    redirect that cannot come.
 //! 3. On `Wait`, tell the prompt once, then race the deadline, the loopback callback, a pasted
 //!    callback query (the optional second redirect source of [`LoginOptions::pasted`]) and
 //!    Ctrl-C; whichever comes first is fed to the flow.
@@ -214,6 +217,11 @@ pub enum LoginError {
         #[source]
         source: CacheError,
     },
+    /// Authorization code with PKCE: no browser could be opened for the authorize URL (see
+    /// [`crate::browser`]), so nobody will come back to the loopback listener. The URL was not
+    /// shown; sign in again with `no_browser` (the user opens the URL) or the device code.
+    #[error("{0}; sign in with the device code, or without opening a browser")]
+    BrowserNotOpened(browser::BrowserError),
     /// The user pressed Ctrl-C.
     #[error("the login was cancelled")]
     Cancelled,
@@ -579,21 +587,28 @@ impl<T: Transport> Driver<'_, T> {
                     verification_uri_complete.as_deref(),
                     expires_at.as_unix_millis(),
                 );
-                self.prompt.show_user_code(&code, browser_opening);
-                if browser_opening {
+                // The code is shown whether or not the browser opens: it works on any device.
+                let opened = browser_opening && {
                     let url = verification_uri_complete
                         .as_deref()
                         .unwrap_or(&verification_uri);
-                    self.open(url);
-                }
+                    match self.open(url) {
+                        Ok(()) => true,
+                        Err(error) => {
+                            self.prompt.browser_failed(&error);
+                            false
+                        }
+                    }
+                };
+                self.prompt.show_user_code(&code, opened);
             }
             Event::OpenBrowser { url } => {
                 // The device flow's OpenBrowser follows ShowUserCode, which already opened it.
                 if kind != FlowKind::DeviceCode {
-                    self.prompt.show_authorize_url(&url, browser_opening);
                     if browser_opening {
-                        self.open(&url);
+                        self.open(&url).map_err(LoginError::BrowserNotOpened)?;
                     }
+                    self.prompt.show_authorize_url(&url, browser_opening);
                 }
             }
             _ => tracing::debug!("ignoring an unknown flow event"),
@@ -601,12 +616,12 @@ impl<T: Transport> Driver<'_, T> {
         Ok(())
     }
 
-    fn open(&self, url: &str) {
-        match browser::open_url(url, &self.options.browser_env, self.options.platform) {
-            Ok(command) => tracing::debug!(program = %command.program, "opened the browser"),
-            // The URL has been shown; the user can open it by hand.
-            Err(error) => tracing::debug!(%error, "could not open a browser"),
-        }
+    /// Opens the browser before the URL is shown, so that the prompt can say whether it
+    /// opened (this waits at most [`browser::EXIT_GRACE`] per command tried).
+    fn open(&self, url: &str) -> Result<(), browser::BrowserError> {
+        let command = browser::open_url(url, &self.options.browser_env, self.options.platform)?;
+        tracing::debug!(program = %command.program, "opened the browser");
+        Ok(())
     }
 
     /// Waits for the deadline, a redirect or Ctrl-C, and returns the input to feed.

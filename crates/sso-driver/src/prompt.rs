@@ -2,7 +2,8 @@
 //!
 //! The driver never prints: the CLI implements [`Prompt`] (stdout text, QR code, spinner) and
 //! an embedding application can route the same calls to its own UI.
-//! The calls arrive in this order: [`Prompt::show_user_code`] (device-code flow) or
+//! The calls arrive in this order: [`Prompt::browser_failed`] (device-code flow, only when the
+//! browser could not be opened), [`Prompt::show_user_code`] (device-code flow) or
 //! [`Prompt::show_authorize_url`] (authorization-code flow), then [`Prompt::waiting`], then
 //! [`Prompt::signed_in`] on success. Failures are not reported here: they come back as the
 //! driver's error value. When another process is already signing in to the same login,
@@ -58,6 +59,14 @@ pub trait Prompt: Send + Sync {
     /// `browser_opening` is `true`. The URL carries the PKCE challenge and `state`, neither of
     /// which is secret.
     fn show_authorize_url(&self, url: &str, browser_opening: bool);
+
+    /// Device-code flow: the browser could not be opened, so the code is shown with
+    /// `browser_opening` false right after this call. The default does nothing. (In the
+    /// authorization-code flow the login fails instead, with
+    /// [`crate::login::LoginError::BrowserNotOpened`].)
+    fn browser_failed(&self, error: &crate::browser::BrowserError) {
+        let _ = error;
+    }
 
     /// The driver now waits for the user, at most until `deadline_unix_ms`.
     fn waiting(&self, deadline_unix_ms: u64);

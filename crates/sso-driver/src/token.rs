@@ -195,7 +195,10 @@ pub async fn fresh_token<T: Transport>(
             Ok(refreshed)
         }
         Err(error) if !current.is_expired(convert::unix_ms_to_cache_time(clock.now_unix_ms())) => {
-            tracing::warn!(%error, expires_at = %current.expires_at, "could not refresh the SSO token; using the cached one until it expires");
+            tracing::warn!(
+                "could not refresh the SSO token ({error}); using the cached one until it expires at {}",
+                current.expires_at
+            );
             Ok(current)
         }
         Err(RefreshError::Flow(source)) => Err(TokenError::RefreshFailed {

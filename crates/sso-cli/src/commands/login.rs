@@ -5,7 +5,13 @@
 //! `sso_login_flow` in the config, then the device code for legacy profiles, then detection
 //! (PKCE with a browser here; paste-back PKCE in an SSH session, a container or CI when stdin is
 //! a terminal; the device code otherwise). Unless the choice is the ordinary one (the flag, or
-//! PKCE with a browser here), it is printed in one line on stderr.
+//! PKCE with a browser here), it is printed in one line on stderr. A device code chosen because
+//! no browser can be used here is not opened in one either.
+//!
+//! When the browser does not open (the opener cannot be started or exits with a failure, see
+//! [`sso_driver::browser`]), PKCE says so in one line at once and signs in with
+//! [`fallback_flow`] (paste-back with a terminal on stdin, else the device code); the device
+//! code says so and shows the code as usual.
 //!
 //! Paste-back PKCE runs the PKCE login without opening a browser, prints the authorize URL and
 //! asks for the address the browser ends on; a thread reads stdin, checks each line with
@@ -24,13 +30,14 @@ use std::io::{BufRead, IsTerminal as _};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use sso_driver::browser::BrowserError;
 use sso_driver::clock::{MonotonicClock, SystemClock, WallClock as _};
 use sso_driver::context::{AwsContext, LOGIN_FLOW_KEY, REDIRECT_PORT_KEY, SsoTarget};
 use sso_driver::env::Env;
 use sso_driver::headless::{
     self, ChoiceSource, FlowChoice, HostFacts, LOGIN_FLOW_ENV, LoginFlowError,
 };
-use sso_driver::login::{LoginFlow, LoginOutcome, PastedQueries};
+use sso_driver::login::{LoginError, LoginFlow, LoginOutcome, PastedQueries};
 use sso_driver::prompt::{Prompt, UserCode};
 
 use crate::Context;
@@ -98,8 +105,9 @@ pub(crate) struct SignIn {
 
 /// Signs in to `target` the way `sso login` does: picks the flow (flag, `SSO_LOGIN_FLOW`,
 /// `sso_login_flow`, headless detection), prints the prompt and the spinner on stderr, and
-/// writes the token with the caller's HTTP client and runtime. Returns the outcome and the time
-/// it ended.
+/// writes the token with the caller's HTTP client and runtime. When PKCE cannot open a browser,
+/// says so in one line and signs in with [`fallback_flow`] instead. Returns the outcome and the
+/// time it ended.
 pub(crate) fn sign_in(
     aws: &AwsContext,
     target: &SsoTarget,
@@ -113,20 +121,93 @@ pub(crate) fn sign_in(
     if let Some(line) = choice_line(&choice) {
         TerminalPrompt::say(&format!("{line}\n"));
     }
-    let paste = choice.flow == headless::LoginFlow::Paste;
-    let flow = if choice.flow.is_pkce() {
+    // Where nobody sits at this machine's browser, the device code is not opened in it either.
+    let no_browser =
+        request.no_browser || (choice.headless && choice.flow == headless::LoginFlow::DeviceCode);
+    let run = |flow: headless::LoginFlow, no_browser: bool| -> Result<_, CliError> {
+        let redirect_port = if flow.is_pkce() {
+            redirect_port(aws, target, request.redirect_port)?
+        } else {
+            None
+        };
+        let attempt = Attempt {
+            flow,
+            no_browser,
+            redirect_port,
+        };
+        Ok(run_flow(
+            aws, target, http, runtime, &sso_cache, request, &attempt,
+        ))
+    };
+    let result = match run(choice.flow, no_browser)? {
+        Err(LoginError::BrowserNotOpened(error)) => {
+            let fallback = fallback_flow(&host);
+            TerminalPrompt::say(&browser_failed_line(&error, fallback));
+            run(fallback, true)?
+        }
+        other => other,
+    };
+    result.map_err(|error| convert::login_error(error, target))
+}
+
+/// The flow that [`sign_in`] falls back to when PKCE cannot open a browser: the one headless
+/// detection chooses, paste-back when stdin is a terminal, else the device code.
+pub fn fallback_flow(host: &HostFacts) -> headless::LoginFlow {
+    if host.stdin_is_terminal {
+        headless::LoginFlow::Paste
+    } else {
+        headless::LoginFlow::DeviceCode
+    }
+}
+
+/// The one line that says the browser did not open and what happens instead.
+pub fn browser_failed_line(error: &BrowserError, fallback: headless::LoginFlow) -> String {
+    let instead = match fallback {
+        headless::LoginFlow::Paste => "paste-back",
+        headless::LoginFlow::DeviceCode => "the device code",
+        headless::LoginFlow::Pkce => "the browser",
+    };
+    format!(
+        "{}; signing in with {instead} instead.\n",
+        capitalized(&error.to_string())
+    )
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// One run of the login driver.
+struct Attempt {
+    flow: headless::LoginFlow,
+    no_browser: bool,
+    redirect_port: Option<u16>,
+}
+
+/// Runs one login with the terminal prompt; the driver's error is left for [`sign_in`] to
+/// fall back on or convert.
+fn run_flow(
+    aws: &AwsContext,
+    target: &SsoTarget,
+    http: &sso_driver::http::HttpClient,
+    runtime: &tokio::runtime::Runtime,
+    sso_cache: &sso_cache::CacheDir,
+    request: &SignIn,
+    attempt: &Attempt,
+) -> Result<(sso_driver::login::LoginOutcome, u64), LoginError> {
+    let paste = attempt.flow == headless::LoginFlow::Paste;
+    let flow = if attempt.flow.is_pkce() {
         LoginFlow::Pkce
     } else {
         LoginFlow::DeviceCode
     };
-    let redirect_port = if choice.flow.is_pkce() {
-        redirect_port(aws, target, request.redirect_port)?
-    } else {
-        None
-    };
     let mut login_options = sso_driver::login::LoginOptions::new(flow);
-    login_options.no_browser = request.no_browser || paste;
-    login_options.redirect_port = redirect_port;
+    login_options.no_browser = attempt.no_browser || paste;
+    login_options.redirect_port = attempt.redirect_port;
     login_options.browser_env = aws.env().clone();
     let mut prompt = TerminalPrompt {
         handoff: Handoff::new(request.qr, request.copy, aws.env()),
@@ -141,15 +222,14 @@ pub(crate) fn sign_in(
     let clock = MonotonicClock::new(SystemClock);
     let result = runtime.block_on(sso_driver::login::login(
         http,
-        &sso_cache,
+        sso_cache,
         target,
         &login_options,
         &prompt,
         &clock,
     ));
     prompt.stop_spinner();
-    let outcome = result.map_err(|error| convert::login_error(error, target))?;
-    Ok((outcome, clock.now_unix_ms()))
+    result.map(|outcome| (outcome, clock.now_unix_ms()))
 }
 
 /// Chooses the flow (see the module documentation); a bad `SSO_LOGIN_FLOW` is a usage error and
@@ -312,9 +392,13 @@ pub fn authorize_url_text(url: &str, browser_opening: bool) -> String {
     }
 }
 
-/// The paste-back prompt: where to go, before the handoff (QR, copy) and [`PASTE_PROMPT`].
+/// The paste-back prompt: where to go and how long this waits, before the handoff (QR, copy)
+/// and [`PASTE_PROMPT`].
 pub fn paste_text(url: &str) -> String {
-    format!("Open the following URL in a browser on any device and sign in:\n\n{url}\n")
+    format!(
+        "Open the following URL in a browser on any device and sign in within {} minutes:\n\n{url}\n",
+        sso_oidc::REDIRECT_TIMEOUT.as_secs() / 60
+    )
 }
 
 /// What `--qr` and `--copy` add after a URL: decided once per login.
@@ -557,6 +641,10 @@ impl Prompt for TerminalPrompt {
         }
     }
 
+    fn browser_failed(&self, error: &BrowserError) {
+        Self::say(&format!("{}.\n", capitalized(&error.to_string())));
+    }
+
     fn waiting(&self, deadline_unix_ms: u64) {
         if self.pasting {
             return;
@@ -712,6 +800,31 @@ mod tests {
         assert_eq!(
             waiting_text(None),
             "Another sso process is signing in: waiting for it (Ctrl-C to stop)."
+        );
+    }
+
+    #[test]
+    fn a_browser_that_does_not_open_falls_back_to_what_detection_would_choose() {
+        let terminal = HostFacts {
+            stdin_is_terminal: true,
+            ..HostFacts::default()
+        };
+        assert_eq!(fallback_flow(&terminal), headless::LoginFlow::Paste);
+        assert_eq!(
+            fallback_flow(&HostFacts::default()),
+            headless::LoginFlow::DeviceCode
+        );
+        let error = sso_driver::browser::open_with(Vec::new()).unwrap_err();
+        assert_eq!(
+            browser_failed_line(&error, headless::LoginFlow::Paste),
+            "No browser could be opened (no command to try); signing in with paste-back instead.\n"
+        );
+        assert!(
+            paste_text("u").starts_with(
+                "Open the following URL in a browser on any device and sign in within 10 minutes:"
+            ),
+            "{}",
+            paste_text("u")
         );
     }
 

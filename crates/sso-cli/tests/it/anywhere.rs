@@ -1,7 +1,8 @@
 //! End-to-end tests of signing in from anywhere (issue 8): paste-back PKCE (a good address, a
 //! modified state, an address from another login, garbage, the loopback and the paste racing),
-//! the one-line flow choice, the device code with `--qr`/`--copy` off a terminal, the fixed
-//! port from the config, and `sso console` against a stand-in federation endpoint.
+//! the one-line flow choice, a browser that does not open (issue 12: `BROWSER=/bin/false`, a
+//! missing command, CI), the device code with `--qr`/`--copy` off a terminal, the fixed port
+//! from the config, and `sso console` against a stand-in federation endpoint.
 //!
 //! The binary runs against an emulator started in this process, with HOME in a temporary
 //! directory. The test plays the browser: it fetches the authorize URL printed on stderr from
@@ -57,9 +58,15 @@ impl Env {
     }
 
     fn sso(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(insta_cmd::get_cargo_bin("sso"));
+        let mut command = self.command(insta_cmd::get_cargo_bin("sso"));
+        command.args(args);
         command
-            .args(args)
+    }
+
+    /// `program` in the test's clean environment: HOME, PATH and the emulator's endpoints.
+    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command
             .env_clear()
             .env("NO_COLOR", "1")
             .env("HOME", self.home.path())
@@ -100,7 +107,13 @@ struct Running {
 }
 
 impl Running {
-    fn start(mut command: Command) -> Self {
+    fn start(command: Command) -> Self {
+        Self::start_reading(command, false)
+    }
+
+    /// Starts `command` and reads its stderr, or its stdout when `stdout` (a terminal's
+    /// output, with both streams in it); lines lose a trailing `\r`.
+    fn start_reading(mut command: Command, stdout: bool) -> Self {
         let mut child = command
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -108,12 +121,16 @@ impl Running {
             .spawn()
             .unwrap();
         let stdin = child.stdin.take();
-        let stderr = child.stderr.take().unwrap();
+        let stream: Box<dyn std::io::Read + Send> = if stdout {
+            Box::new(child.stdout.take().unwrap())
+        } else {
+            Box::new(child.stderr.take().unwrap())
+        };
         let (sender, lines) = mpsc::channel();
         std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines() {
+            for line in BufReader::new(stream).lines() {
                 let Ok(line) = line else { break };
-                if sender.send(line).is_err() {
+                if sender.send(line.trim_end_matches('\r').to_owned()).is_err() {
                     break;
                 }
             }
@@ -160,12 +177,9 @@ impl Running {
     fn finish(mut self) -> (Output, String) {
         drop(self.stdin.take());
         let mut stdout = Vec::new();
-        self.child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_end(&mut stdout)
-            .unwrap();
+        if let Some(mut out) = self.child.stdout.take() {
+            out.read_to_end(&mut stdout).unwrap();
+        }
         let status = self.child.wait().unwrap();
         while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
             self.seen.push(line);
@@ -415,6 +429,102 @@ fn ssh_session_without_a_display_says_which_flow_in_one_line() {
     let stats = env.emu.stats();
     assert!(stats.create_token_device_code >= 1);
     assert_eq!(stats.create_token_authorization_code, 0);
+}
+
+/// Runs `command` (an `sso login` that ends up with the device code), approves the code, and
+/// checks that no browser was claimed; returns the first stderr line.
+fn device_code_without_a_browser(env: &Env, command: Command) -> String {
+    let mut running = Running::start(command);
+    approve_shown_code(&mut running, &env.emu);
+    let (output, stderr) = running.finish();
+    assert_signed_in(&output, &stderr);
+    let mut lines = stderr.lines();
+    let first = lines.next().unwrap().to_owned();
+    assert_eq!(
+        lines.next(),
+        Some("Browser will not be automatically opened."),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Attempting to open"), "{stderr}");
+    let stats = env.emu.stats();
+    assert_eq!(stats.create_token_authorization_code, 0);
+    assert!(stats.create_token_device_code >= 1);
+    first
+}
+
+/// `BROWSER` names a command that fails or does not exist: one line at once, then the flow
+/// detection would choose (the device code, stdin being a pipe), never a ten-minute wait.
+#[cfg(unix)]
+#[test]
+fn a_browser_that_does_not_open_is_said_at_once_and_the_device_code_follows() {
+    for (browser, what) in [
+        ("/bin/false", "`/bin/false` exited with status 1"),
+        (
+            "/nonexistent/browser",
+            "`/nonexistent/browser` was not found",
+        ),
+    ] {
+        let env = Env::new("");
+        let mut command = env.sso(&["login", "--sso-session", "my-sso"]);
+        command.env("BROWSER", browser);
+        let first = device_code_without_a_browser(&env, command);
+        assert!(
+            first.starts_with(&format!("No browser could be opened ({what}"))
+                && first.ends_with("); signing in with the device code instead."),
+            "{first}"
+        );
+    }
+}
+
+/// With a terminal on stdin (a pseudo-terminal from util-linux `script`), a browser that does
+/// not open is followed by paste-back, as detection would choose there.
+#[cfg(target_os = "linux")]
+#[test]
+#[allow(clippy::print_stderr)]
+fn a_browser_that_does_not_open_falls_back_to_paste_back_on_a_terminal() {
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("util-linux `script` is not installed; skipping the terminal fallback test");
+        return;
+    }
+    let env = Env::new("");
+    let sso = insta_cmd::get_cargo_bin("sso");
+    let mut command = env.command("script");
+    command
+        .args([
+            "-qec",
+            &format!("'{}' login --sso-session my-sso", sso.display()),
+        ])
+        .arg("/dev/null")
+        .env("BROWSER", "/bin/false");
+    let mut running = Running::start_reading(command, true);
+    let first = running.wait_for(|_| true);
+    assert!(
+        first.starts_with("No browser could be opened (`/bin/false` exited with status 1")
+            && first.ends_with("); signing in with paste-back instead."),
+        "{first}"
+    );
+    let url = running.authorize_url(&env.emu);
+    running.paste(&callback_address(&url));
+    running.wait_for(|line| line.starts_with("Successfully logged into Start URL: "));
+    let (output, text) = running.finish();
+    assert!(output.status.success(), "{text}");
+    assert!(!text.contains("Attempting to open"), "{text}");
+    assert!(env.signed_in("my-sso"));
+    assert_eq!(env.emu.stats().create_token_authorization_code, 1);
+}
+
+/// In CI (or a container) the device code is chosen because nobody sits at a browser here:
+/// none is tried, and the output does not claim to open one.
+#[test]
+fn headless_device_code_does_not_attempt_a_browser() {
+    let env = Env::new("");
+    let mut command = env.sso(&["login", "--sso-session", "my-sso"]);
+    command.env("CI", "true");
+    let first = device_code_without_a_browser(&env, command);
+    assert!(
+        first.starts_with("Signing in with device code: CI (CI is set)"),
+        "{first}"
+    );
 }
 
 #[test]

@@ -14,8 +14,8 @@ mod credentials;
 mod leak;
 mod login;
 mod profile_sources;
-mod single_flight;
 mod settings;
+mod single_flight;
 mod storm;
 
 /// Every `export-credentials --format`.

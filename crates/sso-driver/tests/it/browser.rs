@@ -2,7 +2,9 @@
 
 use std::time::Duration;
 
-use sso_driver::browser::{BrowserCommand, BrowserError, Platform, open_url, open_with};
+use sso_driver::browser::{
+    AttemptFailure, BrowserCommand, BrowserError, Platform, open_url, open_with,
+};
 use sso_driver::env::Env;
 
 const URL: &str = "http://127.0.0.1:1/authorize?response_type=code&state=a b;$(touch pwned)";
@@ -47,19 +49,46 @@ fn commands_that_cannot_start_are_skipped_then_reported() {
         args: vec![],
     };
     let error = open_with(vec![missing("first"), missing("second")]).unwrap_err();
-    let BrowserError::Spawn { tried, source } = &error else {
+    let BrowserError::NotOpened { attempts } = &error else {
         panic!("{error}")
     };
+    assert_eq!(attempts.len(), 2);
+    assert!(matches!(
+        &attempts[0].failure,
+        AttemptFailure::Spawn(error) if error.kind() == std::io::ErrorKind::NotFound
+    ));
     assert_eq!(
-        tried,
-        "/nonexistent/sso-driver-test/first, /nonexistent/sso-driver-test/second"
+        error.to_string(),
+        "no browser could be opened (`/nonexistent/sso-driver-test/first` was not found; \
+         `/nonexistent/sso-driver-test/second` was not found)"
     );
-    assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
-    assert!(
-        error
-            .to_string()
-            .starts_with("could not start a browser (tried /nonexistent/"),
-        "{error}"
+    assert_eq!(
+        open_with(Vec::new()).unwrap_err().to_string(),
+        "no browser could be opened (no command to try)"
     );
-    assert!(open_with(Vec::new()).is_err());
+}
+
+#[cfg(unix)]
+#[test]
+fn commands_that_exit_with_a_failure_are_skipped() {
+    let command = |program: &str| BrowserCommand {
+        program: program.to_owned(),
+        args: vec!["http://127.0.0.1:1/".to_owned()],
+    };
+    let error = open_with(vec![command("false")]).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "no browser could be opened (`false` exited with status 1)"
+    );
+    // The next candidate gets its turn; one that exits successfully opened the URL.
+    let opened = open_with(vec![command("false"), command("true")]).unwrap();
+    assert_eq!(opened.program, "true");
+    // `BROWSER=false` falls through to the platform's opener.
+    let env = Env::from_vars([("BROWSER", "false:true")]);
+    assert_eq!(
+        open_url(URL, &env, Platform::Linux { wsl: false })
+            .unwrap()
+            .program,
+        "true"
+    );
 }

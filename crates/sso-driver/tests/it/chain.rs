@@ -145,7 +145,16 @@ impl World {
         prompt: &dyn Prompt,
     ) -> Result<Resolved, ChainError> {
         let http = HttpConfig::default().max_attempts(1);
-        chain::credentials_for(env, selection, Options { prompt, http })
+        chain::credentials_for(
+            env,
+            selection,
+            Options {
+                prompt,
+                http,
+                wait_for_login: None,
+                check_login_expiry: false,
+            },
+        )
     }
 
     fn get(&self, profile: &str) -> Result<Resolved, ChainError> {

@@ -411,3 +411,53 @@ async fn absurd_token_lifetimes_are_refused_or_bounded() {
     );
     assert_eq!(setup.token(&target).expires_at, outcome.expires_at);
 }
+
+/// `BROWSER=false` and no platform opener that works: the only candidates fail.
+#[cfg(unix)]
+fn failing_browser(options: &mut LoginOptions) {
+    options.browser_env = sso_driver::env::Env::from_vars([("BROWSER", "false")]);
+    // macOS's `open` exists everywhere it is the platform opener; `xdg-open` on another Unix
+    // may be missing or work, so pick Windows' `cmd`, which no Unix test machine has.
+    options.platform = sso_driver::browser::Platform::Windows;
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn pkce_fails_at_once_when_no_browser_opens_and_shows_no_url() {
+    let setup = Setup::start(Emulator::builder()).await;
+    let target = setup.session("my-sso");
+    let prompt = Recorder::default();
+    let mut options = LoginOptions::new(LoginFlow::Pkce);
+    failing_browser(&mut options);
+    let started = std::time::Instant::now();
+    let error = setup.login(&target, &options, &prompt).await.unwrap_err();
+    assert!(
+        matches!(error, LoginError::BrowserNotOpened(_)),
+        "{error:?}"
+    );
+    assert!(
+        error
+            .to_string()
+            .starts_with("no browser could be opened (`false` exited with status 1; `cmd` "),
+        "{error}"
+    );
+    assert!(prompt.calls().is_empty(), "{:?}", prompt.calls());
+    assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn device_code_says_the_browser_failed_and_shows_the_code() {
+    let setup = Setup::start(Emulator::builder()).await;
+    let target = setup.session("my-sso");
+    let prompt = setup.approving_prompt();
+    let mut options = LoginOptions::new(LoginFlow::DeviceCode);
+    failing_browser(&mut options);
+    setup.login(&target, &options, &prompt).await.unwrap();
+    let calls = prompt.calls();
+    assert!(
+        calls[0].starts_with("browser failed: no browser could be opened (`false` exited"),
+        "{calls:?}"
+    );
+    assert!(calls[1].ends_with("browser: false)"), "{calls:?}");
+}

@@ -115,6 +115,40 @@ impl Setup {
         outcome
     }
 
+    /// Runs a login of `target` with the system clock.
+    pub(crate) async fn login(
+        &self,
+        target: &SsoTarget,
+        options: &LoginOptions,
+        prompt: &Recorder<'_>,
+    ) -> Result<LoginOutcome, sso_driver::login::LoginError> {
+        login(
+            &self.http,
+            &self.sso_cache(),
+            target,
+            options,
+            prompt,
+            &SystemClock,
+        )
+        .await
+    }
+
+    /// A prompt that approves the device code through the emulator as soon as it is shown.
+    pub(crate) fn approving_prompt(&self) -> Recorder<'static> {
+        let url = self.emu.url().to_owned();
+        Recorder {
+            on_code: Some(Box::new(move |code: &str| {
+                let approve = format!("{url}/emulator/device/approve?user_code={code}");
+                tokio::spawn(async move {
+                    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+                    let response = client.post(approve).send().await.unwrap();
+                    assert!(response.status().is_success());
+                });
+            })),
+            ..Recorder::default()
+        }
+    }
+
     /// The cached token of `target`.
     pub(crate) fn token(&self, target: &SsoTarget) -> CachedToken {
         self.sso_cache().read(&target.token_key()).unwrap().unwrap()
@@ -165,6 +199,13 @@ impl Prompt for Recorder<'_> {
         if let Some(on_url) = &self.on_url {
             on_url(url);
         }
+    }
+
+    fn browser_failed(&self, error: &sso_driver::browser::BrowserError) {
+        self.calls
+            .lock()
+            .unwrap()
+            .push(format!("browser failed: {error}"));
     }
 
     fn waiting(&self, _deadline_unix_ms: u64) {

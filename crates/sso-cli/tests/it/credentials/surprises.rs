@@ -237,6 +237,19 @@ fn every_command_help_teaches_with_examples() {
             "{command} --help has no examples:\n{text}"
         );
         assert!(text.contains("Global options:"), "{command}:\n{text}");
+        // Global options come after the command's own; --profile only where a profile is used.
+        let (own, global) = text.split_once("Global options:").unwrap();
+        assert!(
+            !own.contains("      --debug") && global.contains("      --debug"),
+            "{command}"
+        );
+        let uses_profile = !matches!(command, "status" | "completions");
+        assert_eq!(
+            global.contains("--profile <NAME>"),
+            uses_profile,
+            "{command}"
+        );
+        assert!(!own.contains("--profile <NAME>"), "{command}");
         insta::assert_snapshot!(format!("help_{}", command.replace('-', "_")), text);
     }
     let output = crate::sso().args(["populate", "--help"]).output().unwrap();
@@ -251,4 +264,47 @@ fn every_command_help_teaches_with_examples() {
     ] {
         assert!(text.contains(placeholder), "{placeholder}: {text}");
     }
+}
+
+#[test]
+fn a_failed_refresh_of_a_valid_token_is_one_warning_line() {
+    let emu = emulator();
+    let home = Home::new(emu.url());
+    // Valid for five more minutes: inside the mandatory refresh window, still usable.
+    home.write_token(
+        &CacheKey::for_session("my-sso"),
+        &emulator_token(&emu),
+        now().saturating_add(Duration::from_secs(300)),
+    );
+    emu.update_config(|config| {
+        config
+            .failures
+            .push(sso_emulator::FailureRule::internal_error(
+                "CreateToken",
+                100,
+            ));
+    })
+    .unwrap();
+    let output = home.run(&["export-credentials", "--profile", "dev"]);
+    assert_success(&output);
+    assert!(
+        stdout(&output).contains("AccessKeyId"),
+        "{}",
+        stdout(&output)
+    );
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("warning: could not refresh the SSO token ("),
+        "{err}"
+    );
+    assert!(
+        err.contains("using the cached one until it expires at "),
+        "{err}"
+    );
+    assert!(
+        !err.contains("WARN") && !err.contains("sso_driver"),
+        "{err}"
+    );
+    assert!(emu.stats().injected_failures >= 1);
 }
