@@ -50,6 +50,8 @@
 //! # Ok::<(), sso_cache::CacheError>(())
 //! ```
 
+#![deny(missing_docs)]
+
 mod error;
 mod key;
 mod model;
@@ -68,3 +70,8 @@ pub use pyjson::python_json_string;
 pub use secret::{AccessToken, ClientSecret, RefreshToken, SecretAccessKey, SessionToken};
 pub use store::{CacheDir, CredentialFile, EntryLock, TokenFile, TokenLock};
 pub use time::{Timestamp, TimestampError};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

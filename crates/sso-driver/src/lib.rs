@@ -33,6 +33,8 @@
 //!   `~/.aws/cli/cache`, with a synchronous warm path ([`credentials::cached_role_credentials`]);
 //! - [`vanity`]: vanity start URLs, probed for the AWS-owned portal and its region.
 
+#![deny(missing_docs)]
+
 pub mod browser;
 pub mod clock;
 pub mod config_file;
@@ -54,3 +56,8 @@ pub mod prompt;
 pub mod token;
 pub mod transport;
 pub mod vanity;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -30,6 +30,8 @@
 //! The emulator shares no code with the `sso-oidc` client on purpose: a bug in one cannot hide
 //! the same bug in the other.
 
+#![deny(missing_docs)]
+
 mod config;
 mod control;
 mod error;
@@ -47,3 +49,8 @@ pub use config::{Config, ConfigPatch, FailureRule};
 pub use error::{DeviceDecisionError, EmulatorError};
 pub use server::{BlockingEmulator, Emulator, EmulatorBuilder, RunningEmulator};
 pub use stats::{Operation, Stats};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
