@@ -426,7 +426,8 @@ const SSO_KEYS: &[&str] = &[
 ///
 /// 1. `role_arn`: assuming a role, [`SourceError::Unsupported`];
 /// 2. `web_identity_token_file`: [`SourceError::Unsupported`];
-/// 3. any SSO key ([`SSO_KEYS`]): [`ProfileSource::Sso`], resolved as `sso login` resolves it;
+/// 3. any SSO key (`sso_session`, `sso_start_url`, `sso_region`, `sso_account_id`,
+///    `sso_role_name`): [`ProfileSource::Sso`], resolved as `sso login` resolves it;
 /// 4. `credential_process`: [`ProfileSource::Process`], unless the profile is already in the
 ///    [`PROFILE_CHAIN_ENV`] of `ctx`'s environment ([`SourceError::Cycle`]) or that chain is
 ///    [`MAX_PROFILE_CHAIN`] long ([`SourceError::TooDeep`]);

@@ -10,7 +10,7 @@
 //! - [`prompt`]: the trait through which the caller shows codes and URLs (the driver never
 //!   prints);
 //! - [`clock`]: wall-clock milliseconds that never go backwards, and sleeping until one;
-//! - [`env`]: the process environment as an explicit input;
+//! - [`env`](mod@env): the process environment as an explicit input;
 //! - [`context`]: the user's config files loaded, and a profile or sso-session resolved into an
 //!   [`context::SsoTarget`] (endpoints, cache keys);
 //! - [`process`]: `credential_process` profiles (run the command, read its JSON);

@@ -1,0 +1,50 @@
+//! Records the commit `sso` is built from, for `sso --version`.
+//!
+//! `SSO_BUILD_COMMIT` wins when set (release builds may pass it); otherwise `git rev-parse` in
+//! the crate's directory. Outside a git checkout (a crates.io tarball, a source archive) there is
+//! no commit and `sso --version` prints the version alone. The result reaches the crate as
+//! `SSO_VERSION_SUFFIX`: empty, or ` (commit 0123456789ab)`.
+
+#![expect(clippy::print_stdout, reason = "a build script talks to cargo through stdout")]
+
+use std::path::Path;
+use std::process::Command;
+
+fn main() {
+    println!("cargo:rerun-if-env-changed=SSO_BUILD_COMMIT");
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| ".".to_owned());
+    let commit = match std::env::var("SSO_BUILD_COMMIT") {
+        Ok(commit) => Some(commit),
+        Err(_) => git(&dir, &["rev-parse", "--short=12", "HEAD"]),
+    };
+    // Rebuild when HEAD moves: HEAD itself, and the branch file it points at.
+    if let Some(git_dir) = git(&dir, &["rev-parse", "--absolute-git-dir"]) {
+        let git_dir = Path::new(&git_dir);
+        println!("cargo:rerun-if-changed={}", git_dir.join("HEAD").display());
+        if let Some(reference) = git(&dir, &["symbolic-ref", "-q", "HEAD"]) {
+            if let Some(common) = git(&dir, &["rev-parse", "--git-common-dir"]) {
+                let common = Path::new(&dir).join(common);
+                println!("cargo:rerun-if-changed={}", common.join(&reference).display());
+            }
+        }
+    }
+    let suffix = commit
+        .filter(|c| !c.is_empty() && c.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(|c| format!(" (commit {c})"))
+        .unwrap_or_default();
+    println!("cargo:rustc-env=SSO_VERSION_SUFFIX={suffix}");
+}
+
+/// The trimmed output of `git ARGS` in `dir`, or `None` if git is missing or fails.
+fn git(dir: &str, args: &[&str]) -> Option<String> {
+    let output = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8(output.stdout).ok()?;
+    Some(text.trim().to_owned())
+}
