@@ -12,6 +12,7 @@
 mod bench;
 mod demo;
 mod local;
+mod public_api;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -31,6 +32,8 @@ Commands:
   man DIR       write the man pages (sso.1, sso-<command>.1) into DIR (clap_mangen)
   completions DIR  write the shell completions of `sso` into DIR (bash, zsh, fish, PowerShell,
                 elvish)
+  public-api    compare each publishable library's public API (rustdoc JSON, RUSTC_BOOTSTRAP=1)
+                with its committed crates/NAME/public-api.txt; [--bless] rewrites the listings
   package       `cargo package --workspace`: packs every publishable crate and builds each
                 from its tarball, as crates.io would
   conformance   run the conformance harness (SDK suites, recorded exchanges, round-trips)
@@ -62,10 +65,21 @@ fn run() -> Result<()> {
     match command.as_str() {
         "ci" => ci(&root),
         "docs" => docs(&root),
+        "public-api" => public_api::run(&root, &rest),
         "man" => match rest.first() {
             Some(dir) => cargo(
                 &root,
-                &["run", "--quiet", "--locked", "-p", "sso-cli", "--example", "man", "--", dir],
+                &[
+                    "run",
+                    "--quiet",
+                    "--locked",
+                    "-p",
+                    "sso-cli",
+                    "--example",
+                    "man",
+                    "--",
+                    dir,
+                ],
             ),
             None => bail!("usage: cargo xtask man DIR"),
         },
@@ -74,7 +88,7 @@ fn run() -> Result<()> {
             None => bail!("usage: cargo xtask completions DIR"),
         },
         "deny" => deny(&root),
-        "package" => cargo(root.as_path(), &["package", "--workspace", "--locked"]),
+        "package" => package(&root),
         "conformance" => conformance(&root, &rest),
         "demo" => demo::run(&root),
         "browse" => match rest.first() {
@@ -144,17 +158,38 @@ fn ci(root: &Path) -> Result<()> {
     cargo(root, &["test", "--workspace", "--locked"])?;
     conformance(root, &[])?;
     docs(root)?;
+    public_api::run(root, &[])?;
     deny(root)?;
     // Last: it builds every publishable crate again from its tarball (a separate target dir).
-    cargo(root, &["package", "--workspace", "--locked"])?;
+    package(root)?;
     eprintln!("xtask ci: all green in {:.0?}", started.elapsed());
     Ok(())
+}
+
+/// `cargo package --workspace` for the publishable members: packs each, then builds each from
+/// its tarball with the others as a local registry, as crates.io would see them.
+fn package(root: &Path) -> Result<()> {
+    let unpublished: Vec<String> = public_api::packages(root)?
+        .into_iter()
+        .filter(|p| !p.publishable)
+        .map(|p| p.name)
+        .collect();
+    let mut args = vec!["package", "--workspace", "--locked"];
+    for name in &unpublished {
+        args.extend(["--exclude", name.as_str()]);
+    }
+    cargo(root, &args)
 }
 
 /// `sso completions SHELL` for every shell clap_complete knows, into `dir`, named as each
 /// shell looks for them.
 fn completions(root: &Path, dir: &Path) -> Result<()> {
-    cargo(root, &["build", "--quiet", "--locked", "-p", "sso-cli", "--bin", "sso"])?;
+    cargo(
+        root,
+        &[
+            "build", "--quiet", "--locked", "-p", "sso-cli", "--bin", "sso",
+        ],
+    )?;
     let sso = root
         .join("target")
         .join("debug")

@@ -46,7 +46,11 @@ fn main() -> ExitCode {
             token.path.display(),
             token.start_url.as_deref().unwrap_or("-"),
             token.region.as_deref().unwrap_or("-"),
-            if token.has_refresh_token { ", refreshable" } else { "" },
+            if token.has_refresh_token {
+                ", refreshable"
+            } else {
+                ""
+            },
         );
     }
     ExitCode::SUCCESS

@@ -38,8 +38,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
         &config,
         "[sso-session corp]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = us-east-1\n",
     )?;
-    let home_text = home.to_str().ok_or("the temporary directory is not UTF-8")?;
-    let config_text = config.to_str().ok_or("the temporary directory is not UTF-8")?;
+    let home_text = home
+        .to_str()
+        .ok_or("the temporary directory is not UTF-8")?;
+    let config_text = config
+        .to_str()
+        .ok_or("the temporary directory is not UTF-8")?;
     let env = Env::from_vars([
         ("HOME", home_text),
         ("AWS_CONFIG_FILE", config_text),
@@ -52,7 +56,15 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let http = HttpClient::new(HttpConfig::default(), &env)?;
 
     let options = LoginOptions::new(LoginFlow::DeviceCode);
-    login(&http, &sso_cache, &target, &options, &SilentPrompt, &SystemClock).await?;
+    login(
+        &http,
+        &sso_cache,
+        &target,
+        &options,
+        &SilentPrompt,
+        &SystemClock,
+    )
+    .await?;
     let token = fresh_token(&http, &sso_cache, &target, &SystemClock).await?;
     let access_token = sso_oidc::AccessToken::new(token.access_token.expose_secret());
 
