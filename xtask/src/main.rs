@@ -174,7 +174,8 @@ fn package(root: &Path) -> Result<()> {
         .filter(|p| !p.publishable)
         .map(|p| p.name)
         .collect();
-    let mut args = vec!["package", "--workspace", "--locked"];
+    // `--allow-dirty`: `cargo xtask ci` runs on work in progress too; CI's clone is clean anyway.
+    let mut args = vec!["package", "--workspace", "--locked", "--allow-dirty"];
     for name in &unpublished {
         args.extend(["--exclude", name.as_str()]);
     }
