@@ -6,11 +6,6 @@
 //! without `.git`) `sso --version` prints the version alone. The result reaches the crate as
 //! `SSO_VERSION_SUFFIX`: empty, or ` (commit 0123456789ab)`.
 
-#![expect(
-    clippy::print_stdout,
-    reason = "a build script talks to cargo through stdout"
-)]
-
 use std::path::Path;
 use std::process::Command;
 
@@ -29,14 +24,14 @@ fn main() {
     if let Some(git_dir) = git(&dir, &["rev-parse", "--absolute-git-dir"]) {
         let git_dir = Path::new(&git_dir);
         println!("cargo:rerun-if-changed={}", git_dir.join("HEAD").display());
-        if let Some(reference) = git(&dir, &["symbolic-ref", "-q", "HEAD"]) {
-            if let Some(common) = git(&dir, &["rev-parse", "--git-common-dir"]) {
-                let common = Path::new(&dir).join(common);
-                println!(
-                    "cargo:rerun-if-changed={}",
-                    common.join(&reference).display()
-                );
-            }
+        if let Some(reference) = git(&dir, &["symbolic-ref", "-q", "HEAD"])
+            && let Some(common) = git(&dir, &["rev-parse", "--git-common-dir"])
+        {
+            let common = Path::new(&dir).join(common);
+            println!(
+                "cargo:rerun-if-changed={}",
+                common.join(&reference).display()
+            );
         }
     }
     let suffix = commit
