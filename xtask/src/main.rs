@@ -12,6 +12,7 @@
 mod bench;
 mod demo;
 mod local;
+mod public_api;
 mod tidy;
 
 use std::path::{Path, PathBuf};
@@ -23,7 +24,18 @@ const HELP: &str = "\
 cargo xtask <command>
 
 Commands:
-  ci            fmt --check, clippy -D warnings, the whole test suite, then conformance
+  ci            fmt --check, clippy -D warnings, the whole test suite, conformance, docs with
+                -D warnings, cargo-deny, then `cargo package --workspace`
+  docs          `cargo doc --no-deps --workspace` with RUSTDOCFLAGS=-D warnings
+  deny          `cargo deny check` licenses, bans, sources; advisories when the RustSec
+                database can be fetched (skipped with a note otherwise)
+  man DIR       write the man pages (sso.1, sso-<command>.1) into DIR (clap_mangen)
+  completions DIR  write the shell completions of `sso` into DIR (bash, zsh, fish, PowerShell,
+                elvish)
+  public-api    compare each publishable library's public API (rustdoc JSON, RUSTC_BOOTSTRAP=1)
+                with its committed crates/NAME/public-api.txt; [--bless] rewrites the listings
+  package       `cargo package --workspace`: packs every publishable crate and builds each
+                from its tarball, as crates.io would
   conformance   run the conformance harness (SDK suites, recorded exchanges, round-trips)
                 extra arguments go to the harness: [--shared PATH] [SUITE...]
   demo          the README's main job: the `sso` binary against the bundled emulator
@@ -54,6 +66,31 @@ fn run() -> Result<()> {
     let root = project_root();
     match command.as_str() {
         "ci" => ci(&root),
+        "docs" => docs(&root),
+        "public-api" => public_api::run(&root, &rest),
+        "man" => match rest.first() {
+            Some(dir) => cargo(
+                &root,
+                &[
+                    "run",
+                    "--quiet",
+                    "--locked",
+                    "-p",
+                    "sso-cli",
+                    "--example",
+                    "man",
+                    "--",
+                    dir,
+                ],
+            ),
+            None => bail!("usage: cargo xtask man DIR"),
+        },
+        "completions" => match rest.first() {
+            Some(dir) => completions(&root, Path::new(dir)),
+            None => bail!("usage: cargo xtask completions DIR"),
+        },
+        "deny" => deny(&root),
+        "package" => package(&root),
         "conformance" => conformance(&root, &rest),
         "demo" => demo::run(&root),
         "browse" => match rest.first() {
@@ -123,8 +160,110 @@ fn ci(root: &Path) -> Result<()> {
     )?;
     cargo(root, &["test", "--workspace", "--locked"])?;
     conformance(root, &[])?;
+    docs(root)?;
+    public_api::run(root, &[])?;
+    deny(root)?;
+    // Last: it builds every publishable crate again from its tarball (a separate target dir).
+    package(root)?;
     eprintln!("xtask ci: all green in {:.0?}", started.elapsed());
     Ok(())
+}
+
+/// `cargo package --workspace` for the publishable members: packs each, then builds each from
+/// its tarball with the others as a local registry, as crates.io would see them.
+fn package(root: &Path) -> Result<()> {
+    let unpublished: Vec<String> = public_api::packages(root)?
+        .into_iter()
+        .filter(|p| !p.publishable)
+        .map(|p| p.name)
+        .collect();
+    // `--allow-dirty`: `cargo xtask ci` runs on work in progress too; CI's clone is clean anyway.
+    let mut args = vec!["package", "--workspace", "--locked", "--allow-dirty"];
+    for name in &unpublished {
+        args.extend(["--exclude", name.as_str()]);
+    }
+    cargo(root, &args)
+}
+
+/// `sso completions SHELL` for every shell clap_complete knows, into `dir`, named as each
+/// shell looks for them.
+fn completions(root: &Path, dir: &Path) -> Result<()> {
+    cargo(
+        root,
+        &[
+            "build", "--quiet", "--locked", "-p", "sso-cli", "--bin", "sso",
+        ],
+    )?;
+    let sso = root
+        .join("target")
+        .join("debug")
+        .join(format!("sso{}", std::env::consts::EXE_SUFFIX));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    for (shell, file) in [
+        ("bash", "sso.bash"),
+        ("zsh", "_sso"),
+        ("fish", "sso.fish"),
+        ("powershell", "_sso.ps1"),
+        ("elvish", "sso.elv"),
+    ] {
+        let output = Command::new(&sso)
+            .args(["completions", shell])
+            .output()
+            .with_context(|| format!("running {}", sso.display()))?;
+        if !output.status.success() {
+            bail!(
+                "`sso completions {shell}` failed: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        std::fs::write(dir.join(file), &output.stdout)
+            .with_context(|| format!("writing {}", dir.join(file).display()))?;
+    }
+    Ok(())
+}
+
+/// API docs of every crate, with rustdoc's warnings (broken links, bad HTML) as errors.
+fn docs(root: &Path) -> Result<()> {
+    let mut command = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    command
+        .args(["doc", "--no-deps", "--workspace", "--locked"])
+        .env("RUSTDOCFLAGS", "-D warnings")
+        .current_dir(root);
+    eprintln!("$ RUSTDOCFLAGS='-D warnings' cargo doc --no-deps --workspace --locked");
+    let status = command.status().context("could not start cargo doc")?;
+    if !status.success() {
+        bail!("`cargo doc` found problems ({status})");
+    }
+    Ok(())
+}
+
+/// `cargo deny` with deny.toml. The advisory database lives on GitHub: where it cannot be
+/// fetched, the advisories check is skipped with a note (the other checks need no network
+/// beyond the crates registry).
+fn deny(root: &Path) -> Result<()> {
+    let installed = Command::new("cargo")
+        .args(["deny", "--version"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !installed {
+        bail!("cargo-deny is not installed: `cargo install cargo-deny --locked` (.ci/run does)");
+    }
+    cargo(root, &["deny", "check", "licenses", "bans", "sources"])?;
+    eprintln!("$ cargo deny fetch db");
+    let fetched = Command::new("cargo")
+        .args(["deny", "fetch", "db"])
+        .current_dir(root)
+        .output()
+        .context("could not start cargo deny")?;
+    if fetched.status.success() {
+        cargo(root, &["deny", "check", "advisories"])
+    } else {
+        eprintln!(
+            "note: the RustSec advisory database could not be fetched, so `cargo deny check \
+             advisories` was skipped here; it runs where the database is reachable (GitHub CI)"
+        );
+        Ok(())
+    }
 }
 
 fn conformance(root: &Path, rest: &[String]) -> Result<()> {

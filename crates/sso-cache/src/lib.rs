@@ -52,6 +52,8 @@
 //! # Ok::<(), sso_cache::CacheError>(())
 //! ```
 
+#![deny(missing_docs)]
+
 mod error;
 pub mod file;
 mod key;
@@ -73,3 +75,8 @@ pub use store::{
     CacheDir, CredentialFile, EntryLock, LockHolder, SignInLock, TokenFile, TokenLock,
 };
 pub use time::{Timestamp, TimestampError};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -52,11 +52,15 @@ Use it as a credential_process in ~/.aws/config:
   [profile dev]
   credential_process = sso export-credentials --profile dev";
 
+/// `sso --version`: the crate version and, when built from a git checkout, the commit
+/// (see build.rs).
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("SSO_VERSION_SUFFIX"));
+
 /// The `sso` command line.
 #[derive(Debug, Parser)]
 #[command(
     name = "sso",
-    version,
+    version = VERSION,
     about = "Sign in to AWS IAM Identity Center and export temporary AWS credentials",
     long_about = LONG_ABOUT,
     after_long_help = after_long_help(),

@@ -9,6 +9,8 @@
 //! goes to stdout; [`term`], [`picker`] and [`wizard`] are the interactive parts; [`spinner`]
 //! shows progress on stderr; [`qr`] and [`clipboard`] hand a URL to another device or app.
 
+#![deny(missing_docs)]
+
 use std::ffi::OsString;
 use std::io::{self, IsTerminal as _, Write as _};
 use std::process::ExitCode;
@@ -213,3 +215,8 @@ pub fn write_stdout(text: &str) -> Result<(), CliError> {
         .and_then(|()| out.flush())
         .map_err(CliError::stdout)
 }
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

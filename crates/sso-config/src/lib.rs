@@ -80,6 +80,8 @@
 //! - `$VAR` expansion in `AWS_CONFIG_FILE`, which the Python CLI does, is not performed.
 //! - Names containing `]`, `#` or `;` cannot be written as section names.
 
+#![deny(missing_docs)]
+
 mod diagnostic;
 mod display;
 mod edit;
@@ -102,3 +104,8 @@ pub use resolve::{
 };
 pub use semantic::{Origin, ProfileSet, Properties, Value, Warning};
 pub use syntax::{Document, FileKind, LineEnding, SectionKind};
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

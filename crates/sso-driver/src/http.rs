@@ -249,7 +249,7 @@ impl TransportErrorKind {
 /// A request that got no complete HTTP response.
 ///
 /// The message names the URL (redacted) and what failed, e.g. "could not connect to
-/// https://oidc.us-east-1.amazonaws.com: connection refused".
+/// `https://oidc.us-east-1.amazonaws.com`: connection refused".
 #[derive(Debug, thiserror::Error)]
 #[error("{}", self.describe())]
 pub struct TransportError {

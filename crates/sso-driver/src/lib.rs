@@ -10,7 +10,7 @@
 //! - [`prompt`]: the trait through which the caller shows codes and URLs (the driver never
 //!   prints);
 //! - [`clock`]: wall-clock milliseconds that never go backwards, and sleeping until one;
-//! - [`env`]: the process environment as an explicit input;
+//! - [`env`](mod@env): the process environment as an explicit input;
 //! - [`context`]: the user's config files loaded, and a profile or sso-session resolved into an
 //!   [`context::SsoTarget`] (endpoints, cache keys);
 //! - [`process`]: `credential_process` profiles (run the command, read its JSON);
@@ -37,6 +37,8 @@
 //! - [`settings`]: `configure list-profiles/get/set/list`, and credentials written into the
 //!   credentials file.
 
+#![deny(missing_docs)]
+
 pub mod browser;
 pub mod chain;
 pub mod clock;
@@ -61,3 +63,8 @@ pub mod single_flight;
 pub mod token;
 pub mod transport;
 pub mod vanity;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

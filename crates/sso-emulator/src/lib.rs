@@ -35,6 +35,8 @@
 //! The emulator shares no code with the `sso-oidc` and `sso-sts` clients on purpose: a bug in
 //! one cannot hide the same bug in the other.
 
+#![deny(missing_docs)]
+
 mod config;
 mod control;
 mod error;
@@ -57,3 +59,8 @@ pub use error::{DeviceDecisionError, EmulatorError};
 pub use server::{BlockingEmulator, Emulator, EmulatorBuilder, RunningEmulator};
 pub use stats::{Operation, Stats};
 pub use sts::StsCall;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -64,6 +64,8 @@
 //!   client-side deadline) and does not re-poll immediately after the first attempt (the CLI
 //!   does); both follow RFC 8628 more closely.
 
+#![deny(missing_docs)]
+
 mod endpoint;
 mod error;
 mod flow;
@@ -111,3 +113,8 @@ pub use time::{
 pub fn classify_response(response: &http::Response<Vec<u8>>) -> Option<ServiceError> {
     (!response.status().is_success()).then(|| wire::service_error(response))
 }
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -46,6 +46,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#![deny(missing_docs)]
+
 mod endpoint;
 mod error;
 mod ops;
@@ -69,3 +71,8 @@ pub use sso_oidc::{
     EndpointOverrides, MfaCode, SecretAccessKey, SessionToken, Timestamp, WebIdentityToken,
 };
 pub use xml::MAX_RESPONSE_BYTES;
+
+/// The README's examples, compiled and run as doctests.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -60,8 +60,26 @@ fn export_credentials_help_lists_formats() {
 }
 
 #[test]
-fn version() {
-    assert_cmd_snapshot!(sso().arg("--version"));
+fn version_names_the_release_and_the_commit() {
+    let output = sso().arg("--version").output().unwrap();
+    assert!(output.status.success());
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let line = stdout.trim_end();
+    let release = concat!("sso ", env!("CARGO_PKG_VERSION"));
+    // Checked independently of build.rs: in a git checkout the commit must be there.
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_owned());
+    match head {
+        Some(commit) if std::env::var_os("SSO_BUILD_COMMIT").is_none() => {
+            assert_eq!(line, format!("{release} (commit {commit})"));
+        }
+        _ => assert!(line.starts_with(release), "{line}"),
+    }
 }
 
 #[test]
