@@ -10,59 +10,21 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
-/// Error codes that botocore's standard retry mode treats as throttling.
+/// Why a response may be retried: botocore's classification, defined once in
+/// [`sso_oidc::retry`] for every protocol core.
 ///
-/// The OIDC `SlowDownException` is deliberately absent: it is a protocol state of the
+/// The OIDC `SlowDownException` is not in its throttling list: it is a protocol state of the
 /// device-code grant (RFC 8628 §3.5) that the `sso-oidc` machine handles, not throttling.
-const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-];
+pub(crate) use sso_oidc::retry::RetryKind as RetryReason;
 
-/// Error codes that botocore treats as transient regardless of the status.
-const TRANSIENT_CODES: &[&str] = &["RequestTimeout", "RequestTimeoutException"];
-
-/// Statuses that are retried whatever the body says.
-const TRANSIENT_STATUSES: &[u16] = &[500, 502, 503, 504];
-
-/// Why a response may be retried.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum RetryReason {
-    /// HTTP 429 or a throttling error code.
-    Throttled,
-    /// HTTP 500/502/503/504 or a transient error code.
-    ServerError,
-}
-
-/// Decides whether a response is worth another attempt.
+/// Decides whether a response is worth another attempt, by its status and the error code of
+/// its `x-amzn-ErrorType` header ([`sso_oidc::retry::classify_error`]).
 pub(crate) fn classify_response(status: StatusCode, headers: &HeaderMap) -> Option<RetryReason> {
     let code = headers
         .get("x-amzn-errortype")
         .and_then(|value| value.to_str().ok())
         .map(error_code_from_header);
-    if status == StatusCode::TOO_MANY_REQUESTS
-        || code.is_some_and(|code| THROTTLING_CODES.contains(&code))
-    {
-        return Some(RetryReason::Throttled);
-    }
-    if TRANSIENT_STATUSES.contains(&status.as_u16())
-        || code.is_some_and(|code| TRANSIENT_CODES.contains(&code))
-    {
-        return Some(RetryReason::ServerError);
-    }
-    None
+    sso_oidc::retry::classify_error(status.as_u16(), code)
 }
 
 /// The error code in an `x-amzn-ErrorType` header: cut at the first `:` and after the last `#`
@@ -141,9 +103,9 @@ mod tests {
         check(401, &[], None);
         check(404, &[], None);
         check(501, &[], None);
-        check(429, &[], Some(RetryReason::Throttled));
+        check(429, &[], Some(RetryReason::Throttling));
         for status in [500, 502, 503, 504] {
-            check(status, &[], Some(RetryReason::ServerError));
+            check(status, &[], Some(RetryReason::Transient));
         }
         check(
             400,
@@ -151,7 +113,7 @@ mod tests {
                 "x-amzn-errortype",
                 "ThrottlingException:http://internal.amazon.com/",
             )],
-            Some(RetryReason::Throttled),
+            Some(RetryReason::Throttling),
         );
         check(
             400,
@@ -159,17 +121,17 @@ mod tests {
                 "x-amzn-errortype",
                 "com.amazonaws.sso#TooManyRequestsException",
             )],
-            Some(RetryReason::Throttled),
+            Some(RetryReason::Throttling),
         );
         check(
             400,
             &[("x-amzn-errortype", "SlowDown")],
-            Some(RetryReason::Throttled),
+            Some(RetryReason::Throttling),
         );
         check(
             400,
             &[("x-amzn-errortype", "RequestTimeoutException")],
-            Some(RetryReason::ServerError),
+            Some(RetryReason::Transient),
         );
     }
 
