@@ -714,11 +714,12 @@ fn resolve_source<'a, T: Transport>(
                     tracing::debug!(profile = %role.profile, "cached assumed-role credentials");
                     return Ok(credentials);
                 }
-                let source_credentials =
-                    resolve_source(transport, ctx, &role.source, caches, prompt, clock, wait)
-                        .await?;
-                let token_code =
-                    match &role.mfa_serial {
+                let key = sts::assume_role_key(role);
+                sts::fetch_once(caches.cli.as_ref(), &key, clock, || async {
+                    let source_credentials =
+                        resolve_source(transport, ctx, &role.source, caches, prompt, clock, wait)
+                            .await?;
+                    let token_code = match &role.mfa_serial {
                         None => None,
                         Some(serial) => Some(prompt.mfa_code(serial).ok_or_else(|| {
                             ChainError::MfaUnavailable {
@@ -727,16 +728,18 @@ fn resolve_source<'a, T: Transport>(
                             }
                         })?),
                     };
-                let settings = sts::StsSettings::of(ctx)?;
-                sts::assume_role(
-                    transport,
-                    &settings,
-                    role,
-                    &source_credentials,
-                    token_code,
-                    caches.cli.as_ref(),
-                    clock,
-                )
+                    let settings = sts::StsSettings::of(ctx)?;
+                    sts::assume_role(
+                        transport,
+                        &settings,
+                        role,
+                        &source_credentials,
+                        token_code,
+                        caches.cli.as_ref(),
+                        clock,
+                    )
+                    .await
+                })
                 .await
             }
             Source::WebIdentity(web) => {
@@ -747,14 +750,18 @@ fn resolve_source<'a, T: Transport>(
                 {
                     return Ok(credentials);
                 }
-                let settings = sts::StsSettings::of(ctx)?;
-                sts::assume_role_with_web_identity(
-                    transport,
-                    &settings,
-                    web,
-                    caches.cli.as_ref(),
-                    clock,
-                )
+                let key = sts::web_identity_key(web);
+                sts::fetch_once(caches.cli.as_ref(), &key, clock, || async {
+                    let settings = sts::StsSettings::of(ctx)?;
+                    sts::assume_role_with_web_identity(
+                        transport,
+                        &settings,
+                        web,
+                        caches.cli.as_ref(),
+                        clock,
+                    )
+                    .await
+                })
                 .await
             }
             Source::Container(container) => Ok(container.fetch(transport).await?),

@@ -122,7 +122,8 @@ impl StsSettings {
     }
 }
 
-fn assume_role_key(role: &AssumeRole) -> CacheKey {
+/// The cache key of an assume-role hop, as the AWS CLI computes it.
+pub(super) fn assume_role_key(role: &AssumeRole) -> CacheKey {
     CacheKey::for_assumed_role(&AssumeRoleKeyArgs {
         role_arn: &role.role_arn,
         role_session_name: role.session_name.as_deref(),
@@ -133,7 +134,8 @@ fn assume_role_key(role: &AssumeRole) -> CacheKey {
     })
 }
 
-fn web_identity_key(web: &WebIdentity) -> CacheKey {
+/// The cache key of a web identity source, as the AWS CLI computes it.
+pub(super) fn web_identity_key(web: &WebIdentity) -> CacheKey {
     CacheKey::for_assumed_role(&AssumeRoleKeyArgs {
         role_arn: &web.role_arn,
         role_session_name: web.session_name.as_deref(),
@@ -156,6 +158,49 @@ fn read_cached(cli: &CacheDir, key: &CacheKey, now: sso_cache::Timestamp) -> Opt
             None
         }
     }
+}
+
+/// Runs `fetch` (an STS call that caches its result under `key`) once for all concurrent
+/// callers needing the same entry, across processes (issue: one fetch per credential): under
+/// the entry's lock ([`crate::single_flight::lock`]) the cache is read again, and a fresh entry
+/// another process wrote meanwhile is used instead. A lock that cannot be had does not stop
+/// the fetch; it runs unlocked.
+pub(super) async fn fetch_once<F, Fut>(
+    cli: Option<&CacheDir>,
+    key: &CacheKey,
+    clock: &dyn WallClock,
+    fetch: F,
+) -> Result<Credentials, ChainError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Credentials, ChainError>>,
+{
+    let Some(cli) = cli else {
+        return fetch().await;
+    };
+    let held = match crate::single_flight::lock::<AssumedRoleCredentials>(
+        cli,
+        key,
+        crate::single_flight::LOCK_TIMEOUT,
+    )
+    .await
+    {
+        Ok(held) => Some(held),
+        Err(error) => {
+            tracing::warn!(%error, "fetching without the assumed-role entry's lock");
+            None
+        }
+    };
+    if held.is_some() {
+        let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+        if let Some(credentials) = read_cached(cli, key, now) {
+            tracing::debug!("another process fetched the assumed-role credentials meanwhile");
+            return Ok(credentials);
+        }
+    }
+    let result = fetch().await;
+    drop(held);
+    result
 }
 
 pub(super) fn cached_assume_role(
