@@ -316,7 +316,7 @@ fn to_role(role: sso_oidc::portal::RoleInfo, account_id: &str) -> Role {
 /// # Errors
 ///
 /// As [`list_accounts`]; a 401 means the token is no longer valid, a 403 that the user may
-/// not use this role. An `expiration` that is not after `now` is refused and one further away
+/// not use this role. An `expiration` at the epoch is refused and one further away
 /// than [`sso_oidc::MAX_ROLE_CREDENTIALS_LIFETIME`] is shortened to it
 /// ([`sso_oidc::portal::RoleCredentials::bounded`]).
 pub async fn get_role_credentials<T: Transport>(

@@ -262,15 +262,16 @@ pub fn parse_get_role_credentials(
 
 impl RoleCredentials {
     /// The credentials with a plausible `expiration`, as received at `now`: an expiration at or
-    /// before `now` is refused ([`ResponseError::Lifetime`]: the credentials are useless and
-    /// would be cached as such), one later than [`MAX_ROLE_CREDENTIALS_LIFETIME`] from `now`
-    /// is shortened to it (an absurd value would be cached as a date no reader can parse).
+    /// before the epoch is refused ([`ResponseError::Lifetime`]: no server means it), one later
+    /// than [`MAX_ROLE_CREDENTIALS_LIFETIME`] from `now` is shortened to it (an absurd value
+    /// would be cached as a date no reader can parse). An expiration in the past is kept, as the
+    /// SDKs keep it: the credentials are expired, and the caches treat them so.
     pub fn bounded(mut self, now: Timestamp) -> Result<Self, ResponseError> {
-        if self.expiration <= now {
+        if self.expiration.as_unix_millis() == 0 {
             return Err(ResponseError::Lifetime {
                 operation: Operation::GetRoleCredentials,
                 detail: format!(
-                    "credentials whose `expiration` ({} ms since the epoch) is not in the future",
+                    "credentials whose `expiration` ({} ms since the epoch) is not a date",
                     self.expiration.as_unix_millis()
                 ),
             });
