@@ -599,7 +599,7 @@ pub struct ExportCredentialsArgs {
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub wait_for_login: Option<u64>,
 
-    /// Write the credentials into section [NAME] of ~/.aws/credentials instead of printing
+    /// Write the credentials into the section named NAME in ~/.aws/credentials instead of printing
     /// them (default NAME: the profile's).
     ///
     /// Only the three key lines of that section change; the file is written atomically and

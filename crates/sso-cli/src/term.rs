@@ -11,7 +11,7 @@
 //! [`printable`] is the one sanitizer for text that reaches a terminal: everything the CLI
 //! prints that may hold text from outside (server messages, callback parameters, names from the
 //! portal, config file snippets) goes through it: the error renderer ([`crate::error::render`]),
-//! [`eprint`] for messages on stderr, [`CrosstermTerminal`] for the wizard and picker, and the
+//! [`eprint()`] for messages on stderr, [`CrosstermTerminal`] for the wizard and picker, and the
 //! `list` text and table cells. Our own styling (bold, colours) is added after it.
 
 use std::borrow::Cow;

@@ -3,10 +3,10 @@
 //!
 //! [`credentials_for`] is the use case the CLI (`export-credentials`, `exec`, `console`) and
 //! embedders call. It loads the files from an [`Env`], **plans** the source with botocore's
-//! precedence ([`plan`]: environment keys unless a profile is named, then the profile's own
+//! precedence (`plan`: environment keys unless a profile is named, then the profile's own
 //! source, then container credentials, then IMDS) and then:
 //!
-//! 1. tries the **warm path** synchronously ([`cached`]): environment and static keys, SSO role
+//! 1. tries the **warm path** synchronously (`cached`): environment and static keys, SSO role
 //!    credentials and assumed-role credentials from `~/.aws/cli/cache` while valid for more than
 //!    15 minutes (the AWS CLI's key and format, shared with `aws` both ways), a
 //!    `credential_process` run. No tokio runtime, no HTTP client, no TLS, no network;
@@ -112,7 +112,7 @@ pub enum SourceKind {
     InstanceMetadata,
 }
 
-/// A planned source, resolved by [`cached`] and [`resolve`].
+/// A planned source, resolved by `cached` and [`resolve`].
 #[derive(Debug, Clone)]
 enum Source {
     Env(Credentials),

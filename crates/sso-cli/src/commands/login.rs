@@ -150,7 +150,7 @@ pub(crate) fn sign_in(
     result.map_err(|error| convert::login_error(error, target))
 }
 
-/// The flow that [`sign_in`] falls back to when PKCE cannot open a browser: the one headless
+/// The flow that `sign_in` falls back to when PKCE cannot open a browser: the one headless
 /// detection chooses, paste-back when stdin is a terminal, else the device code.
 pub fn fallback_flow(host: &HostFacts) -> headless::LoginFlow {
     if host.stdin_is_terminal {
