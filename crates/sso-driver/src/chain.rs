@@ -735,7 +735,6 @@ fn resolve_source<'a, T: Transport>(
                         role,
                         &source_credentials,
                         token_code,
-                        caches.cli.as_ref(),
                         clock,
                     )
                     .await
@@ -753,14 +752,7 @@ fn resolve_source<'a, T: Transport>(
                 let key = sts::web_identity_key(web);
                 sts::fetch_once(caches.cli.as_ref(), &key, clock, || async {
                     let settings = sts::StsSettings::of(ctx)?;
-                    sts::assume_role_with_web_identity(
-                        transport,
-                        &settings,
-                        web,
-                        caches.cli.as_ref(),
-                        clock,
-                    )
-                    .await
+                    sts::assume_role_with_web_identity(transport, &settings, web, clock).await
                 })
                 .await
             }

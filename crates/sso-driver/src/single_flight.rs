@@ -18,7 +18,7 @@
 //! use sso_cache::{CacheDir, CacheKey, Login, RoleCredentials, Timestamp, EXPIRY_WINDOW};
 //! use sso_driver::single_flight;
 //!
-//! # async fn fetch() -> Result<RoleCredentials, std::io::Error> { unimplemented!() }
+//! # async fn fetch() -> Result<RoleCredentials, std::io::Error> { Err(std::io::ErrorKind::NotConnected.into()) }
 //! # async fn demo(cache: CacheDir, now: Timestamp) -> Result<(), std::io::Error> {
 //! let key = CacheKey::for_role_credentials("111111111111", "ReadOnly", Login::Session("dev"));
 //! let credentials = single_flight::fetch_once(

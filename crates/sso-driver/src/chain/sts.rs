@@ -160,11 +160,10 @@ fn read_cached(cli: &CacheDir, key: &CacheKey, now: sso_cache::Timestamp) -> Opt
     }
 }
 
-/// Runs `fetch` (an STS call that caches its result under `key`) once for all concurrent
-/// callers needing the same entry, across processes (issue: one fetch per credential): under
-/// the entry's lock ([`crate::single_flight::lock`]) the cache is read again, and a fresh entry
-/// another process wrote meanwhile is used instead. A lock that cannot be had does not stop
-/// the fetch; it runs unlocked.
+/// Runs `fetch` (an STS call) once for all concurrent callers needing the entry `key`, across
+/// processes, through the shared protocol ([`crate::single_flight::fetch_once`]: lock, read
+/// again, fetch only if still missing or stale, write); without a cache directory it just
+/// fetches.
 pub(super) async fn fetch_once<F, Fut>(
     cli: Option<&CacheDir>,
     key: &CacheKey,
@@ -173,34 +172,17 @@ pub(super) async fn fetch_once<F, Fut>(
 ) -> Result<Credentials, ChainError>
 where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<Credentials, ChainError>>,
+    Fut: std::future::Future<Output = Result<AssumedRoleCredentials, ChainError>>,
 {
-    let Some(cli) = cli else {
-        return fetch().await;
-    };
-    let held = match crate::single_flight::lock::<AssumedRoleCredentials>(
-        cli,
-        key,
-        crate::single_flight::LOCK_TIMEOUT,
-    )
-    .await
-    {
-        Ok(held) => Some(held),
-        Err(error) => {
-            tracing::warn!(%error, "fetching without the assumed-role entry's lock");
-            None
+    let entry = match cli {
+        None => fetch().await?,
+        Some(cli) => {
+            let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+            let fresh = |entry: &AssumedRoleCredentials| entry.is_fresh(now, EXPIRY_WINDOW);
+            crate::single_flight::fetch_once(cli, key, fresh, fetch).await?
         }
     };
-    if held.is_some() {
-        let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
-        if let Some(credentials) = read_cached(cli, key, now) {
-            tracing::debug!("another process fetched the assumed-role credentials meanwhile");
-            return Ok(credentials);
-        }
-    }
-    let result = fetch().await;
-    drop(held);
-    result
+    Ok(from_entry(entry))
 }
 
 pub(super) fn cached_assume_role(
@@ -240,9 +222,8 @@ pub(super) async fn assume_role<T: Transport>(
     role: &AssumeRole,
     source: &Credentials,
     token_code: Option<MfaCode>,
-    cli: Option<&CacheDir>,
     clock: &dyn WallClock,
-) -> Result<Credentials, ChainError> {
+) -> Result<AssumedRoleCredentials, ChainError> {
     let mut params = AssumeRoleParams::new(
         role.role_arn.clone(),
         role.session_name
@@ -277,16 +258,15 @@ pub(super) async fn assume_role<T: Transport>(
         sso_sts::parse_assume_role,
     )
     .await?;
-    Ok(store(cli, &assume_role_key(role), &assumed, &response))
+    Ok(entry_of(&assumed, &response))
 }
 
 pub(super) async fn assume_role_with_web_identity<T: Transport>(
     transport: &T,
     settings: &StsSettings,
     web: &WebIdentity,
-    cli: Option<&CacheDir>,
     clock: &dyn WallClock,
-) -> Result<Credentials, ChainError> {
+) -> Result<AssumedRoleCredentials, ChainError> {
     // Read on every call, sent unchanged (botocore: no stripping).
     let token =
         std::fs::read_to_string(&web.token_file).map_err(|source| ChainError::TokenFile {
@@ -316,7 +296,7 @@ pub(super) async fn assume_role_with_web_identity<T: Transport>(
         sso_sts::parse_assume_role_with_web_identity,
     )
     .await?;
-    Ok(store(cli, &web_identity_key(web), &assumed, &response))
+    Ok(entry_of(&assumed, &response))
 }
 
 /// Sends the request `build` makes until it succeeds or is not retryable (429, 5xx, throttling
@@ -378,14 +358,8 @@ struct Meta {
     retries: u32,
 }
 
-/// The credentials of `assumed`, written to the cache under `key` in the AWS CLI's format
-/// (a failed write is logged: the credentials are good either way).
-fn store(
-    cli: Option<&CacheDir>,
-    key: &CacheKey,
-    assumed: &AssumedRole,
-    meta: &Meta,
-) -> Credentials {
+/// The cache entry of `assumed`, in the AWS CLI's format (the parsed STS response).
+fn entry_of(assumed: &AssumedRole, meta: &Meta) -> AssumedRoleCredentials {
     let account_id = assumed
         .assumed_role_user
         .as_ref()
@@ -440,10 +414,5 @@ fn store(
         &headers,
         meta.retries,
     );
-    if let Some(cli) = cli
-        && let Err(error) = cli.write(key, &entry)
-    {
-        tracing::warn!(%error, "could not cache the assumed-role credentials");
-    }
-    from_entry(entry)
+    entry
 }
