@@ -337,6 +337,50 @@ fn export_credentials_into_the_credentials_file() {
 }
 
 #[test]
+fn concurrent_sets_and_credentials_file_writes_keep_every_section() {
+    let home = Home::new(NO_NETWORK);
+    write_fixed_credentials(&home);
+    let children: Vec<_> = (0..12)
+        .map(|n| {
+            let mut command = home.sso();
+            if n % 2 == 0 {
+                command.args(["configure", "set", "region", "eu-west-1", "--profile"]);
+                command.arg(format!("set{n}"));
+            } else {
+                command.args([
+                    "--profile",
+                    "dev",
+                    "export-credentials",
+                    "--credentials-file",
+                ]);
+                command.arg(format!("file{n}"));
+            }
+            command.spawn().unwrap()
+        })
+        .collect();
+    for child in children {
+        assert_success(&child.wait_with_output().unwrap());
+    }
+    let config = std::fs::read_to_string(home.path().join(".aws/config")).unwrap();
+    let credentials = std::fs::read_to_string(home.path().join(".aws/credentials")).unwrap();
+    for n in 0..12 {
+        if n % 2 == 0 {
+            assert!(
+                config.contains(&format!("[profile set{n}]\nregion = eu-west-1\n")),
+                "set{n} lost:\n{config}"
+            );
+        } else {
+            assert!(
+                credentials.contains(&format!(
+                    "[file{n}]\naws_access_key_id = ASIAFIXEDEXAMPLE\n"
+                )),
+                "file{n} lost:\n{credentials}"
+            );
+        }
+    }
+}
+
+#[test]
 fn help_of_the_configure_questions() {
     for command in ["get", "set", "list", "list-profiles"] {
         insta::assert_snapshot!(
