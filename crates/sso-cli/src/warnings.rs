@@ -77,37 +77,10 @@ fn line(fields: &Fields) -> String {
     one_printable_line(&line)
 }
 
-/// `text` on one line: newlines and tabs become spaces, other control characters are dropped,
-/// and so are whole CSI (`ESC[...`) and OSC (`ESC]...` up to BEL or `ESC\\`) sequences.
+/// `text` on one line, through the one sanitiser ([`crate::term::printable`]), with its
+/// newlines and tabs turned into spaces.
 fn one_printable_line(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\n' | '\r' | '\t' => out.push(' '),
-            '\u{1b}' => match chars.next() {
-                // Parameters and intermediates, then one final byte.
-                Some('[') => {
-                    while chars
-                        .next_if(|c| ('\u{20}'..='\u{3f}').contains(c))
-                        .is_some()
-                    {}
-                    chars.next();
-                }
-                Some(']') => {
-                    while let Some(c) = chars.next() {
-                        if c == '\u{7}' || (c == '\u{1b}' && chars.next_if_eq(&'\\').is_some()) {
-                            break;
-                        }
-                    }
-                }
-                _ => {}
-            },
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::term::printable(text).replace(['\n', '\t'], " ")
 }
 
 #[cfg(test)]
