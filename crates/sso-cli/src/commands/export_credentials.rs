@@ -119,7 +119,7 @@ impl Prompt for MfaTerminal {
         if !std::io::stdin().is_terminal() || !std::io::stderr().is_terminal() {
             return None;
         }
-        let serial: String = mfa_serial.chars().filter(|c| !c.is_control()).collect();
+        let serial = crate::term::printable(mfa_serial);
         // The code is not echoed (it is a one-time password, and may be on a shared screen).
         let line = crate::term::read_hidden_line(&format!("Enter MFA code for {serial}: "));
         let line = line.ok()??;
