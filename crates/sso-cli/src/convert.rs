@@ -20,7 +20,7 @@ pub fn load_context(cli_profile: Option<&str>) -> Result<AwsContext, CliError> {
     let aws =
         AwsContext::load(&sso_driver::env::Env::process(), cli_profile).map_err(context_error)?;
     for warning in aws.profiles().warnings() {
-        crate::commands::list::warn(&format!(
+        crate::term::eprint(&format!(
             "warning: {}: {}\n",
             warning.origin, warning.message
         ));

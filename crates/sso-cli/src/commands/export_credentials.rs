@@ -53,7 +53,7 @@ pub fn run(
                 .expiration
                 .map(|at| format!(", valid until {at}"))
                 .unwrap_or_default();
-            crate::commands::list::warn(&format!(
+            crate::term::eprint(&format!(
                 "Wrote the credentials of profile `{profile}` to [{name}] in {}{until}\n",
                 path.display()
             ));

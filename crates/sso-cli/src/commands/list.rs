@@ -77,7 +77,7 @@ pub fn run_roles(
                     return Err(convert::portal_error(error, &session.target));
                 }
                 Err(error) => {
-                    warn(&format!(
+                    crate::term::eprint(&format!(
                         "warning: could not list the roles of account {account_id}: {error}\n"
                     ));
                     failure.get_or_insert(error);
@@ -129,9 +129,4 @@ pub(crate) fn progress_bar(total: usize) -> indicatif::ProgressBar {
         bar.set_style(style);
     }
     bar
-}
-
-/// Writes a line to stderr; a closed stderr is ignored.
-pub(crate) fn warn(line: &str) {
-    crate::term::eprint(line);
 }

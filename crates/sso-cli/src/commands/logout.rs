@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, session: Option<SessionName>) -> Result<(), CliError> 
     let removed = sso_driver::logout::remove_unreadable_tokens(&sso_cache, &keys)
         .map_err(convert::logout_error)?;
     for path in removed {
-        crate::commands::list::warn(&format!(
+        crate::term::eprint(&format!(
             "Removed the corrupt token file {} (it could not be revoked).\n",
             path.display()
         ));

@@ -15,11 +15,11 @@ use sso_driver::populate::{self, PlanOptions, ProfileTemplate, RoleEntry};
 use sso_driver::portal;
 
 use crate::Context;
-use crate::commands::list::warn;
 use crate::commands::session::Session;
 use crate::convert;
 use crate::error::CliError;
 use crate::options::LoginSelector;
+use crate::term::eprint as warn;
 
 /// The options of `sso populate`.
 #[derive(Debug, Clone, PartialEq, Eq)]
