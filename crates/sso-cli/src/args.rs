@@ -178,6 +178,10 @@ pub enum Command {
     /// Open the AWS console signed in as a profile's role.
     #[command(long_about = CONSOLE_LONG_ABOUT)]
     Console(ConsoleArgs),
+
+    /// Show who a profile's credentials are: account, ARN, and when they and the login expire.
+    #[command(long_about = WHOAMI_LONG_ABOUT)]
+    Whoami(WhoamiArgs),
 }
 
 impl Command {
@@ -202,7 +206,8 @@ impl Command {
             | Self::ExportCredentials(ExportCredentialsArgs { profile, .. })
             | Self::Exec(ExecArgs { profile, .. })
             | Self::Populate(PopulateArgs { profile, .. })
-            | Self::Console(ConsoleArgs { profile, .. }) => profile.profile.as_deref(),
+            | Self::Console(ConsoleArgs { profile, .. })
+            | Self::Whoami(WhoamiArgs { profile, .. }) => profile.profile.as_deref(),
             Self::List(ListArgs { profile, .. }) => profile.profile.as_deref(),
             Self::Completions(_) | Self::Status(_) => None,
         }
@@ -301,6 +306,18 @@ code is the command's; 127 when it is not found, 126 when it cannot be executed.
 Examples:
   sso exec --profile dev -- aws s3 ls
   sso exec --profile dev -- terraform plan";
+
+const WHOAMI_LONG_ABOUT: &str = "\
+Show who a profile's credentials are, as STS GetCallerIdentity says (the account, the ARN and \
+the user id), with the profile, its sso-session, and when the credentials and the login expire.
+
+Credentials come as for `sso export-credentials` (any source: SSO, role_arn chains, web \
+identity, credential_process, static keys); the call goes to the profile's STS endpoint.
+
+Examples:
+  sso whoami
+  sso whoami --profile dev
+  sso whoami --profile dev --output json";
 
 /// The long help of `sso populate`: the placeholders and the default template come from the
 /// driver's definitions.
@@ -735,6 +752,18 @@ pub struct ExecArgs {
         value_name = "COMMAND"
     )]
     pub command: Vec<OsString>,
+}
+
+/// `sso whoami`.
+#[derive(Debug, Args)]
+pub struct WhoamiArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = StatusFormat::Text)]
+    pub output: StatusFormat,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
 }
 
 /// `sso populate`.

@@ -585,6 +585,12 @@ pub fn chain_error(error: sso_driver::chain::ChainError) -> CliError {
                 help: "check that the source credentials may assume the role (its trust policy, external_id, mfa_serial)".to_owned(),
             }
         }
+        ChainError::Sts(sso_driver::chain::StsCallError::IdentityRefused(_)) => {
+            CliError::Denied {
+                message: format!("STS did not accept the credentials: {error}"),
+                help: "the credentials may have been revoked or the keys deactivated; sign in again or check the profile's keys".to_owned(),
+            }
+        }
         other => CliError::Failed {
             message: format!("Unable to retrieve credentials: {other}"),
             help: Some("check the profile's role_arn, source and the network".to_owned()),

@@ -164,6 +164,11 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
             explicit,
             command,
         } => commands::exec::run(&ctx, profile, explicit, command),
+        CommandOptions::Whoami {
+            profile,
+            explicit,
+            format,
+        } => commands::whoami::run(&ctx, &profile, explicit, format),
         CommandOptions::Populate(options) => commands::populate::run(&ctx, options),
         CommandOptions::Console {
             profile,

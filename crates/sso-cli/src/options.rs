@@ -151,6 +151,15 @@ pub enum CommandOptions {
         /// The program and its arguments.
         command: Vec<OsString>,
     },
+    /// `sso whoami`.
+    Whoami {
+        /// The profile whose credentials to check.
+        profile: ProfileName,
+        /// Whether `--profile` named it (environment keys are then ignored).
+        explicit: bool,
+        /// `--output`.
+        format: StatusFormat,
+    },
     /// `sso populate`.
     Populate(PopulateOptions),
     /// `sso console`.
@@ -292,6 +301,11 @@ impl Invocation {
             Command::Status(args) => CommandOptions::Status {
                 format: args.output,
                 check: args.check,
+            },
+            Command::Whoami(args) => CommandOptions::Whoami {
+                profile: global.profile_or_default(),
+                explicit: profile_on_command_line,
+                format: args.output,
             },
             Command::Exec(args) => CommandOptions::Exec {
                 profile: global.profile_or_default(),

@@ -139,6 +139,15 @@ impl Source {
         }
     }
 
+    /// The SSO login at the root of the source, if any.
+    fn login(&self) -> Option<&SsoTarget> {
+        match self {
+            Self::Sso(target) => Some(target),
+            Self::AssumeRole(role) => role.source.login(),
+            _ => None,
+        }
+    }
+
     /// Whether resolving may talk to a metadata endpoint (short timeouts then).
     fn uses_metadata(&self) -> bool {
         match self {
@@ -468,19 +477,86 @@ pub fn credentials_for(
 ) -> Result<Resolved, ChainError> {
     let ctx = load_context(env, selection)?;
     let source = plan::plan(&ctx, selection.profile.is_some())?;
+    credentials_of(&ctx, &source, options)
+}
+
+/// Who the credentials of `selection` are, as STS `GetCallerIdentity` says (`sso whoami`),
+/// with where they came from and when they and the login behind them expire.
+///
+/// The credentials come from [`credentials_for`]'s path (warm or not); the STS call goes to
+/// the selected profile's STS endpoint (protocol.md §11.5, §11.11).
+///
+/// # Errors
+///
+/// [`ChainError`]; [`StsCallError::IdentityRefused`] when STS does not accept the
+/// credentials.
+pub fn whoami(
+    env: &Env,
+    selection: Selection<'_>,
+    options: Options<'_>,
+) -> Result<Identity, ChainError> {
+    let ctx = load_context(env, selection)?;
+    let source = plan::plan(&ctx, selection.profile.is_some())?;
+    let http = http_config(&ctx, &source, options.http.clone());
+    let resolved = credentials_of(&ctx, &source, options)?;
+    let settings = sts::StsSettings::of(&ctx)?;
+    let client = HttpClient::new(http, env)?;
     let clock = SystemClock;
-    let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+    let caller = current_thread_runtime()?.block_on(sts::caller_identity(
+        &client,
+        &settings,
+        &resolved.credentials,
+        &clock,
+    ))?;
     let caches = Caches::of(&ctx);
-    if let Some(credentials) = cached(&source, &caches, now)? {
-        tracing::debug!(kind = ?source.kind(), "credentials without a network call");
-        let expiry = login_expiry(&source, &caches, now, false, options.check_login_expiry);
-        return Ok(resolved(&ctx, &source, credentials, expiry));
-    }
-    let mut http = options.http;
-    let profile = ctx.selected_profile();
+    let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+    let login = source.login().and_then(|target| {
+        let token = crate::token::cached_token(caches.sso.as_ref()?, target).ok()??;
+        Some(Login {
+            target: target.clone(),
+            expires_at: token.expires_at,
+            refreshable: !target.is_legacy() && token.can_refresh(now),
+        })
+    });
+    Ok(Identity {
+        caller,
+        resolved,
+        login,
+    })
+}
+
+/// What [`whoami`] returns.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Identity {
+    /// STS's answer: account, ARN and user id.
+    pub caller: sso_sts::CallerIdentity,
+    /// The credentials and where they came from.
+    pub resolved: Resolved,
+    /// The SSO login at the root of the source (the profile's own, or its `source_profile`
+    /// chain's), when there is one and a token is cached for it.
+    pub login: Option<Login>,
+}
+
+/// An SSO login behind credentials: its settings and its cached token's lifetime.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Login {
+    /// The login (sso-session or legacy settings).
+    pub target: SsoTarget,
+    /// When the cached access token expires.
+    pub expires_at: sso_cache::Timestamp,
+    /// Whether the token can be refreshed without a new sign-in (an sso-session login with a
+    /// refresh token).
+    pub refreshable: bool,
+}
+
+/// The HTTP settings for resolving `source`: the caller's, plus the profile's `ca_bundle` and
+/// botocore's short timeouts for metadata endpoints.
+fn http_config(ctx: &AwsContext, source: &Source, mut http: HttpConfig) -> HttpConfig {
     if let Some(path) = ctx
         .profiles()
-        .profile(profile)
+        .profile(ctx.selected_profile())
         .and_then(|props| ProfileView(props).ca_bundle())
     {
         http = http.ca_bundle(path.as_str());
@@ -491,23 +567,46 @@ pub fn credentials_for(
             .connect_timeout(std::time::Duration::from_secs(2))
             .read_timeout(std::time::Duration::from_secs(5));
     }
-    let client = HttpClient::new(http, env)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    http
+}
+
+/// The runtime of a cold path: one thread, the caller's.
+fn current_thread_runtime() -> Result<tokio::runtime::Runtime, ChainError> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(ChainError::Runtime)?;
+        .map_err(ChainError::Runtime)
+}
+
+/// [`credentials_for`] once the source is planned.
+fn credentials_of(
+    ctx: &AwsContext,
+    source: &Source,
+    options: Options<'_>,
+) -> Result<Resolved, ChainError> {
+    let clock = SystemClock;
+    let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+    let caches = Caches::of(ctx);
+    if let Some(credentials) = cached(source, &caches, now)? {
+        tracing::debug!(kind = ?source.kind(), "credentials without a network call");
+        let expiry = login_expiry(source, &caches, now, false, options.check_login_expiry);
+        return Ok(resolved(ctx, source, credentials, expiry));
+    }
+    let http = http_config(ctx, source, options.http);
+    let client = HttpClient::new(http, ctx.env())?;
+    let runtime = current_thread_runtime()?;
     let credentials = runtime.block_on(resolve_source(
         &client,
-        &ctx,
-        &source,
+        ctx,
+        source,
         &caches,
         options.prompt,
         &clock,
         options.wait_for_login,
     ))?;
     let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
-    let expiry = login_expiry(&source, &caches, now, true, options.check_login_expiry);
-    Ok(resolved(&ctx, &source, credentials, expiry))
+    let expiry = login_expiry(source, &caches, now, true, options.check_login_expiry);
+    Ok(resolved(ctx, source, credentials, expiry))
 }
 
 /// The default chain (or the explicitly selected profile) of a loaded context, resolved over

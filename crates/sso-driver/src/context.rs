@@ -295,6 +295,7 @@ impl AwsContext {
             redirect_port,
             oidc_endpoint,
             portal_endpoint,
+            sign_in_url: None,
         })
     }
 
@@ -330,6 +331,7 @@ impl AwsContext {
             redirect_port,
             oidc_endpoint,
             portal_endpoint,
+            sign_in_url: None,
         })
     }
 
@@ -356,7 +358,33 @@ impl AwsContext {
             redirect_port: None,
             oidc_endpoint,
             portal_endpoint,
+            sign_in_url: None,
         })
+    }
+
+    /// `target` signing in at the portal a vanity start URL resolved to
+    /// ([`crate::vanity::resolve`]): [`SsoTarget::sign_in_url`] set and, when the portal's
+    /// host names another region than `sso_region`, that region with its endpoints (the
+    /// configured one could not sign in). Cache keys stay those of the configured start URL.
+    ///
+    /// # Errors
+    ///
+    /// No endpoint for the portal's region.
+    pub fn signing_in_at(
+        &self,
+        target: &SsoTarget,
+        resolved: &crate::vanity::Resolved,
+    ) -> Result<SsoTarget, ContextError> {
+        let mut signing_in = target.clone();
+        signing_in.sign_in_url = Some(resolved.url.clone());
+        if let Some(region) = resolved.region.as_ref().filter(|r| **r != target.region) {
+            let (oidc_endpoint, portal_endpoint) =
+                self.endpoints(region, target.profile.as_deref())?;
+            signing_in.region.clone_from(region);
+            signing_in.oidc_endpoint = oidc_endpoint;
+            signing_in.portal_endpoint = portal_endpoint;
+        }
+        Ok(signing_in)
     }
 
     /// The SSO-OIDC and portal endpoints for `region`, with the overrides of the environment
@@ -477,6 +505,11 @@ pub struct SsoTarget {
     pub oidc_endpoint: Endpoint,
     /// The portal endpoint.
     pub portal_endpoint: Endpoint,
+    /// Where a vanity start URL leads (protocol.md §5.4), once resolved
+    /// ([`AwsContext::signing_in_at`]): the sign-in sends it as `issuerUrl` or `startUrl`,
+    /// while cache keys and the token keep [`Self::start_url`]. `None`: sign in at the start
+    /// URL as written.
+    pub sign_in_url: Option<String>,
 }
 
 impl SsoTarget {
@@ -531,7 +564,9 @@ impl SsoTarget {
     pub fn flow_config(&self, registration: Option<sso_oidc::ClientRegistration>) -> FlowConfig {
         let mut config = FlowConfig::new(
             self.oidc_endpoint.clone(),
-            self.start_url.clone(),
+            self.sign_in_url
+                .clone()
+                .unwrap_or_else(|| self.start_url.clone()),
             self.region.clone(),
         );
         config.scopes = self.scopes.clone();

@@ -107,7 +107,7 @@ fn credentials_waiting(
 /// Asks for MFA codes on the terminal (stderr for the prompt, the terminal's keys for the
 /// answer, not echoed; never stdout, which carries the credentials); nobody to ask without a
 /// terminal.
-struct MfaTerminal;
+pub(crate) struct MfaTerminal;
 
 impl Prompt for MfaTerminal {
     fn show_user_code(&self, _code: &UserCode<'_>, _browser_opening: bool) {}

@@ -116,6 +116,8 @@ pub(crate) fn sign_in(
     request: &SignIn,
 ) -> Result<(sso_driver::login::LoginOutcome, u64), CliError> {
     let sso_cache = convert::sso_cache(aws)?;
+    let signing_in = vanity_target(aws, target, http, runtime)?;
+    let target = signing_in.as_ref().unwrap_or(target);
     let host = HostFacts::probe(std::io::stdin().is_terminal());
     let choice = flow_choice(aws, target, request.use_device_code, &host)?;
     if let Some(line) = choice_line(&choice) {
@@ -148,6 +150,65 @@ pub(crate) fn sign_in(
         other => other,
     };
     result.map_err(|error| convert::login_error(error, target))
+}
+
+/// A vanity start URL (not on an AWS-owned host) resolved to its portal before signing in, as
+/// AWS CLI 2.36 does at login (protocol.md §5.4, [`sso_driver::vanity::resolve`]): one probe,
+/// the sign-in goes to the portal, cache keys keep the configured URL. When the portal's host
+/// names another region than `sso_region`, that region is used and a line says how to fix
+/// the file. `None` for an AWS-owned start URL (nothing sent).
+fn vanity_target(
+    aws: &AwsContext,
+    target: &SsoTarget,
+    http: &sso_driver::http::HttpClient,
+    runtime: &tokio::runtime::Runtime,
+) -> Result<Option<SsoTarget>, CliError> {
+    use sso_driver::vanity::{self, VanityError};
+    if !vanity::needs_resolution(&target.start_url) {
+        return Ok(None);
+    }
+    let resolved = runtime
+        .block_on(vanity::resolve(
+            http,
+            &target.start_url,
+            vanity::PROBE_TIMEOUT,
+        ))
+        .map_err(|error| {
+            match error {
+            VanityError::Transport(source) => CliError::Network {
+                endpoint: target.start_url.clone(),
+                source,
+            },
+            other => CliError::Failed {
+                message: other.to_string(),
+                help: Some(
+                    "check sso_start_url: it should be your AWS access portal URL or redirect to it"
+                        .to_owned(),
+                ),
+            },
+        }
+        })?;
+    tracing::debug!(url = %resolved.url, region = ?resolved.region, "resolved the vanity start URL");
+    let signing_in = aws
+        .signing_in_at(target, &resolved)
+        .map_err(convert::context_error)?;
+    if signing_in.region != target.region {
+        let place = match &target.session_name {
+            Some(session) => format!("--sso-session {}", crate::error::shell_word(session)),
+            None => format!(
+                "--profile {}",
+                crate::error::shell_word(target.profile.as_deref().unwrap_or("default"))
+            ),
+        };
+        TerminalPrompt::say(&format!(
+            "Note: {} leads to the portal in {}, not sso_region {}; signing in there. To fix the config: sso configure set sso_region {} {place}\n",
+            crate::term::printable(&target.start_url),
+            signing_in.region,
+            crate::term::printable(&target.region),
+            signing_in.region,
+        ));
+    }
+    Ok(Some(signing_in))
 }
 
 /// The flow that `sign_in` falls back to when PKCE cannot open a browser: the one headless

@@ -14,3 +14,4 @@ pub mod populate;
 pub mod session;
 pub mod settings;
 pub mod status;
+pub mod whoami;

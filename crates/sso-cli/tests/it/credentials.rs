@@ -791,3 +791,77 @@ fn server_error_messages_reach_the_terminal_without_control_characters() {
         .collect();
     assert!(controls.is_empty(), "{controls:?} in {err:?}");
 }
+
+#[test]
+fn whoami_asks_sts_with_the_profiles_credentials() {
+    let emu = emulator();
+    let home = Home::new(emu.url());
+    home.log_in(&emu);
+    let run = |args: &[&str]| {
+        home.sso()
+            .env("AWS_ENDPOINT_URL_STS", emu.url())
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let output = run(&["whoami", "--profile", "dev", "--output", "json"]);
+    assert_success(&output);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(json["Account"], "111111111111", "{json}");
+    assert!(
+        json["Arn"]
+            .as_str()
+            .unwrap()
+            .contains("assumed-role/ReadOnlyAccess/"),
+        "{json}"
+    );
+    assert!(json["UserId"].as_str().unwrap().contains(':'), "{json}");
+    assert_eq!(json["Profile"], "dev");
+    assert_eq!(json["Source"], "IAM Identity Center");
+    assert_eq!(json["SsoSession"], "my-sso");
+    assert_eq!(json["LoginRefreshable"], true);
+    assert!(
+        json["CredentialsExpiration"]
+            .as_str()
+            .unwrap()
+            .ends_with('Z')
+    );
+    assert!(json["LoginExpiration"].as_str().unwrap().ends_with('Z'));
+    let stats = emu.stats();
+    assert_eq!(stats.get_role_credentials, 1);
+    // The second run takes the cached role credentials: only STS is asked.
+    let output = run(&["whoami", "--profile", "dev"]);
+    assert_success(&output);
+    let text = stdout(&output);
+    assert_eq!(emu.stats().get_role_credentials, 1);
+    for line in [
+        "Account      111111111111\n",
+        "Profile      dev\n",
+        "Source       IAM Identity Center\n",
+        "Login        sso-session my-sso: expires at ",
+        "refreshes itself\n",
+    ] {
+        assert!(text.contains(line), "{line:?} in\n{text}");
+    }
+    assert!(!text.contains("secret"), "{text}");
+}
+
+#[test]
+fn whoami_with_credentials_sts_does_not_accept_is_denied() {
+    let emu = emulator();
+    let home = Home::new(NO_NETWORK);
+    // Keys the emulator never issued.
+    write_fixed_credentials(&home);
+    let output = home
+        .sso()
+        .env("AWS_ENDPOINT_URL_STS", emu.url())
+        .args(["whoami", "--profile", "dev"])
+        .output()
+        .unwrap();
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(4), "{text}");
+    assert!(output.stdout.is_empty());
+    assert!(text.contains("InvalidClientTokenId"), "{text}");
+    assert!(!text.contains("fixed/secret+key"), "{text}");
+    assert!(!text.contains("IQoJfixed"), "{text}");
+}

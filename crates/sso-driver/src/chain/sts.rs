@@ -8,8 +8,9 @@ use std::time::Duration;
 use sso_cache::{AssumeRoleKeyArgs, AssumedRoleCredentials, CacheDir, CacheError, CacheKey};
 use sso_config::ProfileView;
 use sso_sts::{
-    AssumeRoleParams, AssumedRole, EndpointOverrides, RegionalEndpoints, SigningCredentials,
-    StsEndpoint, StsEndpointParams, StsResponseError, WebIdentityParams, WebIdentityToken,
+    AssumeRoleParams, AssumedRole, CallerIdentity, EndpointOverrides, RegionalEndpoints,
+    SigningCredentials, StsEndpoint, StsEndpointParams, StsResponseError, WebIdentityParams,
+    WebIdentityToken,
 };
 
 use super::{AssumeRole, ChainError, WebIdentity};
@@ -45,6 +46,9 @@ pub enum StsCallError {
         #[source]
         source: StsResponseError,
     },
+    /// STS refused `GetCallerIdentity` (the credentials are not valid).
+    #[error("{0}")]
+    IdentityRefused(#[source] StsResponseError),
     /// No response.
     #[error(transparent)]
     Transport(#[from] TransportError),
@@ -234,18 +238,11 @@ pub(super) async fn assume_role<T: Transport>(
     params.duration_seconds = role.duration_seconds;
     params.serial_number.clone_from(&role.mfa_serial);
     params.token_code = token_code;
-    let signing = SigningCredentials {
-        access_key_id: source.access_key_id.clone(),
-        secret_access_key: sso_sts::SecretAccessKey::new(source.secret_access_key.expose_secret()),
-        session_token: source
-            .session_token
-            .as_ref()
-            .map(|token| sso_sts::SessionToken::new(token.expose_secret())),
-    };
+    let signing = signing_credentials(source);
     tracing::debug!(profile = %role.profile, role_arn = %role.role_arn, "AssumeRole");
     let (assumed, response) = call(
         transport,
-        &role.role_arn,
+        refused_by(&role.role_arn),
         || {
             let now = sso_sts::Timestamp::from_unix_millis(clock.now_unix_ms());
             Ok(sso_sts::assume_role_request(
@@ -286,7 +283,7 @@ pub(super) async fn assume_role_with_web_identity<T: Transport>(
     tracing::debug!(role_arn = %web.role_arn, "AssumeRoleWithWebIdentity");
     let (assumed, response) = call(
         transport,
-        &web.role_arn,
+        refused_by(&web.role_arn),
         || {
             Ok(sso_sts::assume_role_with_web_identity_request(
                 &settings.endpoint,
@@ -301,12 +298,12 @@ pub(super) async fn assume_role_with_web_identity<T: Transport>(
 
 /// Sends the request `build` makes until it succeeds or is not retryable (429, 5xx, throttling
 /// and transient codes; transport failures), at most [`STS_ATTEMPTS`] times.
-async fn call<T: Transport>(
+async fn call<T: Transport, R>(
     transport: &T,
-    role_arn: &str,
+    refused: impl Fn(StsResponseError) -> StsCallError,
     build: impl Fn() -> Result<http::Request<Vec<u8>>, StsCallError>,
-    parse: fn(&http::Response<Vec<u8>>) -> Result<AssumedRole, StsResponseError>,
-) -> Result<(AssumedRole, Meta), StsCallError> {
+    parse: fn(&http::Response<Vec<u8>>) -> Result<R, StsResponseError>,
+) -> Result<(R, Meta), StsCallError> {
     let mut attempt = 1;
     loop {
         let outcome = transport.send_once(build()?).await;
@@ -332,10 +329,7 @@ async fn call<T: Transport>(
             continue;
         }
         let response = outcome?;
-        let assumed = parse(&response).map_err(|source| StsCallError::Refused {
-            role_arn: role_arn.to_owned(),
-            source,
-        })?;
+        let output = parse(&response).map_err(&refused)?;
         let meta = Meta {
             status: response.status().as_u16(),
             headers: response
@@ -347,7 +341,53 @@ async fn call<T: Transport>(
                 .collect(),
             retries: attempt - 1,
         };
-        return Ok((assumed, meta));
+        return Ok((output, meta));
+    }
+}
+
+/// How a refusal of an AssumeRole call for `role_arn` reads.
+fn refused_by(role_arn: &str) -> impl Fn(StsResponseError) -> StsCallError + '_ {
+    move |source| StsCallError::Refused {
+        role_arn: role_arn.to_owned(),
+        source,
+    }
+}
+
+/// `GetCallerIdentity` with `credentials` (`sso whoami`), retried as the other STS calls.
+pub(super) async fn caller_identity<T: Transport>(
+    transport: &T,
+    settings: &StsSettings,
+    credentials: &Credentials,
+    clock: &dyn WallClock,
+) -> Result<CallerIdentity, StsCallError> {
+    let signing = signing_credentials(credentials);
+    tracing::debug!("GetCallerIdentity");
+    let (identity, _) = call(
+        transport,
+        StsCallError::IdentityRefused,
+        || {
+            let now = sso_sts::Timestamp::from_unix_millis(clock.now_unix_ms());
+            Ok(sso_sts::get_caller_identity_request(
+                &settings.endpoint,
+                &signing,
+                now,
+            )?)
+        },
+        sso_sts::parse_get_caller_identity,
+    )
+    .await?;
+    Ok(identity)
+}
+
+/// The signing form of credentials from any source.
+fn signing_credentials(source: &Credentials) -> SigningCredentials {
+    SigningCredentials {
+        access_key_id: source.access_key_id.clone(),
+        secret_access_key: sso_sts::SecretAccessKey::new(source.secret_access_key.expose_secret()),
+        session_token: source
+            .session_token
+            .as_ref()
+            .map(|token| sso_sts::SessionToken::new(token.expose_secret())),
     }
 }
 

@@ -461,3 +461,100 @@ async fn device_code_says_the_browser_failed_and_shows_the_code() {
     );
     assert!(calls[1].ends_with("browser: false)"), "{calls:?}");
 }
+
+/// A front for the emulator: the vanity host `sso.example.com` redirects to an AWS-owned portal
+/// in eu-west-1; every other request goes to the emulator, its body recorded.
+struct VanityFront {
+    inner: sso_driver::http::HttpClient,
+    probes: Mutex<Vec<String>>,
+    bodies: Mutex<Vec<String>>,
+}
+
+impl sso_driver::transport::Transport for VanityFront {
+    async fn send(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, sso_driver::http::TransportError> {
+        self.send_once(request).await
+    }
+
+    async fn send_once(
+        &self,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, sso_driver::http::TransportError> {
+        if request.uri().host() == Some("sso.example.com") {
+            self.probes
+                .lock()
+                .unwrap()
+                .push(format!("{} {}", request.method(), request.uri()));
+            return Ok(http::Response::builder()
+                .status(302)
+                .header("location", "https://ssoins-1234.portal.eu-west-1.app.aws/")
+                .body(Vec::new())
+                .unwrap());
+        }
+        self.bodies
+            .lock()
+            .unwrap()
+            .push(String::from_utf8_lossy(request.body()).into_owned());
+        self.inner.send_once(request).await
+    }
+}
+
+#[tokio::test]
+async fn a_vanity_start_url_signs_in_at_its_portal_in_the_portals_region() {
+    let setup = Setup::start(Emulator::builder()).await;
+    setup.emu.update_config(|c| c.auto_approve = true).unwrap();
+    let front = VanityFront {
+        inner: setup.http.clone(),
+        probes: Mutex::default(),
+        bodies: Mutex::default(),
+    };
+    let configured = "https://sso.example.com/start";
+    let target = setup
+        .aws
+        .target_from_values(Some("vanity"), configured, "us-east-1", &[])
+        .unwrap();
+    assert!(sso_driver::vanity::needs_resolution(&target.start_url));
+    let resolved = sso_driver::vanity::resolve(&front, configured, Duration::from_secs(5))
+        .await
+        .unwrap();
+    let signing_in = setup.aws.signing_in_at(&target, &resolved).unwrap();
+    assert_eq!(signing_in.region, "eu-west-1");
+    assert_eq!(
+        signing_in.sign_in_url.as_deref(),
+        Some("https://ssoins-1234.portal.eu-west-1.app.aws")
+    );
+    assert_eq!(signing_in.token_key(), target.token_key());
+    let mut options = LoginOptions::new(LoginFlow::DeviceCode);
+    options.no_browser = true;
+    let prompt = Recorder::default();
+    login(
+        &front,
+        &setup.sso_cache(),
+        &signing_in,
+        &options,
+        &prompt,
+        &SystemClock,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        *front.probes.lock().unwrap(),
+        ["HEAD https://sso.example.com/start"]
+    );
+    let bodies = front.bodies.lock().unwrap().join("\n");
+    assert!(
+        bodies.contains(r#""startUrl":"https://ssoins-1234.portal.eu-west-1.app.aws""#),
+        "{bodies}"
+    );
+    assert!(!bodies.contains("sso.example.com"), "{bodies}");
+    // The token is cached under the configured login and names it.
+    let token = setup
+        .sso_cache()
+        .read::<sso_cache::CachedToken>(&target.token_key())
+        .unwrap()
+        .unwrap();
+    assert_eq!(token.start_url.as_deref(), Some(configured));
+    assert_eq!(token.region.as_deref(), Some("eu-west-1"));
+}
