@@ -1,3 +1,6 @@
+//! Unit tests of the credential server: the token, routing, the refresh windows, the JSON
+//! answer, and a server on an ephemeral port driven by a scripted source over raw HTTP.
+
 #![allow(clippy::unwrap_used)]
 
 use std::io::{Read as _, Write as _};
