@@ -359,7 +359,7 @@ impl Route {
 }
 
 /// A failure message fit for a response body: control characters (but newlines) removed,
-/// at most [`MAX_MESSAGE_BYTES`], ending with a newline.
+/// at most 1 KiB, ending with a newline.
 #[must_use]
 pub fn failure_body(message: &str) -> String {
     let mut out = String::with_capacity(message.len().min(MAX_MESSAGE_BYTES) + 1);

@@ -39,16 +39,21 @@ pub fn run(
     port: u16,
 ) -> Result<(), CliError> {
     // A first fetch: the region to print, and the credentials served until they need
-    // renewing. Without a sign-in the server starts anyway and answers with the advice until
-    // the user signs in.
+    // renewing. Without a sign-in (or the network) the server starts anyway and answers with
+    // the advice until the user signs in.
     let (initial, region) = match profile_credentials(&profile, explicit) {
         Ok(resolved) => {
             require_temporary(&resolved.credentials)?;
             (Some(resolved.credentials), resolved.region)
         }
-        Err(error) if error.exit_code() == exit_code::LOGIN_REQUIRED => {
+        Err(error)
+            if matches!(
+                error.exit_code(),
+                exit_code::LOGIN_REQUIRED | exit_code::NETWORK
+            ) =>
+        {
             crate::term::eprint(&format!(
-                "sso serve: no credentials yet, clients get an error until you sign in:\n{}",
+                "sso serve: no credentials yet; clients get an error until this is fixed:\n{}",
                 crate::error::render(&error, false, false)
             ));
             (None, None)

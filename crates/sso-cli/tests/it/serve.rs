@@ -58,6 +58,19 @@ impl Serving {
     fn get(&self, authorization: Option<&str>) -> (u16, String) {
         get(&self.url, authorization)
     }
+
+    /// [`Self::get`] with the token, asked again (as SDKs retry) while a slow fetch (a loaded
+    /// machine) is still running.
+    fn get_settled(&self) -> (u16, String) {
+        for _ in 0..20 {
+            let (status, body) = self.get(Some(&self.token));
+            if !body.starts_with("credentials are being fetched") {
+                return (status, body);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(500));
+        }
+        panic!("the credentials were still being fetched after 10 s");
+    }
 }
 
 /// A raw HTTP/1.1 GET of `url` (`http://127.0.0.1:PORT/PATH`): the status and the body.
@@ -132,13 +145,13 @@ fn serve_without_a_login_says_to_log_in_and_recovers() {
     let emu = emulator();
     let home = Home::new(emu.url());
     let serving = Serving::start(&home);
-    let (status, body) = serving.get(Some(&serving.token));
+    let (status, body) = serving.get_settled();
     assert_eq!(status, 503, "{body}");
     assert!(body.contains("sso login"), "{body}");
     assert!(!body.contains(&serving.token), "{body}");
     // Signing in is enough: no restart.
     home.log_in(&emu);
-    let (status, body) = serving.get(Some(&serving.token));
+    let (status, body) = serving.get_settled();
     assert_eq!(status, 200, "{body}");
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
     assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
