@@ -363,3 +363,120 @@ async fn oversized_requests_are_refused() {
     let (status, body) = fetch(addr, "GET", "/credentials", Some(huge)).await;
     assert_eq!(status, 431, "{body}");
 }
+
+/// A clock the test moves.
+struct FakeClock(AtomicU64);
+
+impl WallClock for FakeClock {
+    fn now_unix_ms(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// A source whose credentials expire an hour after the fake clock's now.
+struct OnTheClock {
+    clock: Arc<FakeClock>,
+    calls: AtomicUsize,
+    fail: std::sync::atomic::AtomicBool,
+}
+
+impl CredentialSource for OnTheClock {
+    fn fetch(&self) -> Result<Credentials, SourceFailure> {
+        let call = self.calls.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(SourceFailure::new(
+                FailureKind::Unavailable,
+                "the portal did not answer",
+            ));
+        }
+        let now = crate::convert::unix_ms_to_cache_time(self.clock.now_unix_ms());
+        Ok(credentials(
+            &format!("ASIACALL{call}"),
+            Some(now.saturating_add(Duration::from_secs(3600))),
+        ))
+    }
+}
+
+const START_MS: u64 = 1_800_000_000_000;
+
+fn on_the_clock(fail: bool) -> (Arc<FakeClock>, Arc<OnTheClock>) {
+    let clock = Arc::new(FakeClock(AtomicU64::new(START_MS)));
+    let source = Arc::new(OnTheClock {
+        clock: Arc::clone(&clock),
+        calls: AtomicUsize::new(0),
+        fail: std::sync::atomic::AtomicBool::new(fail),
+    });
+    (clock, source)
+}
+
+fn expiring_in(secs: u64) -> Credentials {
+    let start = crate::convert::unix_ms_to_cache_time(START_MS);
+    credentials(
+        "ASIAINITIAL",
+        Some(start.saturating_add(Duration::from_secs(secs))),
+    )
+}
+
+fn key_of(body: &str) -> String {
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    json["AccessKeyId"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_are_renewed_before_they_get_within_twenty_minutes() {
+    let (clock, source) = on_the_clock(false);
+    let server = CredentialServer::bind(
+        0,
+        Arc::clone(&source) as Arc<dyn CredentialSource>,
+        Arc::clone(&clock) as Arc<dyn WallClock>,
+        Some(expiring_in(30 * 60)),
+    )
+    .await
+    .unwrap();
+    let addr = server.local_addr();
+    let token = Some(server.token().expose_secret().to_owned());
+    // 30 minutes left: from memory.
+    let (status, body) = fetch(addr, "GET", "/credentials", token.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(key_of(&body), "ASIAINITIAL");
+    assert_eq!(source.calls.load(Ordering::SeqCst), 0);
+    // 15 minutes left: the request renews them first.
+    clock.0.fetch_add(15 * 60 * 1000, Ordering::SeqCst);
+    let (status, body) = fetch(addr, "GET", "/credentials", token.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(key_of(&body), "ASIACALL1");
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let expected = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms())
+        .saturating_add(Duration::from_secs(3600))
+        .to_rfc3339_seconds();
+    assert_eq!(json["Expiration"], expected.as_str());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expiring_credentials_are_never_served() {
+    let (clock, source) = on_the_clock(true);
+    let server = CredentialServer::bind(
+        0,
+        Arc::clone(&source) as Arc<dyn CredentialSource>,
+        Arc::clone(&clock) as Arc<dyn WallClock>,
+        Some(expiring_in(10 * 60)),
+    )
+    .await
+    .unwrap();
+    let addr = server.local_addr();
+    let token = Some(server.token().expose_secret().to_owned());
+    // Ten minutes left and the source fails: the old ones are still served.
+    let (status, body) = fetch(addr, "GET", "/credentials", token.clone()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(key_of(&body), "ASIAINITIAL");
+    // Thirty seconds left: never served; the failure instead, as a 503.
+    clock.0.fetch_add((9 * 60 + 30) * 1000, Ordering::SeqCst);
+    let (status, body) = fetch(addr, "GET", "/credentials", token.clone()).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body, "the portal did not answer\n");
+    // Once the source works again, new ones.
+    source.fail.store(false, Ordering::SeqCst);
+    let (status, body) = fetch(addr, "GET", "/credentials", token).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(key_of(&body).starts_with("ASIACALL"));
+}
