@@ -469,9 +469,19 @@ impl CredentialServer {
 
 /// A [`CredentialServer`] with its own runtime (one worker thread), for synchronous callers.
 pub struct BlockingServer {
-    // Dropped first: the server's tasks are aborted while the runtime still runs.
     server: CredentialServer,
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped.
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for BlockingServer {
+    fn drop(&mut self) {
+        // Without waiting for a fetch in progress (a slow network, an MFA prompt): the process
+        // is about to end.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl fmt::Debug for BlockingServer {
@@ -500,7 +510,10 @@ impl BlockingServer {
             .build()
             .map_err(ServeError::Runtime)?;
         let server = runtime.block_on(CredentialServer::bind(port, source, clock, initial))?;
-        Ok(Self { server, runtime })
+        Ok(Self {
+            server,
+            runtime: Some(runtime),
+        })
     }
 
     /// The server.
@@ -515,7 +528,13 @@ impl BlockingServer {
     ///
     /// The OS error when the signal handler cannot be installed.
     pub fn wait_for_interrupt(&self) -> std::io::Result<()> {
-        self.runtime.block_on(tokio::signal::ctrl_c())
+        self.runtime()?.block_on(tokio::signal::ctrl_c())
+    }
+
+    fn runtime(&self) -> std::io::Result<&tokio::runtime::Runtime> {
+        self.runtime
+            .as_ref()
+            .ok_or_else(|| std::io::Error::other("the server's runtime has stopped"))
     }
 
     /// From now on Ctrl-C no longer stops this process (a child sharing the terminal gets it
@@ -525,15 +544,16 @@ impl BlockingServer {
     ///
     /// The OS error when the signal handler cannot be installed.
     pub fn ignore_interrupts(&self) -> std::io::Result<()> {
-        let first = self.runtime.block_on(async {
+        let runtime = self.runtime()?;
+        runtime.block_on(async {
             // Installing the handler is what stops the default action; do it before returning.
             let mut signal = Box::pin(tokio::signal::ctrl_c());
-            let _ = poll_once(&mut signal).await;
-            Ok::<_, std::io::Error>(())
-        });
-        first?;
-        self.runtime
-            .spawn(async { while tokio::signal::ctrl_c().await.is_ok() {} });
+            if let Some(Err(error)) = poll_once(&mut signal).await {
+                return Err(error);
+            }
+            Ok(())
+        })?;
+        runtime.spawn(async { while tokio::signal::ctrl_c().await.is_ok() {} });
         Ok(())
     }
 }
