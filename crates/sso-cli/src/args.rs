@@ -182,6 +182,10 @@ pub enum Command {
     /// Show who a profile's credentials are: account, ARN, and when they and the login expire.
     #[command(long_about = WHOAMI_LONG_ABOUT)]
     Whoami(WhoamiArgs),
+
+    /// Serve a profile's credentials to SDKs on 127.0.0.1 (container credentials).
+    #[command(long_about = SERVE_LONG_ABOUT)]
+    Serve(ServeArgs),
 }
 
 impl Command {
@@ -207,7 +211,8 @@ impl Command {
             | Self::Exec(ExecArgs { profile, .. })
             | Self::Populate(PopulateArgs { profile, .. })
             | Self::Console(ConsoleArgs { profile, .. })
-            | Self::Whoami(WhoamiArgs { profile, .. }) => profile.profile.as_deref(),
+            | Self::Whoami(WhoamiArgs { profile, .. })
+            | Self::Serve(ServeArgs { profile, .. }) => profile.profile.as_deref(),
             Self::List(ListArgs { profile, .. }) => profile.profile.as_deref(),
             Self::Completions(_) | Self::Status(_) => None,
         }
@@ -303,9 +308,33 @@ Run a command with a profile's credentials in its environment (AWS_ACCESS_KEY_ID
 AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION, AWS_REGION). The exit \
 code is the command's; 127 when it is not found, 126 when it cannot be executed.
 
+With --server, the command gets no keys: `sso` serves the credentials on 127.0.0.1 while the \
+command runs (as `sso serve` does) and passes AWS_CONTAINER_CREDENTIALS_FULL_URI and \
+AWS_CONTAINER_AUTHORIZATION_TOKEN instead, so a command that runs for hours keeps getting \
+fresh credentials (aws-vault's --ecs-server).
+
 Examples:
   sso exec --profile dev -- aws s3 ls
-  sso exec --profile dev -- terraform plan";
+  sso exec --profile dev -- terraform plan
+  sso exec --server --profile dev -- terraform apply";
+
+const SERVE_LONG_ABOUT: &str = "\
+Serve a profile's credentials on 127.0.0.1 in the container-credentials format (what ECS and \
+EKS Pod Identity serve), renewed from the profile's source before they expire, until Ctrl-C.
+
+Prints the variables to give the SDKs: AWS_CONTAINER_CREDENTIALS_FULL_URI and \
+AWS_CONTAINER_AUTHORIZATION_TOKEN (a random token; requests without it get 401 or 403). Any \
+profile `sso export-credentials` handles works. When a sign-in is needed, requests get a 503 \
+saying what to run; after `sso login` they succeed again, without a restart.
+
+The server listens on 127.0.0.1 only, and the SDKs accept plain http only to a loopback \
+address, so a container reaches it with `docker run --network host` (not through \
+host.docker.internal).
+
+Examples:
+  sso serve --profile dev
+  sso serve --profile dev --port 9911
+  sso exec --server --profile dev -- aws s3 ls      (serve only while one command runs)";
 
 const WHOAMI_LONG_ABOUT: &str = "\
 Show who a profile's credentials are, as STS GetCallerIdentity says (the account, the ARN and \
@@ -744,6 +773,11 @@ pub struct ExecArgs {
     #[command(flatten)]
     pub profile: ProfileArg,
 
+    /// Serve the credentials on 127.0.0.1 while the command runs and pass
+    /// AWS_CONTAINER_CREDENTIALS_FULL_URI and AWS_CONTAINER_AUTHORIZATION_TOKEN instead of keys.
+    #[arg(long)]
+    pub server: bool,
+
     /// The command to run and its arguments, after `--`.
     #[arg(
         required = true,
@@ -806,6 +840,18 @@ pub struct ConsoleArgs {
     /// Anyone who opens the URL within 15 minutes is signed in as the role: do not share it.
     #[arg(long, visible_alias = "no-browser")]
     pub print: bool,
+
+    /// `--profile`.
+    #[command(flatten)]
+    pub profile: ProfileArg,
+}
+
+/// `sso serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port on 127.0.0.1 (0: a free port chosen by the system).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub port: u16,
 
     /// `--profile`.
     #[command(flatten)]

@@ -163,7 +163,8 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
             profile,
             explicit,
             command,
-        } => commands::exec::run(&ctx, profile, explicit, command),
+            server,
+        } => commands::exec::run(&ctx, profile, explicit, command, server),
         CommandOptions::Whoami {
             profile,
             explicit,
@@ -176,6 +177,11 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
             destination,
             print,
         } => commands::console::run(&ctx, profile, explicit, destination, print),
+        CommandOptions::Serve {
+            profile,
+            explicit,
+            port,
+        } => commands::serve::run(&ctx, profile, explicit, port),
     }
 }
 

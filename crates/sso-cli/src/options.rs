@@ -150,6 +150,8 @@ pub enum CommandOptions {
         explicit: bool,
         /// The program and its arguments.
         command: Vec<OsString>,
+        /// `--server`: serve container credentials instead of passing keys.
+        server: bool,
     },
     /// `sso whoami`.
     Whoami {
@@ -172,6 +174,15 @@ pub enum CommandOptions {
         destination: Option<String>,
         /// `--print` (or `--no-browser`): print the URL instead of opening it.
         print: bool,
+    },
+    /// `sso serve`.
+    Serve {
+        /// The profile whose credentials to serve.
+        profile: ProfileName,
+        /// Whether `--profile` named it (environment keys are then ignored).
+        explicit: bool,
+        /// `--port` (0: any free port).
+        port: u16,
     },
 }
 
@@ -311,6 +322,7 @@ impl Invocation {
                 profile: global.profile_or_default(),
                 explicit: profile_on_command_line,
                 command: args.command,
+                server: args.server,
             },
             Command::Populate(args) => CommandOptions::Populate(PopulateOptions {
                 session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
@@ -324,6 +336,11 @@ impl Invocation {
                 explicit: profile_on_command_line,
                 destination: args.destination,
                 print: args.print,
+            },
+            Command::Serve(args) => CommandOptions::Serve {
+                profile: global.profile_or_default(),
+                explicit: profile_on_command_line,
+                port: args.port,
             },
         };
         Ok(Self { global, command })

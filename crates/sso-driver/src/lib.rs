@@ -35,7 +35,9 @@
 //!   `~/.aws/cli/cache`, with a synchronous warm path ([`credentials::cached_role_credentials`]);
 //! - [`vanity`]: vanity start URLs, probed for the AWS-owned portal and its region;
 //! - [`settings`]: `configure list-profiles/get/set/list`, and credentials written into the
-//!   credentials file.
+//!   credentials file;
+//! - [`serve`]: a container-credentials server on `127.0.0.1` (`sso serve`, `sso exec
+//!   --server`), refreshing from a [`serve::CredentialSource`] before expiry.
 
 #![deny(missing_docs)]
 
@@ -58,6 +60,7 @@ pub mod populate;
 pub mod portal;
 pub mod process;
 pub mod prompt;
+pub mod serve;
 pub mod settings;
 pub mod single_flight;
 pub mod token;

@@ -17,12 +17,20 @@
 //! forward or translate them. Elsewhere the command is spawned and waited for, and its exit
 //! code becomes `sso`'s. A command that does not exist exits 127, one that cannot be executed
 //! 126, as in shells.
+//!
+//! With `--server` the child gets no keys: `sso` serves the credentials on `127.0.0.1` while
+//! the child runs ([`sso_driver::serve`], renewed before they expire) and passes
+//! `AWS_CONTAINER_CREDENTIALS_FULL_URI` and `AWS_CONTAINER_AUTHORIZATION_TOKEN`, removing every
+//! variable that would win over them ([`SHADOWING_VARIABLES`]). `sso` then stays as the
+//! child's parent: it ignores Ctrl-C (the child, in the same process group, gets it and
+//! decides) and exits with the child's code (128 + the signal when a signal ended it).
 
 use std::ffi::OsString;
 use std::process::Command;
 
 use crate::Context;
 use crate::commands::export_credentials::{isoformat, profile_credentials};
+use crate::commands::serve::{ChainSource, SHADOWING_VARIABLES, require_temporary, serve_error};
 use crate::error::CliError;
 use crate::values::ProfileName;
 
@@ -32,6 +40,7 @@ pub fn run(
     profile: ProfileName,
     explicit: bool,
     command: Vec<OsString>,
+    server: bool,
 ) -> Result<(), CliError> {
     let Some((program, args)) = command.split_first() else {
         return Err(CliError::Usage {
@@ -39,6 +48,9 @@ pub fn run(
             help: Some("pass it after `--`: sso exec -- aws s3 ls".to_owned()),
         });
     };
+    if server {
+        return run_with_server(profile, explicit, program, args);
+    }
     let resolved = profile_credentials(&profile, explicit)?;
     let credentials = &resolved.credentials;
     let mut child = Command::new(program);
@@ -66,6 +78,71 @@ pub fn run(
     }
     drop(resolved);
     run_command(child, program)
+}
+
+/// `sso exec --server`: serves the credentials while the child runs, and exits with its code.
+fn run_with_server(
+    profile: ProfileName,
+    explicit: bool,
+    program: &OsString,
+    args: &[OsString],
+) -> Result<(), CliError> {
+    // Fetched up front: a missing sign-in fails here, as `sso exec` does, not in the child.
+    let resolved = profile_credentials(&profile, explicit)?;
+    require_temporary(&resolved.credentials)?;
+    let region = resolved.region.clone();
+    let source = std::sync::Arc::new(ChainSource::new(profile, explicit));
+    let server = sso_driver::serve::BlockingServer::start(
+        0,
+        source,
+        std::sync::Arc::new(sso_driver::clock::SystemClock),
+        Some(resolved.credentials),
+    )
+    .map_err(|error| serve_error(error, 0))?;
+    let mut child = Command::new(program);
+    child.args(args);
+    for name in SHADOWING_VARIABLES {
+        child.env_remove(name);
+    }
+    child
+        .env("AWS_CONTAINER_CREDENTIALS_FULL_URI", server.server().url())
+        .env(
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+            server.server().token().expose_secret(),
+        );
+    if let Some(region) = &region {
+        child
+            .env("AWS_REGION", region)
+            .env("AWS_DEFAULT_REGION", region);
+    }
+    server
+        .ignore_interrupts()
+        .map_err(|source| CliError::Failed {
+            message: format!("cannot handle Ctrl-C while serving credentials: {source}"),
+            help: None,
+        })?;
+    let status = child
+        .status()
+        .map_err(|error| spawn_error(program, error))?;
+    drop(server);
+    // The binary's only way to pass an arbitrary exit code on: `CliError` codes are fixed.
+    std::process::exit(exit_code_of(status));
+}
+
+/// The exit code of a finished child as shells report it: its code, or 128 + the signal
+/// that ended it.
+fn exit_code_of(status: std::process::ExitStatus) -> i32 {
+    if let Some(code) = status.code() {
+        return code;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt as _;
+        if let Some(signal) = status.signal() {
+            return 128 + signal;
+        }
+    }
+    1
 }
 
 #[cfg(unix)]

@@ -11,6 +11,7 @@ pub mod list;
 pub mod login;
 pub mod logout;
 pub mod populate;
+pub mod serve;
 pub mod session;
 pub mod settings;
 pub mod status;

@@ -14,6 +14,7 @@ mod credentials;
 mod leak;
 mod login;
 mod profile_sources;
+mod serve;
 mod settings;
 mod single_flight;
 mod storm;

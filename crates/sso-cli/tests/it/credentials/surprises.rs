@@ -227,6 +227,7 @@ fn every_command_help_teaches_with_examples() {
         "exec",
         "populate",
         "console",
+        "serve",
         "completions",
     ] {
         let output = crate::sso().args([command, "--help"]).output().unwrap();
