@@ -28,6 +28,7 @@ pub mod options;
 pub mod output;
 pub mod picker;
 pub mod qr;
+pub mod shell;
 pub mod spinner;
 pub mod term;
 pub mod values;
@@ -171,6 +172,9 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
             destination,
             print,
         } => commands::console::run(&ctx, profile, explicit, destination, print),
+        CommandOptions::ShellInit { shell } => commands::shell::shell_init(shell),
+        CommandOptions::Use(options) => commands::shell::run_use(&ctx, options),
+        CommandOptions::Prompt => commands::shell::run_prompt(),
     }
 }
 

@@ -164,6 +164,15 @@ pub enum CommandOptions {
         /// `--print` (or `--no-browser`): print the URL instead of opening it.
         print: bool,
     },
+    /// `sso shell-init`.
+    ShellInit {
+        /// The shell.
+        shell: crate::shell::Shell,
+    },
+    /// `sso use`.
+    Use(crate::commands::shell::UseOptions),
+    /// `sso prompt`.
+    Prompt,
 }
 
 /// What `Invocation::new` needs to know about the process besides the parsed flags.
@@ -311,9 +320,28 @@ impl Invocation {
                 destination: args.destination,
                 print: args.print,
             },
+            Command::ShellInit(args) => CommandOptions::ShellInit { shell: args.shell },
+            Command::Use(args) => CommandOptions::Use(use_options(args)?),
+            Command::Prompt => CommandOptions::Prompt,
         };
         Ok(Self { global, command })
     }
+}
+
+fn use_options(args: crate::args::UseArgs) -> Result<crate::commands::shell::UseOptions, CliError> {
+    use crate::commands::shell::{UseAction, UseOptions};
+    let action = if args.unset {
+        UseAction::Unset
+    } else {
+        UseAction::Switch {
+            profile: opt_flag("PROFILE", args.profile, ProfileName::parse)?,
+            credentials: !args.profile_only,
+        }
+    };
+    Ok(UseOptions {
+        shell: args.shell,
+        action,
+    })
 }
 
 fn configure_answers(

@@ -13,4 +13,5 @@ pub mod logout;
 pub mod populate;
 pub mod session;
 pub mod settings;
+pub mod shell;
 pub mod status;
