@@ -201,7 +201,13 @@ impl Invocation {
             .or_else(|| (env.var)("AWS_DEFAULT_PROFILE").filter(|p| !p.is_empty()));
         let profile = profile
             .map(|p| parse_flag("--profile", &p, ProfileName::parse))
-            .transpose()?;
+            .transpose();
+        // The commands of the shell integration take no profile from the environment: an
+        // AWS_PROFILE that is not a valid name must not break every prompt.
+        let profile = match (&cli.command, profile) {
+            (Command::Prompt | Command::ShellInit(_) | Command::Use(_), Err(_)) => None,
+            (_, profile) => profile?,
+        };
         let global = GlobalOptions {
             profile,
             debug: cli.global.debug,

@@ -231,7 +231,7 @@ sso() {
 "#;
 
 /// fish: `set` keeps the status of its command substitution; the lines are joined again
-/// before `source`.
+/// before `source`, whose status is dropped (`set -e` of a variable that is not set is 4).
 const FISH_INIT: &str = r#"# sso shell integration: `sso use PROFILE` switches this shell to PROFILE.
 # Added by `sso shell-init fish | source`; see `sso use --help`.
 function sso --wraps sso --description 'sso; `sso use PROFILE` switches this shell'
@@ -243,6 +243,7 @@ function sso --wraps sso --description 'sso; `sso use PROFILE` switches this she
         set -l __sso_code (command sso use --shell fish $argv[2..-1])
         or return
         string join \n -- $__sso_code | source
+        return 0
     else
         command sso $argv
     end

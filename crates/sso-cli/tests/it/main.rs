@@ -15,6 +15,7 @@ mod leak;
 mod login;
 mod profile_sources;
 mod settings;
+mod shell;
 mod single_flight;
 mod storm;
 
