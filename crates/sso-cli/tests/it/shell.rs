@@ -394,3 +394,13 @@ fn prompt_shows_the_profile_and_time_left() {
     assert_eq!(run(&[("AWS_PROFILE", "a\u{1b}]0;title\u{7}b")]), "ab\n");
     assert_eq!(emu.stats().create_token, 0);
 }
+
+#[test]
+fn help_of_the_shell_commands() {
+    for command in ["shell-init", "use", "prompt"] {
+        insta_cmd::assert_cmd_snapshot!(
+            format!("{command}_help"),
+            super::sso().args([command, "--help"])
+        );
+    }
+}
