@@ -213,7 +213,7 @@ pub fn init_script(shell: Shell) -> String {
 const POSIX_INIT: &str = r#"# sso shell integration: `sso use PROFILE` switches this shell to PROFILE.
 # Added by `eval "$(sso shell-init {shell})"`; see `sso use --help`.
 sso() {
-  if [ "$1" = use ]; then
+  if [ "${1-}" = use ]; then
     shift
     case " $* " in
       *" -h "* | *" --help "*)

@@ -41,10 +41,11 @@ impl Shell {
         }
     }
 
+    /// Loads the function; bash and zsh with `set -u`, which it must survive.
     fn init(self) -> &'static str {
         match self {
-            Self::Bash => "eval \"$(sso shell-init bash)\"\n",
-            Self::Zsh => "eval \"$(sso shell-init zsh)\"\n",
+            Self::Bash => "set -u\neval \"$(sso shell-init bash)\"\n",
+            Self::Zsh => "set -u\neval \"$(sso shell-init zsh)\"\n",
             Self::Fish => "sso shell-init fish | source\n",
         }
     }
@@ -189,7 +190,8 @@ fn use_switches_real_shells_and_unset_clears_them() {
              sso use --profile-only; echo \"--- picked {status}\"; env\n\
              sso use --unset; echo \"--- unset {status}\"; env\n\
              sso use --help > /dev/null; echo \"--- help {status}\"\n\
-             sso --version > /dev/null; echo \"--- other {status}\"\n",
+             sso --version > /dev/null; echo \"--- other {status}\"\n\
+             sso > /dev/null 2>&1; echo \"--- bare {status}\"\n",
             stale = shell.set("AWS_REGION", "stale-region"),
         );
         // The menu without a terminal is a numbered list on stderr, answered on the shell's
@@ -252,6 +254,8 @@ fn use_switches_real_shells_and_unset_clears_them() {
 
         assert_eq!(sections["help"].0, "0", "{context}");
         assert_eq!(sections["other"].0, "0", "{context}");
+        // `sso` alone shows the usage (exit code 2), also with `set -u`.
+        assert_eq!(sections["bare"].0, "2", "{context}");
     }
 }
 
