@@ -272,4 +272,4 @@ function sso {
 "#;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

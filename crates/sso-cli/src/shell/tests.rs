@@ -59,7 +59,7 @@ fn shell_command(shell: Shell) -> Option<(&'static str, &'static [&'static str])
 /// Runs `script` in `shell` in the directory `cwd`; `None` (with a note) when the shell is not
 /// installed.
 #[allow(clippy::print_stderr)]
-fn run_in(shell: Shell, cwd: &Path, script: &str) -> Option<std::process::Output> {
+pub(crate) fn run_in(shell: Shell, cwd: &Path, script: &str) -> Option<std::process::Output> {
     let (program, flags) = shell_command(shell)?;
     let output = Command::new(program)
         .args(flags)
