@@ -348,11 +348,30 @@ pub fn run_prompt() -> Result<(), CliError> {
     crate::write_stdout(&format!("{}\n", term::printable(&segment)))
 }
 
-/// When the cached SSO token of `profile` expires: the config and one token file, no refresh;
-/// `None` for a profile that is not an SSO profile or has no token, and on any error.
+/// How many `source_profile` hops [`token_expiry`] follows to an SSO profile.
+const MAX_SOURCE_HOPS: usize = 8;
+
+/// When the cached SSO token of `profile` expires (for a role chain, of the SSO profile at its
+/// source): the config and one token file, no refresh; `None` for a profile without an SSO
+/// login or a token, and on any error.
 fn token_expiry(profile: &str) -> Option<sso_cache::Timestamp> {
     let aws = sso_driver::context::AwsContext::load(&Env::process(), Some(profile)).ok()?;
-    let target = aws.target_for_profile(profile).ok()?;
+    let mut current = profile.to_owned();
+    let mut hops = 0;
+    let target = loop {
+        if let Ok(target) = aws.target_for_profile(&current) {
+            break target;
+        }
+        hops += 1;
+        let source = aws
+            .profiles()
+            .profile(&current)?
+            .get_str("source_profile")?;
+        if hops > MAX_SOURCE_HOPS || source == current {
+            return None;
+        }
+        current = source.to_owned();
+    };
     let cache = aws.sso_cache()?;
     let token = sso_driver::token::cached_token(&cache, &target).ok()??;
     Some(token.expires_at)

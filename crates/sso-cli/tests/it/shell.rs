@@ -394,6 +394,20 @@ fn prompt_shows_the_profile_and_time_left() {
     home.log_in(&emu);
     let shown = run(&[("AWS_PROFILE", "dev")]);
     assert!(shown == "dev 59m\n" || shown == "dev 1h00m\n", "{shown:?}");
+    // A role chain shows the time of the SSO login at its source.
+    let config = home.path().join(".aws/config");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(
+        "\n[profile chained]\nrole_arn = arn:aws:iam::222222222222:role/Deploy\nsource_profile = dev\n\n\
+         [profile loop]\nrole_arn = arn:aws:iam::222222222222:role/Deploy\nsource_profile = loop\n",
+    );
+    std::fs::write(&config, text).unwrap();
+    let shown = run(&[("AWS_PROFILE", "chained")]);
+    assert!(
+        shown == "chained 59m\n" || shown == "chained 1h00m\n",
+        "{shown:?}"
+    );
+    assert_eq!(run(&[("AWS_PROFILE", "loop")]), "loop\n");
     // Terminal escapes in the name never reach the prompt.
     assert_eq!(run(&[("AWS_PROFILE", "a\u{1b}]0;title\u{7}b")]), "ab\n");
     assert_eq!(emu.stats().create_token, 0);
