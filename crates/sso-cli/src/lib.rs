@@ -5,9 +5,10 @@
 //! flags) and [`options`] (validated, typed). Every failure the user can cause is a
 //! [`error::CliError`] with a documented exit code; [`main_impl`] renders it with miette.
 //!
-//! Module map: [`commands`] has one module per command; [`export`], [`shell`] and [`output`] render what
-//! goes to stdout; [`term`], [`picker`] and [`wizard`] are the interactive parts; [`spinner`]
-//! shows progress on stderr; [`qr`] and [`clipboard`] hand a URL to another device or app.
+//! Module map: [`commands`] has one module per command; [`export`], [`shell`] and [`output`]
+//! render what goes to stdout; [`term`], [`picker`] and [`wizard`] are the interactive parts;
+//! [`spinner`] shows progress on stderr; [`qr`] and [`clipboard`] hand a URL to another device
+//! or app.
 
 #![deny(missing_docs)]
 
