@@ -327,20 +327,30 @@ impl Invocation {
                 print: args.print,
             },
             Command::ShellInit(args) => CommandOptions::ShellInit { shell: args.shell },
-            Command::Use(args) => CommandOptions::Use(use_options(args)?),
+            // `sso --profile dev use` names the profile as `sso use dev` does.
+            Command::Use(args) => {
+                CommandOptions::Use(use_options(args, cli.profile.profile.clone())?)
+            }
             Command::Prompt => CommandOptions::Prompt,
         };
         Ok(Self { global, command })
     }
 }
 
-fn use_options(args: crate::args::UseArgs) -> Result<crate::commands::shell::UseOptions, CliError> {
+fn use_options(
+    args: crate::args::UseArgs,
+    profile_before_command: Option<String>,
+) -> Result<crate::commands::shell::UseOptions, CliError> {
     use crate::commands::shell::{UseAction, UseOptions};
     let action = if args.unset {
         UseAction::Unset
     } else {
         UseAction::Switch {
-            profile: opt_flag("PROFILE", args.profile, ProfileName::parse)?,
+            profile: opt_flag(
+                "PROFILE",
+                args.profile.or(profile_before_command),
+                ProfileName::parse,
+            )?,
             credentials: !args.profile_only,
         }
     };

@@ -340,6 +340,18 @@ fn use_prints_quoted_code_for_each_shell() {
         let code = String::from_utf8(output.stdout).unwrap();
         insta::assert_snapshot!(format!("use_profile_only_{shell}"), code);
     }
+    // `--profile` before the command names the profile too.
+    let named = home.run(&["use", "--shell", "bash", "--profile-only", "dev"]);
+    let before = home.run(&[
+        "--profile",
+        "dev",
+        "use",
+        "--shell",
+        "bash",
+        "--profile-only",
+    ]);
+    assert!(before.status.success());
+    assert_eq!(before.stdout, named.stdout);
     let output = home.run(&["use", "--shell", "bash", "--unset"]);
     insta::assert_snapshot!(String::from_utf8(output.stdout).unwrap(), @r"
     unset AWS_PROFILE
