@@ -26,6 +26,9 @@
 //!    item 1 (runs interleaved), and the emulator's counters (no call at all);
 //! 8. the same profile cold (valid token, `~/.aws/cli/cache` deleted before each run): exactly
 //!    one GetRoleCredentials and one AssumeRole per run.
+//! 9. `sso prompt` (issue 16) with `AWS_PROFILE` set and no `AWS_CREDENTIAL_EXPIRATION`, so it
+//!    reads the config and the token cache: median wall next to `/bin/true` (runs interleaved),
+//!    and the emulator's counters (no call at all).
 //!
 //! Wall times are taken around `spawn` and `wait` of the process (stdout and stderr to
 //! `/dev/null` for the short runs). Peak RSS comes from `/usr/bin/time -f %M` in separate runs
@@ -73,6 +76,8 @@ const WARM_MAX_RATIO: f64 = 3.0;
 const WARM_MAX_RSS_KIB: u64 = 8 * 1024;
 /// Issue 14's target for the chained warm path.
 const CHAINED_WARM_MAX_RATIO: f64 = 2.0;
+/// Issue 16's target for `sso prompt`, run on every shell prompt.
+const PROMPT_MAX_RATIO: f64 = 3.0;
 const LIST_MIN_SPEEDUP: f64 = 12.0;
 
 const USAGE: &str = "usage: cargo xtask bench [--with-aws-config] [--criterion]";
@@ -148,6 +153,7 @@ pub(crate) fn run(root: &Path, args: &[String]) -> Result<()> {
     cold(&sso, &emulator, &mut report)?;
     chained_warm(&sso, &emulator, &mut report)?;
     chained_cold(&sso, &emulator, &mut report)?;
+    prompt(&sso, &emulator, &mut report)?;
     storm(&sso, &emulator, &mut report)?;
     list_roles(&sso, &emulator, &mut report)?;
     populate(&sso, &emulator, &mut report)?;
@@ -339,6 +345,65 @@ const NETWORK_COUNTERS: &[&str] = &[
     "container_credentials",
     "imds_token",
 ];
+
+/// 9: `sso prompt` reading the config and the token cache, next to `/bin/true`, interleaved.
+fn prompt(sso: &Sso, emulator: &Emulator, report: &mut Report) -> Result<()> {
+    eprintln!("bench: 9. sso prompt");
+    let prompt = || {
+        let mut command = sso.command(&["prompt"]);
+        command.env("AWS_PROFILE", PROFILE);
+        command
+    };
+    let first = prompt().output().context("starting sso")?;
+    let shown = String::from_utf8_lossy(&first.stdout).trim().to_owned();
+    if !first.status.success() || !shown.starts_with(&format!("{PROFILE} ")) {
+        bail!(
+            "`sso prompt` printed {shown:?} ({}): {}",
+            first.status,
+            String::from_utf8_lossy(&first.stderr)
+        );
+    }
+    let true_bin = Path::new("/bin/true");
+    for _ in 0..3 {
+        time_quiet(&mut prompt())?;
+        time_quiet(&mut sso.plain_command(true_bin, &[]))?;
+    }
+    let before = emulator.stats()?;
+    let mut prompt_times = Vec::with_capacity(RUNS);
+    let mut true_times = Vec::with_capacity(RUNS);
+    let mut failures = 0;
+    for _ in 0..RUNS {
+        let (elapsed, status) = time_quiet(&mut prompt())?;
+        failures += usize::from(!status.success());
+        prompt_times.push(elapsed);
+        let (elapsed, _) = time_quiet(&mut sso.plain_command(true_bin, &[]))?;
+        true_times.push(elapsed);
+    }
+    let after = emulator.stats()?;
+    let network: u64 = NETWORK_COUNTERS
+        .iter()
+        .map(|name| after.get(name).saturating_sub(before.get(name)))
+        .sum();
+    report.command(format!(
+        "AWS_PROFILE={PROFILE} sso prompt   # x{RUNS}, interleaved with /bin/true (prints `{shown}`)"
+    ));
+    let (prompt_median, prompt_p90) = (median(&prompt_times), p90(&prompt_times));
+    let true_median = median(&true_times);
+    let ratio = prompt_median.as_secs_f64() / true_median.as_secs_f64().max(1e-9);
+    report.row(
+        "9",
+        "`sso prompt` (config + token cache, no `AWS_CREDENTIAL_EXPIRATION`): wall",
+        format!(
+            "median {} / p90 {} ({RUNS} runs, {failures} failed); `/bin/true` median {}; ratio {ratio:.2}x; {network} network calls",
+            ms(prompt_median),
+            ms(prompt_p90),
+            ms(true_median)
+        ),
+        format!("<= {PROMPT_MAX_RATIO}x `/bin/true`, 0 network calls"),
+        Some(ratio <= PROMPT_MAX_RATIO && failures == 0 && network == 0),
+    );
+    Ok(())
+}
 
 /// 7: warm chained `export-credentials` next to `/bin/true` and the SSO warm path, interleaved.
 fn chained_warm(sso: &Sso, emulator: &Emulator, report: &mut Report) -> Result<()> {
@@ -1263,7 +1328,7 @@ impl Report {
         doc.push_str(table);
         doc.push_str(
             "\nRows whose target is missed are flagged **MISSED**; targets are issue 7's (items 7 \
-             and 8: issue 14's).\n\n",
+             and 8: issue 14's; item 9: issue 16's).\n\n",
         );
         doc.push_str("## Method\n\n");
         doc.push_str(
@@ -1284,7 +1349,9 @@ impl Report {
              AssumeRoleWithWebIdentity, container and IMDS calls as network calls. Item 7 \
              interleaves the chained profile, the SSO profile of item 1 and `/bin/true` run by \
              run. Item 8 deletes `~/.aws/cli/cache` (SSO role and assumed-role credentials) \
-             before each run.\n\
+             before each run. Item 9 runs `sso prompt` with `AWS_PROFILE=bench` added to that \
+             environment, interleaved with `/bin/true`, and reads the counters around all its \
+             runs.\n\
              - Item 6 edits only the `expiresAt` of the token cache file \
              (`~/.aws/sso/cache/<sha1(session name)>.json`); the refresh token and client \
              registration stay valid. Wall time runs from the first spawn until the last process \

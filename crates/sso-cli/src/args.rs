@@ -186,6 +186,17 @@ pub enum Command {
     /// Serve a profile's credentials to SDKs on 127.0.0.1 (container credentials).
     #[command(long_about = SERVE_LONG_ABOUT)]
     Serve(ServeArgs),
+    /// Print the shell function that lets `sso use` switch the current shell.
+    #[command(long_about = SHELL_INIT_LONG_ABOUT)]
+    ShellInit(ShellInitArgs),
+
+    /// Switch the current shell to a profile (set up with `sso shell-init`).
+    #[command(long_about = USE_LONG_ABOUT)]
+    Use(UseArgs),
+
+    /// Print the active profile and its time left, for a shell prompt.
+    #[command(long_about = PROMPT_LONG_ABOUT)]
+    Prompt,
 }
 
 impl Command {
@@ -215,6 +226,7 @@ impl Command {
             | Self::Serve(ServeArgs { profile, .. }) => profile.profile.as_deref(),
             Self::List(ListArgs { profile, .. }) => profile.profile.as_deref(),
             Self::Completions(_) | Self::Status(_) => None,
+            Self::ShellInit(_) | Self::Use(_) | Self::Prompt => None,
         }
     }
 }
@@ -388,6 +400,75 @@ Examples:
   sso completions bash > ~/.local/share/bash-completion/completions/sso
   sso completions zsh > ~/.zfunc/_sso
   sso completions fish > ~/.config/fish/completions/sso.fish";
+
+const SHELL_INIT_LONG_ABOUT: &str = "\
+Print a shell function named `sso` that wraps the binary, so that `sso use` can change the \
+environment of the shell it runs in. Other commands run the binary as before. Add it to the \
+shell's startup file.
+
+Examples:
+  eval \"$(sso shell-init bash)\"                            (in ~/.bashrc)
+  eval \"$(sso shell-init zsh)\"                             (in ~/.zshrc)
+  sso shell-init fish | source                             (in ~/.config/fish/config.fish)
+  sso shell-init powershell | Out-String | Invoke-Expression   (in $PROFILE)";
+
+const USE_LONG_ABOUT: &str = "\
+Switch the current shell to a profile: set AWS_PROFILE, AWS_REGION and AWS_DEFAULT_REGION (when \
+the profile has a region; otherwise they are removed) and the profile's credentials \
+(AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_CREDENTIAL_EXPIRATION) for \
+tools that cannot sign in themselves. Needs the function of `sso shell-init` in the shell.
+
+Credentials come as `sso export-credentials --profile PROFILE` gets them (any profile: SSO, \
+role_arn chains, web identity, credential_process, static keys); when the login must be signed \
+in again, `sso use` signs in first, as `sso login` does. Without PROFILE, a menu lists the \
+profiles (type to filter). Menus and messages go to stderr; only shell code goes to stdout, and \
+nothing at all when the command fails.
+
+Examples:
+  sso use dev                    # profile, region and credentials
+  sso use dev --profile-only     # profile and region; removes credential variables
+  sso use                        # pick a profile from a menu
+  sso use --unset                # remove everything `sso use` sets";
+
+const PROMPT_LONG_ABOUT: &str = "\
+Print the profile of this shell (AWS_PROFILE) and the time its credentials have left, e.g. \
+`dev 42m`, for a shell prompt. Reads AWS_CREDENTIAL_EXPIRATION, else the SSO token cache; \
+never signs in, never locks, never goes to the network. Prints nothing when no profile is set.
+
+Examples:
+  PS1='$(sso prompt) \\$ '                         (bash)
+  setopt prompt_subst; PROMPT='$(sso prompt) %# '  (zsh)
+  [custom.sso]                                     (starship.toml)
+  command = \"sso prompt\"
+  when = \"test -n \\\"$AWS_PROFILE\\\"\"";
+
+/// `sso shell-init`.
+#[derive(Debug, Args)]
+pub struct ShellInitArgs {
+    /// The shell to write the function for.
+    #[arg(value_enum)]
+    pub shell: crate::shell::Shell,
+}
+
+/// `sso use`.
+#[derive(Debug, Args)]
+pub struct UseArgs {
+    /// The profile to switch to (default: pick one from a menu).
+    #[arg(value_name = "PROFILE")]
+    pub profile: Option<String>,
+
+    /// Set only the profile and region, not credentials (and remove credential variables).
+    #[arg(long)]
+    pub profile_only: bool,
+
+    /// Remove every variable `sso use` sets.
+    #[arg(long, conflicts_with_all = ["profile", "profile_only"])]
+    pub unset: bool,
+
+    /// The shell to print code for; passed by the function of `sso shell-init`.
+    #[arg(long, value_enum, hide = true)]
+    pub shell: Option<crate::shell::Shell>,
+}
 
 /// `sso configure`.
 #[derive(Debug, Args)]

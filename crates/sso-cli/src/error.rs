@@ -121,7 +121,7 @@ pub fn shell_word(word: &str) -> String {
     if plain {
         word.to_owned()
     } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
+        crate::shell::quote_posix(word)
     }
 }
 

@@ -41,14 +41,20 @@ pub struct UnsafeValue {
 }
 
 /// Whether `value` consists only of the characters real credentials use: ASCII letters and
-/// digits, base64's `+/=`, and `-_.:` (expirations such as `2024-01-01T00:00:00+00:00`).
+/// digits, base64's `+/=`, and `-_.:` (expirations such as `2024-01-01T00:00:00+00:00`), and
+/// has no `=` at its start or after a `:`.
 ///
-/// None of them is special to `sh`, `bash`, `zsh`, `fish`, `cmd.exe` or PowerShell inside the
-/// AWS CLI's quoting (none, or plain double quotes), so such a value can be printed unescaped.
+/// None of those characters is special to `sh`, `bash`, `fish`, `cmd.exe` or PowerShell inside
+/// the AWS CLI's quoting (none, or plain double quotes), so such a value can be printed
+/// unescaped. zsh expands `=cmd` to the path of `cmd` in an assignment's value, at its start and
+/// after each `:` (`X==ls` sets `/usr/bin/ls`): real credentials never have `=` there (base64
+/// pads at the end, expirations have none), so such a value is refused too.
 pub fn is_credential_text(value: &str) -> bool {
     value
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"+/=-_.:".contains(&b))
+        && !value.starts_with('=')
+        && !value.contains(":=")
 }
 
 /// Renders credentials in one of the formats, or refuses a value that is not
@@ -280,6 +286,8 @@ mod tests {
             "tok;touch pwned",
             "$(touch pwned)",
             "`id`",
+            "=ls",
+            "2024:=ls",
             "a b",
             "a\"b",
             "a'b",
@@ -340,6 +348,67 @@ mod tests {
             "",
         ] {
             assert!(is_credential_text(value), "{value}");
+        }
+    }
+
+    /// A value of the credential alphabet, `=` and `:` often.
+    fn alphabet_value() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        let chars: Vec<char> = "aZ09+/=-_.:=:".chars().collect();
+        prop::collection::vec(prop::sample::select(chars), 0..12)
+            .prop_map(|chars| chars.into_iter().collect())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 24,
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        /// Whatever `render` prints unescaped, the shells that evaluate it (bash and zsh for
+        /// `env` and `env-no-export`, fish for `fish`) read back unchanged; anything else is
+        /// refused.
+        #[test]
+        fn printed_values_round_trip_through_real_shells(
+            values in proptest::collection::vec(alphabet_value(), 4..=4)
+        ) {
+            use crate::shell::{Shell, tests::run_in};
+            let credentials = ExportCredentials {
+                access_key_id: values[0].clone(),
+                secret_access_key: SecretAccessKey::new(&values[1]),
+                session_token: Some(SessionToken::new(&values[2])),
+                expiration: Some(values[3].clone()),
+            };
+            let cases = [
+                (Shell::Bash, ExportFormat::Env),
+                (Shell::Bash, ExportFormat::EnvNoExport),
+                (Shell::Zsh, ExportFormat::Env),
+                (Shell::Zsh, ExportFormat::EnvNoExport),
+                (Shell::Fish, ExportFormat::Fish),
+            ];
+            for (shell, format) in cases {
+                let Ok(code) = render(&credentials, format) else {
+                    proptest::prop_assert!(!values.iter().all(|v| is_credential_text(v)));
+                    continue;
+                };
+                let script = format!(
+                    "{code}printf '%s|%s|%s|%s' \"$AWS_ACCESS_KEY_ID\" \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\" \"$AWS_CREDENTIAL_EXPIRATION\"\n"
+                );
+                let dir = tempfile::tempdir().unwrap();
+                let Some(output) = run_in(shell, dir.path(), &script) else {
+                    continue;
+                };
+                let stderr = String::from_utf8_lossy(&output.stderr);
+                proptest::prop_assert!(output.status.success(), "{shell:?} {format:?}: {stderr}");
+                proptest::prop_assert_eq!(
+                    String::from_utf8_lossy(&output.stdout).into_owned(),
+                    values.join("|"),
+                    "{:?} {:?}\n{}",
+                    shell,
+                    format,
+                    code
+                );
+            }
         }
     }
 }

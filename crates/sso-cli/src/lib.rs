@@ -5,9 +5,10 @@
 //! flags) and [`options`] (validated, typed). Every failure the user can cause is a
 //! [`error::CliError`] with a documented exit code; [`main_impl`] renders it with miette.
 //!
-//! Module map: [`commands`] has one module per command; [`export`] and [`output`] render what
-//! goes to stdout; [`term`], [`picker`] and [`wizard`] are the interactive parts; [`spinner`]
-//! shows progress on stderr; [`qr`] and [`clipboard`] hand a URL to another device or app.
+//! Module map: [`commands`] has one module per command; [`export`], [`shell`] and [`output`]
+//! render what goes to stdout; [`term`], [`picker`] and [`wizard`] are the interactive parts;
+//! [`spinner`] shows progress on stderr; [`qr`] and [`clipboard`] hand a URL to another device
+//! or app.
 
 #![deny(missing_docs)]
 
@@ -28,6 +29,7 @@ pub mod options;
 pub mod output;
 pub mod picker;
 pub mod qr;
+pub mod shell;
 pub mod spinner;
 pub mod term;
 pub mod values;
@@ -182,6 +184,9 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
             explicit,
             port,
         } => commands::serve::run(&ctx, profile, explicit, port),
+        CommandOptions::ShellInit { shell } => commands::shell::shell_init(shell),
+        CommandOptions::Use(options) => commands::shell::run_use(&ctx, options),
+        CommandOptions::Prompt => commands::shell::run_prompt(),
     }
 }
 

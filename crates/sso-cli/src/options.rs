@@ -184,6 +184,15 @@ pub enum CommandOptions {
         /// `--port` (0: any free port).
         port: u16,
     },
+    /// `sso shell-init`.
+    ShellInit {
+        /// The shell.
+        shell: crate::shell::Shell,
+    },
+    /// `sso use`.
+    Use(crate::commands::shell::UseOptions),
+    /// `sso prompt`.
+    Prompt,
 }
 
 /// What `Invocation::new` needs to know about the process besides the parsed flags.
@@ -212,7 +221,13 @@ impl Invocation {
             .or_else(|| (env.var)("AWS_DEFAULT_PROFILE").filter(|p| !p.is_empty()));
         let profile = profile
             .map(|p| parse_flag("--profile", &p, ProfileName::parse))
-            .transpose()?;
+            .transpose();
+        // The commands of the shell integration take no profile from the environment: an
+        // AWS_PROFILE that is not a valid name must not break every prompt.
+        let profile = match (&cli.command, profile) {
+            (Command::Prompt | Command::ShellInit(_) | Command::Use(_), Err(_)) => None,
+            (_, profile) => profile?,
+        };
         let global = GlobalOptions {
             profile,
             debug: cli.global.debug,
@@ -342,9 +357,38 @@ impl Invocation {
                 explicit: profile_on_command_line,
                 port: args.port,
             },
+            Command::ShellInit(args) => CommandOptions::ShellInit { shell: args.shell },
+            // `sso --profile dev use` names the profile as `sso use dev` does.
+            Command::Use(args) => {
+                CommandOptions::Use(use_options(args, cli.profile.profile.clone())?)
+            }
+            Command::Prompt => CommandOptions::Prompt,
         };
         Ok(Self { global, command })
     }
+}
+
+fn use_options(
+    args: crate::args::UseArgs,
+    profile_before_command: Option<String>,
+) -> Result<crate::commands::shell::UseOptions, CliError> {
+    use crate::commands::shell::{UseAction, UseOptions};
+    let action = if args.unset {
+        UseAction::Unset
+    } else {
+        UseAction::Switch {
+            profile: opt_flag(
+                "PROFILE",
+                args.profile.or(profile_before_command),
+                ProfileName::parse,
+            )?,
+            credentials: !args.profile_only,
+        }
+    };
+    Ok(UseOptions {
+        shell: args.shell,
+        action,
+    })
 }
 
 fn configure_answers(

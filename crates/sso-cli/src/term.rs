@@ -164,12 +164,13 @@ pub trait Terminal {
     fn end_picker(&mut self) -> io::Result<()>;
 }
 
-/// The real terminal: stdin and stdout through crossterm.
+/// The real terminal: stdin and stdout (or stderr) through crossterm.
 #[derive(Debug)]
 pub struct CrosstermTerminal {
     color: bool,
     raw: bool,
     drawn: u16,
+    on_stderr: bool,
 }
 
 impl CrosstermTerminal {
@@ -179,12 +180,31 @@ impl CrosstermTerminal {
             color,
             raw: false,
             drawn: 0,
+            on_stderr: false,
+        }
+    }
+
+    /// A terminal on stdin/stderr, for commands whose stdout is read by a program (the menu of
+    /// `sso use`, whose stdout the shell evaluates).
+    pub fn on_stderr(color: bool) -> Self {
+        Self {
+            on_stderr: true,
+            ..Self::new(color)
+        }
+    }
+
+    /// The stream the terminal draws on, locked.
+    fn output(&self) -> Box<dyn io::Write> {
+        if self.on_stderr {
+            Box::new(io::stderr().lock())
+        } else {
+            Box::new(io::stdout().lock())
         }
     }
 
     /// Writes text that already went through [`printable`] (plus our own styling).
     fn write_raw(&mut self, text: &str) -> io::Result<()> {
-        let mut out = io::stdout().lock();
+        let mut out = self.output();
         if self.raw {
             // Raw mode does not translate "\n" into "\r\n".
             out.write_all(text.replace('\n', "\r\n").as_bytes())?;
@@ -194,7 +214,7 @@ impl CrosstermTerminal {
         out.flush()
     }
 
-    fn erase_frame(&mut self, out: &mut io::StdoutLock<'_>) -> io::Result<()> {
+    fn erase_frame(&mut self, out: &mut impl io::Write) -> io::Result<()> {
         use crossterm::{cursor, terminal};
         if self.drawn > 0 {
             crossterm::queue!(out, cursor::MoveUp(self.drawn))?;
@@ -211,7 +231,12 @@ impl CrosstermTerminal {
 
 impl Terminal for CrosstermTerminal {
     fn is_tty(&self) -> bool {
-        io::stdin().is_terminal() && io::stdout().is_terminal()
+        let output = if self.on_stderr {
+            io::stderr().is_terminal()
+        } else {
+            io::stdout().is_terminal()
+        };
+        io::stdin().is_terminal() && output
     }
 
     fn write(&mut self, text: &str) -> io::Result<()> {
@@ -240,7 +265,7 @@ impl Terminal for CrosstermTerminal {
         crossterm::terminal::enable_raw_mode()?;
         self.raw = true;
         self.drawn = 0;
-        crossterm::execute!(io::stdout(), crossterm::cursor::Hide)
+        crossterm::execute!(self.output(), crossterm::cursor::Hide)
     }
 
     fn read_key(&mut self) -> io::Result<Key> {
@@ -248,7 +273,7 @@ impl Terminal for CrosstermTerminal {
     }
 
     fn draw(&mut self, lines: &[String]) -> io::Result<()> {
-        let mut out = io::stdout().lock();
+        let mut out = self.output();
         self.erase_frame(&mut out)?;
         for line in lines {
             out.write_all(printable(line).as_bytes())?;
@@ -262,7 +287,7 @@ impl Terminal for CrosstermTerminal {
         if !self.raw {
             return Ok(());
         }
-        let mut out = io::stdout().lock();
+        let mut out = self.output();
         let erased = self.erase_frame(&mut out);
         let shown = crossterm::execute!(out, crossterm::cursor::Show);
         self.raw = false;

@@ -74,6 +74,15 @@ pub fn profile_credentials(profile: &ProfileName, explicit: bool) -> Result<Reso
     credentials_waiting(profile, explicit, None)
 }
 
+/// [`profile_credentials`] of the named profile with the environment `env` instead of the
+/// process's (`sso use` leaves out the variables it set before).
+pub fn profile_credentials_in(
+    env: &sso_driver::env::Env,
+    profile: &ProfileName,
+) -> Result<Resolved, CliError> {
+    credentials_in(env, profile, true, None)
+}
+
 /// [`profile_credentials`] with `--wait-for-login SECS` (`None`: the login's
 /// `sso_wait_for_login`, else no wait). Prints the expiry warning ([`crate::expiry`]).
 fn credentials_waiting(
@@ -82,6 +91,16 @@ fn credentials_waiting(
     wait_for_login: Option<u64>,
 ) -> Result<Resolved, CliError> {
     let env = sso_driver::env::Env::process();
+    credentials_in(&env, profile, explicit, wait_for_login)
+}
+
+/// [`credentials_waiting`] with the environment `env`.
+fn credentials_in(
+    env: &sso_driver::env::Env,
+    profile: &ProfileName,
+    explicit: bool,
+    wait_for_login: Option<u64>,
+) -> Result<Resolved, CliError> {
     let selection = if explicit {
         Selection::profile(profile.as_str())
     } else {
@@ -90,7 +109,7 @@ fn credentials_waiting(
     let http = sso_driver::http::HttpConfig::default()
         .user_agent(concat!("sso/", env!("CARGO_PKG_VERSION")));
     let resolved = chain::credentials_for(
-        &env,
+        env,
         selection,
         Options {
             prompt: &MfaTerminal,

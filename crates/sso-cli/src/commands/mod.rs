@@ -14,5 +14,6 @@ pub mod populate;
 pub mod serve;
 pub mod session;
 pub mod settings;
+pub mod shell;
 pub mod status;
 pub mod whoami;

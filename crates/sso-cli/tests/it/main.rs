@@ -16,6 +16,7 @@ mod login;
 mod profile_sources;
 mod serve;
 mod settings;
+mod shell;
 mod single_flight;
 mod storm;
 
