@@ -279,11 +279,20 @@ token, and opens the console's sign-in URL in the browser. The URL signs in whoe
 within 15 minutes, so it is printed only with --print, or when no browser can be opened here.
 
 The console opens in the profile's region (AWS_REGION, AWS_DEFAULT_REGION, the profile's \
-`region`, else the SSO region), in that region's partition (aws, aws-cn or aws-us-gov).
+`region`, else the SSO region), in that region's partition (aws, aws-cn or aws-us-gov); \
+--region picks another.
+
+The browser: --browser CMD, else the profile's `sso_console_browser`, else BROWSER, else the \
+system's opener. --firefox-container opens the console in a Firefox container named after the \
+profile (the \"Open external links in a container\" extension), so several accounts can be \
+signed in side by side.
 
 Examples:
   sso console --profile dev
+  sso console --profile dev --service s3 --region eu-west-1
   sso console --profile dev --destination https://console.aws.amazon.com/s3/home
+  sso console --profile dev --firefox-container
+  sso console --profile dev --browser 'chromium --incognito'
   sso console --profile dev --print | pbcopy";
 
 const LOGOUT_LONG_ABOUT: &str = "\
@@ -915,6 +924,25 @@ pub struct ConsoleArgs {
     /// Console page to open after signing in (default: the console home of the region).
     #[arg(long, value_name = "URL")]
     pub destination: Option<String>,
+
+    /// Open this service's console page, e.g. `s3`, `ec2`, `cloudformation`.
+    #[arg(long, value_name = "SERVICE", conflicts_with = "destination")]
+    pub service: Option<String>,
+
+    /// The region the console opens in (default: AWS_REGION, the profile's region, the SSO
+    /// region).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// The browser command to open the URL with (the URL is its last argument); default: the
+    /// profile's `sso_console_browser`, else BROWSER, else the system's opener.
+    #[arg(long, value_name = "CMD")]
+    pub browser: Option<String>,
+
+    /// Open in a Firefox container named after the profile (needs Firefox's "Open external
+    /// links in a container" extension; the browser defaults to `firefox`).
+    #[arg(long)]
+    pub firefox_container: bool,
 
     /// Print the sign-in URL to stdout instead of opening a browser.
     ///

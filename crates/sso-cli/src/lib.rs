@@ -178,7 +178,8 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
             explicit,
             destination,
             print,
-        } => commands::console::run(&ctx, profile, explicit, destination, print),
+            open,
+        } => commands::console::run(&ctx, profile, explicit, destination, print, &open),
         CommandOptions::Serve {
             profile,
             explicit,

@@ -174,6 +174,8 @@ pub enum CommandOptions {
         destination: Option<String>,
         /// `--print` (or `--no-browser`): print the URL instead of opening it.
         print: bool,
+        /// `--service`, `--region`, `--browser`, `--firefox-container`.
+        open: crate::commands::console::ConsoleOpen,
     },
     /// `sso serve`.
     Serve {
@@ -351,6 +353,12 @@ impl Invocation {
                 explicit: profile_on_command_line,
                 destination: args.destination,
                 print: args.print,
+                open: crate::commands::console::ConsoleOpen {
+                    service: args.service,
+                    region: opt_flag("--region", args.region, Region::parse)?,
+                    browser: args.browser,
+                    firefox_container: args.firefox_container,
+                },
             },
             Command::Serve(args) => CommandOptions::Serve {
                 profile: global.profile_or_default(),

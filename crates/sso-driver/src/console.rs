@@ -218,6 +218,44 @@ pub fn console_destination(region: Option<&str>) -> Result<String, ConsoleError>
     })
 }
 
+/// The console page of `service` (`s3`, `ec2`, `cloudformation`, ...; lowercase letters, digits
+/// and `-`): `{console}/{service}/home`, with `?region=` when a region is named, on the
+/// region's partition's console ([`console_destination`]). `None` for a name that is not a
+/// service shortcut.
+///
+/// # Errors
+///
+/// [`ConsoleError::UnsupportedPartition`].
+pub fn service_destination(
+    service: &str,
+    region: Option<&str>,
+) -> Result<Option<String>, ConsoleError> {
+    let valid = !service.is_empty()
+        && service.len() <= 64
+        && service
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !valid {
+        return Ok(None);
+    }
+    let home = console_destination(region)?;
+    // `console_destination` ends in `/`, or in `console/home?region=R` (aws-cn, aws-us-gov).
+    let root = home
+        .split_once("console/home?")
+        .map_or(home.as_str(), |(root, _)| root);
+    Ok(Some(match region {
+        Some(region) => format!("{root}{service}/home?region={}", encode(region)),
+        None => format!("{root}{service}/home"),
+    }))
+}
+
+/// `url` opened in the Firefox container named `name` (created when missing) through the
+/// `ext+container:` scheme of the "Open external links in a container" extension.
+#[must_use]
+pub fn firefox_container_url(name: &str, url: &str) -> String {
+    format!("ext+container:name={}&url={}", encode(name), encode(url))
+}
+
 /// Builds `GET {federation_endpoint}?Action=getSigninToken[&SessionDuration=N]&Session=…`.
 ///
 /// `Session` is the URL-encoded JSON `{"sessionId","sessionKey","sessionToken"}`.
@@ -689,5 +727,40 @@ mod tests {
         for secret in [SECRET, TOKEN, "sessionKey"] {
             assert!(!message.contains(secret), "{message}");
         }
+    }
+
+    #[test]
+    fn service_shortcuts_land_on_the_service_home_of_the_partition() {
+        let page = |service, region| super::service_destination(service, region).unwrap();
+        assert_eq!(
+            page("s3", Some("eu-west-1")).as_deref(),
+            Some("https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1")
+        );
+        assert_eq!(
+            page("ec2", None).as_deref(),
+            Some("https://console.aws.amazon.com/ec2/home")
+        );
+        assert_eq!(
+            page("cloudformation", Some("us-gov-west-1")).as_deref(),
+            Some("https://console.amazonaws-us-gov.com/cloudformation/home?region=us-gov-west-1")
+        );
+        assert_eq!(
+            page("s3", Some("cn-north-1")).as_deref(),
+            Some("https://console.amazonaws.cn/s3/home?region=cn-north-1")
+        );
+        for bad in ["", "S3", "s3/../x", "s3?x=1", "a b", "évian"] {
+            assert_eq!(page(bad, Some("eu-west-1")), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn firefox_container_urls_encode_name_and_target() {
+        assert_eq!(
+            super::firefox_container_url(
+                "dev admin",
+                "https://signin.aws.amazon.com/federation?Action=login&x=1"
+            ),
+            "ext+container:name=dev+admin&url=https%3A%2F%2Fsignin.aws.amazon.com%2Ffederation%3FAction%3Dlogin%26x%3D1"
+        );
     }
 }

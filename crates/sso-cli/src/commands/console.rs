@@ -31,6 +31,23 @@ use crate::values::ProfileName;
 /// The environment variable that replaces the federation endpoint (tests, proxies).
 pub const FEDERATION_ENDPOINT_ENV: &str = "SSO_FEDERATION_ENDPOINT";
 
+/// The per-profile browser command of `sso console` (`--browser` wins over it).
+pub const CONSOLE_BROWSER_KEY: &str = "sso_console_browser";
+
+/// How `sso console` opens the page: `--service`, `--region`, `--browser`,
+/// `--firefox-container`.
+#[derive(Debug, Default)]
+pub struct ConsoleOpen {
+    /// `--service`: a console page shortcut.
+    pub service: Option<String>,
+    /// `--region`.
+    pub region: Option<crate::values::Region>,
+    /// `--browser CMD`.
+    pub browser: Option<String>,
+    /// `--firefox-container`.
+    pub firefox_container: bool,
+}
+
 /// Runs `sso console`.
 pub fn run(
     _ctx: &Context,
@@ -38,9 +55,27 @@ pub fn run(
     explicit: bool,
     destination: Option<String>,
     print: bool,
+    open: &ConsoleOpen,
 ) -> Result<(), CliError> {
     if let Some(destination) = &destination {
         check_destination(destination)?;
+    }
+    if let Some(service) = &open.service
+        && console::service_destination(service, None)
+            .ok()
+            .flatten()
+            .is_none()
+    {
+        return Err(CliError::Usage {
+            message: format!(
+                "invalid value for --service: `{}` is not a console service name",
+                crate::term::printable(service)
+            ),
+            help: Some(
+                "use the name in the console's address, e.g. s3, ec2, cloudformation, or pass --destination URL"
+                    .to_owned(),
+            ),
+        });
     }
     let resolved = export_credentials::profile_credentials(&profile, explicit)?;
     let target = resolved.sso_target.as_ref();
@@ -58,7 +93,10 @@ pub fn run(
     };
     let aws = convert::load_context(Some(profile.as_str()))?;
     let env = aws.env();
-    let region = console_region(env, resolved.region.as_deref(), target);
+    let region = match &open.region {
+        Some(region) => Some(region.as_str().to_owned()),
+        None => console_region(env, resolved.region.as_deref(), target),
+    };
     let endpoint = match env
         .var(FEDERATION_ENDPOINT_ENV)
         .filter(|v| !v.trim().is_empty())
@@ -68,9 +106,12 @@ pub fn run(
             .map_err(|e| console_error(e, target))?
             .to_owned(),
     };
-    let destination = match destination {
-        Some(destination) => destination,
-        None => {
+    let destination = match (destination, &open.service) {
+        (Some(destination), _) => destination,
+        (None, Some(service)) => console::service_destination(service, region.as_deref())
+            .map_err(|e| console_error(e, target))?
+            .unwrap_or_default(),
+        (None, None) => {
             console::console_destination(region.as_deref()).map_err(|e| console_error(e, target))?
         }
     };
@@ -91,27 +132,52 @@ pub fn run(
             None,
         ))
         .map_err(|e| console_error(e, target))?;
+    let url = if open.firefox_container {
+        console::firefox_container_url(profile.as_str(), &url)
+    } else {
+        url
+    };
     if print {
         return crate::write_stdout(&format!("{url}\n"));
     }
     let platform = Platform::current();
-    let headless = headless::choose_login_flow(
-        env,
-        platform,
-        &HostFacts::probe(std::io::stdin().is_terminal()),
-        false,
-        None,
-        None,
-        false,
-    )
-    .is_ok_and(|choice| choice.headless);
+    // A browser named for the console (flag or profile setting) is used even where detection
+    // sees no display: the user said how to open it.
+    let chosen = open
+        .browser
+        .clone()
+        .or_else(|| {
+            aws.profiles()
+                .profile(profile.as_str())
+                .and_then(|props| props.get_str(CONSOLE_BROWSER_KEY))
+                .map(str::to_owned)
+        })
+        .filter(|command| !command.trim().is_empty());
+    let headless = chosen.is_none()
+        && headless::choose_login_flow(
+            env,
+            platform,
+            &HostFacts::probe(std::io::stdin().is_terminal()),
+            false,
+            None,
+            None,
+            false,
+        )
+        .is_ok_and(|choice| choice.headless);
     if headless {
         say(
             "No browser can be opened here; open this URL yourself within 15 minutes (it signs in whoever opens it):\n",
         );
         return crate::write_stdout(&format!("{url}\n"));
     }
-    match browser::open_url(&url, env, platform) {
+    let command = chosen.or_else(|| open.firefox_container.then(|| "firefox".to_owned()));
+    let opened = match &command {
+        Some(command) => {
+            browser::open_with(browser::browser_commands(&url, Some(command), platform))
+        }
+        None => browser::open_url(&url, env, platform),
+    };
+    match opened {
         Ok(_) => {
             say(&format!(
                 "Opened the AWS console for profile `{}` in your browser.\n",

@@ -840,6 +840,88 @@ fn console_destination_and_headless_fallback() {
 }
 
 #[test]
+fn console_service_region_and_firefox_container() {
+    let env = Env::new("");
+    write_fixed_credentials(&env);
+    let (endpoint, _requests) = federation_endpoint(200, SIGNIN_TOKEN);
+    let output = env
+        .sso(&[
+            "console",
+            "--profile",
+            "dev",
+            "--service",
+            "s3",
+            "--region",
+            "us-west-2",
+            "--firefox-container",
+            "--print",
+        ])
+        .env("SSO_FEDERATION_ENDPOINT", &endpoint)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    let container = url::Url::parse(stdout.trim_end()).unwrap();
+    assert_eq!(container.scheme(), "ext+container");
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(container.path().as_bytes())
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    assert_eq!(fields[0], ("name".to_owned(), "dev".to_owned()));
+    assert_eq!(fields[1].0, "url");
+    let url = url::Url::parse(&fields[1].1).unwrap();
+    assert!(
+        pairs(&url).contains(&(
+            "Destination".to_owned(),
+            "https://us-west-2.console.aws.amazon.com/s3/home?region=us-west-2".to_owned()
+        )),
+        "{url}"
+    );
+    // A service name that is not one is a usage error before anything is sent.
+    let output = env
+        .sso(&[
+            "console",
+            "--profile",
+            "dev",
+            "--service",
+            "s3/../x",
+            "--print",
+        ])
+        .env("SSO_FEDERATION_ENDPOINT", &endpoint)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn console_opens_with_the_browser_command_given() {
+    let env = Env::new("");
+    write_fixed_credentials(&env);
+    let (endpoint, _requests) = federation_endpoint(200, SIGNIN_TOKEN);
+    let opened = env.home.path().join("opened.txt");
+    let browser = format!("sh -c 'echo \"$0\" > {}'", opened.display());
+    let output = env
+        .sso(&["console", "--profile", "dev", "--browser", &browser])
+        .env("SSO_FEDERATION_ENDPOINT", &endpoint)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(
+        output.stdout.is_empty(),
+        "the URL is not printed when it opened"
+    );
+    assert!(stderr.contains("Opened the AWS console"), "{stderr}");
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while !opened.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let url = std::fs::read_to_string(&opened).unwrap();
+    assert!(url.contains("Action=login"), "{url}");
+    assert!(url.contains("SigninToken="), "{url}");
+}
+
+#[test]
 fn console_refused_by_the_federation_endpoint() {
     let env = Env::new("");
     write_fixed_credentials(&env);
