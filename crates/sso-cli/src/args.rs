@@ -99,7 +99,7 @@ command: `sso --profile NAME COMMAND`.";
 #[derive(Debug, Args)]
 pub struct ProfileArg {
     /// The profile.
-    #[arg(long, value_name = "NAME", help_heading = GLOBAL_OPTIONS, display_order = 0, help = PROFILE_HELP,
+    #[arg(long, value_name = "NAME", add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::profile_candidates), help_heading = GLOBAL_OPTIONS, display_order = 0, help = PROFILE_HELP,
           long_help = PROFILE_LONG_HELP)]
     pub profile: Option<String>,
 }
@@ -108,7 +108,7 @@ pub struct ProfileArg {
 #[derive(Debug, Args)]
 pub struct SubcommandsProfileArg {
     /// The profile.
-    #[arg(long, global = true, value_name = "NAME", help_heading = GLOBAL_OPTIONS, display_order = 0,
+    #[arg(long, global = true, value_name = "NAME", add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::profile_candidates), help_heading = GLOBAL_OPTIONS, display_order = 0,
           help = PROFILE_HELP, long_help = PROFILE_LONG_HELP)]
     pub profile: Option<String>,
 }
@@ -405,6 +405,11 @@ Examples:
 const COMPLETIONS_LONG_ABOUT: &str = "\
 Print a shell completion script to stdout.
 
+For bash, zsh and fish the script asks `sso` at each Tab, so it also completes the names in your \
+files as they are then: profiles for --profile and `sso use`, sso-sessions for --sso-session, \
+and the account ids of your profiles for --account-id. PowerShell and Elvish complete commands \
+and flags.
+
 Examples:
   sso completions bash > ~/.local/share/bash-completion/completions/sso
   sso completions zsh > ~/.zfunc/_sso
@@ -463,7 +468,7 @@ pub struct ShellInitArgs {
 #[derive(Debug, Args)]
 pub struct UseArgs {
     /// The profile to switch to (default: pick one from a menu).
-    #[arg(value_name = "PROFILE")]
+    #[arg(value_name = "PROFILE", add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::profile_candidates))]
     pub profile: Option<String>,
 
     /// Set only the profile and region, not credentials (and remove credential variables).
@@ -496,7 +501,7 @@ pub struct ConfigureArgs {
 #[derive(Debug, Args)]
 pub struct ConfigureFlags {
     /// Name of the sso-session to use or create (`''` selects the legacy format without one).
-    #[arg(long, value_name = "NAME")]
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::session_candidates), long, value_name = "NAME")]
     pub sso_session: Option<String>,
 
     /// Start URL of your IAM Identity Center portal.
@@ -512,7 +517,7 @@ pub struct ConfigureFlags {
     pub sso_registration_scopes: Option<String>,
 
     /// Account to use (twelve digits); skips the account menu.
-    #[arg(long, value_name = "ID")]
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::account_candidates), long, value_name = "ID")]
     pub account_id: Option<String>,
 
     /// Role (permission set) to use; skips the role menu.
@@ -610,7 +615,7 @@ pub struct ConfigureGetArgs {
     pub key: String,
 
     /// Read the [sso-session NAME] section instead of a profile.
-    #[arg(long, value_name = "NAME")]
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::session_candidates), long, value_name = "NAME")]
     pub sso_session: Option<String>,
 
     /// `--profile`.
@@ -630,7 +635,7 @@ pub struct ConfigureSetArgs {
     pub value: String,
 
     /// Write into the [sso-session NAME] section instead of a profile.
-    #[arg(long, value_name = "NAME")]
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::session_candidates), long, value_name = "NAME")]
     pub sso_session: Option<String>,
 
     /// `--profile`.
@@ -650,7 +655,7 @@ pub struct ConfigureListArgs {
 #[derive(Debug, Args)]
 pub struct ConfigureSessionArgs {
     /// Name of the sso-session to create or update.
-    #[arg(long, value_name = "NAME")]
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::session_candidates), long, value_name = "NAME")]
     pub sso_session: Option<String>,
 
     /// Start URL of your IAM Identity Center portal.
@@ -674,7 +679,7 @@ pub struct ConfigureSessionArgs {
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Sign in to this sso-session instead of the profile's.
-    #[arg(long, value_name = "NAME")]
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::session_candidates), long, value_name = "NAME")]
     pub sso_session: Option<String>,
 
     /// Use the device code flow: show a code to enter on any device.
@@ -715,7 +720,7 @@ pub struct LoginArgs {
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
     /// Sign out of this sso-session only (default: every cached token).
-    #[arg(long, value_name = "NAME")]
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::session_candidates), long, value_name = "NAME")]
     pub sso_session: Option<String>,
 
     /// `--profile`.
@@ -791,7 +796,7 @@ pub enum ListCommand {
 #[derive(Debug, Args)]
 pub struct ListAccountsArgs {
     /// Use this sso-session's token instead of the profile's.
-    #[arg(long, value_name = "NAME")]
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::session_candidates), long, value_name = "NAME")]
     pub sso_session: Option<String>,
 
     /// Output format.
@@ -803,11 +808,11 @@ pub struct ListAccountsArgs {
 #[derive(Debug, Args)]
 pub struct ListRolesArgs {
     /// Only this account (default: every account you can use).
-    #[arg(long, value_name = "ID")]
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::account_candidates), long, value_name = "ID")]
     pub account_id: Option<String>,
 
     /// Use this sso-session's token instead of the profile's.
-    #[arg(long, value_name = "NAME")]
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::session_candidates), long, value_name = "NAME")]
     pub sso_session: Option<String>,
 
     /// Output format.
@@ -894,7 +899,7 @@ pub struct WhoamiArgs {
 #[derive(Debug, Args)]
 pub struct PopulateArgs {
     /// The sso-session whose accounts and roles become profiles.
-    #[arg(long, value_name = "NAME")]
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::commands::completions::session_candidates), long, value_name = "NAME")]
     pub sso_session: Option<String>,
 
     /// Profile name template, e.g. `{account_name}-{role_name}`.

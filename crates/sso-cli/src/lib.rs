@@ -57,6 +57,10 @@ pub fn main_impl() -> ExitCode {
 /// Runs `sso` with the given arguments (the first is the program name).
 pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
+    // A Tab in a shell set up with `sso completions`: answer with candidates, nothing else.
+    if commands::completions::answer_request(&args) {
+        return ExitCode::from(exit_code::OK);
+    }
     let no_color_flag = args.iter().skip(1).any(|a| a == "--no-color");
     let debug_flag = args.iter().skip(1).any(|a| a == "--debug");
     let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -85,13 +85,62 @@ fn version_names_the_release_and_the_commit() {
 }
 
 #[test]
-fn completions_for_bash() {
+fn completions_register_in_a_real_bash() {
     let output = sso().args(["completions", "bash"]).output().unwrap();
     assert!(output.status.success());
     let script = String::from_utf8(output.stdout).unwrap();
-    assert!(!script.is_empty());
-    assert!(script.contains("sso"));
-    assert!(script.contains("export-credentials"));
+    assert!(script.contains("COMPLETE=\"bash\""), "{script}");
+    let Ok(bash) = Command::new("bash")
+        .args(["-c", "eval \"$SCRIPT\" && complete -p sso"])
+        .env("SCRIPT", &script)
+        .output()
+    else {
+        eprintln!("skipped: bash is not installed");
+        return;
+    };
+    assert!(
+        bash.status.success(),
+        "{}",
+        String::from_utf8_lossy(&bash.stderr)
+    );
+    assert!(String::from_utf8_lossy(&bash.stdout).contains("sso"));
+}
+
+#[test]
+fn completions_know_the_profiles_sessions_and_accounts() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join(".aws")).unwrap();
+    std::fs::write(
+        home.path().join(".aws/config"),
+        "# my profiles\n[profile dev]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n\n\
+         [profile prod] ; production\nrole_arn = arn:aws:iam::222222222222:role/Deploy\nsource_profile = dev\n\n\
+         [sso-session corp]\nsso_start_url = https://d-123.awsapps.com/start\nsso_region = eu-west-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.path().join(".aws/credentials"),
+        "[static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = s\n",
+    )
+    .unwrap();
+    let complete = |words: &[&str]| {
+        let output = sso()
+            .env("HOME", home.path())
+            .env("COMPLETE", "fish")
+            .arg("--")
+            .args(words)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        String::from_utf8(output.stdout).unwrap()
+    };
+    insta::assert_snapshot!(complete(&["sso", "export-credentials", "--profile", ""]), @r"
+    dev	111111111111 Admin
+    prod	arn:aws:iam::222222222222:role/Deploy
+    static
+    ");
+    insta::assert_snapshot!(complete(&["sso", "use", "d"]), @"dev	111111111111 Admin");
+    insta::assert_snapshot!(complete(&["sso", "login", "--sso-session", ""]), @"corp	https://d-123.awsapps.com/start");
+    insta::assert_snapshot!(complete(&["sso", "list", "roles", "--account-id", ""]), @"111111111111	dev");
 }
 
 #[test]
