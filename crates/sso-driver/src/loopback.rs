@@ -247,28 +247,46 @@ struct Shared {
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
+    accept_loopback(listener, "loopback listener", MAX_CONNECTIONS, |stream| {
+        serve_connection(stream, Arc::clone(&shared))
+    })
+    .await;
+}
+
+/// Accepts connections on `listener` forever and runs `serve` for each, on its own task: only
+/// from loopback peers (defense in depth: the sockets are bound to 127.0.0.1), at most
+/// `max_connections` at once (more are dropped), accept errors (EMFILE, a reset before accept)
+/// logged and survived. Shared by the PKCE listener and the credential server
+/// ([`crate::serve`]); `what` names it in debug logs.
+pub(crate) async fn accept_loopback<F, Fut>(
+    listener: TcpListener,
+    what: &'static str,
+    max_connections: usize,
+    serve: F,
+) where
+    F: Fn(TcpStream) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
     let mut connections = JoinSet::new();
     loop {
         while connections.try_join_next().is_some() {}
         let (stream, peer) = match listener.accept().await {
             Ok(accepted) => accepted,
             Err(error) => {
-                // Typically EMFILE or a connection reset before accept; keep serving.
-                tracing::debug!(%error, "loopback accept failed");
+                tracing::debug!(%error, what, "accept failed");
                 tokio::time::sleep(Duration::from_millis(50)).await;
                 continue;
             }
         };
         if !peer.ip().is_loopback() {
-            // Defense in depth: the socket is bound to 127.0.0.1, so this should not happen.
-            tracing::debug!(%peer, "loopback listener dropped a non-loopback connection");
+            tracing::debug!(%peer, what, "dropped a non-loopback connection");
             continue;
         }
-        if connections.len() >= MAX_CONNECTIONS {
-            tracing::debug!("loopback listener dropped a connection: too many open");
+        if connections.len() >= max_connections {
+            tracing::debug!(what, "dropped a connection: too many open");
             continue;
         }
-        connections.spawn(serve_connection(stream, Arc::clone(&shared)));
+        connections.spawn(serve(stream));
     }
 }
 

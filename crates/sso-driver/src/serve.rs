@@ -45,7 +45,7 @@ use sso_cache::Timestamp;
 use subtle::ConstantTimeEq as _;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
 use crate::clock::WallClock;
@@ -680,27 +680,10 @@ async fn refresh_loop(shared: Arc<Shared>) {
 }
 
 async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    let mut connections = JoinSet::new();
-    loop {
-        while connections.try_join_next().is_some() {}
-        let (stream, peer) = match listener.accept().await {
-            Ok(accepted) => accepted,
-            Err(error) => {
-                tracing::debug!(%error, "credential server accept failed");
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
-        if !peer.ip().is_loopback() {
-            tracing::debug!(%peer, "credential server dropped a non-loopback connection");
-            continue;
-        }
-        if connections.len() >= MAX_CONNECTIONS {
-            tracing::debug!("credential server dropped a connection: too many open");
-            continue;
-        }
-        connections.spawn(serve_connection(stream, Arc::clone(&shared)));
-    }
+    crate::loopback::accept_loopback(listener, "credential server", MAX_CONNECTIONS, |stream| {
+        serve_connection(stream, Arc::clone(&shared))
+    })
+    .await;
 }
 
 async fn serve_connection(stream: TcpStream, shared: Arc<Shared>) {
