@@ -177,12 +177,49 @@ fn package(root: &Path) -> Result<()> {
         .filter(|p| !p.publishable)
         .map(|p| p.name)
         .collect();
+    forget_verified_sources(&unpublished);
     // `--allow-dirty`: `cargo xtask ci` runs on work in progress too; CI's clone is clean anyway.
     let mut args = vec!["package", "--workspace", "--locked", "--allow-dirty"];
     for name in &unpublished {
         args.extend(["--exclude", name.as_str()]);
     }
     cargo(root, &args)
+}
+
+/// Removes what an earlier `cargo package` unpacked of our crates from its temporary registry
+/// (`$CARGO_HOME/registry/src/-HASH/sso-*`; the hash is that of `target/package`'s path).
+/// Cargo treats a registry crate as immutable and does not unpack the same version again, so a
+/// second run with the same version and target dir would verify against the first run's
+/// sources. Only directories of that local registry (their names start with `-`) are touched.
+fn forget_verified_sources(unpublished: &[String]) {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
+    let Some(src) = home.map(|h| h.join("registry").join("src")) else {
+        return;
+    };
+    let Ok(registries) = std::fs::read_dir(&src) else {
+        return;
+    };
+    for registry in registries.flatten() {
+        if !registry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        let Ok(crates) = std::fs::read_dir(registry.path()) else {
+            continue;
+        };
+        for unpacked in crates.flatten() {
+            let name = unpacked.file_name().to_string_lossy().into_owned();
+            let ours = name.starts_with("sso-")
+                && !unpublished
+                    .iter()
+                    .any(|u| name.starts_with(&format!("{u}-")));
+            if ours {
+                // Best effort: a leftover only matters when its sources are stale.
+                let _ = std::fs::remove_dir_all(unpacked.path());
+            }
+        }
+    }
 }
 
 /// `sso completions SHELL` for every shell clap_complete knows, into `dir`, named as each
