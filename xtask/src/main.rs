@@ -177,7 +177,7 @@ fn package(root: &Path) -> Result<()> {
         .filter(|p| !p.publishable)
         .map(|p| p.name)
         .collect();
-    forget_verified_sources(&unpublished);
+    forget_verified_sources(root, &unpublished);
     // `--allow-dirty`: `cargo xtask ci` runs on work in progress too; CI's clone is clean anyway.
     let mut args = vec!["package", "--workspace", "--locked", "--allow-dirty"];
     for name in &unpublished {
@@ -190,8 +190,22 @@ fn package(root: &Path) -> Result<()> {
 /// (`$CARGO_HOME/registry/src/-HASH/sso-*`; the hash is that of `target/package`'s path).
 /// Cargo treats a registry crate as immutable and does not unpack the same version again, so a
 /// second run with the same version and target dir would verify against the first run's
-/// sources. Only directories of that local registry (their names start with `-`) are touched.
-fn forget_verified_sources(unpublished: &[String]) {
+/// sources, and reuse what it compiled of them (a registry crate's fingerprint ignores its
+/// sources). So the unpacked copies and the fingerprints of our crates in the target dir go
+/// (the workspace crates are rebuilt once). Only directories of that local registry (their
+/// names start with `-`) are touched in `CARGO_HOME`.
+fn forget_verified_sources(root: &Path, unpublished: &[String]) {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    if let Ok(fingerprints) = std::fs::read_dir(target.join("debug").join(".fingerprint")) {
+        for unit in fingerprints.flatten() {
+            if unit.file_name().to_string_lossy().starts_with("sso-") {
+                // Best effort: a missing fingerprint only means a rebuild.
+                let _ = std::fs::remove_dir_all(unit.path());
+            }
+        }
+    }
     let home = std::env::var_os("CARGO_HOME")
         .map(std::path::PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".cargo")));
