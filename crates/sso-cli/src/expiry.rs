@@ -63,17 +63,13 @@ pub(crate) fn warn_resolved(resolved: &sso_driver::chain::Resolved) {
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
-/// How long until `at`, in the largest two units: `3 h 05 min`, `42 min`, `expired`.
+/// How long until `at`, as the spinner says it ([`crate::spinner::format_left`]: `9m 41s`,
+/// `1h 02m`), or `expired`.
 pub(crate) fn time_left(at: sso_cache::Timestamp, now: sso_cache::Timestamp) -> String {
     let left_ms = at.unix_millis().saturating_sub(now.unix_millis());
-    if left_ms <= 0 {
-        return "expired".to_owned();
-    }
-    let minutes = u64::try_from(left_ms).unwrap_or(0).div_ceil(60_000);
-    match (minutes / (24 * 60), minutes / 60 % 24, minutes % 60) {
-        (0, 0, m) => format!("{m} min"),
-        (0, h, m) => format!("{h} h {m:02} min"),
-        (d, h, _) => format!("{d} d {h} h"),
+    match u64::try_from(left_ms) {
+        Ok(ms) if ms > 0 => crate::spinner::format_left(std::time::Duration::from_millis(ms)),
+        _ => "expired".to_owned(),
     }
 }
 
@@ -100,16 +96,16 @@ mod tests {
     use super::time_left;
 
     #[test]
-    fn time_left_reads_in_two_units() {
+    fn time_left_reads_as_the_spinner_says_it() {
         let base = 1_000_000_000_000;
         let now = Timestamp::from_unix_millis(base);
         let at = |ms: i64| Timestamp::from_unix_millis(base + ms);
         let minute = 60_000;
         assert_eq!(time_left(at(-1), now), "expired");
         assert_eq!(time_left(now, now), "expired");
-        assert_eq!(time_left(at(1), now), "1 min");
-        assert_eq!(time_left(at(42 * minute), now), "42 min");
-        assert_eq!(time_left(at(185 * minute), now), "3 h 05 min");
-        assert_eq!(time_left(at(1500 * minute), now), "1 d 1 h");
+        assert_eq!(time_left(at(1_000), now), "1s");
+        assert_eq!(time_left(at(42 * minute), now), "42m 00s");
+        assert_eq!(time_left(at(185 * minute), now), "3h 05m");
+        assert_eq!(time_left(at(1500 * minute), now), "25h 00m");
     }
 }
