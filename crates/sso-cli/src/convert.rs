@@ -7,7 +7,10 @@
 use std::path::Path;
 
 use sso_config::{Origin, ResolveError};
+use sso_driver::Sso;
 use sso_driver::context::{AwsContext, ContextError, SsoTarget};
+use sso_driver::env::Env;
+use sso_driver::sso::Selection;
 
 use crate::error::{CliError, LoginTarget, shell_word};
 
@@ -26,6 +29,51 @@ pub fn load_context(cli_profile: Option<&str>) -> Result<AwsContext, CliError> {
         ));
     }
     Ok(aws)
+}
+
+/// The `User-Agent` of every request `sso` sends.
+pub(crate) const USER_AGENT: &str = concat!("sso/", env!("CARGO_PKG_VERSION"));
+
+/// The use-case handle for `selection` over the process environment, with the config's
+/// warnings (what the SDKs ignore) on stderr, one line each.
+pub(crate) fn open(selection: Selection) -> Result<Sso, CliError> {
+    let sso = open_quiet(&Env::process(), selection)?;
+    sso.require_files().map_err(context_error)?;
+    for warning in sso.config().profiles().warnings() {
+        crate::term::eprint(&format!(
+            "warning: {}: {}\n",
+            warning.origin, warning.message
+        ));
+    }
+    Ok(sso)
+}
+
+/// [`open`] over `env`, without the warnings: the credential commands, whose stderr belongs to
+/// the tool that runs them.
+pub(crate) fn open_quiet(env: &Env, selection: Selection) -> Result<Sso, CliError> {
+    Ok(Sso::load(env, selection)
+        .map_err(context_error)?
+        .user_agent(USER_AGENT))
+}
+
+/// A failure of the use-case handle as the user sees it.
+pub(crate) fn sso_error(error: sso_driver::sso::Error) -> CliError {
+    use sso_driver::sso::Error;
+    match error {
+        Error::Context(error) => context_error(error),
+        Error::NoHome => no_home(),
+        Error::Client(error) => client_build_error(error),
+        Error::Token { source, target } => sso_token_error(source, &target),
+        Error::Portal { source, target } => portal_error(source, &target),
+        Error::Logout(error) => logout_error(error),
+        Error::Cache(sso_cache::CacheError::Io { path, source, .. }) => {
+            CliError::CachePermissions { path, source }
+        }
+        Error::Settings(error) => crate::commands::settings::settings_error(error),
+        other => CliError::Bug {
+            message: other.to_string(),
+        },
+    }
 }
 
 /// A syntax error of the config or credentials file, shown at its line with a caret.

@@ -6,35 +6,31 @@
 use std::io::{IsTerminal as _, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use sso_driver::Sso;
 use sso_driver::clock::{SystemClock, WallClock as _};
-use sso_driver::context::{AwsContext, SsoTarget};
-use sso_driver::token;
+use sso_driver::context::SsoTarget;
 
 use crate::convert::login_target;
 
 /// Whether this run already warned.
 static WARNED: AtomicBool = AtomicBool::new(false);
 
-/// Warns (see the module documentation) about `target`'s cached token; `refresh_tried` says
-/// the command just got its token through the refreshing provider.
-pub(crate) fn warn_once(aws: &AwsContext, target: &SsoTarget, refresh_tried: bool) {
-    if !std::io::stderr().is_terminal() || WARNED.load(Ordering::Relaxed) {
+/// Warns (see the module documentation) about the selected login's cached token;
+/// `refresh_tried` says the command just got its token through the refreshing provider.
+pub(crate) fn warn_login(sso: &Sso, refresh_tried: bool) {
+    if !wanted() {
         return;
     }
-    let Some(cache) = aws.sso_cache() else {
+    let Ok(target) = sso.login() else {
         return;
     };
-    let Ok(Some(cached)) = token::cached_token(&cache, target) else {
+    let Some(expires_at) = sso.expires_without_refresh(&target, refresh_tried) else {
         return;
     };
-    let now_ms = SystemClock.now_unix_ms();
-    let now = sso_driver::convert::unix_ms_to_cache_time(now_ms);
-    if !token::expires_without_refresh(&cached, target, now, refresh_tried)
-        || WARNED.swap(true, Ordering::Relaxed)
-    {
+    if WARNED.swap(true, Ordering::Relaxed) {
         return;
     }
-    let line = warning_line(target, cached.expires_at, now);
+    let line = warning_line(&target, expires_at, sso.now());
     // Nowhere to report a failed write to stderr.
     let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }

@@ -58,6 +58,16 @@ pub enum LoginSelector {
     Profile(ProfileName),
 }
 
+impl LoginSelector {
+    /// The selection of the driver's use-case handle.
+    pub(crate) fn selection(&self) -> sso_driver::sso::Selection {
+        match self {
+            Self::Profile(profile) => sso_driver::sso::Selection::Profile(profile.as_str().to_owned()),
+            Self::Session(session) => sso_driver::sso::Selection::Session(session.as_str().to_owned()),
+        }
+    }
+}
+
 /// A command and its validated options.
 #[derive(Debug)]
 pub enum CommandOptions {

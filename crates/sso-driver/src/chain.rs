@@ -476,8 +476,18 @@ pub fn credentials_for(
     options: Options<'_>,
 ) -> Result<Resolved, ChainError> {
     let ctx = load_context(env, selection)?;
-    let source = plan::plan(&ctx, selection.profile.is_some())?;
-    credentials_of(&ctx, &source, options)
+    credentials_in(&ctx, selection.profile.is_some(), options)
+}
+
+/// [`credentials_for`] over a context already loaded (the use-case handle's one load);
+/// `explicit`: the selected profile was named, so environment keys are not used.
+pub(crate) fn credentials_in(
+    ctx: &AwsContext,
+    explicit: bool,
+    options: Options<'_>,
+) -> Result<Resolved, ChainError> {
+    let source = plan::plan(ctx, explicit)?;
+    credentials_of(ctx, &source, options)
 }
 
 /// Who the credentials of `selection` are, as STS `GetCallerIdentity` says (`sso whoami`),
@@ -496,10 +506,20 @@ pub fn whoami(
     options: Options<'_>,
 ) -> Result<Identity, ChainError> {
     let ctx = load_context(env, selection)?;
-    let source = plan::plan(&ctx, selection.profile.is_some())?;
-    let http = http_config(&ctx, &source, options.http.clone());
-    let resolved = credentials_of(&ctx, &source, options)?;
-    let settings = sts::StsSettings::of(&ctx)?;
+    whoami_in(&ctx, selection.profile.is_some(), options)
+}
+
+/// [`whoami`] over a context already loaded.
+pub(crate) fn whoami_in(
+    ctx: &AwsContext,
+    explicit: bool,
+    options: Options<'_>,
+) -> Result<Identity, ChainError> {
+    let env = ctx.env();
+    let source = plan::plan(ctx, explicit)?;
+    let http = http_config(ctx, &source, options.http.clone());
+    let resolved = credentials_of(ctx, &source, options)?;
+    let settings = sts::StsSettings::of(ctx)?;
     let client = HttpClient::new(http, env)?;
     let clock = SystemClock;
     let caller = current_thread_runtime()?.block_on(sts::caller_identity(
@@ -508,7 +528,7 @@ pub fn whoami(
         &resolved.credentials,
         &clock,
     ))?;
-    let caches = Caches::of(&ctx);
+    let caches = Caches::of(ctx);
     let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
     let login = source.login().and_then(|target| {
         let token = crate::token::cached_token(caches.sso.as_ref()?, target).ok()??;

@@ -45,6 +45,7 @@ pub mod browser;
 pub mod chain;
 pub mod clock;
 pub mod config_file;
+pub mod configure;
 pub mod console;
 pub mod context;
 pub mod convert;
@@ -62,10 +63,15 @@ pub mod process;
 pub mod prompt;
 pub mod serve;
 pub mod settings;
+pub mod signin;
 pub mod single_flight;
+pub mod sso;
+pub mod status;
 pub mod token;
 pub mod transport;
 pub mod vanity;
+
+pub use sso::Sso;
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

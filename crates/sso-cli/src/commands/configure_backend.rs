@@ -23,16 +23,10 @@
 //! Everything async runs on one current-thread tokio runtime; the HTTP client is built on first
 //! use (it loads the TLS trust roots).
 
-use std::time::Duration;
-
-use sso_cache::CacheDir;
 use sso_config::{Document, EditError, FileKind, SectionKind};
-use sso_driver::clock::{MonotonicClock, SystemClock};
-use sso_driver::config_file::{self, EditFailed, Refusal};
-use sso_driver::context::{AwsContext, LOGIN_FLOW_KEY, SsoTarget};
-use sso_driver::http::HttpClient;
-use sso_driver::{portal, token, vanity};
-use sso_oidc::AccessToken;
+use sso_driver::Sso;
+use sso_driver::configure::EditConfigError;
+use sso_driver::context::SsoTarget;
 
 use crate::commands::login::{self, SignIn};
 use crate::convert;
@@ -44,123 +38,69 @@ use crate::wizard::{
     SsoTarget as PlanTarget, WizardBackend,
 };
 
-/// A cached token with more time left than this is reused instead of signing in again.
-const REUSE_WINDOW: Duration = Duration::from_secs(15 * 60);
-
-/// The wizard's backend: the loaded AWS setup, a tokio runtime, and the login of this run.
+/// The wizard's backend: the driver's handle, and the login of this run.
 #[derive(Debug)]
-pub struct ConfigureBackend {
-    aws: AwsContext,
-    /// The profile whose `ca_bundle` the HTTP client uses, if it exists.
-    profile: Option<String>,
-    runtime: tokio::runtime::Runtime,
-    http: Option<HttpClient>,
-    clock: MonotonicClock<SystemClock>,
+pub(crate) struct ConfigureBackend {
+    sso: Sso,
     /// The target of the last successful (or reused) login, for the listings.
     last_login: Option<SsoTarget>,
 }
 
 impl ConfigureBackend {
-    /// A backend over `aws`; `profile` is the profile being configured (its `ca_bundle` applies
-    /// to the HTTP client when it already exists).
-    pub fn new(aws: AwsContext, profile: Option<&str>) -> Result<Self, CliError> {
-        let runtime = crate::runtime()?;
-        Ok(Self {
-            aws,
-            profile: profile.map(str::to_owned),
-            runtime,
-            http: None,
-            clock: MonotonicClock::new(SystemClock),
+    /// A backend over `sso` (the profile being configured is its selection: that profile's
+    /// `ca_bundle` applies when it already exists).
+    pub(crate) fn new(sso: Sso) -> Self {
+        Self {
+            sso,
             last_login: None,
+        }
+    }
+
+    /// The last login, for the listings.
+    fn last_login(&self) -> Result<&SsoTarget, ListError> {
+        self.last_login.as_ref().ok_or_else(|| {
+            ListError::Failed(CliError::Bug {
+                message: "the configure wizard listed accounts before signing in".to_owned(),
+            })
         })
     }
 
-    /// The HTTP client, built on first use (cheap to clone: clones share the pool).
-    fn http(&mut self) -> Result<HttpClient, CliError> {
-        if let Some(http) = &self.http {
-            return Ok(http.clone());
-        }
-        let http = convert::http_client_for_profile(&self.aws, self.profile.as_deref())?;
-        self.http = Some(http.clone());
-        Ok(http)
-    }
-
-    fn sso_cache(&self) -> Result<CacheDir, CliError> {
-        convert::sso_cache(&self.aws)
-    }
-
-    /// Whether the cache holds a token for `target` (same start URL) with more than
-    /// [`REUSE_WINDOW`] left.
-    fn has_fresh_token(&self, sso_cache: &CacheDir, target: &SsoTarget) -> bool {
-        let Ok(Some(token)) = token::cached_token(sso_cache, target) else {
-            return false;
-        };
-        let now = sso_driver::convert::unix_ms_to_cache_time(self.clock.now_unix_ms());
-        let same_login = token
-            .start_url
-            .as_deref()
-            .is_none_or(|url| url == target.start_url);
-        same_login && !token.expires_within(now, REUSE_WINDOW)
-    }
-
-    /// What the listings need: the last login's target, the HTTP client and the token cache.
-    fn portal_session(&mut self) -> Result<(SsoTarget, HttpClient, CacheDir), CliError> {
-        let target = self.last_login.clone().ok_or_else(|| CliError::Bug {
-            message: "the configure wizard listed accounts before signing in".to_owned(),
-        })?;
-        let sso_cache = self.sso_cache()?;
-        let http = self.http()?;
-        Ok((target, http, sso_cache))
-    }
-
-    /// A usable access token of the last login.
-    async fn access_token(
-        &self,
-        http: &HttpClient,
-        sso_cache: &CacheDir,
-        target: &SsoTarget,
-    ) -> Result<AccessToken, ListError> {
-        let token = token::fresh_token(http, sso_cache, target, &self.clock)
-            .await
-            .map_err(|error| ListError::Failed(convert::sso_token_error(error, target)))?;
-        Ok(AccessToken::new(token.access_token.expose_secret()))
-    }
-
-    /// Applies `edit` to the config file as it is now, under its lock
-    /// ([`config_file::edit`]). When one of `sections` changed since this run loaded the file
-    /// (the values the wizard showed), nothing is written and the conflict is the error.
+    /// Applies `edit` to the config file under its lock ([`Sso::edit_config`]).
     fn edit_config(
         &self,
         sections: &[SectionKind],
         edit: impl FnOnce(&mut Document) -> Result<(), EditError>,
     ) -> Result<(), CliError> {
-        let path = self.aws.config_path();
-        let seen = self.aws.config_text().unwrap_or_default();
-        config_file::edit(path, |current| {
-            let mut document = Document::parse(current);
-            // Never edit a file the SDKs refuse: the edit could land under a broken header.
-            if let Some(error) =
-                sso_driver::context::SyntaxError::first_in(path, current, &document)
-            {
-                return Err(Refusal::Invalid(convert::syntax_error(&error)));
-            }
-            edit(&mut document)
-                .map_err(|error| Refusal::Invalid(convert::config_edit_error(&error, path)))?;
-            let text = document.to_string();
-            config_file::unchanged_since(seen, current, &text, FileKind::Config, sections)?;
-            Ok(text)
-        })
-        .map(drop)
-        .map_err(|error| match error {
-            EditFailed::Invalid(error) => error,
-            EditFailed::Write(error) => convert::config_write_error(error),
-        })
+        self.sso
+            .edit_config(sections, edit)
+            .map_err(|error| match error {
+                EditConfigError::Syntax(error) => convert::syntax_error(&error),
+                EditConfigError::Edit { source, path } => {
+                    convert::config_edit_error(&source, &path)
+                }
+                EditConfigError::Write(error) => convert::config_write_error(error),
+                other => CliError::Bug {
+                    message: other.to_string(),
+                },
+            })
+    }
+}
+
+/// A listing failure: `UnauthorizedException` means the token is no longer accepted (the
+/// wizard signs in again or fails with "login required"); anything else stops it.
+fn list_error(error: sso_driver::sso::Error) -> ListError {
+    match error {
+        sso_driver::sso::Error::Portal { source, target } => {
+            convert::wizard_list_error(source, &target)
+        }
+        other => ListError::Failed(convert::sso_error(other)),
     }
 }
 
 impl WizardBackend for ConfigureBackend {
     fn existing_sessions(&self) -> Vec<SessionSummary> {
-        self.aws
+        self.sso
+            .config()
             .profiles()
             .sso_sessions()
             .iter()
@@ -176,7 +116,7 @@ impl WizardBackend for ConfigureBackend {
     }
 
     fn profile_defaults(&self, profile: &ProfileName) -> ProfileDefaults {
-        let Some(properties) = self.aws.profiles().profile(profile.as_str()) else {
+        let Some(properties) = self.sso.config().profiles().profile(profile.as_str()) else {
             return ProfileDefaults::default();
         };
         let get = |key: &str| properties.get_str(key).map(str::to_owned);
@@ -192,33 +132,9 @@ impl WizardBackend for ConfigureBackend {
     }
 
     fn resolve_region(&mut self, start_url: &StartUrl) -> Option<Region> {
-        if !vanity::needs_resolution(start_url.as_str()) {
-            return None;
-        }
-        let http = match self.http() {
-            Ok(http) => http,
-            Err(error) => {
-                tracing::debug!(%error, "no HTTP client to resolve the vanity start URL");
-                return None;
-            }
-        };
-        let resolved = self.runtime.block_on(vanity::resolve(
-            &http,
-            start_url.as_str(),
-            vanity::PROBE_TIMEOUT,
-        ));
-        match resolved {
-            Ok(resolved) => {
-                tracing::debug!(url = %resolved.url, region = ?resolved.region, "resolved the vanity start URL");
-                resolved
-                    .region
-                    .and_then(|region| Region::parse(&region).ok())
-            }
-            Err(error) => {
-                tracing::debug!(%error, "could not resolve the vanity start URL; asking for the region");
-                None
-            }
-        }
+        self.sso
+            .portal_region(start_url.as_str())
+            .and_then(|region| Region::parse(&region).ok())
     }
 
     fn login(&mut self, request: &LoginRequest) -> Result<bool, CliError> {
@@ -228,22 +144,16 @@ impl WizardBackend for ConfigureBackend {
             .map(|scopes| scopes.as_slice().to_vec())
             .unwrap_or_default();
         let session = request.session.as_ref().map(SessionName::as_str);
-        let mut target = self
-            .aws
-            .target_from_values(
+        let target = self
+            .sso
+            .login_from_answers(
                 session,
                 request.start_url.as_str(),
                 request.region.as_str(),
                 &scopes,
             )
             .map_err(convert::context_error)?;
-        // An existing session's `sso_login_flow` still picks the flow.
-        target.login_flow = session
-            .and_then(|name| self.aws.profiles().sso_session(name))
-            .and_then(|properties| properties.get_str(LOGIN_FLOW_KEY))
-            .map(str::to_owned);
-        let sso_cache = self.sso_cache()?;
-        if !request.force_new && self.has_fresh_token(&sso_cache, &target) {
+        if !request.force_new && self.sso.has_reusable_token(&target) {
             tracing::debug!("reusing the cached token of {}", target.describe());
             self.last_login = Some(target);
             return Ok(true);
@@ -253,20 +163,16 @@ impl WizardBackend for ConfigureBackend {
             no_browser: request.no_browser,
             ..SignIn::default()
         };
-        let http = self.http()?;
-        login::sign_in(&self.aws, &target, &http, &self.runtime, &sign_in)?;
+        login::sign_in(&self.sso, Some(&target), &sign_in)?;
         self.last_login = Some(target);
         Ok(false)
     }
 
     fn list_accounts(&mut self) -> Result<Vec<AccountView>, ListError> {
-        let (target, http, sso_cache) = self.portal_session().map_err(ListError::Failed)?;
-        let accounts = self.runtime.block_on(async {
-            let token = self.access_token(&http, &sso_cache, &target).await?;
-            portal::list_accounts(&http, &target.portal_endpoint, &token)
-                .await
-                .map_err(|error| convert::wizard_list_error(error, &target))
-        })?;
+        let accounts = self
+            .sso
+            .accounts_of(self.last_login()?)
+            .map_err(list_error)?;
         Ok(accounts
             .into_iter()
             .map(|account| AccountView {
@@ -278,13 +184,10 @@ impl WizardBackend for ConfigureBackend {
     }
 
     fn list_roles(&mut self, account_id: &AccountId) -> Result<Vec<String>, ListError> {
-        let (target, http, sso_cache) = self.portal_session().map_err(ListError::Failed)?;
-        let roles = self.runtime.block_on(async {
-            let token = self.access_token(&http, &sso_cache, &target).await?;
-            portal::list_roles(&http, &target.portal_endpoint, &token, account_id.as_str())
-                .await
-                .map_err(|error| convert::wizard_list_error(error, &target))
-        })?;
+        let roles = self
+            .sso
+            .roles_of(self.last_login()?, account_id.as_str())
+            .map_err(list_error)?;
         Ok(roles.into_iter().map(|role| role.role_name).collect())
     }
 

@@ -1,7 +1,7 @@
 //! `sso export-credentials`: print a profile's credentials (protocol.md §7), byte for byte as
 //! `aws configure export-credentials` prints them.
 //!
-//! The credentials come from the driver's one call, [`sso_driver::chain::credentials_for`]: the
+//! The credentials come from the driver's one call, [`sso_driver::Sso::credentials`]: the
 //! whole chain of `aws configure export-credentials` (environment keys unless `--profile` names
 //! a profile, then the profile's source: assume-role chains, web identity, SSO, a
 //! `credential_process`, static keys; then container credentials and IMDS). A warm path (an SSO
@@ -17,9 +17,12 @@
 use std::io::IsTerminal as _;
 use std::time::Duration;
 
-use sso_driver::chain::{self, Options, Resolved, Selection};
+use sso_driver::Sso;
+use sso_driver::chain::Resolved;
 use sso_driver::credentials::Credentials;
+use sso_driver::env::Env;
 use sso_driver::prompt::{MfaCode, Prompt, UserCode};
+use sso_driver::sso::{CredentialsRequest, Selection};
 
 use crate::Context;
 use crate::args::ExportFormat;
@@ -30,9 +33,8 @@ use crate::values::ProfileName;
 
 /// Runs `sso export-credentials`; `explicit` is whether `--profile` named the profile,
 /// `wait_for_login` is `--wait-for-login SECS`. With `--credentials-file`, writes section
-/// `[NAME]` of the credentials file instead of printing
-/// ([`sso_driver::settings::write_credentials`]).
-pub fn run(
+/// `[NAME]` of the credentials file instead of printing ([`Sso::write_credentials`]).
+pub(crate) fn run(
     _ctx: &Context,
     profile: ProfileName,
     explicit: bool,
@@ -40,14 +42,14 @@ pub fn run(
     wait_for_login: Option<u64>,
     credentials_file: Option<ProfileName>,
 ) -> Result<(), CliError> {
-    let resolved = credentials_waiting(&profile, explicit, wait_for_login)?;
+    let sso = open(&Env::process(), &profile, explicit)?;
+    let resolved = credentials(&sso, wait_for_login)?;
     match credentials_file {
         None => print(&to_export(&resolved.credentials), format),
         Some(name) => {
-            let aws = convert::load_context(Some(profile.as_str()))?;
-            let path =
-                sso_driver::settings::write_credentials(&aws, name.as_str(), &resolved.credentials)
-                    .map_err(crate::commands::settings::settings_error)?;
+            let path = sso
+                .write_credentials(name.as_str(), &resolved.credentials)
+                .map_err(crate::commands::settings::settings_error)?;
             let until = resolved
                 .credentials
                 .expiration
@@ -64,61 +66,38 @@ pub fn run(
 
 /// Prints credentials to stdout in the given format; a value that is not credential text
 /// ([`export::render`]) is an error and nothing is printed.
-pub fn print(credentials: &ExportCredentials, format: ExportFormat) -> Result<(), CliError> {
+pub(crate) fn print(credentials: &ExportCredentials, format: ExportFormat) -> Result<(), CliError> {
     crate::write_stdout(&export::render(credentials, format)?)
 }
 
-/// The credentials of the selection through the driver's chain, shared by
-/// `export-credentials`, `exec` and `console`. With `explicit`, environment keys are ignored.
-pub fn profile_credentials(profile: &ProfileName, explicit: bool) -> Result<Resolved, CliError> {
-    credentials_waiting(profile, explicit, None)
-}
-
-/// [`profile_credentials`] of the named profile with the environment `env` instead of the
-/// process's (`sso use` leaves out the variables it set before).
-pub fn profile_credentials_in(
-    env: &sso_driver::env::Env,
-    profile: &ProfileName,
-) -> Result<Resolved, CliError> {
-    credentials_in(env, profile, true, None)
-}
-
-/// [`profile_credentials`] with `--wait-for-login SECS` (`None`: the login's
-/// `sso_wait_for_login`, else no wait). Prints the expiry warning ([`crate::expiry`]).
-fn credentials_waiting(
-    profile: &ProfileName,
-    explicit: bool,
-    wait_for_login: Option<u64>,
-) -> Result<Resolved, CliError> {
-    let env = sso_driver::env::Env::process();
-    credentials_in(&env, profile, explicit, wait_for_login)
-}
-
-/// [`credentials_waiting`] with the environment `env`.
-fn credentials_in(
-    env: &sso_driver::env::Env,
-    profile: &ProfileName,
-    explicit: bool,
-    wait_for_login: Option<u64>,
-) -> Result<Resolved, CliError> {
+/// The handle of the credential commands over `env`: the named profile when `explicit`, else
+/// the default chain (environment keys first). The config's warnings are not printed: stderr
+/// belongs to the tool that runs us.
+pub(crate) fn open(env: &Env, profile: &ProfileName, explicit: bool) -> Result<Sso, CliError> {
     let selection = if explicit {
-        Selection::profile(profile.as_str())
+        Selection::Profile(profile.as_str().to_owned())
     } else {
-        Selection::default_chain()
+        Selection::Default
     };
-    let http = sso_driver::http::HttpConfig::default()
-        .user_agent(concat!("sso/", env!("CARGO_PKG_VERSION")));
-    let resolved = chain::credentials_for(
-        env,
-        selection,
-        Options {
-            prompt: &MfaTerminal,
-            http,
-            wait_for_login: wait_for_login.map(Duration::from_secs),
-            check_login_expiry: crate::expiry::wanted(),
-        },
-    )
-    .map_err(convert::chain_error)?;
+    convert::open_quiet(env, selection)
+}
+
+/// The credentials of the selection through the driver's chain, shared by
+/// `export-credentials`, `exec`, `console`, `serve` and `sso use`. With `explicit`, environment
+/// keys are ignored.
+pub(crate) fn profile_credentials(profile: &ProfileName, explicit: bool) -> Result<Resolved, CliError> {
+    credentials(&open(&Env::process(), profile, explicit)?, None)
+}
+
+/// The credentials of `sso`'s selection, with `--wait-for-login SECS` (`None`: the login's
+/// `sso_wait_for_login`, else no wait). Prints the expiry warning ([`crate::expiry`]).
+pub(crate) fn credentials(sso: &Sso, wait_for_login: Option<u64>) -> Result<Resolved, CliError> {
+    let request = CredentialsRequest::default()
+        .wait_for_login(wait_for_login.map(Duration::from_secs))
+        .check_login_expiry(crate::expiry::wanted());
+    let resolved = sso
+        .credentials(&request, &MfaTerminal)
+        .map_err(convert::chain_error)?;
     crate::expiry::warn_resolved(&resolved);
     Ok(resolved)
 }
@@ -149,7 +128,7 @@ impl Prompt for MfaTerminal {
 
 /// Credentials as `export-credentials` prints them: no token or expiration lines when the
 /// profile has none (static keys).
-pub fn to_export(credentials: &Credentials) -> ExportCredentials {
+pub(crate) fn to_export(credentials: &Credentials) -> ExportCredentials {
     ExportCredentials {
         access_key_id: credentials.access_key_id.clone(),
         secret_access_key: credentials.secret_access_key.clone(),
@@ -160,7 +139,7 @@ pub fn to_export(credentials: &Credentials) -> ExportCredentials {
 
 /// Python's `datetime.isoformat()` of a UTC expiry as the AWS CLI prints it:
 /// `2024-01-01T00:00:00+00:00` (the cache stores whole seconds).
-pub fn isoformat(at: sso_cache::Timestamp) -> String {
+pub(crate) fn isoformat(at: sso_cache::Timestamp) -> String {
     let text = at.to_string();
     match text.strip_suffix('Z') {
         Some(stem) => format!("{stem}+00:00"),

@@ -9,11 +9,11 @@
 
 use std::io::IsTerminal as _;
 
-use sso_driver::portal;
+use sso_driver::Sso;
+use sso_driver::portal::RoleListing;
 
 use crate::Context;
 use crate::args::ListFormat;
-use crate::commands::session::Session;
 use crate::convert;
 use crate::error::CliError;
 use crate::options::LoginSelector;
@@ -21,19 +21,14 @@ use crate::output::{self, AccountView, RoleView};
 use crate::values::AccountId;
 
 /// Runs `sso list accounts`.
-pub fn run_accounts(
+pub(crate) fn run_accounts(
     ctx: &Context,
     target: LoginSelector,
     format: ListFormat,
 ) -> Result<(), CliError> {
-    let session = Session::open(&target)?;
-    let runtime = crate::runtime()?;
-    let accounts = runtime.block_on(async {
-        let token = session.token().await?;
-        portal::list_accounts(&session.http, &session.target.portal_endpoint, &token)
-            .await
-            .map_err(|e| convert::portal_error(e, &session.target))
-    })?;
+    let sso = convert::open(target.selection())?;
+    let accounts = sso.accounts().map_err(convert::sso_error)?;
+    crate::expiry::warn_login(&sso, true);
     let views: Vec<AccountView> = accounts
         .into_iter()
         .map(|a| AccountView {
@@ -46,46 +41,42 @@ pub fn run_accounts(
 }
 
 /// Runs `sso list roles`.
-pub fn run_roles(
+pub(crate) fn run_roles(
     ctx: &Context,
     target: LoginSelector,
     account_id: Option<AccountId>,
     format: ListFormat,
 ) -> Result<(), CliError> {
-    let session = Session::open(&target)?;
-    let runtime = crate::runtime()?;
-    let endpoint = &session.target.portal_endpoint;
-    let (roles, failure) = runtime.block_on(async {
-        let token = session.token().await?;
-        if let Some(account_id) = &account_id {
-            let roles = portal::list_roles(&session.http, endpoint, &token, account_id.as_str())
-                .await
-                .map_err(|e| convert::portal_error(e, &session.target))?;
-            return Ok::<_, CliError>((roles, None));
-        }
-        let accounts = portal::list_accounts(&session.http, endpoint, &token)
-            .await
-            .map_err(|e| convert::portal_error(e, &session.target))?;
-        let ids: Vec<String> = accounts.into_iter().map(|a| a.account_id).collect();
-        let listing = session.all_roles(&token, &ids).await;
-        let mut roles = Vec::new();
-        let mut failure = None;
-        for (account_id, result) in listing.results {
-            match result {
-                Ok(found) => roles.extend(found),
-                Err(error) if error.is_unauthorized() => {
-                    return Err(convert::portal_error(error, &session.target));
-                }
-                Err(error) => {
-                    crate::term::eprint(&format!(
-                        "warning: could not list the roles of account {account_id}: {error}\n"
-                    ));
-                    failure.get_or_insert(error);
+    let sso = convert::open(target.selection())?;
+    let (roles, failure) = match &account_id {
+        Some(account_id) => (
+            sso.roles(account_id.as_str()).map_err(convert::sso_error)?,
+            None,
+        ),
+        None => {
+            let accounts = sso.accounts().map_err(convert::sso_error)?;
+            let ids: Vec<String> = accounts.into_iter().map(|a| a.account_id).collect();
+            let listing = all_roles(&sso, &ids)?;
+            let mut roles = Vec::new();
+            let mut failure = None;
+            for (account_id, result) in listing.results {
+                match result {
+                    Ok(found) => roles.extend(found),
+                    Err(error) if error.is_unauthorized() => {
+                        return Err(convert::sso_error(sso.portal_error(error)));
+                    }
+                    Err(error) => {
+                        crate::term::eprint(&format!(
+                            "warning: could not list the roles of account {account_id}: {error}\n"
+                        ));
+                        failure.get_or_insert(error);
+                    }
                 }
             }
+            (roles, failure)
         }
-        Ok((roles, failure))
-    })?;
+    };
+    crate::expiry::warn_login(&sso, true);
     let views: Vec<RoleView> = roles
         .into_iter()
         .map(|r| RoleView {
@@ -95,9 +86,21 @@ pub fn run_roles(
         .collect();
     print_roles(ctx, &views, format)?;
     match failure {
-        Some(error) => Err(convert::portal_error(error, &session.target)),
+        Some(error) => Err(convert::sso_error(sso.portal_error(error))),
         None => Ok(()),
     }
+}
+
+/// The roles of every account in `ids`, with a progress bar on stderr.
+pub(crate) fn all_roles(sso: &Sso, ids: &[String]) -> Result<RoleListing, CliError> {
+    let bar = progress_bar(ids.len());
+    let progress = |done: usize, total: usize| {
+        bar.set_length(total as u64);
+        bar.set_position(done as u64);
+    };
+    let listing = sso.all_roles(ids, &progress).map_err(convert::sso_error);
+    bar.finish_and_clear();
+    listing
 }
 
 /// Prints accounts to stdout.

@@ -28,20 +28,21 @@
 
 use std::io::{BufRead, IsTerminal as _};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use sso_driver::Sso;
 use sso_driver::browser::BrowserError;
-use sso_driver::clock::{MonotonicClock, SystemClock, WallClock as _};
-use sso_driver::context::{AwsContext, LOGIN_FLOW_KEY, REDIRECT_PORT_KEY, SsoTarget};
+use sso_driver::clock::{SystemClock, WallClock as _};
+use sso_driver::context::SsoTarget;
 use sso_driver::env::Env;
-use sso_driver::headless::{
-    self, ChoiceSource, FlowChoice, HostFacts, LOGIN_FLOW_ENV, LoginFlowError,
-};
-use sso_driver::login::{LoginError, LoginFlow, LoginOutcome, PastedQueries};
+use sso_driver::headless::{self, FlowChoice, LoginFlowError};
+use sso_driver::login::{LoginOutcome, PastedQueries};
 use sso_driver::prompt::{Prompt, UserCode};
+use sso_driver::signin::{SignInError, SignInEvent, SignInPrompt, SignInRequest, SignedIn};
+use sso_driver::vanity::VanityError;
 
 use crate::Context;
-use crate::commands::session::Session;
 use crate::convert;
 use crate::error::CliError;
 use crate::options::LoginSelector;
@@ -68,8 +69,8 @@ pub struct LoginOptions {
 pub const PASTE_PROMPT: &str = "After signing in, your browser shows a page that cannot be reached; copy its address and paste it here:";
 
 /// Runs `sso login`.
-pub fn run(_ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
-    let session = Session::open(&options.target)?;
+pub(crate) fn run(_ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
+    let sso = convert::open(options.target.selection())?;
     let request = SignIn {
         use_device_code: options.use_device_code,
         no_browser: options.no_browser,
@@ -77,15 +78,12 @@ pub fn run(_ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
         qr: options.qr,
         copy: options.copy,
     };
-    let runtime = crate::runtime()?;
-    let (outcome, now) = sign_in(
-        &session.aws,
-        &session.target,
-        &session.http,
-        &runtime,
-        &request,
-    )?;
-    crate::write_stdout(&success_text(&outcome, &session.target, now))
+    let signed_in = sign_in(&sso, None, &request)?;
+    crate::write_stdout(&success_text(
+        &signed_in.outcome,
+        &signed_in.target,
+        signed_in.ended_unix_ms,
+    ))
 }
 
 /// How to sign in: the flags `sso login` and the configure wizard share.
@@ -103,80 +101,37 @@ pub(crate) struct SignIn {
     pub(crate) copy: bool,
 }
 
-/// Signs in to `target` the way `sso login` does: picks the flow (flag, `SSO_LOGIN_FLOW`,
-/// `sso_login_flow`, headless detection), prints the prompt and the spinner on stderr, and
-/// writes the token with the caller's HTTP client and runtime. When PKCE cannot open a browser,
-/// says so in one line and signs in with [`fallback_flow`] instead. Returns the outcome and the
-/// time it ended.
+/// Signs in the way `sso login` does ([`Sso::sign_in`], or [`Sso::sign_in_to`] `target`),
+/// with the terminal prompt, its lines and the spinner on stderr.
 pub(crate) fn sign_in(
-    aws: &AwsContext,
-    target: &SsoTarget,
-    http: &sso_driver::http::HttpClient,
-    runtime: &tokio::runtime::Runtime,
+    sso: &Sso,
+    target: Option<&SsoTarget>,
     request: &SignIn,
-) -> Result<(sso_driver::login::LoginOutcome, u64), CliError> {
-    let sso_cache = convert::sso_cache(aws)?;
-    let signing_in = vanity_target(aws, target, http, runtime)?;
-    let target = signing_in.as_ref().unwrap_or(target);
-    let host = HostFacts::probe(std::io::stdin().is_terminal());
-    let choice = flow_choice(aws, target, request.use_device_code, &host)?;
-    if let Some(line) = choice_line(&choice) {
-        TerminalPrompt::say(&format!("{line}\n"));
-    }
-    // Where nobody sits at this machine's browser, the device code is not opened in it either.
-    let no_browser =
-        request.no_browser || (choice.headless && choice.flow == headless::LoginFlow::DeviceCode);
-    let run = |flow: headless::LoginFlow, no_browser: bool| -> Result<_, CliError> {
-        let redirect_port = if flow.is_pkce() {
-            redirect_port(aws, target, request.redirect_port)?
-        } else {
-            None
-        };
-        let attempt = Attempt {
-            flow,
-            no_browser,
-            redirect_port,
-        };
-        Ok(run_flow(
-            aws, target, http, runtime, &sso_cache, request, &attempt,
-        ))
+) -> Result<SignedIn, CliError> {
+    let sign_in_request = SignInRequest {
+        use_device_code: request.use_device_code,
+        no_browser: request.no_browser,
+        redirect_port: request.redirect_port,
+        stdin_is_terminal: std::io::stdin().is_terminal(),
     };
-    let result = match run(choice.flow, no_browser)? {
-        Err(LoginError::BrowserNotOpened(error)) => {
-            let fallback = fallback_flow(&host);
-            TerminalPrompt::say(&browser_failed_line(&error, fallback));
-            run(fallback, true)?
-        }
-        other => other,
+    let prompt = TerminalPrompt {
+        handoff: Handoff::new(request.qr, request.copy, sso.config().env()),
+        ..TerminalPrompt::default()
     };
-    result.map_err(|error| convert::login_error(error, target))
+    let result = match target {
+        Some(target) => sso.sign_in_to(target, &sign_in_request, &prompt),
+        None => sso.sign_in(&sign_in_request, &prompt),
+    };
+    result.map_err(sign_in_error)
 }
 
-/// A vanity start URL (not on an AWS-owned host) resolved to its portal before signing in, as
-/// AWS CLI 2.36 does at login (protocol.md §5.4, [`sso_driver::vanity::resolve`]): one probe,
-/// the sign-in goes to the portal, cache keys keep the configured URL. When the portal's host
-/// names another region than `sso_region`, that region is used and a line says how to fix
-/// the file. `None` for an AWS-owned start URL (nothing sent).
-fn vanity_target(
-    aws: &AwsContext,
-    target: &SsoTarget,
-    http: &sso_driver::http::HttpClient,
-    runtime: &tokio::runtime::Runtime,
-) -> Result<Option<SsoTarget>, CliError> {
-    use sso_driver::vanity::{self, VanityError};
-    if !vanity::needs_resolution(&target.start_url) {
-        return Ok(None);
-    }
-    let resolved = runtime
-        .block_on(vanity::resolve(
-            http,
-            &target.start_url,
-            vanity::PROBE_TIMEOUT,
-        ))
-        .map_err(|error| {
-            match error {
+/// A failed sign-in as the user sees it.
+fn sign_in_error(error: SignInError) -> CliError {
+    match error {
+        SignInError::Setup(error) => convert::sso_error(error),
+        SignInError::Vanity { source, start_url } => match source {
             VanityError::Transport(source) => CliError::Network {
-                endpoint: target.start_url.clone(),
+                endpoint: start_url,
                 source,
             },
             other => CliError::Failed {
@@ -186,43 +141,58 @@ fn vanity_target(
                         .to_owned(),
                 ),
             },
-        }
-        })?;
-    tracing::debug!(url = %resolved.url, region = ?resolved.region, "resolved the vanity start URL");
-    let signing_in = aws
-        .signing_in_at(target, &resolved)
-        .map_err(convert::context_error)?;
-    if signing_in.region != target.region {
-        let place = match &target.session_name {
-            Some(session) => format!("--sso-session {}", crate::error::shell_word(session)),
-            None => format!(
-                "--profile {}",
-                crate::error::shell_word(target.profile.as_deref().unwrap_or("default"))
+        },
+        SignInError::LoginFlow { source, setting } => match (&source, setting) {
+            (LoginFlowError::Config(_), Some(value)) => convert::setting_error(
+                value.origin(),
+                &source.to_string(),
+                "set sso_login_flow to pkce, paste or device-code, or remove it",
             ),
-        };
-        TerminalPrompt::say(&format!(
-            "Note: {} leads to the portal in {}, not sso_region {}; signing in there. To fix the config: sso configure set sso_region {} {place}\n",
-            crate::term::printable(&target.start_url),
-            signing_in.region,
-            crate::term::printable(&target.region),
-            signing_in.region,
-        ));
+            (LoginFlowError::Config(_), None) => usage(
+                source.to_string(),
+                "set sso_login_flow to pkce, paste or device-code",
+            ),
+            _ => usage(
+                source.to_string(),
+                "set SSO_LOGIN_FLOW to pkce, paste or device-code, or unset it",
+            ),
+        },
+        error @ SignInError::RedirectPort { .. } => {
+            let help = "fix or remove sso_redirect_port (--redirect-port overrides it)";
+            let message = error.to_string();
+            match error {
+                SignInError::RedirectPort {
+                    setting: Some(value),
+                    ..
+                } => convert::setting_error(value.origin(), &message, help),
+                _ => usage(message, help),
+            }
+        }
+        SignInError::Login { source, target } => convert::login_error(source, &target),
+        other => CliError::Bug {
+            message: other.to_string(),
+        },
     }
-    Ok(Some(signing_in))
 }
 
-/// The flow that `sign_in` falls back to when PKCE cannot open a browser: the one headless
-/// detection chooses, paste-back when stdin is a terminal, else the device code.
-pub fn fallback_flow(host: &HostFacts) -> headless::LoginFlow {
-    if host.stdin_is_terminal {
-        headless::LoginFlow::Paste
-    } else {
-        headless::LoginFlow::DeviceCode
-    }
+/// The line for a vanity start URL whose portal is in another region than `sso_region`.
+fn portal_region_line(configured: &SsoTarget, region: &str) -> String {
+    let place = match &configured.session_name {
+        Some(session) => format!("--sso-session {}", crate::error::shell_word(session)),
+        None => format!(
+            "--profile {}",
+            crate::error::shell_word(configured.profile.as_deref().unwrap_or("default"))
+        ),
+    };
+    format!(
+        "Note: {} leads to the portal in {region}, not sso_region {}; signing in there. To fix the config: sso configure set sso_region {region} {place}\n",
+        crate::term::printable(&configured.start_url),
+        crate::term::printable(&configured.region),
+    )
 }
 
 /// The one line that says the browser did not open and what happens instead.
-pub fn browser_failed_line(error: &BrowserError, fallback: headless::LoginFlow) -> String {
+pub(crate) fn browser_failed_line(error: &BrowserError, fallback: headless::LoginFlow) -> String {
     let instead = match fallback {
         headless::LoginFlow::Paste => "paste-back",
         headless::LoginFlow::DeviceCode => "the device code",
@@ -242,100 +212,10 @@ fn capitalized(text: &str) -> String {
         .unwrap_or_default()
 }
 
-/// One run of the login driver.
-struct Attempt {
-    flow: headless::LoginFlow,
-    no_browser: bool,
-    redirect_port: Option<u16>,
-}
-
-/// Runs one login with the terminal prompt; the driver's error is left for [`sign_in`] to
-/// fall back on or convert.
-fn run_flow(
-    aws: &AwsContext,
-    target: &SsoTarget,
-    http: &sso_driver::http::HttpClient,
-    runtime: &tokio::runtime::Runtime,
-    sso_cache: &sso_cache::CacheDir,
-    request: &SignIn,
-    attempt: &Attempt,
-) -> Result<(sso_driver::login::LoginOutcome, u64), LoginError> {
-    let paste = attempt.flow == headless::LoginFlow::Paste;
-    let flow = if attempt.flow.is_pkce() {
-        LoginFlow::Pkce
-    } else {
-        LoginFlow::DeviceCode
-    };
-    let mut login_options = sso_driver::login::LoginOptions::new(flow);
-    login_options.no_browser = attempt.no_browser || paste;
-    login_options.redirect_port = attempt.redirect_port;
-    login_options.browser_env = aws.env().clone();
-    let mut prompt = TerminalPrompt {
-        handoff: Handoff::new(request.qr, request.copy, aws.env()),
-        ..TerminalPrompt::default()
-    };
-    if paste {
-        let (sender, receiver) = tokio::sync::mpsc::channel(1);
-        login_options.pasted = Some(PastedQueries::new(receiver));
-        prompt.paste = Mutex::new(Some(sender));
-        prompt.pasting = true;
-    }
-    let clock = MonotonicClock::new(SystemClock);
-    let result = runtime.block_on(sso_driver::login::login(
-        http,
-        sso_cache,
-        target,
-        &login_options,
-        &prompt,
-        &clock,
-    ));
-    prompt.stop_spinner();
-    result.map(|outcome| (outcome, clock.now_unix_ms()))
-}
-
-/// Chooses the flow (see the module documentation); a bad `SSO_LOGIN_FLOW` is a usage error and
-/// a bad `sso_login_flow` is shown at its place in the config file.
-fn flow_choice(
-    aws: &AwsContext,
-    target: &SsoTarget,
-    use_device_code: bool,
-    host: &HostFacts,
-) -> Result<FlowChoice, CliError> {
-    let env_override = aws.env().var(LOGIN_FLOW_ENV);
-    headless::choose_login_flow(
-        aws.env(),
-        sso_driver::browser::Platform::current(),
-        host,
-        use_device_code,
-        env_override.as_deref(),
-        target.login_flow.as_deref(),
-        target.is_legacy(),
-    )
-    .map_err(|error| match &error {
-        LoginFlowError::Config(_) => match setting(aws, target, LOGIN_FLOW_KEY) {
-            Some(value) => convert::setting_error(
-                value.origin(),
-                &error.to_string(),
-                "set sso_login_flow to pkce, paste or device-code, or remove it",
-            ),
-            None => usage(
-                error.to_string(),
-                "set sso_login_flow to pkce, paste or device-code",
-            ),
-        },
-        _ => usage(
-            error.to_string(),
-            "set SSO_LOGIN_FLOW to pkce, paste or device-code, or unset it",
-        ),
-    })
-}
-
 /// The one line that tells which flow was chosen and why, or `None` for the ordinary choices
 /// (`--use-device-code`, or PKCE because a browser can be opened here).
 pub fn choice_line(choice: &FlowChoice) -> Option<String> {
-    let ordinary = choice.source == ChoiceSource::Flag
-        || (choice.source == ChoiceSource::Detected && choice.flow == headless::LoginFlow::Pkce);
-    if ordinary {
+    if sso_driver::signin::is_ordinary(choice) {
         return None;
     }
     let warning = if choice.flow == headless::LoginFlow::Pkce && choice.headless {
@@ -344,50 +224,6 @@ pub fn choice_line(choice: &FlowChoice) -> Option<String> {
         ""
     };
     Some(format!("Signing in with {}{warning}", choice.reason))
-}
-
-/// The loopback port: `--redirect-port`, else `sso_redirect_port` (shown at its place in the
-/// file when it is not a port number), else any free port.
-fn redirect_port(
-    aws: &AwsContext,
-    target: &SsoTarget,
-    flag: Option<u16>,
-) -> Result<Option<u16>, CliError> {
-    if flag.is_some() {
-        return Ok(flag);
-    }
-    let Some(raw) = target.redirect_port.as_deref() else {
-        return Ok(None);
-    };
-    match parse_port(raw) {
-        Some(port) => Ok(Some(port)),
-        None => {
-            let message = format!(
-                "invalid {REDIRECT_PORT_KEY} `{}`: expected a port number from 1 to 65535",
-                raw.trim()
-            );
-            let help = "fix or remove sso_redirect_port (--redirect-port overrides it)";
-            Err(match setting(aws, target, REDIRECT_PORT_KEY) {
-                Some(value) => convert::setting_error(value.origin(), &message, help),
-                None => usage(message, help),
-            })
-        }
-    }
-}
-
-/// A port number from 1 to 65535.
-fn parse_port(raw: &str) -> Option<u16> {
-    raw.trim().parse::<u16>().ok().filter(|port| *port != 0)
-}
-
-/// The value of a login setting where [`AwsContext`] read it
-/// ([`AwsContext::login_setting`]).
-pub(crate) fn setting(
-    aws: &AwsContext,
-    target: &SsoTarget,
-    key: &str,
-) -> Option<sso_config::Value> {
-    aws.login_setting(target, key).cloned()
 }
 
 fn usage(message: String, help: &str) -> CliError {
@@ -616,7 +452,7 @@ pub(crate) struct TerminalPrompt {
     /// authorize URL is shown.
     paste: Mutex<Option<tokio::sync::mpsc::Sender<String>>>,
     /// Paste-back PKCE: no spinner over the user's input.
-    pasting: bool,
+    pasting: AtomicBool,
 }
 
 impl TerminalPrompt {
@@ -686,7 +522,7 @@ impl Prompt for TerminalPrompt {
     }
 
     fn show_authorize_url(&self, url: &str, browser_opening: bool) {
-        if self.pasting {
+        if self.pasting.load(Ordering::Relaxed) {
             Self::say(&format!(
                 "{}{}\n{PASTE_PROMPT}\n",
                 paste_text(url),
@@ -707,7 +543,7 @@ impl Prompt for TerminalPrompt {
     }
 
     fn waiting(&self, deadline_unix_ms: u64) {
-        if self.pasting {
+        if self.pasting.load(Ordering::Relaxed) {
             return;
         }
         let now = SystemClock.now_unix_ms();
@@ -742,6 +578,43 @@ impl Prompt for TerminalPrompt {
     }
 }
 
+impl SignInPrompt for TerminalPrompt {
+    fn event(&self, event: &SignInEvent<'_>) {
+        match event {
+            SignInEvent::PortalRegion { configured, region } => {
+                Self::say(&portal_region_line(configured, region));
+            }
+            SignInEvent::FlowChosen(choice) => {
+                if let Some(line) = choice_line(choice) {
+                    Self::say(&format!("{line}\n"));
+                }
+            }
+            SignInEvent::BrowserFailed { error, fallback } => {
+                Self::say(&browser_failed_line(error, *fallback));
+            }
+            _ => {}
+        }
+    }
+
+    fn attempt_started(&self, flow: headless::LoginFlow) -> Option<PastedQueries> {
+        let paste = flow == headless::LoginFlow::Paste;
+        self.pasting.store(paste, Ordering::Relaxed);
+        if !paste {
+            return None;
+        }
+        let (sender, receiver) = tokio::sync::mpsc::channel(1);
+        *self
+            .paste
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(sender);
+        Some(PastedQueries::new(receiver))
+    }
+
+    fn attempt_ended(&self) {
+        self.stop_spinner();
+    }
+}
+
 /// The line shown while another process signs in to the same login.
 pub fn waiting_text(holder: Option<&sso_cache::LockHolder>) -> String {
     match holder {
@@ -762,6 +635,8 @@ fn hour_minute(at: sso_cache::Timestamp) -> String {
 
 #[cfg(test)]
 mod tests {
+    use sso_driver::headless::{HostFacts, LOGIN_FLOW_ENV};
+
     use super::*;
 
     #[test]
@@ -866,15 +741,6 @@ mod tests {
 
     #[test]
     fn a_browser_that_does_not_open_falls_back_to_what_detection_would_choose() {
-        let terminal = HostFacts {
-            stdin_is_terminal: true,
-            ..HostFacts::default()
-        };
-        assert_eq!(fallback_flow(&terminal), headless::LoginFlow::Paste);
-        assert_eq!(
-            fallback_flow(&HostFacts::default()),
-            headless::LoginFlow::DeviceCode
-        );
         let error = sso_driver::browser::open_with(Vec::new()).unwrap_err();
         assert_eq!(
             browser_failed_line(&error, headless::LoginFlow::Paste),
@@ -887,15 +753,6 @@ mod tests {
             "{}",
             paste_text("u")
         );
-    }
-
-    #[test]
-    fn ports_are_1_to_65535() {
-        assert_eq!(parse_port(" 8400 "), Some(8400));
-        assert_eq!(parse_port("65535"), Some(65535));
-        for bad in ["0", "65536", "-1", "84OO", ""] {
-            assert_eq!(parse_port(bad), None, "{bad:?}");
-        }
     }
 
     const STATE: &str = "0f3c1a2b-aaaa-4bbb-8ccc-123456789abc";

@@ -8,9 +8,7 @@
 //! a token (corrupt) cannot be revoked; it is deleted all the same, and that is said on stderr.
 //! Nothing else is printed.
 
-use sso_cache::CacheKey;
-use sso_driver::context::AwsContext;
-use sso_driver::logout::RoleRef;
+use sso_driver::sso::Selection;
 
 use crate::Context;
 use crate::convert;
@@ -18,77 +16,20 @@ use crate::error::CliError;
 use crate::values::SessionName;
 
 /// Runs `sso logout`; `session` limits it to one sso-session.
-pub fn run(ctx: &Context, session: Option<SessionName>) -> Result<(), CliError> {
-    let cli_profile = ctx.global.profile.as_ref().map(|p| p.as_str().to_owned());
-    let aws = convert::load_context(cli_profile.as_deref())?;
-    let sso_cache = convert::sso_cache(&aws)?;
-    let cli_cache = convert::cli_cache(&aws)?;
-    let target = session
-        .as_ref()
-        .map(|name| aws.target_for_session(name.as_str()))
-        .transpose()
-        .map_err(convert::context_error)?;
-    let roles = session
-        .as_ref()
-        .map(|name| roles_of_session(&aws, name.as_str()))
-        .unwrap_or_default();
-    let http = convert::http_client_for_profile(&aws, None)?;
-    let runtime = crate::runtime()?;
-    runtime
-        .block_on(sso_driver::logout::logout(
-            &http,
-            &sso_cache,
-            &cli_cache,
-            target.as_ref(),
-            &roles,
-            aws.env(),
-        ))
-        .map_err(convert::logout_error)?;
-    let keys = match &target {
-        Some(target) => vec![target.token_key()],
-        None => token_keys(&aws),
+pub(crate) fn run(ctx: &Context, session: Option<SessionName>) -> Result<(), CliError> {
+    let selection = match &ctx.global.profile {
+        Some(profile) => Selection::Profile(profile.as_str().to_owned()),
+        None => Selection::Default,
     };
-    let removed = sso_driver::logout::remove_unreadable_tokens(&sso_cache, &keys)
-        .map_err(convert::logout_error)?;
-    for path in removed {
+    let sso = convert::open(selection)?;
+    let signed_out = sso
+        .sign_out(session.as_ref().map(SessionName::as_str))
+        .map_err(convert::sso_error)?;
+    for path in signed_out.corrupt_removed {
         crate::term::eprint(&format!(
             "Removed the corrupt token file {} (it could not be revoked).\n",
             path.display()
         ));
     }
     Ok(())
-}
-
-/// The token cache keys of every login in the config: each sso-session, and the start URL of
-/// each legacy profile.
-fn token_keys(aws: &AwsContext) -> Vec<CacheKey> {
-    let profiles = aws.profiles();
-    let sessions = profiles
-        .sso_sessions()
-        .keys()
-        .map(|name| CacheKey::for_session(name));
-    let legacy = profiles.profiles().values().filter_map(|section| {
-        match (
-            section.get_str("sso_session"),
-            section.get_str("sso_start_url"),
-        ) {
-            (None, Some(url)) => Some(CacheKey::for_start_url(url)),
-            _ => None,
-        }
-    });
-    let mut keys: Vec<CacheKey> = sessions.chain(legacy).collect();
-    keys.sort();
-    keys.dedup();
-    keys
-}
-
-/// The `(account, role)` pairs of every profile that signs in through `session`.
-fn roles_of_session(aws: &AwsContext, session: &str) -> Vec<RoleRef> {
-    aws.profiles()
-        .profiles()
-        .keys()
-        .filter_map(|name| aws.target_for_profile(name).ok())
-        .filter(|target| target.session_name.as_deref() == Some(session))
-        .filter_map(|target| Some((target.account_id?, target.role_name?)))
-        .collect()
 }

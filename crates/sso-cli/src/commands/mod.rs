@@ -12,7 +12,6 @@ pub mod login;
 pub mod logout;
 pub mod populate;
 pub mod serve;
-pub mod session;
 pub mod settings;
 pub mod shell;
 pub mod status;

@@ -22,9 +22,8 @@ use sso_driver::clock::{SystemClock, WallClock as _};
 use sso_driver::env::Env;
 
 use crate::Context;
-use crate::commands::export_credentials::{isoformat, profile_credentials_in};
+use crate::commands::export_credentials::{self, isoformat};
 use crate::commands::login::{self, SignIn};
-use crate::commands::session::Session;
 use crate::convert;
 use crate::error::{CliError, LoginTarget};
 use crate::export::{UnsafeValue, is_credential_text};
@@ -185,14 +184,17 @@ fn credentials_signing_in(
     env: &Env,
     profile: &ProfileName,
 ) -> Result<sso_driver::chain::Resolved, CliError> {
-    match profile_credentials_in(env, profile) {
+    let credentials = || {
+        export_credentials::credentials(&export_credentials::open(env, profile, true)?, None)
+    };
+    match credentials() {
         Err(
             CliError::LoginRequired { target }
             | CliError::TokenExpired { target, .. }
             | CliError::RefreshFailed { target, .. },
         ) => {
             sign_in(&target)?;
-            profile_credentials_in(env, profile)
+            credentials()
         }
         other => other,
     }
@@ -212,16 +214,13 @@ fn sign_in(target: &LoginTarget) -> Result<(), CliError> {
         }
     };
     term::eprint(&format!("Signing in first (`sso login {target}`).\n"));
-    let session = Session::open(&selector)?;
-    let runtime = crate::runtime()?;
-    let (outcome, now) = login::sign_in(
-        &session.aws,
-        &session.target,
-        &session.http,
-        &runtime,
-        &SignIn::default(),
-    )?;
-    term::eprint(&login::success_text(&outcome, &session.target, now));
+    let sso = convert::open(selector.selection())?;
+    let signed_in = login::sign_in(&sso, None, &SignIn::default())?;
+    term::eprint(&login::success_text(
+        &signed_in.outcome,
+        &signed_in.target,
+        signed_in.ended_unix_ms,
+    ));
     Ok(())
 }
 

@@ -13,276 +13,45 @@
 //! call each ([`sso_driver::portal::check_tokens`]); the token column then says `valid`,
 //! `revoked` (the portal answered 401) or `unknown` (no verdict, with the reason).
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
 
 use serde_json::{Value, json};
-use sso_cache::{CachedToken, Timestamp};
-use sso_driver::clock::{SystemClock, WallClock as _};
-use sso_driver::context::{AwsContext, SsoTarget};
-use sso_driver::portal::TokenCheck;
-use sso_driver::{credentials, token};
+use sso_cache::Timestamp;
+use sso_driver::sso::Selection;
+use sso_driver::status::{LoginStatus, RoleStatus, TokenVerdict};
 
 use crate::Context;
 use crate::args::StatusFormat;
 use crate::convert;
 use crate::error::CliError;
 
-/// One login (sso-session or legacy start URL) and its token.
-#[derive(Debug)]
-struct LoginStatus {
-    session: Option<String>,
-    start_url: String,
-    region: String,
-    profiles: Vec<String>,
-    token_cache: Option<PathBuf>,
-    signed_in: bool,
-    expires_at: Option<Timestamp>,
-    can_refresh: bool,
-    /// The token expires within 15 minutes and cannot be refreshed: the warning line.
-    expiry_warning: Option<String>,
-    problem: Option<String>,
-    /// The portal endpoint and token to check with `--check` (unexpired tokens only).
-    check_input: Option<(sso_oidc::Endpoint, sso_oidc::AccessToken)>,
-    /// The portal's verdict with `--check`.
-    check: Option<Verdict>,
-}
-
-/// What `--check` found for one token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Verdict {
-    Valid,
-    Revoked,
-    Unknown(String),
-}
-
-impl Verdict {
-    fn as_str(&self) -> &'static str {
-        match self {
-            Self::Valid => "valid",
-            Self::Revoked => "revoked",
-            Self::Unknown(_) => "unknown",
-        }
-    }
-}
-
-/// One SSO role-credential cache entry.
-#[derive(Debug)]
-struct RoleStatus {
-    path: PathBuf,
-    account_id: Option<String>,
-    profiles: Vec<String>,
-    expiration: Option<Timestamp>,
-    valid: bool,
-    problem: Option<String>,
-}
-
 /// Runs `sso status`; `check` asks the portal about each cached token.
-pub fn run(_ctx: &Context, format: StatusFormat, check: bool) -> Result<(), CliError> {
-    let aws = convert::load_context(None)?;
-    let now = sso_driver::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
-    let mut logins = logins(&aws, now);
-    if check {
-        check_logins(&aws, &mut logins)?;
-    }
-    let roles = roles(&aws, now)?;
+pub(crate) fn run(_ctx: &Context, format: StatusFormat, check: bool) -> Result<(), CliError> {
+    let sso = convert::open(Selection::Default)?;
+    let status = sso.status(check).map_err(convert::sso_error)?;
+    let now = sso.now();
     let text = match format {
-        StatusFormat::Json => render_json(&logins, &roles),
-        StatusFormat::Text => render_text(&logins, &roles),
+        StatusFormat::Json => render_json(&status.logins, &status.roles),
+        StatusFormat::Text => render_text(&status.logins, &status.roles, now),
     };
     crate::write_stdout(&text)
 }
 
-/// Fills in [`LoginStatus::check`] for every login with an unexpired cached token.
-fn check_logins(aws: &AwsContext, logins: &mut [LoginStatus]) -> Result<(), CliError> {
-    let inputs: Vec<(usize, (sso_oidc::Endpoint, sso_oidc::AccessToken))> = logins
-        .iter_mut()
-        .enumerate()
-        .filter_map(|(index, login)| login.check_input.take().map(|input| (index, input)))
-        .collect();
-    if inputs.is_empty() {
-        return Ok(());
-    }
-    let http = convert::http_client_for_profile(aws, None)?;
-    let (indices, tokens): (Vec<usize>, Vec<_>) = inputs.into_iter().unzip();
-    let verdicts = crate::runtime()?.block_on(sso_driver::portal::check_tokens(&http, tokens));
-    for (index, verdict) in indices.into_iter().zip(verdicts) {
-        logins[index].check = Some(match verdict {
-            TokenCheck::Valid => Verdict::Valid,
-            TokenCheck::Rejected => Verdict::Revoked,
-            TokenCheck::Unknown(error) => Verdict::Unknown(error.to_string()),
-            _ => Verdict::Unknown("unrecognised answer".to_owned()),
-        });
-    }
-    Ok(())
-}
-
-fn logins(aws: &AwsContext, now: Timestamp) -> Vec<LoginStatus> {
-    let profiles = aws.profiles();
-    let sso_cache = aws.sso_cache();
-    let mut out = Vec::new();
-    for (name, section) in profiles.sso_sessions() {
-        let users: Vec<String> = profiles
-            .profiles()
-            .iter()
-            .filter(|(_, p)| p.get_str("sso_session") == Some(name.as_str()))
-            .map(|(p, _)| p.clone())
-            .collect();
-        let target = aws.target_for_session(name);
-        let fallback = |key: &str| section.get_str(key).unwrap_or_default().to_owned();
-        out.push(login_status(
-            target,
-            Some(name.clone()),
-            fallback("sso_start_url"),
-            fallback("sso_region"),
-            users,
-            sso_cache.as_ref(),
-            now,
-        ));
-    }
-    // Legacy profiles, grouped by start URL (their token is keyed by it).
-    let mut legacy: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, section) in profiles.profiles() {
-        if section.get_str("sso_session").is_none()
-            && let Some(url) = section.get_str("sso_start_url")
-        {
-            legacy.entry(url.to_owned()).or_default().push(name.clone());
-        }
-    }
-    for (start_url, users) in legacy {
-        let Some(first) = users.first() else { continue };
-        let target = aws.target_for_profile(first);
-        let region = profiles
-            .profile(first)
-            .and_then(|p| p.get_str("sso_region"))
-            .unwrap_or_default()
-            .to_owned();
-        out.push(login_status(
-            target,
-            None,
-            start_url,
-            region,
-            users,
-            sso_cache.as_ref(),
-            now,
-        ));
-    }
-    out
-}
-
-fn login_status(
-    target: Result<SsoTarget, sso_driver::context::ContextError>,
-    session: Option<String>,
-    start_url: String,
-    region: String,
-    profiles: Vec<String>,
-    sso_cache: Option<&sso_cache::CacheDir>,
-    now: Timestamp,
-) -> LoginStatus {
-    let mut status = LoginStatus {
-        session,
-        start_url,
-        region,
-        profiles,
-        token_cache: None,
-        signed_in: false,
-        expires_at: None,
-        can_refresh: false,
-        expiry_warning: None,
-        problem: None,
-        check_input: None,
-        check: None,
-    };
-    let target = match target {
-        Ok(target) => target,
-        Err(error) => {
-            status.problem = Some(error.to_string());
-            return status;
-        }
-    };
-    status.start_url.clone_from(&target.start_url);
-    status.region.clone_from(&target.region);
-    let Some(cache) = sso_cache else {
-        status.problem = Some("no home directory".to_owned());
-        return status;
-    };
-    status.token_cache = Some(cache.entry_path(&target.token_key()));
-    match token::cached_token(cache, &target) {
-        Ok(Some(entry)) => describe_token(&mut status, &entry, &target, now),
-        Ok(None) => {}
-        Err(error) => status.problem = Some(error.to_string()),
-    }
-    status
-}
-
-fn describe_token(
-    status: &mut LoginStatus,
-    entry: &CachedToken,
-    target: &SsoTarget,
-    now: Timestamp,
-) {
-    status.signed_in = !entry.is_expired(now);
-    status.expires_at = Some(entry.expires_at);
-    if status.signed_in {
-        status.check_input = Some((
-            target.portal_endpoint.clone(),
-            sso_driver::convert::access_token_to_oidc(&entry.access_token),
-        ));
-    }
-    // Legacy logins never refresh, whatever the file holds.
-    status.can_refresh = !target.is_legacy() && entry.can_refresh(now);
-    if token::expires_without_refresh(entry, target, now, false) {
-        status.expiry_warning = Some(crate::expiry::warning_line(target, entry.expires_at, now));
+/// The `--check` column's word for a verdict.
+fn verdict_word(verdict: &TokenVerdict) -> &'static str {
+    match verdict {
+        TokenVerdict::Valid => "valid",
+        TokenVerdict::Revoked => "revoked",
+        _ => "unknown",
     }
 }
 
-fn roles(aws: &AwsContext, now: Timestamp) -> Result<Vec<RoleStatus>, CliError> {
-    let Some(cli_cache) = aws.cli_cache() else {
-        return Ok(Vec::new());
-    };
-    // Which profiles use which entry: the key of every SSO profile with a role.
-    let mut owners: BTreeMap<PathBuf, Vec<String>> = BTreeMap::new();
-    for name in aws.profiles().profiles().keys() {
-        let Ok(target) = aws.target_for_profile(name) else {
-            continue;
-        };
-        if let Ok(key) = credentials::role_cache_key(&target) {
-            owners
-                .entry(cli_cache.entry_path(&key))
-                .or_default()
-                .push(name.clone());
-        }
+/// Why the portal gave no verdict, when it gave none.
+fn unknown_reason(login: &LoginStatus) -> Option<String> {
+    match &login.check {
+        Some(TokenVerdict::Unknown(reason)) => Some(reason.clone()),
+        _ => None,
     }
-    let files = cli_cache
-        .list_sso_credentials()
-        .map_err(|error| match error {
-            sso_cache::CacheError::Io { path, source, .. } => {
-                CliError::CachePermissions { path, source }
-            }
-            other => CliError::Bug {
-                message: other.to_string(),
-            },
-        })?;
-    let mut out: Vec<RoleStatus> = files
-        .into_iter()
-        .map(|file| {
-            let (expiration, problem) = match file.expiration {
-                Ok(at) => (Some(at), None),
-                Err(reason) => (None, Some(reason.to_string())),
-            };
-            RoleStatus {
-                profiles: owners.get(&file.path).cloned().unwrap_or_default(),
-                path: file.path,
-                account_id: file.account_id,
-                valid: expiration.is_some_and(|at| at > now),
-                expiration,
-                problem,
-            }
-        })
-        .collect();
-    out.sort_by(|a, b| (&a.profiles, &a.path).cmp(&(&b.profiles, &b.path)));
-    Ok(out)
 }
 
 fn opt_time(at: Option<Timestamp>) -> Value {
@@ -301,14 +70,11 @@ fn render_json(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
                 "tokenCache": l.token_cache.as_ref().map(|p| p.display().to_string()),
                 "signedIn": l.signed_in,
                 "token": token_state(l),
-                "check": l.check.as_ref().map(Verdict::as_str),
+                "check": l.check.as_ref().map(verdict_word),
                 "expiresAt": opt_time(l.expires_at),
                 "canRefresh": l.can_refresh,
-                "expiresSoonWithoutRefresh": l.expiry_warning.is_some(),
-                "problem": l.problem.clone().or_else(|| match &l.check {
-                    Some(Verdict::Unknown(reason)) => Some(reason.clone()),
-                    _ => None,
-                }),
+                "expiresSoonWithoutRefresh": l.expires_soon_without_refresh,
+                "problem": l.problem.clone().or_else(|| unknown_reason(l)),
             })
         })
         .collect();
@@ -332,7 +98,7 @@ fn render_json(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
     out
 }
 
-fn render_text(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
+fn render_text(logins: &[LoginStatus], roles: &[RoleStatus], now: Timestamp) -> String {
     let mut out = String::new();
     if logins.is_empty() {
         out.push_str("No SSO logins are configured; run `sso configure` to add one.\n");
@@ -344,10 +110,7 @@ fn render_text(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
                     .session
                     .clone()
                     .unwrap_or_else(|| format!("{} (legacy)", l.start_url));
-                let problem = l.problem.clone().or_else(|| match &l.check {
-                    Some(Verdict::Unknown(reason)) => Some(reason.clone()),
-                    _ => None,
-                });
+                let problem = l.problem.clone().or_else(|| unknown_reason(l));
                 vec![
                     name,
                     token_state(l).to_owned(),
@@ -367,8 +130,10 @@ fn render_text(logins: &[LoginStatus], roles: &[RoleStatus]) -> String {
             &["LOGIN", "TOKEN", "EXPIRES", "REFRESH", "TOKEN CACHE"],
             &rows,
         );
-        for warning in logins.iter().filter_map(|l| l.expiry_warning.as_deref()) {
-            out.push_str(warning);
+        for login in logins.iter().filter(|l| l.expires_soon_without_refresh) {
+            if let (Some(target), Some(expires_at)) = (&login.target, login.expires_at) {
+                out.push_str(&crate::expiry::warning_line(target, expires_at, now));
+            }
         }
     }
     out.push('\n');
@@ -414,7 +179,7 @@ fn token_state(login: &LoginStatus) -> &'static str {
         login.expires_at,
     ) {
         (Some(_), _, _, _) => "error",
-        (None, Some(verdict), _, _) => verdict.as_str(),
+        (None, Some(verdict), _, _) => verdict_word(verdict),
         (None, None, true, _) => "cached",
         (None, None, false, Some(_)) => "expired",
         (None, None, false, None) => "none",

@@ -1,15 +1,16 @@
 //! `sso whoami [--profile P] [--output text|json]`: who the credentials of a profile are, as
 //! STS `GetCallerIdentity` says, with the profile, its sso-session, and when the credentials
-//! and the login behind them expire ([`sso_driver::chain::whoami`]: the driver resolves,
+//! and the login behind them expire ([`sso_driver::Sso::whoami`]: the driver resolves,
 //! calls and reads the token cache; this module renders).
 
 use serde_json::{Value, json};
-use sso_driver::chain::{self, Identity, Options, Selection, SourceKind};
-use sso_driver::clock::{SystemClock, WallClock as _};
+use sso_driver::chain::{Identity, SourceKind};
+use sso_driver::env::Env;
+use sso_driver::sso::CredentialsRequest;
 
 use crate::Context;
 use crate::args::StatusFormat;
-use crate::commands::export_credentials::MfaTerminal;
+use crate::commands::export_credentials::{self, MfaTerminal};
 use crate::convert;
 use crate::error::CliError;
 use crate::expiry::time_left;
@@ -17,31 +18,17 @@ use crate::term::printable;
 use crate::values::ProfileName;
 
 /// Runs `sso whoami`; `explicit` is whether `--profile` named the profile.
-pub fn run(
+pub(crate) fn run(
     _ctx: &Context,
     profile: &ProfileName,
     explicit: bool,
     format: StatusFormat,
 ) -> Result<(), CliError> {
-    let env = sso_driver::env::Env::process();
-    let selection = if explicit {
-        Selection::profile(profile.as_str())
-    } else {
-        Selection::default_chain()
-    };
-    let identity = chain::whoami(
-        &env,
-        selection,
-        Options {
-            prompt: &MfaTerminal,
-            http: sso_driver::http::HttpConfig::default()
-                .user_agent(concat!("sso/", env!("CARGO_PKG_VERSION"))),
-            wait_for_login: None,
-            check_login_expiry: false,
-        },
-    )
-    .map_err(convert::chain_error)?;
-    let now = sso_driver::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
+    let sso = export_credentials::open(&Env::process(), profile, explicit)?;
+    let identity = sso
+        .whoami(&CredentialsRequest::default(), &MfaTerminal)
+        .map_err(convert::chain_error)?;
+    let now = sso.now();
     crate::write_stdout(&match format {
         StatusFormat::Text => render_text(&identity, now),
         StatusFormat::Json => render_json(&identity),

@@ -1,0 +1,713 @@
+//! The use-case API: [`Sso`], one handle per invocation, and one method per thing a user does.
+//!
+//! The handle is made once from the environment and the user's [`Selection`] (a profile or an
+//! sso-session, or neither: the default chain). It reads `~/.aws/config` and
+//! `~/.aws/credentials` once, and owns what every use case shares: the loaded config, both
+//! caches, the clock, an HTTP client built on first need (it loads the TLS trust roots) and a
+//! one-thread runtime built on first need. Its methods are synchronous and return domain values
+//! for the caller to render; none of them prints (interaction goes through [`Prompt`]).
+//!
+//! Like aws-config's providers, each use case is one call with the chain hidden inside:
+//!
+//! ```no_run
+//! use sso_driver::env::Env;
+//! use sso_driver::prompt::SilentPrompt;
+//! use sso_driver::sso::{CredentialsRequest, Selection, Sso};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // Credentials for profile `dev`, exactly as `aws configure export-credentials --profile dev`
+//! // finds them: a warm cache entry costs no runtime, no TLS and no network.
+//! let sso = Sso::load(&Env::process(), Selection::Profile("dev".into()))?;
+//! // `SilentPrompt`: nobody to ask for an MFA code.
+//! let resolved = sso.credentials(&CredentialsRequest::default(), &SilentPrompt)?;
+//! println!("{}", resolved.credentials.access_key_id);
+//!
+//! // The accounts the login behind `dev` can see (its token is refreshed when needed).
+//! for account in sso.accounts()? {
+//!     println!("{} {:?}", account.account_id, account.account_name);
+//! }
+//!
+//! // What is signed in, from the caches alone.
+//! for login in Sso::load(&Env::process(), Selection::Default)?.status(false)?.logins {
+//!     println!("{} signed in: {}", login.start_url, login.signed_in);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use sso_cache::{CacheDir, CacheKey, Timestamp};
+use sso_config::{LocationError, ProfileView};
+use sso_oidc::AccessToken;
+
+use crate::chain::{self, ChainError, Identity, Resolved};
+use crate::clock::{SystemClock, WallClock as _};
+use crate::config_file::{self, ConfigWriteError};
+use crate::context::{AwsContext, ContextError, SsoTarget};
+use crate::credentials::Credentials;
+use crate::http::{ClientBuildError, HttpClient, HttpConfig};
+use crate::logout::{LogoutError, RoleRef};
+use crate::populate::{self, Plan, PlanOptions, PopulateError, ProfileTemplate, RoleEntry};
+use crate::portal::{self, Account, PoolConfig, PortalError, Role, RoleListing};
+use crate::prompt::Prompt;
+use crate::settings::SettingsError;
+use crate::signin::{SignInError, SignInPrompt, SignInRequest, SignedIn};
+use crate::status::Status;
+use crate::token::{self, TokenError};
+
+/// What the user selected: the one input besides the environment.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Selection {
+    /// Nothing named: `AWS_PROFILE`, `AWS_DEFAULT_PROFILE` or `default`; for credentials, the
+    /// environment's keys come first (the SDKs' default chain).
+    #[default]
+    Default,
+    /// A profile the user named (`--profile`): its settings only.
+    Profile(String),
+    /// An sso-session the user named (`--sso-session`); the selected profile, when it exists,
+    /// supplies endpoint and `ca_bundle` settings.
+    Session(String),
+}
+
+/// Why a use case of [`Sso`] failed, besides the errors of its own domain.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The selection does not name a usable login, or the files cannot be read.
+    #[error(transparent)]
+    Context(#[from] ContextError),
+    /// There is no home directory, so no caches under `~/.aws`.
+    #[error("cannot find the home directory, so not the AWS caches under ~/.aws")]
+    NoHome,
+    /// The HTTP client cannot be built (`ca_bundle`, proxies).
+    #[error(transparent)]
+    Client(#[from] ClientBuildError),
+    /// The async runtime could not start.
+    #[error("could not start the async runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// No usable SSO token for `target`.
+    #[error("{source}")]
+    Token {
+        /// Why.
+        #[source]
+        source: TokenError,
+        /// The login it was for.
+        target: Box<SsoTarget>,
+    },
+    /// The portal refused or could not be reached for `target`.
+    #[error("{source}")]
+    Portal {
+        /// Why.
+        #[source]
+        source: PortalError,
+        /// The login it was for.
+        target: Box<SsoTarget>,
+    },
+    /// Signing out could not finish.
+    #[error(transparent)]
+    Logout(#[from] LogoutError),
+    /// A cache directory could not be listed.
+    #[error(transparent)]
+    Cache(#[from] sso_cache::CacheError),
+    /// A config or credentials file edit failed; the file is unchanged.
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+    /// The config file could not be written; it is unchanged.
+    #[error(transparent)]
+    ConfigWrite(#[from] ConfigWriteError),
+    /// `populate` needs an sso-session, and the login is a legacy `sso_start_url` profile.
+    #[error("profile `{profile}` uses the legacy sso_start_url form; populate needs an sso-session")]
+    LegacyLogin {
+        /// The profile.
+        profile: String,
+    },
+    /// The populate plan was refused (two profiles would get the same name, ...); the file is
+    /// unchanged.
+    #[error(transparent)]
+    Populate(#[from] PopulateError),
+    /// The driver broke one of its own rules: a bug.
+    #[error("internal error: {0}")]
+    Internal(&'static str),
+}
+
+/// What `populate` writes (see [`Sso::populate`]).
+#[derive(Debug, Clone, Default)]
+pub struct PopulateRequest {
+    /// How profiles are named.
+    pub template: ProfileTemplate,
+    /// `region` of every populated profile.
+    pub region: Option<String>,
+    /// Remove the profiles populate created whose role is no longer assigned.
+    pub prune: bool,
+    /// Plan only: the file is not written and the outcome carries the diff.
+    pub dry_run: bool,
+}
+
+/// What [`Sso::populate`] did or would do.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Populated {
+    /// The plan that was written (or, with `dry_run`, would be).
+    pub plan: Plan,
+    /// The config file.
+    pub path: PathBuf,
+    /// With `dry_run`, the unified diff of the file.
+    pub diff: Option<String>,
+    /// Accounts whose roles could not be listed, and why: their profiles were left as they were.
+    pub failed: BTreeMap<String, PortalError>,
+}
+
+/// What [`Sso::credentials`] and [`Sso::whoami`] need besides the selection.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct CredentialsRequest {
+    /// How long an SSO source waits for a sign-in in another process (`--wait-for-login`);
+    /// `None`: the login's `sso_wait_for_login`, else no wait.
+    pub wait_for_login: Option<Duration>,
+    /// Fill [`Resolved::expires_without_refresh`] (one more token-file read).
+    pub check_login_expiry: bool,
+}
+
+impl CredentialsRequest {
+    /// Waits up to `wait` for a sign-in elsewhere.
+    #[must_use]
+    pub fn wait_for_login(mut self, wait: Option<Duration>) -> Self {
+        self.wait_for_login = wait;
+        self
+    }
+
+    /// Also reports whether the login behind the credentials expires soon without refresh.
+    #[must_use]
+    pub fn check_login_expiry(mut self, check: bool) -> Self {
+        self.check_login_expiry = check;
+        self
+    }
+}
+
+/// What [`Sso::sign_out`] did besides revoking and deleting.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct SignedOut {
+    /// Token files of configured logins that could not be read as tokens (so not revoked) and
+    /// were deleted all the same.
+    pub corrupt_removed: Vec<PathBuf>,
+}
+
+/// The use-case handle (see the module documentation).
+#[derive(Debug)]
+pub struct Sso {
+    aws: AwsContext,
+    selection: Selection,
+    /// Why the files were not read (no home directory), for use cases that need them.
+    no_files: Option<LocationError>,
+    user_agent: String,
+    http: OnceLock<HttpClient>,
+    runtime: OnceLock<tokio::runtime::Runtime>,
+    token: OnceLock<AccessToken>,
+}
+
+impl Sso {
+    /// Reads the config and credentials files that `env` points at, once, for `selection`.
+    ///
+    /// Without a home directory (containers, CI) and with nothing selected, there are no
+    /// files rather than an error: credentials can still come from the environment or a
+    /// metadata endpoint.
+    ///
+    /// # Errors
+    ///
+    /// [`ContextError`]: a file that cannot be read, is not UTF-8 or has a syntax error the
+    /// SDKs refuse; no home directory for a named profile or sso-session.
+    pub fn load(env: &crate::env::Env, selection: Selection) -> Result<Self, ContextError> {
+        let cli_profile = match &selection {
+            Selection::Profile(name) => Some(name.as_str()),
+            Selection::Default | Selection::Session(_) => None,
+        };
+        let (aws, no_files) = match AwsContext::load(env, cli_profile) {
+            Ok(aws) => (aws, None),
+            Err(ContextError::Location(error)) if selection == Selection::Default => {
+                (AwsContext::without_files(env), Some(error))
+            }
+            Err(error) => return Err(error),
+        };
+        Ok(Self {
+            aws,
+            selection,
+            no_files,
+            user_agent: concat!("sso-driver/", env!("CARGO_PKG_VERSION")).to_owned(),
+            http: OnceLock::new(),
+            runtime: OnceLock::new(),
+            token: OnceLock::new(),
+        })
+    }
+
+    /// The `User-Agent` of every request (default `sso-driver/VERSION`).
+    #[must_use]
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.user_agent = user_agent.into();
+        self
+    }
+
+    /// The loaded files and environment.
+    pub fn config(&self) -> &AwsContext {
+        &self.aws
+    }
+
+    /// What was selected.
+    pub fn selection(&self) -> &Selection {
+        &self.selection
+    }
+
+    /// The SSO login the selection means: the named sso-session, else the selected profile's.
+    ///
+    /// # Errors
+    ///
+    /// [`ContextError`] when the profile or sso-session is missing or incomplete.
+    pub fn login(&self) -> Result<SsoTarget, ContextError> {
+        self.require_files()?;
+        match &self.selection {
+            Selection::Session(name) => self.aws.target_for_session(name),
+            Selection::Profile(name) => self.aws.target_for_profile(name),
+            Selection::Default => self.aws.target_for_profile(self.aws.selected_profile()),
+        }
+    }
+
+    /// Now, as the caches compare it.
+    pub fn now(&self) -> Timestamp {
+        crate::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms())
+    }
+
+    // --- Signing in. ---
+
+    /// Signs in to the selected login the way `sso login` does (see [`crate::signin`]): a
+    /// vanity start URL probed for its portal, the flow chosen from the request, the
+    /// environment, the config and this host, and a fallback when PKCE cannot open a browser.
+    /// The token and registration are written to the cache.
+    ///
+    /// # Errors
+    ///
+    /// [`SignInError`].
+    pub fn sign_in(
+        &self,
+        request: &SignInRequest,
+        prompt: &dyn SignInPrompt,
+    ) -> Result<SignedIn, SignInError> {
+        let target = self.login().map_err(Error::Context)?;
+        crate::signin::sign_in(self, &target, request, prompt)
+    }
+
+    /// [`Sso::sign_in`] to `target`, a login that need not be in the files (the configure
+    /// wizard signs in before it writes them).
+    ///
+    /// # Errors
+    ///
+    /// [`SignInError`].
+    pub fn sign_in_to(
+        &self,
+        target: &SsoTarget,
+        request: &SignInRequest,
+        prompt: &dyn SignInPrompt,
+    ) -> Result<SignedIn, SignInError> {
+        crate::signin::sign_in(self, target, request, prompt)
+    }
+
+    // --- Credentials. ---
+
+    /// Credentials for the selection: the whole chain of `aws configure export-credentials`
+    /// (environment keys unless a profile was named, then the profile's source: assume-role
+    /// chains, web identity, SSO, `credential_process`, static keys; then container and IMDS
+    /// credentials). A warm path (environment or static keys, a cached SSO or assumed-role
+    /// entry) starts no runtime and builds no HTTP client. `prompt` is asked for MFA codes.
+    ///
+    /// # Errors
+    ///
+    /// [`ChainError`].
+    pub fn credentials(
+        &self,
+        request: &CredentialsRequest,
+        prompt: &dyn Prompt,
+    ) -> Result<Resolved, ChainError> {
+        chain::credentials_in(&self.aws, self.explicit(), self.chain_options(request, prompt))
+    }
+
+    /// Who the selection's credentials are, as STS `GetCallerIdentity` says, with where they
+    /// came from and the SSO login behind them (`sso whoami`).
+    ///
+    /// # Errors
+    ///
+    /// [`ChainError`].
+    pub fn whoami(
+        &self,
+        request: &CredentialsRequest,
+        prompt: &dyn Prompt,
+    ) -> Result<Identity, ChainError> {
+        chain::whoami_in(&self.aws, self.explicit(), self.chain_options(request, prompt))
+    }
+
+    /// Writes `credentials` into section `[section]` of the credentials file, atomically
+    /// (0600). Returns the file's path.
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError`]; the file is unchanged on error.
+    pub fn write_credentials(
+        &self,
+        section: &str,
+        credentials: &Credentials,
+    ) -> Result<PathBuf, SettingsError> {
+        crate::settings::write_credentials(&self.aws, section, credentials)
+    }
+
+    /// When the cached token of `target` expires, if it expires within 15 minutes and cannot
+    /// be refreshed (`refresh_tried`: the caller just went through the refreshing provider).
+    pub fn expires_without_refresh(
+        &self,
+        target: &SsoTarget,
+        refresh_tried: bool,
+    ) -> Option<Timestamp> {
+        let cache = self.aws.sso_cache()?;
+        let cached = token::cached_token(&cache, target).ok()??;
+        token::expires_without_refresh(&cached, target, self.now(), refresh_tried)
+            .then_some(cached.expires_at)
+    }
+
+    // --- The portal. ---
+
+    /// A usable access token for the selected login, refreshed when needed (never a new
+    /// sign-in); read once per handle.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`] when there is none (sign in again), and the setup errors.
+    pub fn access_token(&self) -> Result<&AccessToken, Error> {
+        if let Some(token) = self.token.get() {
+            return Ok(token);
+        }
+        let token = self.token_of(&self.login()?)?;
+        Ok(self.token.get_or_init(|| token))
+    }
+
+    /// Every account the selected login can see.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`], [`Error::Portal`], and the setup errors.
+    pub fn accounts(&self) -> Result<Vec<Account>, Error> {
+        let (target, token) = (self.login()?, self.access_token()?);
+        self.runtime()?
+            .block_on(portal::list_accounts(self.http()?, &target.portal_endpoint, token))
+            .map_err(|source| portal_error(source, target))
+    }
+
+    /// The roles of one account.
+    ///
+    /// # Errors
+    ///
+    /// As [`Sso::accounts`].
+    pub fn roles(&self, account_id: &str) -> Result<Vec<Role>, Error> {
+        let (target, token) = (self.login()?, self.access_token()?);
+        self.runtime()?
+            .block_on(portal::list_roles(
+                self.http()?,
+                &target.portal_endpoint,
+                token,
+                account_id,
+            ))
+            .map_err(|source| portal_error(source, target))
+    }
+
+    /// The roles of every account in `account_ids`, listed concurrently by the adaptive pool;
+    /// `progress(done, total)` is called as accounts finish. Accounts that failed are in the
+    /// listing, not an error.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`] and the setup errors.
+    pub fn all_roles(
+        &self,
+        account_ids: &[String],
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<RoleListing, Error> {
+        let (target, token) = (self.login()?, self.access_token()?);
+        let listing = self.runtime()?.block_on(portal::list_all_roles(
+            self.http()?,
+            &target.portal_endpoint,
+            token,
+            account_ids,
+            &PoolConfig::default(),
+            progress,
+        ));
+        tracing::debug!(stats = ?listing.stats, "listed the roles of every account");
+        Ok(listing)
+    }
+
+    /// A profile for every account and role of the selected sso-session, written into the
+    /// config file once, atomically, under its lock (`sso populate`). The plan is made from the
+    /// file as it is under the lock, so a concurrent edit is kept; it only ever prunes profiles
+    /// it created, and keeps every other byte. Accounts whose roles cannot be listed keep
+    /// their profiles and are reported in [`Populated::failed`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::LegacyLogin`], [`Error::Populate`] (nothing written), [`Error::ConfigWrite`],
+    /// a 401 of the portal as [`Error::Portal`], and the errors of [`Sso::accounts`].
+    pub fn populate(
+        &self,
+        request: &PopulateRequest,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<Populated, Error> {
+        let target = self.login()?;
+        let Some(session) = target.session_name.clone() else {
+            return Err(Error::LegacyLogin {
+                profile: target.profile.unwrap_or_else(|| "default".to_owned()),
+            });
+        };
+        let accounts = self.accounts()?;
+        let ids: Vec<String> = accounts.iter().map(|a| a.account_id.clone()).collect();
+        let listing = self.all_roles(&ids, progress)?;
+        let names: BTreeMap<&str, &Account> = accounts
+            .iter()
+            .map(|a| (a.account_id.as_str(), a))
+            .collect();
+        let mut entries = Vec::new();
+        let mut failed = BTreeMap::new();
+        for (account_id, result) in listing.results {
+            match result {
+                Ok(roles) => entries.extend(roles.into_iter().map(|role| {
+                    let account = names.get(account_id.as_str());
+                    RoleEntry {
+                        account_id: account_id.clone(),
+                        account_name: account.and_then(|a| a.account_name.clone()),
+                        email: account.and_then(|a| a.email_address.clone()),
+                        role_name: role.role_name,
+                    }
+                })),
+                Err(error) if error.is_unauthorized() => return Err(portal_error(error, target)),
+                Err(error) => {
+                    failed.insert(account_id, error);
+                }
+            }
+        }
+        let options = PlanOptions {
+            region: request.region.clone(),
+            prune: request.prune,
+            failed_accounts: failed.keys().cloned().collect::<BTreeSet<_>>(),
+        };
+        let make_plan =
+            |text: &str| populate::plan(text, &session, &entries, &request.template, &options);
+        let path = self.aws.config_path().to_path_buf();
+        if request.dry_run {
+            let original = self.aws.config_text().unwrap_or("");
+            let plan = make_plan(original)?;
+            let shown = path.display().to_string();
+            let diff = populate::unified_diff(original, &plan.new_text, &shown, &shown);
+            return Ok(Populated {
+                plan,
+                path,
+                diff: Some(diff),
+                failed,
+            });
+        }
+        let mut planned = None;
+        config_file::edit(&path, |current| {
+            let plan = make_plan(current).map_err(config_file::Refusal::Invalid)?;
+            let text = plan.new_text.clone();
+            planned = Some(plan);
+            Ok(text)
+        })
+        .map_err(|error| match error {
+            config_file::EditFailed::Invalid(error) => Error::Populate(error),
+            config_file::EditFailed::Write(error) => Error::ConfigWrite(error),
+        })?;
+        let plan = planned.ok_or(Error::Internal("the populate edit ran without a plan"))?;
+        Ok(Populated {
+            plan,
+            path,
+            diff: None,
+            failed,
+        })
+    }
+
+    /// A portal error of the selected login, with the login attached.
+    pub fn portal_error(&self, source: PortalError) -> Error {
+        match self.login() {
+            Ok(target) => portal_error(source, target),
+            Err(error) => Error::Context(error),
+        }
+    }
+
+    // --- Status and sign-out. ---
+
+    /// Every login of the config and what the caches hold of it, with the portal's verdict on
+    /// each unexpired token when `check` (one cheap call each, all at once).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Cache`] when the role-credential cache cannot be listed; with `check`, the
+    /// setup errors of the HTTP client.
+    pub fn status(&self, check: bool) -> Result<Status, Error> {
+        self.require_files()?;
+        let now = self.now();
+        let mut logins = crate::status::logins(&self.aws, now);
+        let inputs = crate::status::check_inputs(&mut logins);
+        if check && !inputs.is_empty() {
+            let (indices, tokens): (Vec<usize>, Vec<_>) = inputs.into_iter().unzip();
+            let verdicts = self
+                .runtime()?
+                .block_on(portal::check_tokens(self.http()?, tokens));
+            for (index, verdict) in indices.into_iter().zip(verdicts) {
+                if let Some(login) = logins.get_mut(index) {
+                    login.check = Some(crate::status::verdict(verdict));
+                }
+            }
+        }
+        let roles = crate::status::roles(&self.aws, now)?;
+        Ok(Status { logins, roles })
+    }
+
+    /// Signs out, as `aws sso logout` does: every cached token is revoked (failures ignored)
+    /// and deleted, and every cached SSO role credential deleted; with `session`, only that
+    /// sso-session's token and the role credentials of the profiles that use it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Logout`] when a cache file cannot be read or deleted, and the setup errors.
+    pub fn sign_out(&self, session: Option<&str>) -> Result<SignedOut, Error> {
+        self.require_files()?;
+        let sso_cache = self.sso_cache()?;
+        let cli_cache = self.aws.cli_cache().ok_or(Error::NoHome)?;
+        let target = session
+            .map(|name| self.aws.target_for_session(name))
+            .transpose()?;
+        let roles = session
+            .map(|name| self.roles_of_session(name))
+            .unwrap_or_default();
+        self.runtime()?.block_on(crate::logout::logout(
+            self.http()?,
+            &sso_cache,
+            &cli_cache,
+            target.as_ref(),
+            &roles,
+            self.aws.env(),
+        ))?;
+        let keys = match &target {
+            Some(target) => vec![target.token_key()],
+            None => self.token_keys(),
+        };
+        let corrupt_removed = crate::logout::remove_unreadable_tokens(&sso_cache, &keys)?;
+        Ok(SignedOut { corrupt_removed })
+    }
+
+    /// The token cache keys of every login in the config: each sso-session, and the start URL
+    /// of each legacy profile.
+    fn token_keys(&self) -> Vec<CacheKey> {
+        let profiles = self.aws.profiles();
+        let sessions = profiles
+            .sso_sessions()
+            .keys()
+            .map(|name| CacheKey::for_session(name));
+        let legacy = profiles.profiles().values().filter_map(|section| {
+            match (
+                section.get_str("sso_session"),
+                section.get_str("sso_start_url"),
+            ) {
+                (None, Some(url)) => Some(CacheKey::for_start_url(url)),
+                _ => None,
+            }
+        });
+        let mut keys: Vec<CacheKey> = sessions.chain(legacy).collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+
+    /// The `(account, role)` pairs of every profile that signs in through `session`.
+    fn roles_of_session(&self, session: &str) -> Vec<RoleRef> {
+        self.aws
+            .profiles()
+            .profiles()
+            .keys()
+            .filter_map(|name| self.aws.target_for_profile(name).ok())
+            .filter(|target| target.session_name.as_deref() == Some(session))
+            .filter_map(|target| Some((target.account_id?, target.role_name?)))
+            .collect()
+    }
+
+    // --- Shared parts. ---
+
+    /// The files were read: there is a home directory, as every use case but credentials
+    /// needs ([`Sso::load`] reads no files for the default chain without one).
+    ///
+    /// # Errors
+    ///
+    /// [`ContextError::Location`] when the files could not be located.
+    pub fn require_files(&self) -> Result<(), ContextError> {
+        match &self.no_files {
+            Some(error) => Err(ContextError::Location(error.clone())),
+            None => Ok(()),
+        }
+    }
+
+    fn explicit(&self) -> bool {
+        matches!(self.selection, Selection::Profile(_))
+    }
+
+    fn chain_options<'a>(
+        &self,
+        request: &CredentialsRequest,
+        prompt: &'a dyn Prompt,
+    ) -> chain::Options<'a> {
+        chain::Options {
+            prompt,
+            http: HttpConfig::default().user_agent(self.user_agent.clone()),
+            wait_for_login: request.wait_for_login,
+            check_login_expiry: request.check_login_expiry,
+        }
+    }
+
+    /// `~/.aws/sso/cache`.
+    fn sso_cache(&self) -> Result<CacheDir, Error> {
+        self.aws.sso_cache().ok_or(Error::NoHome)
+    }
+
+    /// The HTTP client, built on first use with the selected profile's `ca_bundle`.
+    pub(crate) fn http(&self) -> Result<&HttpClient, Error> {
+        if let Some(http) = self.http.get() {
+            return Ok(http);
+        }
+        let mut config = HttpConfig::default().user_agent(self.user_agent.clone());
+        if let Some(path) = self
+            .aws
+            .profiles()
+            .profile(self.aws.selected_profile())
+            .and_then(|props| ProfileView(props).ca_bundle())
+        {
+            config = config.ca_bundle(path.as_str());
+        }
+        let client = HttpClient::new(config, self.aws.env())?;
+        Ok(self.http.get_or_init(|| client))
+    }
+
+    /// The one-thread runtime, built on first use.
+    pub(crate) fn runtime(&self) -> Result<&tokio::runtime::Runtime, Error> {
+        if let Some(runtime) = self.runtime.get() {
+            return Ok(runtime);
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(Error::Runtime)?;
+        Ok(self.runtime.get_or_init(|| runtime))
+    }
+}
+
+pub(crate) fn portal_error(source: PortalError, target: SsoTarget) -> Error {
+    Error::Portal {
+        source,
+        target: Box::new(target),
+    }
+}
