@@ -25,7 +25,7 @@ fn main() -> ExitCode {
 
 fn write_pages(dir: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
-    let command = sso_cli::args::Cli::command();
+    let command = sso_cli::Cli::command();
     // `generate_to` writes sso.1 and sso-<subcommand>.1 for every visible subcommand.
     clap_mangen::generate_to(command, dir)
 }

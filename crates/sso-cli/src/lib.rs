@@ -18,25 +18,25 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory as _, FromArgMatches as _};
 
-pub mod args;
-pub mod clipboard;
-pub mod commands;
-pub mod convert;
-pub mod error;
+mod args;
+mod clipboard;
+mod commands;
+mod convert;
+mod error;
 mod expiry;
-pub mod export;
-pub mod options;
-pub mod output;
-pub mod picker;
-pub mod qr;
-pub mod shell;
-pub mod spinner;
-pub mod term;
-pub mod values;
+mod export;
+mod options;
+mod output;
+mod picker;
+mod qr;
+mod shell;
+mod spinner;
+mod term;
+mod values;
 mod warnings;
-pub mod wizard;
+mod wizard;
 
-use crate::args::Cli;
+pub use crate::args::Cli;
 use crate::error::{CliError, exit_code};
 use crate::options::{CommandOptions, Environment, GlobalOptions, Invocation};
 

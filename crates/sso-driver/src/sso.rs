@@ -35,6 +35,11 @@
 //! # }
 //! ```
 
+pub mod configure;
+pub mod console;
+pub mod signin;
+pub mod status;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -55,8 +60,8 @@ use crate::populate::{self, Plan, PlanOptions, PopulateError, ProfileTemplate, R
 use crate::portal::{self, Account, PoolConfig, PortalError, Role, RoleListing};
 use crate::prompt::Prompt;
 use crate::settings::SettingsError;
-use crate::signin::{SignInError, SignInPrompt, SignInRequest, SignedIn};
-use crate::status::Status;
+use crate::sso::signin::{SignInError, SignInPrompt, SignInRequest, SignedIn};
+use crate::sso::status::Status;
 use crate::token::{self, TokenError};
 
 /// What the user selected: the one input besides the environment.
@@ -257,6 +262,12 @@ impl Sso {
         &self.aws
     }
 
+    /// The selected profile: the one named, else `AWS_PROFILE`, `AWS_DEFAULT_PROFILE` or
+    /// `default`.
+    pub fn profile_name(&self) -> &str {
+        self.aws.selected_profile()
+    }
+
     /// What was selected.
     pub fn selection(&self) -> &Selection {
         &self.selection
@@ -283,7 +294,7 @@ impl Sso {
 
     // --- Signing in. ---
 
-    /// Signs in to the selected login the way `sso login` does (see [`crate::signin`]): a
+    /// Signs in to the selected login the way `sso login` does (see [`signin`]): a
     /// vanity start URL probed for its portal, the flow chosen from the request, the
     /// environment, the config and this host, and a fallback when PKCE cannot open a browser.
     /// The token and registration are written to the cache.
@@ -297,7 +308,7 @@ impl Sso {
         prompt: &dyn SignInPrompt,
     ) -> Result<SignedIn, SignInError> {
         let target = self.login().map_err(Error::Context)?;
-        crate::signin::sign_in(self, &target, request, prompt)
+        crate::sso::signin::sign_in(self, &target, request, prompt)
     }
 
     /// [`Sso::sign_in`] to `target`, a login that need not be in the files (the configure
@@ -312,7 +323,7 @@ impl Sso {
         request: &SignInRequest,
         prompt: &dyn SignInPrompt,
     ) -> Result<SignedIn, SignInError> {
-        crate::signin::sign_in(self, target, request, prompt)
+        crate::sso::signin::sign_in(self, target, request, prompt)
     }
 
     // --- Credentials. ---
@@ -552,8 +563,8 @@ impl Sso {
     pub fn status(&self, check: bool) -> Result<Status, Error> {
         self.require_files()?;
         let now = self.now();
-        let mut logins = crate::status::logins(&self.aws, now);
-        let inputs = crate::status::check_inputs(&mut logins);
+        let mut logins = crate::sso::status::logins(&self.aws, now);
+        let inputs = crate::sso::status::check_inputs(&mut logins);
         if check && !inputs.is_empty() {
             let (indices, tokens): (Vec<usize>, Vec<_>) = inputs.into_iter().unzip();
             let verdicts = self
@@ -561,11 +572,11 @@ impl Sso {
                 .block_on(portal::check_tokens(self.http()?, tokens));
             for (index, verdict) in indices.into_iter().zip(verdicts) {
                 if let Some(login) = logins.get_mut(index) {
-                    login.check = Some(crate::status::verdict(verdict));
+                    login.check = Some(crate::sso::status::verdict(verdict));
                 }
             }
         }
-        let roles = crate::status::roles(&self.aws, now)?;
+        let roles = crate::sso::status::roles(&self.aws, now)?;
         Ok(Status { logins, roles })
     }
 

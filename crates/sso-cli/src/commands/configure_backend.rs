@@ -25,7 +25,7 @@
 
 use sso_config::{Document, EditError, FileKind, SectionKind};
 use sso_driver::Sso;
-use sso_driver::configure::EditConfigError;
+use sso_driver::sso::configure::EditConfigError;
 use sso_driver::context::SsoTarget;
 
 use crate::commands::login::{self, SignIn};

@@ -39,7 +39,7 @@ use sso_driver::env::Env;
 use sso_driver::headless::{self, FlowChoice, LoginFlowError};
 use sso_driver::login::{LoginOutcome, PastedQueries};
 use sso_driver::prompt::{Prompt, UserCode};
-use sso_driver::signin::{SignInError, SignInEvent, SignInPrompt, SignInRequest, SignedIn};
+use sso_driver::sso::signin::{SignInError, SignInEvent, SignInPrompt, SignInRequest, SignedIn};
 use sso_driver::vanity::VanityError;
 
 use crate::Context;
@@ -215,7 +215,7 @@ fn capitalized(text: &str) -> String {
 /// The one line that tells which flow was chosen and why, or `None` for the ordinary choices
 /// (`--use-device-code`, or PKCE because a browser can be opened here).
 pub fn choice_line(choice: &FlowChoice) -> Option<String> {
-    if sso_driver::signin::is_ordinary(choice) {
+    if sso_driver::sso::signin::is_ordinary(choice) {
         return None;
     }
     let warning = if choice.flow == headless::LoginFlow::Pkce && choice.headless {

@@ -18,7 +18,7 @@ use std::fmt::Write as _;
 use serde_json::{Value, json};
 use sso_cache::Timestamp;
 use sso_driver::sso::Selection;
-use sso_driver::status::{LoginStatus, RoleStatus, TokenVerdict};
+use sso_driver::sso::status::{LoginStatus, RoleStatus, TokenVerdict};
 
 use crate::Context;
 use crate::args::StatusFormat;
