@@ -54,7 +54,7 @@ Use it as a credential_process in ~/.aws/config:
 
 /// `sso --version`: the crate version and, when built from a git checkout, the commit
 /// (see build.rs).
-pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("SSO_VERSION_SUFFIX"));
+pub(crate) const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), env!("SSO_VERSION_SUFFIX"));
 
 /// The `sso` command line.
 #[derive(Debug, Parser)]
@@ -372,7 +372,7 @@ Examples:
 /// The long help of `sso populate`: the placeholders and the default template come from the
 /// driver's definitions.
 fn populate_long_about() -> String {
-    use sso_driver::populate::{DEFAULT_TEMPLATE, PLACEHOLDERS};
+    use sso_driver::sso::{DEFAULT_TEMPLATE, PLACEHOLDERS};
     let placeholders: Vec<String> = PLACEHOLDERS.iter().map(|p| format!("{{{p}}}")).collect();
     format!(
         "Write a profile for every account and role you can use in an sso-session.

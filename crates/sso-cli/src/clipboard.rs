@@ -64,35 +64,22 @@ const GOOD_TERMINAL_MARKERS: &[&str] = &[
 ];
 
 /// The OSC 52 sequence that sets the clipboard (`c`) to `text`: `ESC ] 52 ; c ; <base64> BEL`.
-pub fn osc52_sequence(text: &str) -> String {
+pub(crate) fn osc52_sequence(text: &str) -> String {
     let payload = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
     format!("{ESC}]52;c;{payload}{BEL}")
 }
 
 /// Wraps an escape sequence in tmux's DCS passthrough: `ESC P tmux; <seq with ESC doubled> ESC \`.
-pub fn tmux_passthrough(sequence: &str) -> String {
+pub(crate) fn tmux_passthrough(sequence: &str) -> String {
     let doubled = sequence.replace(ESC, "\u{1b}\u{1b}");
     format!("{ESC}Ptmux;{doubled}{ESC}\\")
-}
-
-/// The sequence to write for `text` in this terminal: [`osc52_sequence`], wrapped by
-/// [`tmux_passthrough`] when `TMUX` is set.
-///
-/// `env` looks up environment variables; empty values count as unset.
-pub fn osc52_for_terminal(text: &str, env: impl Fn(&str) -> Option<String>) -> String {
-    let sequence = osc52_sequence(text);
-    if is_set(&env, "TMUX") {
-        tmux_passthrough(&sequence)
-    } else {
-        sequence
-    }
 }
 
 /// Whether the terminal probably honours OSC 52 clipboard writes; see the
 /// [module documentation](self) for the rules.
 ///
 /// `env` looks up environment variables; empty values count as unset.
-pub fn terminal_supports_osc52(env: impl Fn(&str) -> Option<String>) -> bool {
+pub(crate) fn terminal_supports_osc52(env: impl Fn(&str) -> Option<String>) -> bool {
     let get = |name: &str| env(name).filter(|value| !value.is_empty());
     let term = get("TERM");
     if matches!(term.as_deref(), Some("dumb" | "linux")) {
@@ -110,17 +97,13 @@ pub fn terminal_supports_osc52(env: impl Fn(&str) -> Option<String>) -> bool {
     term.is_some_and(|term| GOOD_TERMS.contains(&term.as_str()))
 }
 
-fn is_set(env: &impl Fn(&str) -> Option<String>, name: &str) -> bool {
-    env(name).is_some_and(|value| !value.is_empty())
-}
-
 #[cfg(test)]
 mod tests {
     use std::collections::HashMap;
 
     use base64::Engine as _;
 
-    use super::{osc52_for_terminal, osc52_sequence, terminal_supports_osc52, tmux_passthrough};
+    use super::{osc52_sequence, terminal_supports_osc52, tmux_passthrough};
 
     const URL: &str = "https://device.sso.us-east-1.amazonaws.com/?user_code=ABCD-EFGH";
 
@@ -153,15 +136,6 @@ mod tests {
         assert_eq!(
             tmux_passthrough("\u{1b}]52;c;aGk=\u{7}"),
             "\u{1b}Ptmux;\u{1b}\u{1b}]52;c;aGk=\u{7}\u{1b}\\"
-        );
-        assert_eq!(
-            osc52_for_terminal("hi", env(&[("TMUX", "/tmp/tmux-1000/default,1,0")])),
-            "\u{1b}Ptmux;\u{1b}\u{1b}]52;c;aGk=\u{7}\u{1b}\\"
-        );
-        assert_eq!(osc52_for_terminal("hi", env(&[])), osc52_sequence("hi"));
-        assert_eq!(
-            osc52_for_terminal("hi", env(&[("TMUX", "")])),
-            osc52_sequence("hi")
         );
     }
 

@@ -8,28 +8,11 @@ use std::path::Path;
 
 use sso_config::{Origin, ResolveError};
 use sso_driver::Sso;
-use sso_driver::context::{AwsContext, ContextError, SsoTarget};
 use sso_driver::env::Env;
 use sso_driver::sso::Selection;
+use sso_driver::sso::{ContextError, SsoTarget};
 
 use crate::error::{CliError, LoginTarget, shell_word};
-
-/// Loads the AWS setup from the process environment, with `--profile` if given.
-///
-/// A syntax error in the config or credentials file fails (the SDKs refuse such a file);
-/// what the SDKs merely ignore (a `[foo]` section, a key that is not an identifier) is one
-/// warning line each on stderr.
-pub fn load_context(cli_profile: Option<&str>) -> Result<AwsContext, CliError> {
-    let aws =
-        AwsContext::load(&sso_driver::env::Env::process(), cli_profile).map_err(context_error)?;
-    for warning in aws.profiles().warnings() {
-        crate::term::eprint(&format!(
-            "warning: {}: {}\n",
-            warning.origin, warning.message
-        ));
-    }
-    Ok(aws)
-}
 
 /// The `User-Agent` of every request `sso` sends.
 pub(crate) const USER_AGENT: &str = concat!("sso/", env!("CARGO_PKG_VERSION"));
@@ -77,7 +60,7 @@ pub(crate) fn sso_error(error: sso_driver::sso::Error) -> CliError {
 }
 
 /// A syntax error of the config or credentials file, shown at its line with a caret.
-pub fn syntax_error(error: &sso_driver::context::SyntaxError) -> CliError {
+pub(crate) fn syntax_error(error: &sso_driver::sso::SyntaxError) -> CliError {
     CliError::config(
         &error.path,
         error.text.clone(),
@@ -88,16 +71,6 @@ pub fn syntax_error(error: &sso_driver::context::SyntaxError) -> CliError {
     )
 }
 
-/// `~/.aws/sso/cache` (tokens, registrations), or the one "no home directory" error.
-pub fn sso_cache(aws: &AwsContext) -> Result<sso_cache::CacheDir, CliError> {
-    aws.sso_cache().ok_or_else(no_home)
-}
-
-/// `~/.aws/cli/cache` (role credentials), or the one "no home directory" error.
-pub fn cli_cache(aws: &AwsContext) -> Result<sso_cache::CacheDir, CliError> {
-    aws.cli_cache().ok_or_else(no_home)
-}
-
 fn no_home() -> CliError {
     CliError::BadConfig {
         message: "cannot find the home directory, so not the AWS caches under ~/.aws".to_owned(),
@@ -106,7 +79,7 @@ fn no_home() -> CliError {
 }
 
 /// What `sso login` flags would sign in to `target` again.
-pub fn login_target(target: &SsoTarget) -> LoginTarget {
+pub(crate) fn login_target(target: &SsoTarget) -> LoginTarget {
     match (&target.session_name, &target.profile) {
         (Some(session), _) => LoginTarget::Session(session.clone()),
         (None, Some(profile)) => LoginTarget::Profile(profile.clone()),
@@ -115,7 +88,7 @@ pub fn login_target(target: &SsoTarget) -> LoginTarget {
 }
 
 /// A [`ContextError`] as the user sees it.
-pub fn context_error(error: ContextError) -> CliError {
+pub(crate) fn context_error(error: ContextError) -> CliError {
     match error {
         ContextError::Location(error) => CliError::BadConfig {
             message: error.to_string(),
@@ -153,7 +126,7 @@ pub fn context_error(error: ContextError) -> CliError {
 }
 
 /// A [`ResolveError`], shown at its place in the file when it has one.
-pub fn resolve_error(error: &ResolveError) -> CliError {
+pub(crate) fn resolve_error(error: &ResolveError) -> CliError {
     let help = match error {
         ResolveError::ProfileNotFound { profile } => {
             return CliError::ProfileNotFound {
@@ -194,14 +167,14 @@ pub fn resolve_error(error: &ResolveError) -> CliError {
 
 /// A bad setting shown at its place in the config file (`file:line:column`), with the file's
 /// text around it when it can be read.
-pub fn setting_error(origin: &Origin, message: &str, help: &str) -> CliError {
+pub(crate) fn setting_error(origin: &Origin, message: &str, help: &str) -> CliError {
     at_origin(origin, message, help)
 }
 
 /// A config error pointing at `origin`, with the file's text when it can be read.
 fn at_origin(origin: &Origin, message: &str, help: &str) -> CliError {
     let path = Path::new(&*origin.file);
-    let Ok(Some(text)) = sso_driver::config_file::read(path) else {
+    let Some(text) = sso_driver::sso::file_text(origin) else {
         return CliError::BadConfig {
             message: format!("{origin}: {message}"),
             help: Some(help.to_owned()),
@@ -233,28 +206,9 @@ fn offset_of(text: &str, line: u32, column: u32) -> usize {
 
 // --- Credentials, portal and token errors (export-credentials, exec, list, status). ---
 
-/// An HTTP client for the portal and SSO-OIDC calls of `profile` (its `ca_bundle`; proxies
-/// and `AWS_CA_BUNDLE` from the process environment). Built only when the network is needed:
-/// it loads the TLS trust roots.
-pub fn http_client_for_profile(
-    aws: &AwsContext,
-    profile: Option<&str>,
-) -> Result<sso_driver::http::HttpClient, CliError> {
-    let mut config = sso_driver::http::HttpConfig::default()
-        .user_agent(concat!("sso/", env!("CARGO_PKG_VERSION")));
-    let ca_bundle = profile
-        .and_then(|p| aws.profiles().profile(p))
-        .and_then(|props| sso_config::ProfileView(props).ca_bundle())
-        .map(|value| value.as_str().to_owned());
-    if let Some(path) = ca_bundle {
-        config = config.ca_bundle(path);
-    }
-    sso_driver::http::HttpClient::new(config, aws.env()).map_err(client_build_error)
-}
-
-/// A [`sso_driver::http::ClientBuildError`] as the user sees it.
-pub fn client_build_error(error: sso_driver::http::ClientBuildError) -> CliError {
-    use sso_driver::http::ClientBuildError;
+/// A [`sso_driver::sso::ClientBuildError`] as the user sees it.
+pub(crate) fn client_build_error(error: sso_driver::sso::ClientBuildError) -> CliError {
+    use sso_driver::sso::ClientBuildError;
     match error {
         ClientBuildError::CaBundleUnreadable { path, source, .. } => CliError::File {
             action: "read",
@@ -276,7 +230,7 @@ pub fn client_build_error(error: sso_driver::http::ClientBuildError) -> CliError
 
 /// A [`sso_cache::CacheError`] as the user sees it; `target` is what to log in to after
 /// removing a corrupt file.
-pub fn cache_error(error: sso_cache::CacheError, target: &SsoTarget) -> CliError {
+pub(crate) fn cache_error(error: sso_cache::CacheError, target: &SsoTarget) -> CliError {
     use sso_cache::CacheError;
     match error {
         CacheError::Missing { .. } => CliError::LoginRequired {
@@ -305,9 +259,9 @@ pub fn cache_error(error: sso_cache::CacheError, target: &SsoTarget) -> CliError
     }
 }
 
-/// A [`sso_driver::token::TokenError`] (no usable SSO token) as the user sees it.
-pub fn sso_token_error(error: sso_driver::token::TokenError, target: &SsoTarget) -> CliError {
-    use sso_driver::token::TokenError;
+/// A [`sso_driver::sso::TokenError`] (no usable SSO token) as the user sees it.
+pub(crate) fn sso_token_error(error: sso_driver::sso::TokenError, target: &SsoTarget) -> CliError {
+    use sso_driver::sso::TokenError;
     match error {
         TokenError::NotLoggedIn { .. } => CliError::LoginRequired {
             target: login_target(target),
@@ -335,9 +289,9 @@ pub fn sso_token_error(error: sso_driver::token::TokenError, target: &SsoTarget)
     }
 }
 
-/// A [`sso_driver::portal::PortalError`] as the user sees it: a 401 means signing in again.
-pub fn portal_error(error: sso_driver::portal::PortalError, target: &SsoTarget) -> CliError {
-    use sso_driver::portal::PortalError;
+/// A [`sso_driver::sso::PortalError`] as the user sees it: a 401 means signing in again.
+pub(crate) fn portal_error(error: sso_driver::sso::PortalError, target: &SsoTarget) -> CliError {
+    use sso_driver::sso::PortalError;
     if error.is_unauthorized() {
         return CliError::LoginRequired {
             target: login_target(target),
@@ -391,12 +345,12 @@ pub fn portal_error(error: sso_driver::portal::PortalError, target: &SsoTarget) 
     }
 }
 
-/// A [`sso_driver::credentials::CredentialsError`] as the user sees it.
-pub fn credentials_error(
-    error: sso_driver::credentials::CredentialsError,
+/// A [`sso_driver::sso::CredentialsError`] as the user sees it.
+pub(crate) fn credentials_error(
+    error: sso_driver::sso::CredentialsError,
     target: &SsoTarget,
 ) -> CliError {
-    use sso_driver::credentials::CredentialsError;
+    use sso_driver::sso::CredentialsError;
     match error {
         CredentialsError::NotARoleProfile { profile, missing } => CliError::MissingSetting {
             section: format!("[profile {profile}]"),
@@ -417,9 +371,12 @@ pub fn credentials_error(
 
 // --- Login and logout errors (login, logout). ---
 
-/// A [`sso_driver::login::LoginError`] as the user sees it.
-pub fn login_error(error: sso_driver::login::LoginError, target: &SsoTarget) -> CliError {
-    use sso_driver::login::LoginError;
+/// A [`sso_driver::sso::signin::LoginError`] as the user sees it.
+pub(crate) fn login_error(
+    error: sso_driver::sso::signin::LoginError,
+    target: &SsoTarget,
+) -> CliError {
+    use sso_driver::sso::signin::LoginError;
     let again = format!("run `sso login {}` again", login_target(target));
     match error {
         LoginError::Denied { description } => CliError::Denied {
@@ -497,9 +454,9 @@ pub fn login_error(error: sso_driver::login::LoginError, target: &SsoTarget) -> 
     }
 }
 
-/// A [`sso_driver::logout::LogoutError`] as the user sees it.
-pub fn logout_error(error: sso_driver::logout::LogoutError) -> CliError {
-    use sso_driver::logout::LogoutError;
+/// A [`sso_driver::sso::LogoutError`] as the user sees it.
+pub(crate) fn logout_error(error: sso_driver::sso::LogoutError) -> CliError {
+    use sso_driver::sso::LogoutError;
     match error {
         LogoutError::Cache(sso_cache::CacheError::Io { path, source, .. }) => {
             CliError::CachePermissions { path, source }
@@ -515,8 +472,8 @@ pub fn logout_error(error: sso_driver::logout::LogoutError) -> CliError {
 /// A portal failure while the wizard lists accounts or roles: `UnauthorizedException` means the
 /// token is no longer accepted (the wizard signs in again or fails with "login required", where
 /// the AWS CLI would write a profile without account and role); anything else stops it.
-pub fn wizard_list_error(
-    error: sso_driver::portal::PortalError,
+pub(crate) fn wizard_list_error(
+    error: sso_driver::sso::PortalError,
     target: &SsoTarget,
 ) -> crate::wizard::ListError {
     if error.is_unauthorized() {
@@ -526,10 +483,10 @@ pub fn wizard_list_error(
     }
 }
 
-/// A [`sso_driver::config_file::ConfigWriteError`] as the user sees it: every case fails the
+/// A [`sso_driver::sso::ConfigWriteError`] as the user sees it: every case fails the
 /// command, and the file is unchanged.
-pub fn config_write_error(error: sso_driver::config_file::ConfigWriteError) -> CliError {
-    use sso_driver::config_file::ConfigWriteError;
+pub(crate) fn config_write_error(error: sso_driver::sso::ConfigWriteError) -> CliError {
+    use sso_driver::sso::ConfigWriteError;
     use std::io::{Error, ErrorKind};
     let (action, path, source) = match error {
         ConfigWriteError::Io { path, source } => ("write", path, source),
@@ -582,7 +539,7 @@ pub fn config_write_error(error: sso_driver::config_file::ConfigWriteError) -> C
 }
 
 /// A refused config edit (a value the file format cannot hold) as the user sees it.
-pub fn config_edit_error(error: &sso_config::EditError, path: &Path) -> CliError {
+pub(crate) fn config_edit_error(error: &sso_config::EditError, path: &Path) -> CliError {
     let message = match error {
         sso_config::EditError::UnrepresentableValue { key, value, reason } => format!(
             "{key} {value:?} cannot be stored in {}: {reason}",
@@ -601,9 +558,9 @@ pub fn config_edit_error(error: &sso_config::EditError, path: &Path) -> CliError
 
 // --- Credential sources of any profile (export-credentials, exec, console). ---
 
-/// A [`sso_driver::chain::ChainError`] (no credentials for the selection) as the user sees it.
-pub fn chain_error(error: sso_driver::chain::ChainError) -> CliError {
-    use sso_driver::chain::ChainError;
+/// A [`sso_driver::sso::ChainError`] (no credentials for the selection) as the user sees it.
+pub(crate) fn chain_error(error: sso_driver::sso::ChainError) -> CliError {
+    use sso_driver::sso::ChainError;
     match error {
         ChainError::Source(error) => source_error(error),
         ChainError::Sso { error, target } => credentials_error(error, &target),
@@ -621,11 +578,11 @@ pub fn chain_error(error: sso_driver::chain::ChainError) -> CliError {
             &error.to_string(),
             &format!("fix or remove {key}"),
         ),
-        ChainError::Sts(sso_driver::chain::StsCallError::Transport(source)) => CliError::Network {
+        ChainError::Sts(sso_driver::sso::StsCallError::Transport(source)) => CliError::Network {
             endpoint: source.url().to_owned(),
             source: Box::new(source),
         },
-        ChainError::Sts(sso_driver::chain::StsCallError::Refused { ref source, .. })
+        ChainError::Sts(sso_driver::sso::StsCallError::Refused { ref source, .. })
             if source.service_error().is_some_and(|e| e.status == 403) =>
         {
             CliError::Denied {
@@ -633,7 +590,7 @@ pub fn chain_error(error: sso_driver::chain::ChainError) -> CliError {
                 help: "check that the source credentials may assume the role (its trust policy, external_id, mfa_serial)".to_owned(),
             }
         }
-        ChainError::Sts(sso_driver::chain::StsCallError::IdentityRefused(_)) => {
+        ChainError::Sts(sso_driver::sso::StsCallError::IdentityRefused(_)) => {
             CliError::Denied {
                 message: format!("STS did not accept the credentials: {error}"),
                 help: "the credentials may have been revoked or the keys deactivated; sign in again or check the profile's keys".to_owned(),
@@ -646,10 +603,10 @@ pub fn chain_error(error: sso_driver::chain::ChainError) -> CliError {
     }
 }
 
-/// A [`sso_driver::chain::SourceError`] (the profile gives no usable credential source)
+/// A [`sso_driver::sso::SourceError`] (the profile gives no usable credential source)
 /// as the user sees it, at its place in the config or credentials file.
-pub fn source_error(error: sso_driver::chain::SourceError) -> CliError {
-    use sso_driver::chain::SourceError;
+pub(crate) fn source_error(error: sso_driver::sso::SourceError) -> CliError {
+    use sso_driver::sso::SourceError;
     let error = match error {
         SourceError::Context(error) => return context_error(error),
         other => other,
@@ -679,9 +636,9 @@ pub fn source_error(error: sso_driver::chain::SourceError) -> CliError {
 /// A failed `credential_process` as the user sees it, at the line that configures it. The
 /// process's own output is never shown here (it may hold secrets); its stderr was passed
 /// through.
-pub fn process_error(
-    error: &sso_driver::process::ProcessError,
-    source: &sso_driver::credentials::ProcessSource,
+pub(crate) fn process_error(
+    error: &sso_driver::sso::ProcessError,
+    source: &sso_driver::sso::ProcessSource,
 ) -> CliError {
     setting_error(
         &source.origin,

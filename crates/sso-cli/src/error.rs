@@ -13,36 +13,36 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, NamedSource, So
 
 /// Exit codes of `sso`, documented in `sso --help` (from [`exit_code::TABLE`]) and
 /// docs/user-guide.md. 0, 1, 2, 3 and 130 never change meaning; the others are stable too.
-pub mod exit_code {
+pub(crate) mod exit_code {
     /// Success.
-    pub const OK: u8 = 0;
+    pub(crate) const OK: u8 = 0;
     /// A failure not covered by a more specific code.
-    pub const FAILURE: u8 = 1;
+    pub(crate) const FAILURE: u8 = 1;
     /// The command line was wrong (clap uses 2 for its own errors too), or a question must be
     /// answered and cannot be asked.
-    pub const USAGE: u8 = 2;
+    pub(crate) const USAGE: u8 = 2;
     /// A login is required: no valid token, it expired and could not be refreshed, or the server
     /// no longer accepts it.
-    pub const LOGIN_REQUIRED: u8 = 3;
+    pub(crate) const LOGIN_REQUIRED: u8 = 3;
     /// Denied: the sign-in request was denied (by the user or the server), or the server refused
     /// access to an account or role.
-    pub const DENIED: u8 = 4;
+    pub(crate) const DENIED: u8 = 4;
     /// Timed out waiting for the user: the sign-in was not completed in time.
-    pub const TIMED_OUT: u8 = 5;
+    pub(crate) const TIMED_OUT: u8 = 5;
     /// A configuration problem: a syntax error, an unknown profile or sso-session, a missing or
     /// invalid setting in the config or credentials file (or the environment).
-    pub const CONFIG: u8 = 6;
+    pub(crate) const CONFIG: u8 = 6;
     /// A network problem: a server could not be reached or did not answer.
-    pub const NETWORK: u8 = 7;
+    pub(crate) const NETWORK: u8 = 7;
     /// `sso exec`: the command was found but cannot be executed (as shells report it).
-    pub const CANNOT_EXECUTE: u8 = 126;
+    pub(crate) const CANNOT_EXECUTE: u8 = 126;
     /// `sso exec`: the command was not found (as shells report it).
-    pub const NOT_FOUND: u8 = 127;
+    pub(crate) const NOT_FOUND: u8 = 127;
     /// Interrupted or cancelled by the user (128 + SIGINT, as shells report it).
-    pub const INTERRUPTED: u8 = 130;
+    pub(crate) const INTERRUPTED: u8 = 130;
 
     /// Every code with its meaning, in the words of `sso --help` and the user guide.
-    pub const TABLE: &[(u8, &str)] = &[
+    pub(crate) const TABLE: &[(u8, &str)] = &[
         (OK, "success"),
         (
             FAILURE,
@@ -81,7 +81,7 @@ pub mod exit_code {
     ];
 
     /// The exit-code section of `sso --help`, built from [`TABLE`].
-    pub fn help_text() -> String {
+    pub(crate) fn help_text() -> String {
         let mut out = String::from("Exit codes:\n");
         for (code, meaning) in TABLE {
             out.push_str(&format!("  {code:<4} {meaning}\n"));
@@ -92,7 +92,7 @@ pub mod exit_code {
 }
 
 /// A cause kept as a boxed error so that its chain is rendered.
-pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
+pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What a login applies to, rendered as the flags to pass to `sso login`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -113,7 +113,7 @@ impl std::fmt::Display for LoginTarget {
 }
 
 /// Quotes a word for a POSIX shell when it needs it, so help lines can be pasted.
-pub fn shell_word(word: &str) -> String {
+pub(crate) fn shell_word(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .chars()
@@ -572,7 +572,7 @@ impl CliError {
 /// Messages, help, labels and causes often carry text from outside (a server's error message,
 /// a callback's `error_description`), so they are passed through [`crate::term::printable`]
 /// before miette adds its own styling. A cancel or an interrupt is one short line.
-pub fn render(error: &CliError, color: bool, debug: bool) -> String {
+pub(crate) fn render(error: &CliError, color: bool, debug: bool) -> String {
     if matches!(error, CliError::Cancelled | CliError::Interrupted) && !debug {
         return format!("{error}\n");
     }

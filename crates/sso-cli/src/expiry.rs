@@ -7,8 +7,7 @@ use std::io::{IsTerminal as _, Write as _};
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use sso_driver::Sso;
-use sso_driver::clock::{SystemClock, WallClock as _};
-use sso_driver::context::SsoTarget;
+use sso_driver::sso::SsoTarget;
 
 use crate::convert::login_target;
 
@@ -36,14 +35,14 @@ pub(crate) fn warn_login(sso: &Sso, refresh_tried: bool) {
 }
 
 /// Whether this run may still print the warning (stderr is a terminal and it has not warned),
-/// so whether [`sso_driver::chain::Options::check_login_expiry`] is worth its file read.
+/// so whether [`sso_driver::sso::Options::check_login_expiry`] is worth its file read.
 pub(crate) fn wanted() -> bool {
     std::io::stderr().is_terminal() && !WARNED.load(Ordering::Relaxed)
 }
 
 /// Warns (see the module documentation) about the SSO login behind `resolved`, as the chain
-/// found it ([`sso_driver::chain::Resolved::expires_without_refresh`]).
-pub(crate) fn warn_resolved(resolved: &sso_driver::chain::Resolved) {
+/// found it ([`sso_driver::sso::Resolved::expires_without_refresh`]).
+pub(crate) fn warn_resolved(resolved: &sso_driver::sso::Resolved) {
     let (Some(expires_at), Some(target)) = (
         resolved.expires_without_refresh,
         resolved.sso_target.as_ref(),
@@ -53,7 +52,7 @@ pub(crate) fn warn_resolved(resolved: &sso_driver::chain::Resolved) {
     if !wanted() || WARNED.swap(true, Ordering::Relaxed) {
         return;
     }
-    let now = sso_driver::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
+    let now = sso_driver::sso::now();
     let line = warning_line(target, expires_at, now);
     // Nowhere to report a failed write to stderr.
     let _ = std::io::stderr().lock().write_all(line.as_bytes());

@@ -18,7 +18,7 @@ use crate::args::ExportFormat;
 
 /// Credentials as `export-credentials` shows them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExportCredentials {
+pub(crate) struct ExportCredentials {
     /// `AccessKeyId`, e.g. `ASIA...`; not a secret on its own.
     pub access_key_id: String,
     /// `SecretAccessKey`.
@@ -49,7 +49,7 @@ pub struct UnsafeValue {
 /// unescaped. zsh expands `=cmd` to the path of `cmd` in an assignment's value, at its start and
 /// after each `:` (`X==ls` sets `/usr/bin/ls`): real credentials never have `=` there (base64
 /// pads at the end, expirations have none), so such a value is refused too.
-pub fn is_credential_text(value: &str) -> bool {
+pub(crate) fn is_credential_text(value: &str) -> bool {
     value
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b"+/=-_.:".contains(&b))
@@ -59,7 +59,7 @@ pub fn is_credential_text(value: &str) -> bool {
 
 /// Renders credentials in one of the formats, or refuses a value that is not
 /// [`is_credential_text`] (in every format, so that any consumer of this output is safe).
-pub fn render(
+pub(crate) fn render(
     credentials: &ExportCredentials,
     format: ExportFormat,
 ) -> Result<String, UnsafeValue> {

@@ -22,7 +22,7 @@ use crate::wizard::{ConfigureAnswers, SessionAnswers, SessionChoice};
 
 /// Everything `main_impl` needs to run a command.
 #[derive(Debug)]
-pub struct Invocation {
+pub(crate) struct Invocation {
     /// Options of every command.
     pub global: GlobalOptions,
     /// The command with its validated options.
@@ -51,7 +51,7 @@ impl GlobalOptions {
 
 /// What `sso login`, `sso list` and similar commands sign in with.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LoginSelector {
+pub(crate) enum LoginSelector {
     /// `--sso-session NAME`.
     Session(SessionName),
     /// The profile from `--profile` / AWS_PROFILE / AWS_DEFAULT_PROFILE / `default`.
@@ -62,15 +62,19 @@ impl LoginSelector {
     /// The selection of the driver's use-case handle.
     pub(crate) fn selection(&self) -> sso_driver::sso::Selection {
         match self {
-            Self::Profile(profile) => sso_driver::sso::Selection::Profile(profile.as_str().to_owned()),
-            Self::Session(session) => sso_driver::sso::Selection::Session(session.as_str().to_owned()),
+            Self::Profile(profile) => {
+                sso_driver::sso::Selection::Profile(profile.as_str().to_owned())
+            }
+            Self::Session(session) => {
+                sso_driver::sso::Selection::Session(session.as_str().to_owned())
+            }
         }
     }
 }
 
 /// A command and its validated options.
 #[derive(Debug)]
-pub enum CommandOptions {
+pub(crate) enum CommandOptions {
     /// `sso configure`.
     Configure(ConfigureAnswers),
     /// `sso configure sso-session`.
@@ -209,7 +213,7 @@ pub enum CommandOptions {
 
 /// What `Invocation::new` needs to know about the process besides the parsed flags.
 #[derive(Clone, Copy)]
-pub struct Environment<'a> {
+pub(crate) struct Environment<'a> {
     /// Reads an environment variable; `None` when unset.
     pub var: &'a dyn Fn(&str) -> Option<String>,
     /// Whether stderr is a terminal.
@@ -218,7 +222,7 @@ pub struct Environment<'a> {
 
 impl Invocation {
     /// Validates the parsed command line.
-    pub fn new(cli: Cli, env: Environment<'_>) -> Result<Self, CliError> {
+    pub(crate) fn new(cli: Cli, env: Environment<'_>) -> Result<Self, CliError> {
         let no_color_env = (env.var)("NO_COLOR").is_some_and(|v| !v.is_empty());
         // `--profile` after the command wins over one before it.
         let profile_flag = cli

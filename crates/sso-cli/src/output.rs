@@ -10,7 +10,7 @@ use crate::args::ListFormat;
 
 /// An account as `ListAccounts` returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountView {
+pub(crate) struct AccountView {
     /// `accountId`.
     pub account_id: String,
     /// `accountName`, which the API sometimes omits.
@@ -21,7 +21,7 @@ pub struct AccountView {
 
 /// A role as `ListAccountRoles` returns it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RoleView {
+pub(crate) struct RoleView {
     /// `accountId`.
     pub account_id: String,
     /// `roleName`.
@@ -31,7 +31,7 @@ pub struct RoleView {
 impl AccountView {
     /// The menu label the AWS CLI shows: `"{name}, {email} ({id})"`, degrading when fields are
     /// missing (`display_account` in `awscli/customizations/configure/sso.py`).
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         match (&self.account_name, &self.email_address) {
             (Some(name), Some(email)) => format!("{name}, {email} ({})", self.account_id),
             (Some(name), None) => format!("{name} ({})", self.account_id),
@@ -43,7 +43,7 @@ impl AccountView {
 
 /// The order of §5.1: case-insensitively by the first present of name, email and id; accounts
 /// that have only an id come last.
-pub fn compare_accounts(a: &AccountView, b: &AccountView) -> Ordering {
+pub(crate) fn compare_accounts(a: &AccountView, b: &AccountView) -> Ordering {
     fn key(account: &AccountView) -> (bool, String, &str) {
         let first = account
             .account_name
@@ -59,12 +59,12 @@ pub fn compare_accounts(a: &AccountView, b: &AccountView) -> Ordering {
 }
 
 /// Sorts accounts as [`compare_accounts`] does.
-pub fn sort_accounts(accounts: &mut [AccountView]) {
+pub(crate) fn sort_accounts(accounts: &mut [AccountView]) {
     accounts.sort_by(compare_accounts);
 }
 
 /// Renders accounts. `color` only affects the table header.
-pub fn render_accounts(accounts: &[AccountView], format: ListFormat, color: bool) -> String {
+pub(crate) fn render_accounts(accounts: &[AccountView], format: ListFormat, color: bool) -> String {
     let mut accounts = accounts.to_vec();
     sort_accounts(&mut accounts);
     match format {
@@ -114,7 +114,7 @@ pub fn render_accounts(accounts: &[AccountView], format: ListFormat, color: bool
 }
 
 /// Renders roles. `color` only affects the table header.
-pub fn render_roles(roles: &[RoleView], format: ListFormat, color: bool) -> String {
+pub(crate) fn render_roles(roles: &[RoleView], format: ListFormat, color: bool) -> String {
     let mut roles = roles.to_vec();
     roles.sort_by(|a, b| {
         (&a.account_id, a.role_name.to_lowercase(), &a.role_name).cmp(&(

@@ -11,11 +11,11 @@ use crate::error::CliError;
 use crate::term::{Key, Terminal};
 
 /// How many items are visible at once.
-pub const PAGE_SIZE: usize = 10;
+pub(crate) const PAGE_SIZE: usize = 10;
 
 /// What a key did to the picker.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Step {
+pub(crate) enum Step {
     /// Keep going; redraw.
     Continue,
     /// The item with this index (into the original list) was chosen.
@@ -26,7 +26,7 @@ pub enum Step {
 
 /// The state of a menu: items, filter text, the highlighted match and the scroll offset.
 #[derive(Debug, Clone)]
-pub struct Picker {
+pub(crate) struct Picker {
     items: Vec<String>,
     filter: String,
     matches: Vec<usize>,
@@ -37,7 +37,7 @@ pub struct Picker {
 
 impl Picker {
     /// A picker over `items` showing `page` lines at a time (at least one).
-    pub fn new(items: Vec<String>, page: usize) -> Self {
+    pub(crate) fn new(items: Vec<String>, page: usize) -> Self {
         let matches = (0..items.len()).collect();
         Self {
             items,
@@ -51,7 +51,7 @@ impl Picker {
 
     /// Opens the menu on the item `index` (ignored when out of range), scrolled into view.
     #[must_use]
-    pub fn with_cursor(mut self, index: Option<usize>) -> Self {
+    pub(crate) fn with_cursor(mut self, index: Option<usize>) -> Self {
         if let Some(index) = index.filter(|&i| i < self.items.len()) {
             self.cursor = index;
             self.scroll();
@@ -60,7 +60,7 @@ impl Picker {
     }
 
     /// Feeds one key.
-    pub fn handle_key(&mut self, key: Key) -> Step {
+    pub(crate) fn handle_key(&mut self, key: Key) -> Step {
         let last = self.matches.len().saturating_sub(1);
         match key {
             Key::Up => self.cursor = self.cursor.saturating_sub(1),
@@ -91,7 +91,7 @@ impl Picker {
     }
 
     /// The lines to show: a filter line, then the visible matches with `>` on the highlighted one.
-    pub fn frame(&self) -> Vec<String> {
+    pub(crate) fn frame(&self) -> Vec<String> {
         let mut lines = vec![format!(
             "Filter: {}  (type to filter, ↑/↓ to move, Enter to choose, Esc to cancel)",
             self.filter
@@ -138,7 +138,7 @@ impl Picker {
 
 /// How a menu opens.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct MenuStart {
+pub(crate) struct MenuStart {
     /// The item highlighted first (the terminal menu) or chosen by Enter (the numbered one).
     pub default: Option<usize>,
     /// Ask even when there is only one item (the user must confirm a change).
@@ -149,7 +149,7 @@ pub struct MenuStart {
 ///
 /// One item is picked without asking unless `start.ask_if_single`. Esc and Ctrl-C give
 /// [`CliError::Cancelled`]; the terminal is restored in every case.
-pub fn pick(
+pub(crate) fn pick(
     terminal: &mut dyn Terminal,
     items: &[String],
     start: MenuStart,

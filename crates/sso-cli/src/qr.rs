@@ -16,7 +16,7 @@ const QUIET_ZONE: usize = 4;
 /// A text that cannot be made into a QR code.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
-pub enum QrError {
+pub(crate) enum QrError {
     /// The encoder refused the text (for example, too long for the largest version).
     #[error("cannot draw a QR code of this text: {reason}")]
     Encode {
@@ -27,7 +27,7 @@ pub enum QrError {
 
 /// Renders `text` as a QR code (error correction level L, the smallest symbol), one string of
 /// `\n`-separated lines without a trailing newline.
-pub fn render_qr(text: &str) -> Result<String, QrError> {
+pub(crate) fn render_qr(text: &str) -> Result<String, QrError> {
     let code =
         QrCode::with_error_correction_level(text.as_bytes(), EcLevel::L).map_err(|error| {
             QrError::Encode {
@@ -66,7 +66,7 @@ pub fn render_qr(text: &str) -> Result<String, QrError> {
 }
 
 /// The width in terminal columns of [`render_qr`]'s lines for `text`, to check that it fits.
-pub fn qr_width(text: &str) -> Result<usize, QrError> {
+pub(crate) fn qr_width(text: &str) -> Result<usize, QrError> {
     QrCode::with_error_correction_level(text.as_bytes(), EcLevel::L)
         .map(|code| code.width() + 2 * QUIET_ZONE)
         .map_err(|error| QrError::Encode {

@@ -44,35 +44,35 @@ impl Shell {
 ///
 /// Only our own constants: a variable name is never taken from input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct VarName(&'static str);
+pub(crate) struct VarName(&'static str);
 
 impl VarName {
     /// `AWS_PROFILE`.
-    pub const PROFILE: Self = Self("AWS_PROFILE");
+    pub(crate) const PROFILE: Self = Self("AWS_PROFILE");
     /// `AWS_REGION`.
-    pub const REGION: Self = Self("AWS_REGION");
+    pub(crate) const REGION: Self = Self("AWS_REGION");
     /// `AWS_DEFAULT_REGION`.
-    pub const DEFAULT_REGION: Self = Self("AWS_DEFAULT_REGION");
+    pub(crate) const DEFAULT_REGION: Self = Self("AWS_DEFAULT_REGION");
     /// `AWS_ACCESS_KEY_ID`.
-    pub const ACCESS_KEY_ID: Self = Self("AWS_ACCESS_KEY_ID");
+    pub(crate) const ACCESS_KEY_ID: Self = Self("AWS_ACCESS_KEY_ID");
     /// `AWS_SECRET_ACCESS_KEY`.
-    pub const SECRET_ACCESS_KEY: Self = Self("AWS_SECRET_ACCESS_KEY");
+    pub(crate) const SECRET_ACCESS_KEY: Self = Self("AWS_SECRET_ACCESS_KEY");
     /// `AWS_SESSION_TOKEN`.
-    pub const SESSION_TOKEN: Self = Self("AWS_SESSION_TOKEN");
+    pub(crate) const SESSION_TOKEN: Self = Self("AWS_SESSION_TOKEN");
     /// `AWS_CREDENTIAL_EXPIRATION`.
-    pub const CREDENTIAL_EXPIRATION: Self = Self("AWS_CREDENTIAL_EXPIRATION");
+    pub(crate) const CREDENTIAL_EXPIRATION: Self = Self("AWS_CREDENTIAL_EXPIRATION");
 
     /// The region variables.
-    pub const REGIONS: [Self; 2] = [Self::REGION, Self::DEFAULT_REGION];
+    pub(crate) const REGIONS: [Self; 2] = [Self::REGION, Self::DEFAULT_REGION];
     /// The credential variables.
-    pub const CREDENTIALS: [Self; 4] = [
+    pub(crate) const CREDENTIALS: [Self; 4] = [
         Self::ACCESS_KEY_ID,
         Self::SECRET_ACCESS_KEY,
         Self::SESSION_TOKEN,
         Self::CREDENTIAL_EXPIRATION,
     ];
     /// Everything `sso use` may set, in the order it prints them.
-    pub const ALL: [Self; 7] = [
+    pub(crate) const ALL: [Self; 7] = [
         Self::PROFILE,
         Self::REGION,
         Self::DEFAULT_REGION,
@@ -83,7 +83,7 @@ impl VarName {
     ];
 
     /// The name.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         self.0
     }
 }
@@ -92,7 +92,7 @@ impl VarName {
 ///
 /// `Debug` never shows the values: they may be secrets.
 #[derive(Clone, PartialEq, Eq)]
-pub enum Assignment {
+pub(crate) enum Assignment {
     /// Set and export the variable.
     Set(VarName, String),
     /// Remove the variable (no error when it is not set).
@@ -112,7 +112,7 @@ impl std::fmt::Debug for Assignment {
 /// the first one). The value itself is never repeated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the value of {variable} contains a NUL character; it was not printed")]
-pub struct NulInValue {
+pub(crate) struct NulInValue {
     /// The variable whose value was refused.
     pub variable: &'static str,
 }
@@ -127,7 +127,7 @@ pub struct NulInValue {
 ///
 /// A newline stays a newline inside the quotes in every shell. NUL cannot be quoted (no shell
 /// keeps it); [`render`] refuses such values before quoting.
-pub fn quote(shell: Shell, value: &str) -> String {
+pub(crate) fn quote(shell: Shell, value: &str) -> String {
     match shell {
         Shell::Bash | Shell::Zsh => quote_posix(value),
         Shell::Fish => {
@@ -159,13 +159,13 @@ pub fn quote(shell: Shell, value: &str) -> String {
 
 /// `value` as one single-quoted word of a POSIX shell (sh, bash, zsh): `'...'` with each `'`
 /// written as `'\''`.
-pub fn quote_posix(value: &str) -> String {
+pub(crate) fn quote_posix(value: &str) -> String {
     format!("'{}'", value.replace('\'', r"'\''"))
 }
 
 /// The shell code that makes `changes` in `shell`, one line per change; nothing is printed
 /// for a value with a NUL character (the whole code is refused).
-pub fn render(shell: Shell, changes: &[Assignment]) -> Result<String, NulInValue> {
+pub(crate) fn render(shell: Shell, changes: &[Assignment]) -> Result<String, NulInValue> {
     let mut out = String::new();
     for change in changes {
         let line = match change {
@@ -201,7 +201,7 @@ pub fn render(shell: Shell, changes: &[Assignment]) -> Result<String, NulInValue
 /// The function `sso shell-init SHELL` prints: `sso use ...` runs `sso use --shell SHELL ...`
 /// and evaluates what it prints, only when it succeeded; `--help` is shown, not evaluated; any
 /// other command runs the binary as it is.
-pub fn init_script(shell: Shell) -> String {
+pub(crate) fn init_script(shell: Shell) -> String {
     match shell {
         Shell::Bash | Shell::Zsh => POSIX_INIT.replace("{shell}", shell.name()),
         Shell::Fish => FISH_INIT.to_owned(),

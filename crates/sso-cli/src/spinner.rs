@@ -15,21 +15,21 @@ const TICK: Duration = Duration::from_millis(100);
 
 /// A running status line; finish it to erase it.
 #[derive(Debug)]
-pub struct Spinner {
+pub(crate) struct Spinner {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Spinner {
     /// Starts a status line on stderr, animated only when stderr is a terminal.
-    pub fn start(message: &str, deadline: Instant) -> Self {
+    pub(crate) fn start(message: &str, deadline: Instant) -> Self {
         use std::io::IsTerminal as _;
         let tty = std::io::stderr().is_terminal();
         Self::start_on(Box::new(std::io::stderr()), tty, message, deadline)
     }
 
     /// Starts a status line on any writer; `tty` chooses animation or a single line.
-    pub fn start_on(
+    pub(crate) fn start_on(
         mut writer: Box<dyn Write + Send>,
         tty: bool,
         message: &str,
@@ -70,7 +70,7 @@ impl Spinner {
     }
 
     /// Stops the animation and erases the line.
-    pub fn finish(mut self) {
+    pub(crate) fn finish(mut self) {
         self.stop_thread();
     }
 
@@ -91,7 +91,7 @@ impl Drop for Spinner {
 }
 
 /// One frame of the animated line, without control characters.
-pub fn status_line(frame: usize, message: &str, left: Duration) -> String {
+pub(crate) fn status_line(frame: usize, message: &str, left: Duration) -> String {
     format!(
         "{} {message} ({} left)",
         FRAMES[frame % FRAMES.len()],
@@ -100,7 +100,7 @@ pub fn status_line(frame: usize, message: &str, left: Duration) -> String {
 }
 
 /// `9m 41s`, `41s`, `1h 02m`; whole seconds, rounded down.
-pub fn format_left(left: Duration) -> String {
+pub(crate) fn format_left(left: Duration) -> String {
     let seconds = left.as_secs();
     match (seconds / 3600, seconds / 60 % 60, seconds % 60) {
         (0, 0, s) => format!("{s}s"),

@@ -15,7 +15,6 @@
 //! `list` text and table cells. Our own styling (bold, colours) is added after it.
 
 use std::borrow::Cow;
-use std::collections::VecDeque;
 use std::io::{self, BufRead as _, IsTerminal as _, Write as _};
 
 use zeroize::Zeroizing;
@@ -24,7 +23,7 @@ use zeroize::Zeroizing;
 /// controls, and whole escape sequences (CSI such as `ESC[2J`, OSC such as an `ESC]52;...`
 /// clipboard write up to its BEL or `ESC\\`, DCS/SOS/PM/APC strings, and two-byte `ESC x`)
 /// are removed; everything else, including non-ASCII text, is kept as it is.
-pub fn printable(text: &str) -> Cow<'_, str> {
+pub(crate) fn printable(text: &str) -> Cow<'_, str> {
     if !text
         .chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t')
@@ -54,7 +53,7 @@ pub fn printable(text: &str) -> Cow<'_, str> {
 /// `text` with every terminal control character (as [`printable`] sees them, plus `\r` not
 /// before `\n`) replaced by spaces of the same UTF-8 length, so that byte offsets into it stay
 /// valid (config file snippets with spans).
-pub fn printable_same_length(text: &str) -> Cow<'_, str> {
+pub(crate) fn printable_same_length(text: &str) -> Cow<'_, str> {
     let bytes = text.as_bytes();
     let unsafe_char = |(i, c): (usize, char)| {
         c.is_control() && c != '\n' && c != '\t' && !(c == '\r' && bytes.get(i + 1) == Some(&b'\n'))
@@ -100,7 +99,7 @@ fn skip_string(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
 
 /// Writes a message to stderr through [`printable`]; a closed stderr is ignored (there is
 /// nowhere to report it).
-pub fn eprint(text: &str) {
+pub(crate) fn eprint(text: &str) {
     let mut err = io::stderr().lock();
     let _ = err.write_all(printable(text).as_bytes());
     let _ = err.flush();
@@ -108,7 +107,7 @@ pub fn eprint(text: &str) {
 
 /// A key the picker understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Key {
+pub(crate) enum Key {
     /// Arrow up.
     Up,
     /// Arrow down.
@@ -136,7 +135,7 @@ pub enum Key {
 }
 
 /// What the interactive parts of the CLI need from a terminal.
-pub trait Terminal {
+pub(crate) trait Terminal {
     /// Whether both input and output are a terminal, so menus and spinners make sense.
     fn is_tty(&self) -> bool;
 
@@ -166,7 +165,7 @@ pub trait Terminal {
 
 /// The real terminal: stdin and stdout (or stderr) through crossterm.
 #[derive(Debug)]
-pub struct CrosstermTerminal {
+pub(crate) struct CrosstermTerminal {
     color: bool,
     raw: bool,
     drawn: u16,
@@ -175,7 +174,7 @@ pub struct CrosstermTerminal {
 
 impl CrosstermTerminal {
     /// A terminal on stdin/stdout; `color` enables bold text.
-    pub fn new(color: bool) -> Self {
+    pub(crate) fn new(color: bool) -> Self {
         Self {
             color,
             raw: false,
@@ -186,7 +185,7 @@ impl CrosstermTerminal {
 
     /// A terminal on stdin/stderr, for commands whose stdout is read by a program (the menu of
     /// `sso use`, whose stdout the shell evaluates).
-    pub fn on_stderr(color: bool) -> Self {
+    pub(crate) fn on_stderr(color: bool) -> Self {
         Self {
             on_stderr: true,
             ..Self::new(color)
@@ -337,7 +336,7 @@ const MAX_HIDDEN_CHARS: usize = 64;
 /// # Errors
 ///
 /// The terminal could not be put into raw mode, written or read.
-pub fn read_hidden_line(prompt: &str) -> io::Result<Option<Zeroizing<String>>> {
+pub(crate) fn read_hidden_line(prompt: &str) -> io::Result<Option<Zeroizing<String>>> {
     crossterm::terminal::enable_raw_mode()?;
     let line = write_stderr(prompt)
         .and_then(|()| collect_hidden(std::iter::from_fn(|| Some(read_raw_key()))));
@@ -387,31 +386,32 @@ impl Drop for CrosstermTerminal {
 }
 
 /// One scripted user action.
+#[cfg(test)]
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Scripted {
+pub(crate) enum Scripted {
     /// A typed line (without the Enter).
     Line(String),
     /// A key pressed in a picker.
     Key(Key),
-    /// End of input (Ctrl-D, or a closed pipe).
-    Eof,
 }
 
 /// A terminal driven by a script, recording everything shown and typed as a transcript.
 ///
 /// Typed lines are echoed into the transcript as the user would see them; keys appear as
 /// `<Down>`; every picker frame is recorded between `┌` and `└` lines.
+#[cfg(test)]
 #[derive(Debug)]
-pub struct ScriptedTerminal {
-    script: VecDeque<Scripted>,
+pub(crate) struct ScriptedTerminal {
+    script: std::collections::VecDeque<Scripted>,
     transcript: String,
     tty: bool,
     in_picker: bool,
 }
 
+#[cfg(test)]
 impl ScriptedTerminal {
     /// A terminal that plays `script`; `tty` says whether it claims to be interactive.
-    pub fn new(script: impl IntoIterator<Item = Scripted>, tty: bool) -> Self {
+    pub(crate) fn new(script: impl IntoIterator<Item = Scripted>, tty: bool) -> Self {
         Self {
             script: script.into_iter().collect(),
             transcript: String::new(),
@@ -421,12 +421,12 @@ impl ScriptedTerminal {
     }
 
     /// Everything written and typed so far.
-    pub fn transcript(&self) -> &str {
+    pub(crate) fn transcript(&self) -> &str {
         &self.transcript
     }
 
     /// Script steps that were not consumed.
-    pub fn remaining(&self) -> usize {
+    pub(crate) fn remaining(&self) -> usize {
         self.script.len()
     }
 
@@ -438,6 +438,7 @@ impl ScriptedTerminal {
     }
 }
 
+#[cfg(test)]
 impl Terminal for ScriptedTerminal {
     fn is_tty(&self) -> bool {
         self.tty
@@ -463,10 +464,6 @@ impl Terminal for ScriptedTerminal {
                 self.transcript.push_str(&line);
                 self.transcript.push('\n');
                 Ok(Some(line))
-            }
-            Some(Scripted::Eof) => {
-                self.transcript.push_str("<EOF>\n");
-                Ok(None)
             }
             Some(Scripted::Key(key)) => Err(io::Error::other(format!(
                 "the test script has a key ({key:?}) where a line is read"

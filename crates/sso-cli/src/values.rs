@@ -26,37 +26,38 @@ pub struct ProfileName(String);
 
 /// The name of an `[sso-session NAME]` section.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SessionName(String);
+pub(crate) struct SessionName(String);
 
 /// An IAM Identity Center start URL, such as `https://my-sso-portal.awsapps.com/start`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct StartUrl(String);
+pub(crate) struct StartUrl(String);
 
 /// An AWS region name such as `us-east-1`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Region(String);
+pub(crate) struct Region(String);
 
 /// A non-empty list of OAuth scopes, written comma-separated as `sso_registration_scopes`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Scopes(Vec<String>);
+pub(crate) struct Scopes(Vec<String>);
 
 /// A twelve-digit AWS account id.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct AccountId(String);
+pub(crate) struct AccountId(String);
 
 /// The name of a permission set role, as `sso_role_name`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RoleName(String);
+pub(crate) struct RoleName(String);
 
 /// The value of the `output` key, one of the AWS CLI's output formats.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct CliOutputFormat(String);
+pub(crate) struct CliOutputFormat(String);
 
 /// The AWS CLI's output formats, accepted for the `output` key.
-pub const CLI_OUTPUT_FORMATS: [&str; 6] = ["json", "text", "table", "yaml", "yaml-stream", "off"];
+pub(crate) const CLI_OUTPUT_FORMATS: [&str; 6] =
+    ["json", "text", "table", "yaml", "yaml-stream", "off"];
 
 /// The scope the AWS CLI registers when none is configured.
-pub const DEFAULT_SCOPE: &str = "sso:account:access";
+pub(crate) const DEFAULT_SCOPE: &str = "sso:account:access";
 
 fn check_name(value: &str, what: &str) -> Result<String, InvalidValue> {
     let value = value.trim();
@@ -99,12 +100,12 @@ impl ProfileName {
 
 impl SessionName {
     /// Parses an sso-session name: non-empty, one line, no brackets.
-    pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+    pub(crate) fn parse(value: &str) -> Result<Self, InvalidValue> {
         check_name(value, "an sso-session name").map(Self)
     }
 
     /// The name as written by the user.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
@@ -113,7 +114,7 @@ impl StartUrl {
     /// Parses a start URL the way `is_valid_endpoint_url` does: a scheme and a valid host name.
     ///
     /// `d-abc123` alone fails, as in the AWS CLI, because it has no scheme and hence no host.
-    pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+    pub(crate) fn parse(value: &str) -> Result<Self, InvalidValue> {
         let value = value.trim();
         let invalid = || {
             InvalidValue(format!(
@@ -143,14 +144,14 @@ impl StartUrl {
     }
 
     /// The URL as configured (never normalised: it is part of cache keys).
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
 
 impl Region {
     /// Parses a region name: lowercase ASCII letters, digits and hyphens, starting with a letter.
-    pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+    pub(crate) fn parse(value: &str) -> Result<Self, InvalidValue> {
         let value = value.trim();
         let ok = value.starts_with(|c: char| c.is_ascii_lowercase())
             && value
@@ -166,14 +167,14 @@ impl Region {
     }
 
     /// The region name.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
 
 impl Scopes {
     /// Parses a comma-separated scope list; items are trimmed and must not contain whitespace.
-    pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+    pub(crate) fn parse(value: &str) -> Result<Self, InvalidValue> {
         let mut scopes = Vec::new();
         for item in value.split(',') {
             let item = item.trim();
@@ -195,13 +196,8 @@ impl Scopes {
         Ok(Self(scopes))
     }
 
-    /// The default list, `sso:account:access`.
-    pub fn default_scopes() -> Self {
-        Self(vec![DEFAULT_SCOPE.to_owned()])
-    }
-
     /// The scopes in the order given.
-    pub fn as_slice(&self) -> &[String] {
+    pub(crate) fn as_slice(&self) -> &[String] {
         &self.0
     }
 }
@@ -214,7 +210,7 @@ impl fmt::Display for Scopes {
 
 impl AccountId {
     /// Parses an account id: exactly twelve ASCII digits.
-    pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+    pub(crate) fn parse(value: &str) -> Result<Self, InvalidValue> {
         let value = value.trim();
         if value.len() == 12 && value.bytes().all(|b| b.is_ascii_digit()) {
             Ok(Self(value.to_owned()))
@@ -226,26 +222,26 @@ impl AccountId {
     }
 
     /// The twelve digits.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
 
 impl RoleName {
     /// Parses a role name: non-empty, one line.
-    pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+    pub(crate) fn parse(value: &str) -> Result<Self, InvalidValue> {
         check_name(value, "a role name").map(Self)
     }
 
     /// The role name.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }
 
 impl CliOutputFormat {
     /// Parses one of [`CLI_OUTPUT_FORMATS`].
-    pub fn parse(value: &str) -> Result<Self, InvalidValue> {
+    pub(crate) fn parse(value: &str) -> Result<Self, InvalidValue> {
         let value = value.trim();
         if CLI_OUTPUT_FORMATS.contains(&value) {
             Ok(Self(value.to_owned()))
@@ -258,7 +254,7 @@ impl CliOutputFormat {
     }
 
     /// The format name.
-    pub fn as_str(&self) -> &str {
+    pub(crate) fn as_str(&self) -> &str {
         &self.0
     }
 }

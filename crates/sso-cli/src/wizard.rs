@@ -21,7 +21,7 @@ use crate::values::{
 
 /// An `[sso-session]` section already in the config file, with its raw values.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SessionSummary {
+pub(crate) struct SessionSummary {
     /// The section name.
     pub name: String,
     /// `sso_start_url`, if set.
@@ -34,7 +34,7 @@ pub struct SessionSummary {
 
 /// The current values of a profile, shown in `[brackets]`; all raw and possibly invalid.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ProfileDefaults {
+pub(crate) struct ProfileDefaults {
     /// `sso_session`.
     pub sso_session: Option<String>,
     /// `sso_start_url` (legacy profiles).
@@ -53,7 +53,7 @@ pub struct ProfileDefaults {
 
 /// What to sign in to, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoginRequest {
+pub(crate) struct LoginRequest {
     /// The sso-session, or `None` for a legacy profile.
     pub session: Option<SessionName>,
     /// The start URL.
@@ -72,7 +72,7 @@ pub struct LoginRequest {
 
 /// Why listing accounts or roles failed.
 #[derive(Debug)]
-pub enum ListError {
+pub(crate) enum ListError {
     /// The portal answered `UnauthorizedException`: the token is no longer accepted (revoked or
     /// expired on the server). The wizard signs in again, or fails with "login required".
     Unauthorized,
@@ -82,7 +82,7 @@ pub enum ListError {
 
 /// The sso-session part of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionPlan {
+pub(crate) struct SessionPlan {
     /// The section name.
     pub name: SessionName,
     /// `sso_start_url`.
@@ -97,7 +97,7 @@ pub struct SessionPlan {
 
 /// Where a profile gets its sign-in settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SsoTarget {
+pub(crate) enum SsoTarget {
     /// `sso_session = NAME` plus the `[sso-session NAME]` section.
     Session(SessionPlan),
     /// The legacy format: `sso_start_url` and `sso_region` in the profile itself.
@@ -111,7 +111,7 @@ pub enum SsoTarget {
 
 /// Everything `sso configure` writes, in the order of §5.1 step 11.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ConfigurePlan {
+pub(crate) struct ConfigurePlan {
     /// The profile (`default` is written as `[default]`).
     pub profile: ProfileName,
     /// Sign-in settings.
@@ -128,7 +128,7 @@ pub struct ConfigurePlan {
 
 /// What the wizard needs from the rest of the program; the wiring layer implements it over
 /// `sso-config` and `sso-driver`.
-pub trait WizardBackend {
+pub(crate) trait WizardBackend {
     /// The `[sso-session]` sections in the config file.
     fn existing_sessions(&self) -> Vec<SessionSummary>;
 
@@ -157,7 +157,7 @@ pub trait WizardBackend {
 
 /// The session answer given as a flag.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SessionChoice {
+pub(crate) enum SessionChoice {
     /// `--sso-session NAME`.
     Named(SessionName),
     /// `--sso-session ''`: the legacy format.
@@ -166,7 +166,7 @@ pub enum SessionChoice {
 
 /// Answers of `sso configure` given as flags; each one skips its question.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ConfigureAnswers {
+pub(crate) struct ConfigureAnswers {
     /// `--profile` (or AWS_PROFILE / AWS_DEFAULT_PROFILE); asked at the end when absent.
     pub profile: Option<ProfileName>,
     /// `--sso-session`.
@@ -195,7 +195,7 @@ pub struct ConfigureAnswers {
 
 /// Answers of `sso configure sso-session` given as flags.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SessionAnswers {
+pub(crate) struct SessionAnswers {
     /// `--sso-session`.
     pub name: Option<SessionName>,
     /// `--sso-start-url`.
@@ -213,7 +213,7 @@ const REJECTED: &str =
     "The cached sign-in is no longer accepted by IAM Identity Center; signing in again.\n";
 
 /// Runs `sso configure`: asks, signs in, picks, writes, and prints the conclusion.
-pub fn configure(
+pub(crate) fn configure(
     terminal: &mut dyn Terminal,
     backend: &mut dyn WizardBackend,
     answers: ConfigureAnswers,
@@ -436,7 +436,7 @@ pub fn configure(
 }
 
 /// Runs `sso configure sso-session` (§5.2): asks, writes, and prints how to sign in. No login.
-pub fn configure_session(
+pub(crate) fn configure_session(
     terminal: &mut dyn Terminal,
     backend: &mut dyn WizardBackend,
     answers: SessionAnswers,

@@ -528,21 +528,36 @@ pub(crate) fn whoami_in(
         &resolved.credentials,
         &clock,
     ))?;
-    let caches = Caches::of(ctx);
     let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
-    let login = source.login().and_then(|target| {
-        let token = crate::token::cached_token(caches.sso.as_ref()?, target).ok()??;
-        Some(Login {
-            target: target.clone(),
-            expires_at: token.expires_at,
-            refreshable: !target.is_legacy() && token.can_refresh(now),
-        })
-    });
+    let login = cached_login(&source, &Caches::of(ctx), now);
     Ok(Identity {
         caller,
         resolved,
         login,
     })
+}
+
+/// The SSO login at the root of `source` and its cached token's lifetime at `now`, without
+/// refreshing; `None` when there is no SSO login or no token.
+fn cached_login(source: &Source, caches: &Caches, now: sso_cache::Timestamp) -> Option<Login> {
+    let target = source.login()?;
+    let token = crate::token::cached_token(caches.sso.as_ref()?, target).ok()??;
+    Some(Login {
+        target: target.clone(),
+        expires_at: token.expires_at,
+        refreshable: !target.is_legacy() && token.can_refresh(now),
+    })
+}
+
+/// [`cached_login`] of the source planned for a loaded context (`explicit`: as for
+/// [`credentials_in`]); `None` also when no source can be planned.
+pub(crate) fn login_in(
+    ctx: &AwsContext,
+    explicit: bool,
+    now: sso_cache::Timestamp,
+) -> Option<Login> {
+    let source = plan::plan(ctx, explicit).ok()?;
+    cached_login(&source, &Caches::of(ctx), now)
 }
 
 /// What [`whoami`] returns.

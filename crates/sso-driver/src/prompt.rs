@@ -109,3 +109,10 @@ impl Prompt for SilentPrompt {
     fn waiting(&self, _deadline_unix_ms: u64) {}
     fn signed_in(&self, _start_url: &str) {}
 }
+
+/// How long until `deadline_unix_ms` (as [`Prompt::waiting`] gives it) by the system clock;
+/// zero once it has passed.
+pub fn time_until(deadline_unix_ms: u64) -> std::time::Duration {
+    use crate::clock::WallClock as _;
+    crate::clock::duration_until(crate::clock::SystemClock.now_unix_ms(), deadline_unix_ms)
+}

@@ -48,8 +48,8 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use zeroize::Zeroizing;
 
-use crate::clock::WallClock;
-use crate::credentials::Credentials;
+pub use crate::clock::{SystemClock, WallClock};
+pub use crate::credentials::Credentials;
 
 /// The path credentials are served on.
 pub const CREDENTIALS_PATH: &str = "/credentials";

@@ -37,8 +37,23 @@
 
 pub mod configure;
 pub mod console;
+pub mod settings;
 pub mod signin;
 pub mod status;
+
+// The domain values the use cases return and the errors they fail with, named where the API
+// is: an embedder (and the CLI) needs no other module of the driver.
+pub use crate::chain::{
+    ChainError, Identity, Login, Resolved, SourceError, SourceKind, StsCallError,
+};
+pub use crate::context::{AwsContext, ContextError, SsoTarget, SyntaxError};
+pub use crate::credentials::{Credentials, CredentialsError, ProcessSource};
+pub use crate::http::ClientBuildError;
+pub use crate::logout::LogoutError;
+pub use crate::populate::{DEFAULT_TEMPLATE, PLACEHOLDERS, Plan, PopulateError, ProfileTemplate};
+pub use crate::portal::{Account, PortalError, Role, RoleListing};
+pub use crate::process::ProcessError;
+pub use crate::token::TokenError;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -49,20 +64,32 @@ use sso_cache::{CacheDir, CacheKey, Timestamp};
 use sso_config::{LocationError, ProfileView};
 use sso_oidc::AccessToken;
 
-use crate::chain::{self, ChainError, Identity, Resolved};
+use crate::chain;
 use crate::clock::{SystemClock, WallClock as _};
-use crate::config_file::{self, ConfigWriteError};
-use crate::context::{AwsContext, ContextError, SsoTarget};
-use crate::credentials::Credentials;
-use crate::http::{ClientBuildError, HttpClient, HttpConfig};
-use crate::logout::{LogoutError, RoleRef};
-use crate::populate::{self, Plan, PlanOptions, PopulateError, ProfileTemplate, RoleEntry};
-use crate::portal::{self, Account, PoolConfig, PortalError, Role, RoleListing};
+use crate::config_file;
+pub use crate::config_file::ConfigWriteError;
+use crate::http::{HttpClient, HttpConfig};
+use crate::logout::RoleRef;
+use crate::populate::{self, PlanOptions, RoleEntry};
+use crate::portal::{self, PoolConfig};
 use crate::prompt::Prompt;
 use crate::settings::SettingsError;
 use crate::sso::signin::{SignInError, SignInPrompt, SignInRequest, SignedIn};
 use crate::sso::status::Status;
-use crate::token::{self, TokenError};
+use crate::token;
+
+/// Now, from the system clock, as the caches compare it.
+pub fn now() -> Timestamp {
+    crate::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms())
+}
+
+/// The text of the file `origin` points into, read again (bounded, as the config is read), to
+/// show the lines around a problem; `None` when it cannot be read.
+pub fn file_text(origin: &sso_config::Origin) -> Option<String> {
+    config_file::read(std::path::Path::new(&*origin.file))
+        .ok()
+        .flatten()
+}
 
 /// What the user selected: the one input besides the environment.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -126,7 +153,9 @@ pub enum Error {
     #[error(transparent)]
     ConfigWrite(#[from] ConfigWriteError),
     /// `populate` needs an sso-session, and the login is a legacy `sso_start_url` profile.
-    #[error("profile `{profile}` uses the legacy sso_start_url form; populate needs an sso-session")]
+    #[error(
+        "profile `{profile}` uses the legacy sso_start_url form; populate needs an sso-session"
+    )]
     LegacyLogin {
         /// The profile.
         profile: String,
@@ -287,9 +316,9 @@ impl Sso {
         }
     }
 
-    /// Now, as the caches compare it.
+    /// Now, as the caches compare it ([`now`]).
     pub fn now(&self) -> Timestamp {
-        crate::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms())
+        now()
     }
 
     // --- Signing in. ---
@@ -342,7 +371,11 @@ impl Sso {
         request: &CredentialsRequest,
         prompt: &dyn Prompt,
     ) -> Result<Resolved, ChainError> {
-        chain::credentials_in(&self.aws, self.explicit(), self.chain_options(request, prompt))
+        chain::credentials_in(
+            &self.aws,
+            self.explicit(),
+            self.chain_options(request, prompt),
+        )
     }
 
     /// Who the selection's credentials are, as STS `GetCallerIdentity` says, with where they
@@ -356,7 +389,11 @@ impl Sso {
         request: &CredentialsRequest,
         prompt: &dyn Prompt,
     ) -> Result<Identity, ChainError> {
-        chain::whoami_in(&self.aws, self.explicit(), self.chain_options(request, prompt))
+        chain::whoami_in(
+            &self.aws,
+            self.explicit(),
+            self.chain_options(request, prompt),
+        )
     }
 
     /// Writes `credentials` into section `[section]` of the credentials file, atomically
@@ -371,6 +408,14 @@ impl Sso {
         credentials: &Credentials,
     ) -> Result<PathBuf, SettingsError> {
         crate::settings::write_credentials(&self.aws, section, credentials)
+    }
+
+    /// The SSO login behind the selection's credentials (the profile's own, or the one at the
+    /// root of its `source_profile` chain) and its cached token's lifetime, from the files
+    /// alone: nothing is refreshed or sent (`sso prompt`, `sso whoami`). `None` when the
+    /// credentials come from no SSO login, or it has no token.
+    pub fn cached_login(&self) -> Option<Login> {
+        chain::login_in(&self.aws, self.explicit(), self.now())
     }
 
     /// When the cached token of `target` expires, if it expires within 15 minutes and cannot
@@ -410,7 +455,11 @@ impl Sso {
     pub fn accounts(&self) -> Result<Vec<Account>, Error> {
         let (target, token) = (self.login()?, self.access_token()?);
         self.runtime()?
-            .block_on(portal::list_accounts(self.http()?, &target.portal_endpoint, token))
+            .block_on(portal::list_accounts(
+                self.http()?,
+                &target.portal_endpoint,
+                token,
+            ))
             .map_err(|source| portal_error(source, target))
     }
 

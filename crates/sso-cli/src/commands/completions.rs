@@ -8,16 +8,19 @@
 
 use clap::CommandFactory as _;
 use clap_complete::engine::CompletionCandidate;
+use sso_driver::Sso;
+use sso_driver::env::Env;
+use sso_driver::sso::Selection;
 
 use crate::args::Cli;
 use crate::error::CliError;
 
 /// The environment variable the dynamic registration sets to ask for candidates.
-pub const COMPLETE_VAR: &str = "COMPLETE";
+pub(crate) const COMPLETE_VAR: &str = "COMPLETE";
 
 /// Answers a completion request when the shell's registration asks for one
 /// ([`COMPLETE_VAR`] set): prints the candidates and returns `true`; `false` for a normal run.
-pub fn answer_request(args: &[std::ffi::OsString]) -> bool {
+pub(crate) fn answer_request(args: &[std::ffi::OsString]) -> bool {
     // Only a shell name is a request: a stray `COMPLETE=1` in the environment must not turn
     // every run into a silent no-op.
     let shells = ["bash", "zsh", "fish", "powershell", "elvish"];
@@ -33,7 +36,7 @@ pub fn answer_request(args: &[std::ffi::OsString]) -> bool {
 }
 
 /// Renders the completion script for `shell`.
-pub fn script(shell: clap_complete::Shell) -> String {
+pub(crate) fn script(shell: clap_complete::Shell) -> String {
     let mut out = Vec::new();
     let dynamic: Option<&dyn clap_complete::env::EnvCompleter> = match shell {
         clap_complete::Shell::Bash => Some(&clap_complete::env::Bash),
@@ -56,21 +59,24 @@ pub fn script(shell: clap_complete::Shell) -> String {
 }
 
 /// Runs `sso completions`.
-pub fn run(shell: clap_complete::Shell) -> Result<(), CliError> {
+pub(crate) fn run(shell: clap_complete::Shell) -> Result<(), CliError> {
     crate::write_stdout(&script(shell))
 }
 
 /// The loaded files, or nothing (a broken config completes nothing rather than failing).
-fn context() -> Option<sso_driver::context::AwsContext> {
-    crate::convert::load_context(None).ok()
+fn context() -> Option<Sso> {
+    let sso = Sso::load(&Env::process(), Selection::Default).ok()?;
+    sso.require_files().ok()?;
+    Some(sso)
 }
 
 /// Profile names of the config and credentials files, for `--profile` and `sso use`.
-pub fn profile_candidates() -> Vec<CompletionCandidate> {
-    let Some(aws) = context() else {
+pub(crate) fn profile_candidates() -> Vec<CompletionCandidate> {
+    let Some(sso) = context() else {
         return Vec::new();
     };
-    sso_driver::settings::profile_names(aws.config_text(), aws.credentials_text())
+    let aws = sso.config();
+    sso.profile_names()
         .into_iter()
         .map(|name| {
             let help = aws
@@ -93,11 +99,12 @@ pub fn profile_candidates() -> Vec<CompletionCandidate> {
 }
 
 /// `[sso-session NAME]` names, for `--sso-session`.
-pub fn session_candidates() -> Vec<CompletionCandidate> {
-    let Some(aws) = context() else {
+pub(crate) fn session_candidates() -> Vec<CompletionCandidate> {
+    let Some(sso) = context() else {
         return Vec::new();
     };
-    aws.profiles()
+    sso.config()
+        .profiles()
         .sso_sessions()
         .iter()
         .map(|(name, props)| candidate(name, props.get_str("sso_start_url").map(str::to_owned)))
@@ -105,10 +112,11 @@ pub fn session_candidates() -> Vec<CompletionCandidate> {
 }
 
 /// Account ids the profiles name (`sso_account_id`), each with the profiles that use it.
-pub fn account_candidates() -> Vec<CompletionCandidate> {
-    let Some(aws) = context() else {
+pub(crate) fn account_candidates() -> Vec<CompletionCandidate> {
+    let Some(sso) = context() else {
         return Vec::new();
     };
+    let aws = sso.config();
     let mut accounts: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for (name, props) in aws.profiles().profiles() {
         if let Some(account) = props.get_str("sso_account_id") {

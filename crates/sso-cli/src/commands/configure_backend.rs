@@ -25,8 +25,8 @@
 
 use sso_config::{Document, EditError, FileKind, SectionKind};
 use sso_driver::Sso;
+use sso_driver::sso::SsoTarget;
 use sso_driver::sso::configure::EditConfigError;
-use sso_driver::context::SsoTarget;
 
 use crate::commands::login::{self, SignIn};
 use crate::convert;
@@ -207,7 +207,7 @@ impl WizardBackend for ConfigureBackend {
 
 /// Writes the profile section in the order of §5.1 step 11 and, for a named session, the
 /// whole `[sso-session]` section after it.
-pub fn write_profile_sections(
+pub(crate) fn write_profile_sections(
     document: &mut Document,
     plan: &ConfigurePlan,
 ) -> Result<(), EditError> {
@@ -240,7 +240,10 @@ pub fn write_profile_sections(
 
 /// Writes `[sso-session NAME]` with `sso_start_url`, `sso_region` and
 /// `sso_registration_scopes`, keeping the section's other keys.
-pub fn write_session_section(document: &mut Document, plan: &SessionPlan) -> Result<(), EditError> {
+pub(crate) fn write_session_section(
+    document: &mut Document,
+    plan: &SessionPlan,
+) -> Result<(), EditError> {
     let mut section =
         document.get_or_insert_section(SectionKind::SsoSession(plan.name.as_str().to_owned()))?;
     section.set("sso_start_url", plan.start_url.as_str())?;

@@ -16,13 +16,13 @@
 
 use std::io::IsTerminal as _;
 
-use sso_driver::console::ConsoleError;
-use sso_driver::context::SsoTarget;
 use sso_driver::env::Env;
+use sso_driver::sso::CredentialsRequest;
+use sso_driver::sso::SsoTarget;
+use sso_driver::sso::console::ConsoleError;
 use sso_driver::sso::console::{
     ConsoleOpened, ConsoleRequest, ConsoleUseError, FEDERATION_ENDPOINT_ENV,
 };
-use sso_driver::sso::CredentialsRequest;
 
 use crate::Context;
 use crate::commands::export_credentials::{self, MfaTerminal};

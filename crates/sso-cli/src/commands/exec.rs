@@ -35,7 +35,7 @@ use crate::error::CliError;
 use crate::values::ProfileName;
 
 /// Runs `sso exec`.
-pub fn run(
+pub(crate) fn run(
     _ctx: &Context,
     profile: ProfileName,
     explicit: bool,
@@ -95,7 +95,7 @@ fn run_with_server(
     let server = sso_driver::serve::BlockingServer::start(
         0,
         source,
-        std::sync::Arc::new(sso_driver::clock::SystemClock),
+        std::sync::Arc::new(sso_driver::serve::SystemClock),
         Some(resolved.credentials),
     )
     .map_err(|error| serve_error(error, 0))?;

@@ -18,10 +18,10 @@ use std::io::IsTerminal as _;
 use std::time::Duration;
 
 use sso_driver::Sso;
-use sso_driver::chain::Resolved;
-use sso_driver::credentials::Credentials;
 use sso_driver::env::Env;
 use sso_driver::prompt::{MfaCode, Prompt, UserCode};
+use sso_driver::sso::Credentials;
+use sso_driver::sso::Resolved;
 use sso_driver::sso::{CredentialsRequest, Selection};
 
 use crate::Context;
@@ -85,7 +85,10 @@ pub(crate) fn open(env: &Env, profile: &ProfileName, explicit: bool) -> Result<S
 /// The credentials of the selection through the driver's chain, shared by
 /// `export-credentials`, `exec`, `console`, `serve` and `sso use`. With `explicit`, environment
 /// keys are ignored.
-pub(crate) fn profile_credentials(profile: &ProfileName, explicit: bool) -> Result<Resolved, CliError> {
+pub(crate) fn profile_credentials(
+    profile: &ProfileName,
+    explicit: bool,
+) -> Result<Resolved, CliError> {
     credentials(&open(&Env::process(), profile, explicit)?, None)
 }
 

@@ -3,14 +3,14 @@
 //! Both get a usable token for the login (refreshing it when needed, never opening a browser),
 //! list every page through `sso_driver::portal`, convert into the view types of
 //! [`crate::output`] and print. `sso list roles` without `--account-id` lists every account's
-//! roles concurrently ([`sso_driver::portal::list_all_roles`]), with a progress bar on stderr
+//! roles concurrently ([`sso_driver::sso::list_all_roles`]), with a progress bar on stderr
 //! when stderr is a terminal. An account whose roles cannot be listed is reported on stderr
 //! after the roles of the others are printed, and the command then fails (exit code 1).
 
 use std::io::IsTerminal as _;
 
 use sso_driver::Sso;
-use sso_driver::portal::RoleListing;
+use sso_driver::sso::RoleListing;
 
 use crate::Context;
 use crate::args::ListFormat;
@@ -104,7 +104,7 @@ pub(crate) fn all_roles(sso: &Sso, ids: &[String]) -> Result<RoleListing, CliErr
 }
 
 /// Prints accounts to stdout.
-pub fn print_accounts(
+pub(crate) fn print_accounts(
     ctx: &Context,
     accounts: &[AccountView],
     format: ListFormat,
@@ -113,7 +113,11 @@ pub fn print_accounts(
 }
 
 /// Prints roles to stdout.
-pub fn print_roles(ctx: &Context, roles: &[RoleView], format: ListFormat) -> Result<(), CliError> {
+pub(crate) fn print_roles(
+    ctx: &Context,
+    roles: &[RoleView],
+    format: ListFormat,
+) -> Result<(), CliError> {
     crate::write_stdout(&output::render_roles(roles, format, ctx.stdout_color))
 }
 

@@ -32,15 +32,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use sso_driver::Sso;
-use sso_driver::browser::BrowserError;
-use sso_driver::clock::{SystemClock, WallClock as _};
-use sso_driver::context::SsoTarget;
 use sso_driver::env::Env;
-use sso_driver::headless::{self, FlowChoice, LoginFlowError};
-use sso_driver::login::{LoginOutcome, PastedQueries};
 use sso_driver::prompt::{Prompt, UserCode};
+use sso_driver::sso::SsoTarget;
+use sso_driver::sso::signin::BrowserError;
+use sso_driver::sso::signin::VanityError;
+use sso_driver::sso::signin::{FlowChoice, LoginFlow, LoginFlowError};
+use sso_driver::sso::signin::{LoginOutcome, PastedQueries};
 use sso_driver::sso::signin::{SignInError, SignInEvent, SignInPrompt, SignInRequest, SignedIn};
-use sso_driver::vanity::VanityError;
 
 use crate::Context;
 use crate::convert;
@@ -50,7 +49,7 @@ use crate::spinner::{Spinner, format_left};
 
 /// How to sign in.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoginOptions {
+pub(crate) struct LoginOptions {
     /// What to sign in to.
     pub target: LoginSelector,
     /// `--use-device-code`.
@@ -66,7 +65,7 @@ pub struct LoginOptions {
 }
 
 /// The question of paste-back PKCE, printed after the authorize URL.
-pub const PASTE_PROMPT: &str = "After signing in, your browser shows a page that cannot be reached; copy its address and paste it here:";
+pub(crate) const PASTE_PROMPT: &str = "After signing in, your browser shows a page that cannot be reached; copy its address and paste it here:";
 
 /// Runs `sso login`.
 pub(crate) fn run(_ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
@@ -192,11 +191,11 @@ fn portal_region_line(configured: &SsoTarget, region: &str) -> String {
 }
 
 /// The one line that says the browser did not open and what happens instead.
-pub(crate) fn browser_failed_line(error: &BrowserError, fallback: headless::LoginFlow) -> String {
+pub(crate) fn browser_failed_line(error: &BrowserError, fallback: LoginFlow) -> String {
     let instead = match fallback {
-        headless::LoginFlow::Paste => "paste-back",
-        headless::LoginFlow::DeviceCode => "the device code",
-        headless::LoginFlow::Pkce => "the browser",
+        LoginFlow::Paste => "paste-back",
+        LoginFlow::DeviceCode => "the device code",
+        LoginFlow::Pkce => "the browser",
     };
     format!(
         "{}; signing in with {instead} instead.\n",
@@ -214,11 +213,11 @@ fn capitalized(text: &str) -> String {
 
 /// The one line that tells which flow was chosen and why, or `None` for the ordinary choices
 /// (`--use-device-code`, or PKCE because a browser can be opened here).
-pub fn choice_line(choice: &FlowChoice) -> Option<String> {
+pub(crate) fn choice_line(choice: &FlowChoice) -> Option<String> {
     if sso_driver::sso::signin::is_ordinary(choice) {
         return None;
     }
-    let warning = if choice.flow == headless::LoginFlow::Pkce && choice.headless {
+    let warning = if choice.flow == LoginFlow::Pkce && choice.headless {
         " (but no browser seems to be available here; SSO_LOGIN_FLOW=paste works without one)"
     } else {
         ""
@@ -234,7 +233,7 @@ fn usage(message: String, help: &str) -> CliError {
 }
 
 /// What stdout shows after a successful login.
-pub fn success_text(outcome: &LoginOutcome, target: &SsoTarget, now_unix_ms: u64) -> String {
+pub(crate) fn success_text(outcome: &LoginOutcome, target: &SsoTarget, now_unix_ms: u64) -> String {
     let left = Duration::from_millis(
         u64::try_from(outcome.expires_at.unix_millis())
             .unwrap_or(0)
@@ -256,7 +255,7 @@ pub fn success_text(outcome: &LoginOutcome, target: &SsoTarget, now_unix_ms: u64
 
 /// The device-code prompt, as the AWS CLI words it (protocol.md §2.8), plus the complete
 /// verification URL when the browser is opened too.
-pub fn user_code_text(code: &UserCode<'_>, browser_opening: bool) -> String {
+pub(crate) fn user_code_text(code: &UserCode<'_>, browser_opening: bool) -> String {
     let mut text = if browser_opening {
         format!(
             "Attempting to open your default browser.\nIf the browser does not open or you wish to use a different device to authorize this request, open the following URL:\n\n{}\n\nThen enter the code:\n\n{}\n",
@@ -277,7 +276,7 @@ pub fn user_code_text(code: &UserCode<'_>, browser_opening: bool) -> String {
 }
 
 /// The authorization-code prompt, as the AWS CLI words it (protocol.md §2.8).
-pub fn authorize_url_text(url: &str, browser_opening: bool) -> String {
+pub(crate) fn authorize_url_text(url: &str, browser_opening: bool) -> String {
     if browser_opening {
         format!(
             "Attempting to open your default browser. If the browser does not open, open the following URL.\nIf you are unable to open the URL on this device, run this command again with the '--use-device-code' option.\n\n{url}\n"
@@ -291,7 +290,7 @@ pub fn authorize_url_text(url: &str, browser_opening: bool) -> String {
 
 /// The paste-back prompt: where to go and how long this waits, before the handoff (QR, copy)
 /// and [`PASTE_PROMPT`].
-pub fn paste_text(url: &str) -> String {
+pub(crate) fn paste_text(url: &str) -> String {
     format!(
         "Open the following URL in a browser on any device and sign in within {} minutes:\n\n{url}\n",
         sso_oidc::REDIRECT_TIMEOUT.as_secs() / 60
@@ -368,7 +367,7 @@ fn copy_support(
 }
 
 /// A QR code of `url` with a line saying what it is, or why it is not shown.
-pub fn qr_text(url: &str, columns: Option<u16>) -> String {
+pub(crate) fn qr_text(url: &str, columns: Option<u16>) -> String {
     let width = match crate::qr::qr_width(url) {
         Ok(width) => width,
         Err(error) => return format!("\n({error})\n"),
@@ -388,8 +387,8 @@ pub fn qr_text(url: &str, columns: Option<u16>) -> String {
 
 /// Reads pasted callback addresses from `input` until one is accepted and handed to `send`.
 ///
-/// Every line goes through [`sso_driver::paste::parse_pasted_callback`] and, when
-/// `expected_state` is known, [`sso_driver::paste::check_state`]; a rejected line gets the
+/// Every line goes through [`sso_driver::sso::signin::parse_pasted_callback`] and, when
+/// `expected_state` is known, [`sso_driver::sso::signin::check_state`]; a rejected line gets the
 /// reason (which never repeats the line) and the question again. End of input or a read error
 /// stops reading: the loopback listener may still get the browser.
 pub(crate) fn read_pasted(
@@ -403,13 +402,12 @@ pub(crate) fn read_pasted(
         let Ok(line) = line else {
             break;
         };
-        let accepted =
-            sso_driver::paste::parse_pasted_callback(&line).and_then(
-                |query| match expected_state {
-                    Some(state) => sso_driver::paste::check_state(&query, state).map(|()| query),
-                    None => Ok(query),
-                },
-            );
+        let accepted = sso_driver::sso::signin::parse_pasted_callback(&line).and_then(|query| {
+            match expected_state {
+                Some(state) => sso_driver::sso::signin::check_state(&query, state).map(|()| query),
+                None => Ok(query),
+            }
+        });
         match accepted {
             Ok(query) => {
                 let _ = writeln!(output, "Got it; finishing the sign-in.");
@@ -546,8 +544,7 @@ impl Prompt for TerminalPrompt {
         if self.pasting.load(Ordering::Relaxed) {
             return;
         }
-        let now = SystemClock.now_unix_ms();
-        let deadline = Instant::now() + Duration::from_millis(deadline_unix_ms.saturating_sub(now));
+        let deadline = Instant::now() + sso_driver::prompt::time_until(deadline_unix_ms);
         let device = *self
             .device_code
             .lock()
@@ -596,8 +593,8 @@ impl SignInPrompt for TerminalPrompt {
         }
     }
 
-    fn attempt_started(&self, flow: headless::LoginFlow) -> Option<PastedQueries> {
-        let paste = flow == headless::LoginFlow::Paste;
+    fn attempt_started(&self, flow: LoginFlow) -> Option<PastedQueries> {
+        let paste = flow == LoginFlow::Paste;
         self.pasting.store(paste, Ordering::Relaxed);
         if !paste {
             return None;
@@ -616,7 +613,7 @@ impl SignInPrompt for TerminalPrompt {
 }
 
 /// The line shown while another process signs in to the same login.
-pub fn waiting_text(holder: Option<&sso_cache::LockHolder>) -> String {
+pub(crate) fn waiting_text(holder: Option<&sso_cache::LockHolder>) -> String {
     match holder {
         Some(holder) => format!(
             "Another sso process is signing in: waiting for the sign-in started by pid {} at {} UTC (Ctrl-C to stop).",
@@ -635,7 +632,7 @@ fn hour_minute(at: sso_cache::Timestamp) -> String {
 
 #[cfg(test)]
 mod tests {
-    use sso_driver::headless::{HostFacts, LOGIN_FLOW_ENV};
+    use sso_driver::sso::signin::{HostFacts, LOGIN_FLOW_ENV};
 
     use super::*;
 
@@ -672,7 +669,7 @@ mod tests {
             ..HostFacts::default()
         };
         let env_override = env.var(LOGIN_FLOW_ENV);
-        headless::choose_login_flow(
+        sso_driver::headless::choose_login_flow(
             &env,
             sso_driver::browser::Platform::Linux { wsl: false },
             &host,
@@ -743,7 +740,7 @@ mod tests {
     fn a_browser_that_does_not_open_falls_back_to_what_detection_would_choose() {
         let error = sso_driver::browser::open_with(Vec::new()).unwrap_err();
         assert_eq!(
-            browser_failed_line(&error, headless::LoginFlow::Paste),
+            browser_failed_line(&error, LoginFlow::Paste),
             "No browser could be opened (no command to try); signing in with paste-back instead.\n"
         );
         assert!(
@@ -858,6 +855,7 @@ mod tests {
             copy(&[("TERM", "xterm-kitty"), ("TMUX", "/tmp/t,1,0")], true)
                 .starts_with(&crate::clipboard::tmux_passthrough(&sequence))
         );
+        assert!(copy(&[("TERM", "xterm-kitty"), ("TMUX", "")], true).starts_with(&sequence));
         assert_eq!(
             copy(&[("TERM", "xterm-256color")], true),
             "\nCould not copy the URL to the clipboard: this terminal is not known to support OSC 52 clipboard writes; copy it from above.\n"

@@ -1,14 +1,14 @@
 //! `sso populate`: write a profile for every account and role of an sso-session.
 //!
 //! Lists the accounts, then every account's roles concurrently (the adaptive pool of
-//! `sso_driver::portal::list_all_roles`, with a progress bar on stderr), plans the edit with
-//! `sso_driver::populate::plan` (pure: idempotent, only ever prunes profiles it created,
+//! `sso_driver::sso::list_all_roles`, with a progress bar on stderr), plans the edit with
+//! `sso_driver::sso::plan` (pure: idempotent, only ever prunes profiles it created,
 //! every other byte of the file kept), and writes the file once, atomically, under the
 //! file's lock (`sso_driver::config_file::edit`: the plan is made from the file as it is then,
 //! so a concurrent edit is kept). `--dry-run` prints the unified diff instead. Accounts whose roles could not be listed are reported at the end (exit code 1);
 //! their profiles are neither added nor pruned, and the rest of the file is still written.
 
-use sso_driver::populate::{self, ProfileTemplate};
+use sso_driver::sso::{PLACEHOLDERS, ProfileTemplate};
 use sso_driver::sso::{PopulateRequest, Populated};
 
 use crate::Context;
@@ -19,7 +19,7 @@ use crate::term::eprint as warn;
 
 /// The options of `sso populate`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PopulateOptions {
+pub(crate) struct PopulateOptions {
     /// `--sso-session`.
     pub session: Option<crate::values::SessionName>,
     /// `--template`.
@@ -37,10 +37,7 @@ pub(crate) fn run(ctx: &Context, options: PopulateOptions) -> Result<(), CliErro
     let template = match &options.template {
         Some(text) => ProfileTemplate::parse(text).map_err(|error| CliError::Usage {
             message: format!("--template: {error}"),
-            help: Some(format!(
-                "use the placeholders {}",
-                populate::PLACEHOLDERS.join(", ")
-            )),
+            help: Some(format!("use the placeholders {}", PLACEHOLDERS.join(", "))),
         })?,
         None => ProfileTemplate::default(),
     };

@@ -8,9 +8,10 @@
 
 use std::sync::Arc;
 
-use sso_driver::clock::SystemClock;
-use sso_driver::credentials::Credentials;
-use sso_driver::serve::{BlockingServer, CredentialSource, FailureKind, ServeError, SourceFailure};
+use sso_driver::serve::{
+    BlockingServer, CredentialSource, Credentials, FailureKind, ServeError, SourceFailure,
+    SystemClock,
+};
 
 use crate::Context;
 use crate::commands::export_credentials::profile_credentials;
@@ -20,7 +21,7 @@ use crate::values::ProfileName;
 /// The variables that must not reach a client of the server: static keys and profiles would win
 /// over the container provider, `..._RELATIVE_URI` over `..._FULL_URI`, and
 /// `..._TOKEN_FILE` over `..._TOKEN`.
-pub const SHADOWING_VARIABLES: &[&str] = &[
+pub(crate) const SHADOWING_VARIABLES: &[&str] = &[
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
@@ -32,7 +33,7 @@ pub const SHADOWING_VARIABLES: &[&str] = &[
 ];
 
 /// Runs `sso serve`.
-pub fn run(
+pub(crate) fn run(
     _ctx: &Context,
     profile: ProfileName,
     explicit: bool,
@@ -81,7 +82,7 @@ pub fn run(
 
 /// Refuses long-term keys: the container format needs a session token (botocore's provider
 /// fails without one).
-pub fn require_temporary(credentials: &Credentials) -> Result<(), CliError> {
+pub(crate) fn require_temporary(credentials: &Credentials) -> Result<(), CliError> {
     if credentials.session_token.is_some() {
         return Ok(());
     }
@@ -92,7 +93,7 @@ pub fn require_temporary(credentials: &Credentials) -> Result<(), CliError> {
 }
 
 /// The driver's [`ServeError`] as the user sees it.
-pub fn serve_error(error: ServeError, port: u16) -> CliError {
+pub(crate) fn serve_error(error: ServeError, port: u16) -> CliError {
     match error {
         ServeError::PortInUse { .. } => CliError::Usage {
             message: error.to_string(),
@@ -136,14 +137,14 @@ fn instructions(profile: &ProfileName, url: &str, token: &str, region: Option<&s
 
 /// The credential chain of a profile, as a [`CredentialSource`]: what `sso export-credentials`
 /// would print, with the chain's errors turned into short messages that end with what to run.
-pub struct ChainSource {
+pub(crate) struct ChainSource {
     profile: ProfileName,
     explicit: bool,
 }
 
 impl ChainSource {
     /// The chain of `profile`; `explicit`: `--profile` named it (environment keys ignored).
-    pub fn new(profile: ProfileName, explicit: bool) -> Self {
+    pub(crate) fn new(profile: ProfileName, explicit: bool) -> Self {
         Self { profile, explicit }
     }
 }
@@ -158,7 +159,7 @@ impl CredentialSource for ChainSource {
 }
 
 /// A [`CliError`] as a client of the server sees it: the message and the help line.
-pub fn failure(error: &CliError) -> SourceFailure {
+pub(crate) fn failure(error: &CliError) -> SourceFailure {
     let kind = match error.exit_code() {
         exit_code::LOGIN_REQUIRED => FailureKind::SignInRequired,
         exit_code::NETWORK => FailureKind::Unavailable,

@@ -1,18 +1,20 @@
 //! `sso configure list-profiles`, `list`, `get` and `set`: the AWS CLI's config questions, answered
-//! by [`sso_driver::settings`] and printed in the AWS CLI's format.
+//! by the driver's handle ([`sso_driver::Sso::describe`] and its neighbours) and printed in the
+//! AWS CLI's format.
 
-use sso_driver::settings::{self, KeyPath, SettingsError, Source};
+use sso_driver::sso::Selection;
+use sso_driver::sso::settings::{KeyPath, SettingsError, Source};
 
-use crate::commands::export_credentials::profile_credentials;
+use crate::commands::export_credentials::MfaTerminal;
 use crate::convert;
 use crate::error::CliError;
 use crate::values::{ProfileName, SessionName};
 
 /// `sso configure list-profiles`: one name a line, as `aws configure list-profiles`.
-pub fn list_profiles() -> Result<(), CliError> {
-    let aws = convert::load_context(None)?;
-    let names = settings::profile_names(aws.config_text(), aws.credentials_text());
-    let text: String = names
+pub(crate) fn list_profiles() -> Result<(), CliError> {
+    let sso = convert::open(Selection::Default)?;
+    let text: String = sso
+        .profile_names()
         .iter()
         .map(|name| format!("{}\n", crate::term::printable(name)))
         .collect();
@@ -20,21 +22,16 @@ pub fn list_profiles() -> Result<(), CliError> {
 }
 
 /// `sso configure get KEY`.
-pub fn get(
+pub(crate) fn get(
     profile: &ProfileName,
     key: &str,
     session: Option<&SessionName>,
 ) -> Result<(), CliError> {
-    let aws = convert::load_context(Some(profile.as_str()))?;
-    let known = |name: &str| aws.profiles().profile(name).is_some();
-    let path = KeyPath::parse(
-        key,
-        profile.as_str(),
-        session.map(SessionName::as_str),
-        &known,
-    )
-    .map_err(settings_error)?;
-    match settings::get_value(&aws, &path).map_err(settings_error)? {
+    let sso = convert::open(Selection::Profile(profile.as_str().to_owned()))?;
+    let path = sso
+        .key_path(key, session.map(SessionName::as_str))
+        .map_err(settings_error)?;
+    match sso.get_setting(&path).map_err(settings_error)? {
         Some(value) => crate::write_stdout(&format!("{}\n", crate::term::printable(&value))),
         // Exit code 1 (not the config-problem code), as `aws configure get`: scripts test it.
         None => Err(CliError::Failed {
@@ -49,53 +46,36 @@ pub fn get(
 }
 
 /// `sso configure set KEY VALUE`.
-pub fn set(
+pub(crate) fn set(
     profile: &ProfileName,
     key: &str,
     value: &str,
     session: Option<&SessionName>,
 ) -> Result<(), CliError> {
-    let aws = convert::load_context(Some(profile.as_str()))?;
-    let path = KeyPath::parse(
-        key,
-        profile.as_str(),
-        session.map(SessionName::as_str),
-        &|_| false,
-    )
-    .map_err(settings_error)?;
-    settings::set_value(&aws, &path, value).map_err(settings_error)?;
+    let sso = convert::open(Selection::Profile(profile.as_str().to_owned()))?;
+    sso.set_setting(key, value, session.map(SessionName::as_str))
+        .map_err(settings_error)?;
     Ok(())
 }
 
 /// `sso configure list`: the AWS CLI's four rows, `%10s %24s %16s    %s`.
-pub fn list(profile: &ProfileName, on_command_line: bool) -> Result<(), CliError> {
-    let aws = convert::load_context(Some(profile.as_str()))?;
-    let described = settings::describe(&aws, profile.as_str(), on_command_line);
-    let mut access = described.access_key;
-    let mut secret = described.secret_key;
-    if let Source::Provider(_) = access.source {
-        // Fetched as export-credentials does; a failure shows as not set, as in the AWS CLI.
-        match profile_credentials(profile, true) {
-            Ok(resolved) => {
-                let credentials = resolved.credentials;
-                access.value = Some(settings::mask(&credentials.access_key_id));
-                secret.value = Some(settings::mask(
-                    credentials.secret_access_key.expose_secret(),
-                ));
-            }
-            Err(error) => {
-                tracing::debug!(%error, "no credentials for configure list");
-                access.source = Source::NotSet;
-                secret.source = Source::NotSet;
-            }
-        }
-    }
+pub(crate) fn list(profile: &ProfileName, on_command_line: bool) -> Result<(), CliError> {
+    let sso = convert::open(Selection::Profile(profile.as_str().to_owned()))?;
+    let described = sso.describe(on_command_line, &MfaTerminal);
     let mut out = row("Name", "Value", "Type", "Location");
     out += &row("----", "-----", "----", "--------");
     let profile_value = described.profile.value.clone();
     out += &value_row("profile", profile_value, &described.profile.source);
-    out += &value_row("access_key", access.value, &access.source);
-    out += &value_row("secret_key", secret.value, &secret.source);
+    out += &value_row(
+        "access_key",
+        described.access_key.value,
+        &described.access_key.source,
+    );
+    out += &value_row(
+        "secret_key",
+        described.secret_key.value,
+        &described.secret_key.source,
+    );
     out += &value_row("region", described.region.value, &described.region.source);
     crate::write_stdout(&out)
 }
@@ -137,7 +117,7 @@ fn key_name(path: &KeyPath) -> String {
 }
 
 /// A [`SettingsError`] as the user sees it.
-pub fn settings_error(error: SettingsError) -> CliError {
+pub(crate) fn settings_error(error: SettingsError) -> CliError {
     match error {
         SettingsError::Write(error) => convert::config_write_error(error),
         SettingsError::Edit { path, source } => convert::config_edit_error(&source, &path),

@@ -12,14 +12,15 @@
 //! the new profile's region is not the old one's). When the login must be signed in again, the
 //! sign-in of `sso login` runs first and the credentials are asked for once more.
 //!
-//! `sso prompt` reads only the environment, the config and one token file: no lock, no
-//! network, no sign-in.
+//! `sso prompt` reads only the environment, the config and one token file (of the SSO login
+//! behind the profile, [`Sso::cached_login`]): no lock, no network, no sign-in.
 
 use std::time::Duration;
 
 use sso_config::ProfileView;
-use sso_driver::clock::{SystemClock, WallClock as _};
+use sso_driver::Sso;
 use sso_driver::env::Env;
+use sso_driver::sso::Selection;
 
 use crate::Context;
 use crate::commands::export_credentials::{self, isoformat};
@@ -35,7 +36,7 @@ use crate::values::{ProfileName, SessionName};
 
 /// What `sso use` does.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum UseAction {
+pub(crate) enum UseAction {
     /// Switch to a profile.
     Switch {
         /// The profile; `None` asks with a menu.
@@ -49,7 +50,7 @@ pub enum UseAction {
 
 /// The options of `sso use`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UseOptions {
+pub(crate) struct UseOptions {
     /// `--shell`, passed by the function of `sso shell-init`; `None` when run without it.
     pub shell: Option<Shell>,
     /// What to do.
@@ -57,12 +58,12 @@ pub struct UseOptions {
 }
 
 /// Runs `sso shell-init SHELL`.
-pub fn shell_init(shell: Shell) -> Result<(), CliError> {
+pub(crate) fn shell_init(shell: Shell) -> Result<(), CliError> {
     crate::write_stdout(&shell::init_script(shell))
 }
 
 /// Runs `sso use`.
-pub fn run_use(ctx: &Context, options: UseOptions) -> Result<(), CliError> {
+pub(crate) fn run_use(ctx: &Context, options: UseOptions) -> Result<(), CliError> {
     let Some(shell) = options.shell else {
         return Err(CliError::Usage {
             message: "`sso use` changes the current shell, which needs the function of `sso shell-init`".to_owned(),
@@ -133,14 +134,15 @@ fn switch(profile: &ProfileName, credentials: bool) -> Result<Vec<Assignment>, C
         changes.extend(credential_changes);
         (resolved.region.clone(), creds.expiration)
     } else {
-        let aws = convert::load_context(Some(profile.as_str()))?;
-        let region =
-            aws.profiles()
-                .profile(profile.as_str())
-                .ok_or_else(|| CliError::ProfileNotFound {
-                    profile: profile.as_str().to_owned(),
-                    path: "the config or credentials file".to_owned(),
-                })?;
+        let sso = convert::open(Selection::Profile(profile.as_str().to_owned()))?;
+        let region = sso
+            .config()
+            .profiles()
+            .profile(profile.as_str())
+            .ok_or_else(|| CliError::ProfileNotFound {
+                profile: profile.as_str().to_owned(),
+                path: "the config or credentials file".to_owned(),
+            })?;
         let region = ProfileView(region).region().map(|v| v.as_str().to_owned());
         changes.extend(region_changes(region.as_deref()));
         changes.extend(VarName::CREDENTIALS.map(Assignment::Unset));
@@ -183,10 +185,9 @@ fn env_without_our_variables() -> Env {
 fn credentials_signing_in(
     env: &Env,
     profile: &ProfileName,
-) -> Result<sso_driver::chain::Resolved, CliError> {
-    let credentials = || {
-        export_credentials::credentials(&export_credentials::open(env, profile, true)?, None)
-    };
+) -> Result<sso_driver::sso::Resolved, CliError> {
+    let credentials =
+        || export_credentials::credentials(&export_credentials::open(env, profile, true)?, None);
     match credentials() {
         Err(
             CliError::LoginRequired { target }
@@ -227,8 +228,8 @@ fn sign_in(target: &LoginTarget) -> Result<(), CliError> {
 /// Asks for a profile with the menu on stderr (a numbered list without a terminal), opened on
 /// the current `AWS_PROFILE`.
 fn pick_profile(ctx: &Context) -> Result<ProfileName, CliError> {
-    let aws = convert::load_context(None)?;
-    let mut names = sso_driver::settings::profile_names(aws.config_text(), aws.credentials_text());
+    let sso = convert::open(Selection::Default)?;
+    let mut names = sso.profile_names();
     names.sort();
     if names.is_empty() {
         return Err(CliError::BadConfig {
@@ -238,10 +239,10 @@ fn pick_profile(ctx: &Context) -> Result<ProfileName, CliError> {
     }
     let rows: Vec<ProfileRow> = names
         .iter()
-        .map(|name| ProfileRow::of(name, aws.profiles().profile(name)))
+        .map(|name| ProfileRow::of(name, sso.config().profiles().profile(name)))
         .collect();
     let labels = ProfileRow::labels(&rows);
-    let current = std::env::var("AWS_PROFILE").ok();
+    let current = sso.config().env().var("AWS_PROFILE");
     let start = MenuStart {
         default: current.and_then(|current| names.iter().position(|name| *name == current)),
         ask_if_single: true,
@@ -333,52 +334,29 @@ impl ProfileRow {
 }
 
 /// Runs `sso prompt`: `PROFILE TIME-LEFT` of the shell's `AWS_PROFILE`, or nothing.
-pub fn run_prompt() -> Result<(), CliError> {
-    let Some(profile) = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()) else {
+pub(crate) fn run_prompt() -> Result<(), CliError> {
+    let env = Env::process();
+    let Some(profile) = env.var("AWS_PROFILE").filter(|p| !p.is_empty()) else {
         return Ok(());
     };
-    let now = sso_driver::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
-    let expires_at = std::env::var("AWS_CREDENTIAL_EXPIRATION")
-        .ok()
+    // Any error (a broken config, no home directory) leaves the expiry unknown: a prompt
+    // must never fail.
+    let expires_at = env
+        .var("AWS_CREDENTIAL_EXPIRATION")
         .and_then(|text| sso_cache::Timestamp::parse(text.trim()).ok())
-        .or_else(|| token_expiry(&profile));
+        .or_else(|| {
+            let sso = Sso::load(&env, Selection::Profile(profile.clone())).ok()?;
+            Some(sso.cached_login()?.expires_at)
+        });
+    let now = sso_driver::sso::now();
     let left = expires_at.map(|at| at.unix_millis().saturating_sub(now.unix_millis()));
     let segment = prompt_segment(&profile, left);
     crate::write_stdout(&format!("{}\n", term::printable(&segment)))
 }
 
-/// How many `source_profile` hops [`token_expiry`] follows to an SSO profile.
-const MAX_SOURCE_HOPS: usize = 8;
-
-/// When the cached SSO token of `profile` expires (for a role chain, of the SSO profile at its
-/// source): the config and one token file, no refresh; `None` for a profile without an SSO
-/// login or a token, and on any error.
-fn token_expiry(profile: &str) -> Option<sso_cache::Timestamp> {
-    let aws = sso_driver::context::AwsContext::load(&Env::process(), Some(profile)).ok()?;
-    let mut current = profile.to_owned();
-    let mut hops = 0;
-    let target = loop {
-        if let Ok(target) = aws.target_for_profile(&current) {
-            break target;
-        }
-        hops += 1;
-        let source = aws
-            .profiles()
-            .profile(&current)?
-            .get_str("source_profile")?;
-        if hops > MAX_SOURCE_HOPS || source == current {
-            return None;
-        }
-        current = source.to_owned();
-    };
-    let cache = aws.sso_cache()?;
-    let token = sso_driver::token::cached_token(&cache, &target).ok()??;
-    Some(token.expires_at)
-}
-
 /// `dev 42m`: the profile and the time left (`1h05m`, `42m`, `30s`, `expired`), or the profile
 /// alone when the expiry is unknown. `left_ms` is milliseconds until the expiry.
-pub fn prompt_segment(profile: &str, left_ms: Option<i64>) -> String {
+pub(crate) fn prompt_segment(profile: &str, left_ms: Option<i64>) -> String {
     let Some(left_ms) = left_ms else {
         return profile.to_owned();
     };

@@ -4,9 +4,9 @@
 //! calls and reads the token cache; this module renders).
 
 use serde_json::{Value, json};
-use sso_driver::chain::{Identity, SourceKind};
 use sso_driver::env::Env;
 use sso_driver::sso::CredentialsRequest;
+use sso_driver::sso::{Identity, SourceKind};
 
 use crate::Context;
 use crate::args::StatusFormat;

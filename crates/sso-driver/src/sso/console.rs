@@ -13,7 +13,8 @@
 
 use crate::browser::{self, BrowserError, Platform};
 use crate::chain::{ChainError, Resolved};
-use crate::console::{self, ConsoleCredentials, ConsoleError};
+pub use crate::console::ConsoleError;
+use crate::console::{self, ConsoleCredentials};
 use crate::context::SsoTarget;
 use crate::env::Env;
 use crate::headless::{self, HostFacts};
@@ -148,7 +149,9 @@ impl Sso {
             (None, Some(service)) => console::service_destination(service, region.as_deref())
                 .map_err(console_error)?
                 .unwrap_or_default(),
-            (None, None) => console::console_destination(region.as_deref()).map_err(console_error)?,
+            (None, None) => {
+                console::console_destination(region.as_deref()).map_err(console_error)?
+            }
         };
         let creds = ConsoleCredentials::new(
             resolved.credentials.access_key_id.clone(),

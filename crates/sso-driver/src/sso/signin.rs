@@ -14,14 +14,21 @@
 
 use sso_config::Value;
 
-use crate::browser::{BrowserError, Platform};
+pub use crate::browser::BrowserError;
+use crate::browser::Platform;
 use crate::clock::{MonotonicClock, SystemClock};
 use crate::context::{AwsContext, LOGIN_FLOW_KEY, REDIRECT_PORT_KEY, SsoTarget};
-use crate::headless::{self, FlowChoice, HostFacts, LOGIN_FLOW_ENV, LoginFlowError};
-use crate::login::{self, LoginError, LoginOptions, LoginOutcome, PastedQueries};
+use crate::headless;
+pub use crate::headless::{
+    ChoiceSource, FlowChoice, HostFacts, LOGIN_FLOW_ENV, LoginFlow, LoginFlowError,
+};
+use crate::login::{self, LoginOptions};
+pub use crate::login::{LoginError, LoginOutcome, PastedQueries};
+pub use crate::paste::{check_state, parse_pasted_callback};
 use crate::prompt::Prompt;
 use crate::sso::Error;
-use crate::vanity::{self, VanityError};
+use crate::vanity;
+pub use crate::vanity::VanityError;
 
 /// How to sign in: the user's choices.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -190,7 +190,12 @@ fn login_status(
     status
 }
 
-fn describe_token(status: &mut LoginStatus, entry: &CachedToken, target: &SsoTarget, now: Timestamp) {
+fn describe_token(
+    status: &mut LoginStatus,
+    entry: &CachedToken,
+    target: &SsoTarget,
+    now: Timestamp,
+) {
     status.signed_in = !entry.is_expired(now);
     status.expires_at = Some(entry.expires_at);
     if status.signed_in {

@@ -1,0 +1,78 @@
+//! The `configure list-profiles`, `list`, `get` and `set` use cases of [`Sso`]: the AWS CLI's
+//! config questions about the selected profile, answered from the files the handle loaded.
+
+use std::path::PathBuf;
+
+use crate::prompt::Prompt;
+use crate::settings;
+pub use crate::settings::{Description, KeyPath, SettingsError, Source};
+use crate::sso::{CredentialsRequest, Sso};
+
+impl Sso {
+    /// The profile names `aws configure list-profiles` prints, in its order.
+    pub fn profile_names(&self) -> Vec<String> {
+        let aws = self.config();
+        settings::profile_names(aws.config_text(), aws.credentials_text())
+    }
+
+    /// Where `key` is for the selected profile (`KEY`, `KEY.SUBKEY`, `default.KEY`,
+    /// `profile.NAME.KEY`; `session` for a key of an sso-session).
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError::BadKeyPath`] and [`SettingsError::NotAValue`].
+    pub fn key_path(&self, key: &str, session: Option<&str>) -> Result<KeyPath, SettingsError> {
+        let known = |name: &str| self.config().profiles().profile(name).is_some();
+        KeyPath::parse(key, self.profile_name(), session, &known)
+    }
+
+    /// The value at `path`, as `aws configure get` reads it; `None` when it is not set.
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError`].
+    pub fn get_setting(&self, path: &KeyPath) -> Result<Option<String>, SettingsError> {
+        settings::get_value(self.config(), path)
+    }
+
+    /// Sets `key` to `value` as `aws configure set` does, in the config or credentials file,
+    /// atomically under the file's lock. Returns the file written.
+    ///
+    /// # Errors
+    ///
+    /// [`SettingsError`]; the file is unchanged on error.
+    pub fn set_setting(
+        &self,
+        key: &str,
+        value: &str,
+        session: Option<&str>,
+    ) -> Result<PathBuf, SettingsError> {
+        let path = KeyPath::parse(key, self.profile_name(), session, &|_| false)?;
+        settings::set_value(self.config(), &path, value)
+    }
+
+    /// The selected profile's values as `aws configure list` shows them (`on_command_line`: the
+    /// profile came from `--profile`). Keys a provider fetches (SSO, `credential_process`, ...)
+    /// are fetched as [`Sso::credentials`] does, asking `prompt` for MFA codes; a failure shows
+    /// as not set, as in the AWS CLI.
+    pub fn describe(&self, on_command_line: bool, prompt: &dyn Prompt) -> Description {
+        let mut described = settings::describe(self.config(), self.profile_name(), on_command_line);
+        if let Source::Provider(_) = described.access_key.source {
+            match self.credentials(&CredentialsRequest::default(), prompt) {
+                Ok(resolved) => {
+                    let credentials = resolved.credentials;
+                    described.access_key.value = Some(settings::mask(&credentials.access_key_id));
+                    described.secret_key.value = Some(settings::mask(
+                        credentials.secret_access_key.expose_secret(),
+                    ));
+                }
+                Err(error) => {
+                    tracing::debug!(%error, "no credentials for configure list");
+                    described.access_key.source = Source::NotSet;
+                    described.secret_key.source = Source::NotSet;
+                }
+            }
+        }
+        described
+    }
+}
