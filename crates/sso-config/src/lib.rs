@@ -100,7 +100,8 @@ pub use location::{
     selected_profile,
 };
 pub use resolve::{
-    ProfileView, ResolveError, SsoProfileSettings, SsoSessionSettings, parse_registration_scopes,
+    ProfileView, ResolveError, SsoProfileSettings, SsoSessionSettings, missing_role_keys,
+    parse_registration_scopes,
 };
 pub use semantic::{Origin, ProfileSet, Properties, Value, Warning};
 pub use syntax::{Document, FileKind, LineEnding, SectionKind};

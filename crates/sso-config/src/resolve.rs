@@ -171,22 +171,27 @@ impl SsoProfileSettings {
     pub fn role(&self) -> Result<(&Value, &Value), ResolveError> {
         match (&self.account_id, &self.role_name) {
             (Some(account), Some(role)) => Ok((account, role)),
-            (account, role) => {
-                let mut missing = Vec::new();
-                if role.is_none() {
-                    missing.push("sso_role_name");
-                }
-                if account.is_none() {
-                    missing.push("sso_account_id");
-                }
-                Err(ResolveError::MissingCredentialValues {
-                    profile: self.profile.clone(),
-                    missing,
-                    origin: self.origin.clone(),
-                })
-            }
+            (account, role) => Err(ResolveError::MissingCredentialValues {
+                profile: self.profile.clone(),
+                missing: missing_role_keys(account.is_some(), role.is_some()),
+                origin: self.origin.clone(),
+            }),
         }
     }
+}
+
+/// The keys an SSO profile lacks to give role credentials, in the AWS CLI's order
+/// (`sso_role_name`, then `sso_account_id`): the one required-keys check, for the settings
+/// here and for a resolved login elsewhere.
+pub fn missing_role_keys(has_account: bool, has_role: bool) -> Vec<&'static str> {
+    let mut missing = Vec::new();
+    if !has_role {
+        missing.push("sso_role_name");
+    }
+    if !has_account {
+        missing.push("sso_account_id");
+    }
+    missing
 }
 
 impl ProfileSet {

@@ -441,15 +441,11 @@ pub const MAX_WAIT_FOR_LOGIN_SECS: u64 = 3600;
 
 /// How long the SSO source `target` waits for a sign-in elsewhere: `flag`, else the login's
 /// `sso_wait_for_login` (0 to [`MAX_WAIT_FOR_LOGIN_SECS`] seconds), else zero.
-fn wait_for_login(
-    ctx: &AwsContext,
-    target: &SsoTarget,
-    flag: Option<Duration>,
-) -> Result<Duration, ChainError> {
+fn wait_for_login(target: &SsoTarget, flag: Option<Duration>) -> Result<Duration, ChainError> {
     if let Some(wait) = flag {
         return Ok(wait);
     }
-    let Some(value) = ctx.login_setting(target, WAIT_FOR_LOGIN_KEY) else {
+    let Some(value) = &target.wait_for_login else {
         return Ok(Duration::ZERO);
     };
     match value.as_str().trim().parse::<u64>() {
@@ -826,7 +822,7 @@ fn resolve_source<'a, T: Transport>(
             Source::Process(process) => run_process(process),
             Source::Sso(target) => {
                 let sso = caches.sso.as_ref().ok_or(ChainError::NoHome)?;
-                let options = CredentialOptions::wait_for_login(wait_for_login(ctx, target, wait)?);
+                let options = CredentialOptions::wait_for_login(wait_for_login(target, wait)?);
                 let credentials = credentials::role_credentials_with(
                     transport,
                     sso,

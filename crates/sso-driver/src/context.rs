@@ -206,23 +206,6 @@ impl AwsContext {
         &self.profiles
     }
 
-    /// The value of the login setting `key` (such as [`WAIT_FOR_LOGIN_KEY`]) of `target`, where
-    /// this context read the login: its sso-session's section, else its profile's.
-    pub fn login_setting(&self, target: &SsoTarget, key: &str) -> Option<&sso_config::Value> {
-        target
-            .session_name
-            .as_deref()
-            .and_then(|name| self.profiles.sso_session(name))
-            .and_then(|section| section.get(key))
-            .or_else(|| {
-                target
-                    .profile
-                    .as_deref()
-                    .and_then(|name| self.profiles.profile(name))
-                    .and_then(|section| section.get(key))
-            })
-    }
-
     /// The profile selected by `--profile`, `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, or `default`.
     pub fn selected_profile(&self) -> &str {
         &self.selected_profile
@@ -266,20 +249,12 @@ impl AwsContext {
     pub fn target_for_profile(&self, profile: &str) -> Result<SsoTarget, ContextError> {
         let settings = self.profiles.resolve_sso(profile)?;
         let view = self.profiles.profile(profile).map(ProfileView);
-        let login_flow = settings
-            .session
-            .as_ref()
-            .and_then(|s| self.profiles.sso_session(&s.name))
-            .and_then(|s| s.get_str(LOGIN_FLOW_KEY))
-            .or_else(|| view.and_then(|v| v.0.get_str(LOGIN_FLOW_KEY)))
-            .map(str::to_owned);
-        let redirect_port = settings
-            .session
-            .as_ref()
-            .and_then(|s| self.profiles.sso_session(&s.name))
-            .and_then(|s| s.get_str(REDIRECT_PORT_KEY))
-            .or_else(|| view.and_then(|v| v.0.get_str(REDIRECT_PORT_KEY)))
-            .map(str::to_owned);
+        let login = |key| self.login_value(settings.session_name(), Some(profile), key);
+        let (login_flow, redirect_port, wait_for_login) = (
+            login(LOGIN_FLOW_KEY),
+            login(REDIRECT_PORT_KEY),
+            login(WAIT_FOR_LOGIN_KEY),
+        );
         let (oidc_endpoint, portal_endpoint) =
             self.endpoints(settings.region.as_str(), Some(profile))?;
         Ok(SsoTarget {
@@ -293,26 +268,42 @@ impl AwsContext {
             profile_region: view.and_then(|v| v.region()).map(|v| v.as_str().to_owned()),
             login_flow,
             redirect_port,
+            wait_for_login,
             oidc_endpoint,
             portal_endpoint,
             sign_in_url: None,
         })
     }
 
+    /// The value of the login setting `key`, with its place in the file, where the login's
+    /// settings are: its sso-session's section, else its profile's.
+    fn login_value(
+        &self,
+        session: Option<&str>,
+        profile: Option<&str>,
+        key: &str,
+    ) -> Option<sso_config::Value> {
+        session
+            .and_then(|name| self.profiles.sso_session(name))
+            .and_then(|section| section.get(key))
+            .or_else(|| {
+                profile
+                    .and_then(|name| self.profiles.profile(name))
+                    .and_then(|section| section.get(key))
+            })
+            .cloned()
+    }
+
     /// The login behind `[sso-session NAME]`, as `sso login --sso-session NAME` uses it. The
     /// selected profile's endpoint settings apply when that profile exists.
     pub fn target_for_session(&self, session: &str) -> Result<SsoTarget, ContextError> {
         let settings = self.profiles.resolve_sso_session(session)?;
-        let login_flow = self
-            .profiles
-            .sso_session(session)
-            .and_then(|s| s.get_str(LOGIN_FLOW_KEY))
-            .map(str::to_owned);
-        let redirect_port = self
-            .profiles
-            .sso_session(session)
-            .and_then(|s| s.get_str(REDIRECT_PORT_KEY))
-            .map(str::to_owned);
+        let login = |key| self.login_value(Some(session), None, key);
+        let (login_flow, redirect_port, wait_for_login) = (
+            login(LOGIN_FLOW_KEY),
+            login(REDIRECT_PORT_KEY),
+            login(WAIT_FOR_LOGIN_KEY),
+        );
         let profile = self
             .profiles
             .profile(&self.selected_profile)
@@ -329,6 +320,7 @@ impl AwsContext {
             profile_region: None,
             login_flow,
             redirect_port,
+            wait_for_login,
             oidc_endpoint,
             portal_endpoint,
             sign_in_url: None,
@@ -356,6 +348,7 @@ impl AwsContext {
             profile_region: None,
             login_flow: None,
             redirect_port: None,
+            wait_for_login: None,
             oidc_endpoint,
             portal_endpoint,
             sign_in_url: None,
@@ -465,7 +458,7 @@ fn env_endpoint_params(env: &Env, region: &str) -> EndpointParams {
 
 /// The per-session (or per-profile) setting that picks the login flow: `pkce`, `device-code`
 /// or `paste`.
-pub const LOGIN_FLOW_KEY: &str = "sso_login_flow";
+pub const LOGIN_FLOW_KEY: &str = crate::headless::LOGIN_FLOW_SETTING;
 
 /// The per-session (or per-profile) setting that fixes the PKCE loopback port, for users who
 /// forward it with `ssh -L`; `--redirect-port` wins over it.
@@ -496,11 +489,15 @@ pub struct SsoTarget {
     pub role_name: Option<String>,
     /// The profile's `region` (for the services, not SSO).
     pub profile_region: Option<String>,
-    /// `sso_login_flow` of the session (or of a legacy profile), raw.
-    pub login_flow: Option<String>,
-    /// `sso_redirect_port` of the session (or of a legacy profile), raw: the CLI parses it and
-    /// reports a bad value at its place in the file.
-    pub redirect_port: Option<String>,
+    /// `sso_login_flow` of the session (or of a legacy profile), as written, with its place in
+    /// the file.
+    pub login_flow: Option<sso_config::Value>,
+    /// `sso_redirect_port` of the session (or of a legacy profile), as written, with its place
+    /// in the file (a bad value is reported there).
+    pub redirect_port: Option<sso_config::Value>,
+    /// `sso_wait_for_login` of the session (or of a legacy profile), as written, with its
+    /// place in the file.
+    pub wait_for_login: Option<sso_config::Value>,
     /// The SSO-OIDC endpoint.
     pub oidc_endpoint: Endpoint,
     /// The portal endpoint.

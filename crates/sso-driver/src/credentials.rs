@@ -143,13 +143,7 @@ pub fn role_of(target: &SsoTarget) -> Result<(&str, &str), CredentialsError> {
     match (&target.account_id, &target.role_name) {
         (Some(account), Some(role)) => Ok((account, role)),
         (account, role) => {
-            let mut missing = Vec::new();
-            if role.is_none() {
-                missing.push("sso_role_name");
-            }
-            if account.is_none() {
-                missing.push("sso_account_id");
-            }
+            let missing = sso_config::missing_role_keys(account.is_some(), role.is_some());
             let profile = target
                 .profile
                 .clone()

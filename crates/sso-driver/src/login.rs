@@ -50,15 +50,9 @@ use crate::prompt::{Prompt, UserCode};
 use crate::token::exchange;
 use crate::transport::Transport;
 
-/// Which login flow to run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum LoginFlow {
-    /// Authorization code with PKCE over the loopback redirect (sso-session logins only).
-    Pkce,
-    /// The device authorization grant (always for legacy profiles).
-    DeviceCode,
-}
+/// The user's choice of flow ([`crate::headless::LoginFlow`]: PKCE, paste-back PKCE or the
+/// device code), the one flow enum besides the protocol's [`FlowKind`].
+pub use crate::headless::LoginFlow;
 
 /// A second source of redirect queries next to the loopback listener: the raw query strings
 /// (without `?`) of callback URLs that the user pasted (see [`crate::paste`]).
@@ -129,8 +123,8 @@ pub struct LoginOutcome {
     pub start_url: String,
     /// The sso-session signed in to; `None` for a legacy profile.
     pub session_name: Option<String>,
-    /// The flow that ran.
-    pub flow: LoginFlow,
+    /// The flow that ran (the device code for a legacy profile, whatever was asked).
+    pub flow: FlowKind,
     /// Whether the token can be refreshed (a refresh token was issued).
     pub refreshable: bool,
     /// The token cache file written.
@@ -254,13 +248,15 @@ pub async fn login<T: Transport>(
     prompt: &dyn Prompt,
     clock: &dyn WallClock,
 ) -> Result<LoginOutcome, LoginError> {
-    let flow_kind = match options.flow {
-        LoginFlow::Pkce if !target.is_legacy() => LoginFlow::Pkce,
-        _ => LoginFlow::DeviceCode,
+    // Legacy profiles sign in with the device code whatever was asked (protocol.md §2.6).
+    let flow_kind = if options.flow.is_pkce() && !target.is_legacy() {
+        FlowKind::AuthorizationCode
+    } else {
+        FlowKind::DeviceCode
     };
     let registration_flow = match flow_kind {
-        LoginFlow::Pkce => RegistrationFlow::AuthorizationCode,
-        LoginFlow::DeviceCode => RegistrationFlow::DeviceCode,
+        FlowKind::AuthorizationCode => RegistrationFlow::AuthorizationCode,
+        _ => RegistrationFlow::DeviceCode,
     };
     // One sign-in per login on this machine: wait for one in progress and reuse its token.
     // The lock is held until the token is written and the browser has its page.
@@ -289,7 +285,7 @@ pub async fn login<T: Transport>(
 
     let mut server = None;
     let mut flow = match flow_kind {
-        LoginFlow::Pkce => {
+        FlowKind::AuthorizationCode => {
             let listener = LoopbackServer::bind(options.redirect_port)
                 .await
                 .map_err(|error| match error {
@@ -304,7 +300,7 @@ pub async fn login<T: Transport>(
             };
             Flow::authorization_code(config, redirect, &entropy, now)
         }
-        LoginFlow::DeviceCode => Flow::device_code(config, now),
+        _ => Flow::device_code(config, now),
     };
 
     let mut driver = Driver {
@@ -368,7 +364,7 @@ enum Turn {
 async fn take_turn(
     sso_cache: &CacheDir,
     target: &SsoTarget,
-    flow: LoginFlow,
+    flow: FlowKind,
     prompt: &dyn Prompt,
     clock: &dyn WallClock,
 ) -> Result<Turn, LoginError> {
@@ -435,7 +431,7 @@ async fn take_turn(
 fn reusable(
     sso_cache: &CacheDir,
     target: &SsoTarget,
-    flow: LoginFlow,
+    flow: FlowKind,
     before: Option<&sso_cache::AccessToken>,
     since: sso_cache::Timestamp,
 ) -> Option<LoginOutcome> {
@@ -727,7 +723,7 @@ impl<T: Transport> Driver<'_, T> {
     fn finish(
         &self,
         tokens: &sso_oidc::Tokens,
-        flow: LoginFlow,
+        flow: FlowKind,
     ) -> Result<LoginOutcome, LoginError> {
         let key = self.target.token_key();
         let path = self.sso_cache.entry_path(&key);

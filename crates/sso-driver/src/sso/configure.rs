@@ -92,8 +92,8 @@ impl Sso {
         let mut target = aws.target_from_values(session, start_url, region, scopes)?;
         target.login_flow = session
             .and_then(|name| aws.profiles().sso_session(name))
-            .and_then(|properties| properties.get_str(LOGIN_FLOW_KEY))
-            .map(str::to_owned);
+            .and_then(|properties| properties.get(LOGIN_FLOW_KEY))
+            .cloned();
         Ok(target)
     }
 

@@ -17,7 +17,7 @@ use sso_config::Value;
 pub use crate::browser::BrowserError;
 use crate::browser::Platform;
 use crate::clock::{MonotonicClock, SystemClock};
-use crate::context::{AwsContext, LOGIN_FLOW_KEY, REDIRECT_PORT_KEY, SsoTarget};
+use crate::context::{AwsContext, REDIRECT_PORT_KEY, SsoTarget};
 use crate::headless;
 pub use crate::headless::{
     ChoiceSource, FlowChoice, HostFacts, LOGIN_FLOW_ENV, LoginFlow, LoginFlowError,
@@ -169,7 +169,7 @@ pub(crate) fn sign_in(
         request.no_browser || (choice.headless && choice.flow == headless::LoginFlow::DeviceCode);
     let run = |flow: headless::LoginFlow, no_browser: bool| -> Result<_, SignInError> {
         let redirect_port = if flow.is_pkce() {
-            redirect_port(aws, target, request.redirect_port)?
+            redirect_port(target, request.redirect_port)?
         } else {
             None
         };
@@ -178,11 +178,7 @@ pub(crate) fn sign_in(
             no_browser,
             redirect_port,
         };
-        let mut options = LoginOptions::new(if attempt.flow.is_pkce() {
-            login::LoginFlow::Pkce
-        } else {
-            login::LoginFlow::DeviceCode
-        });
+        let mut options = LoginOptions::new(attempt.flow);
         let paste = attempt.flow == headless::LoginFlow::Paste;
         options.no_browser = attempt.no_browser || paste;
         options.redirect_port = attempt.redirect_port;
@@ -283,12 +279,12 @@ fn flow_choice(
         host,
         use_device_code,
         env_override.as_deref(),
-        target.login_flow.as_deref(),
+        target.login_flow.as_ref().map(Value::as_str),
         target.is_legacy(),
     )
     .map_err(|source| SignInError::LoginFlow {
         setting: match source {
-            LoginFlowError::Config(_) => setting(aws, target, LOGIN_FLOW_KEY),
+            LoginFlowError::Config(_) => target.login_flow.clone().map(Box::new),
             _ => None,
         },
         source,
@@ -296,22 +292,18 @@ fn flow_choice(
 }
 
 /// The loopback port: `flag`, else `sso_redirect_port`, else any free port.
-fn redirect_port(
-    aws: &AwsContext,
-    target: &SsoTarget,
-    flag: Option<u16>,
-) -> Result<Option<u16>, SignInError> {
+fn redirect_port(target: &SsoTarget, flag: Option<u16>) -> Result<Option<u16>, SignInError> {
     if flag.is_some() {
         return Ok(flag);
     }
-    let Some(raw) = target.redirect_port.as_deref() else {
+    let Some(value) = &target.redirect_port else {
         return Ok(None);
     };
-    match parse_port(raw) {
+    match parse_port(value.as_str()) {
         Some(port) => Ok(Some(port)),
         None => Err(SignInError::RedirectPort {
-            value: raw.trim().to_owned(),
-            setting: setting(aws, target, REDIRECT_PORT_KEY),
+            value: value.as_str().trim().to_owned(),
+            setting: Some(Box::new(value.clone())),
         }),
     }
 }
@@ -319,11 +311,6 @@ fn redirect_port(
 /// A port number from 1 to 65535.
 fn parse_port(raw: &str) -> Option<u16> {
     raw.trim().parse::<u16>().ok().filter(|port| *port != 0)
-}
-
-/// The value of a login setting where the context read it.
-fn setting(aws: &AwsContext, target: &SsoTarget, key: &str) -> Option<Box<Value>> {
-    aws.login_setting(target, key).cloned().map(Box::new)
 }
 
 #[cfg(test)]
