@@ -50,7 +50,7 @@ pub enum ProcessError {
 /// [`crate::credentials::PROFILE_CHAIN_ENV`], goes this way) and parses what it prints.
 /// `fallback_account_id` is the profile's `aws_account_id`, used when the output has no
 /// `AccountId`.
-pub fn run_credential_process(
+pub(crate) fn run_credential_process(
     command: &str,
     fallback_account_id: Option<&str>,
     env: &[(&str, &str)],
@@ -82,7 +82,7 @@ pub fn run_credential_process(
 }
 
 /// Parses a process provider response; the error says what is wrong without quoting it.
-pub fn parse_process_output(
+pub(crate) fn parse_process_output(
     stdout: &[u8],
     fallback_account_id: Option<&str>,
 ) -> Result<Credentials, String> {

@@ -27,7 +27,7 @@ use crate::context::AwsContext;
 use crate::credentials::Credentials;
 
 /// The keys that `configure set` writes to the credentials file instead of the config file.
-pub const CREDENTIALS_FILE_KEYS: [&str; 3] = [
+pub(crate) const CREDENTIALS_FILE_KEYS: [&str; 3] = [
     "aws_access_key_id",
     "aws_secret_access_key",
     "aws_session_token",
@@ -66,7 +66,7 @@ pub enum SettingsError {
 /// `[default]` and `[profile NAME]` sections in file order, then the credentials file's
 /// sections as named there, each once (botocore's `build_profile_map`, then the credentials
 /// file merged in).
-pub fn profile_names(config: Option<&str>, credentials: Option<&str>) -> Vec<String> {
+pub(crate) fn profile_names(config: Option<&str>, credentials: Option<&str>) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
     let mut add = |name: String| {
         if !names.contains(&name) {
@@ -207,7 +207,7 @@ impl KeyPath {
 /// # Errors
 ///
 /// [`SettingsError::NotAValue`] when the key holds sub-properties and no sub-key was given.
-pub fn get_value(aws: &AwsContext, path: &KeyPath) -> Result<Option<String>, SettingsError> {
+pub(crate) fn get_value(aws: &AwsContext, path: &KeyPath) -> Result<Option<String>, SettingsError> {
     let profiles = aws.profiles();
     let properties = match &path.scope {
         Scope::Profile(name) => profiles.profile(name),
@@ -236,7 +236,7 @@ pub fn get_value(aws: &AwsContext, path: &KeyPath) -> Result<Option<String>, Set
 /// # Errors
 ///
 /// The [`EditError`] of a key or value that cannot be written.
-pub fn with_value(text: &str, path: &KeyPath, value: &str) -> Result<String, EditError> {
+pub(crate) fn with_value(text: &str, path: &KeyPath, value: &str) -> Result<String, EditError> {
     let mut document = Document::parse(text);
     let mut section = document.get_or_insert_section(path.section())?;
     match &path.sub_key {
@@ -253,7 +253,11 @@ pub fn with_value(text: &str, path: &KeyPath, value: &str) -> Result<String, Edi
 ///
 /// [`SettingsError`]: the edit refused, the file unreadable, or the write failed (the file is
 /// unchanged then).
-pub fn set_value(aws: &AwsContext, path: &KeyPath, value: &str) -> Result<PathBuf, SettingsError> {
+pub(crate) fn set_value(
+    aws: &AwsContext,
+    path: &KeyPath,
+    value: &str,
+) -> Result<PathBuf, SettingsError> {
     let file = match path.file() {
         FileKind::Config => aws.config_path(),
         FileKind::Credentials => aws.credentials_path(),
@@ -269,7 +273,7 @@ pub fn set_value(aws: &AwsContext, path: &KeyPath, value: &str) -> Result<PathBu
 /// # Errors
 ///
 /// The [`EditError`] of a name or value that cannot be written.
-pub fn with_credentials(
+pub(crate) fn with_credentials(
     text: &str,
     name: &str,
     credentials: &Credentials,
@@ -298,7 +302,7 @@ pub fn with_credentials(
 /// # Errors
 ///
 /// [`SettingsError`]; the file is unchanged on error.
-pub fn write_credentials(
+pub(crate) fn write_credentials(
     aws: &AwsContext,
     name: &str,
     credentials: &Credentials,
@@ -417,7 +421,7 @@ impl Described {
 }
 
 /// A key as `aws configure list` shows it: sixteen stars and its last four characters.
-pub fn mask(value: &str) -> String {
+pub(crate) fn mask(value: &str) -> String {
     let chars: Vec<char> = value.chars().collect();
     let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
     format!("{}{tail}", "*".repeat(16))
@@ -425,7 +429,7 @@ pub fn mask(value: &str) -> String {
 
 /// Describes profile `profile` (`on_command_line`: it came from `--profile`) as
 /// `aws configure list` does.
-pub fn describe(aws: &AwsContext, profile: &str, on_command_line: bool) -> Description {
+pub(crate) fn describe(aws: &AwsContext, profile: &str, on_command_line: bool) -> Description {
     let env = aws.env();
     let profile_row = if on_command_line {
         Described {

@@ -49,14 +49,14 @@ const LOCK_POLL: Duration = Duration::from_millis(25);
 /// Both locks of one cache entry, held: this process's and the cross-process one. Dropping it
 /// releases both.
 #[derive(Debug)]
-pub struct Held<'a, T> {
+pub(crate) struct Held<'a, T> {
     entry: EntryLock<'a, T>,
     _in_process: OwnedMutexGuard<()>,
 }
 
 impl<'a, T: CacheEntry> Held<'a, T> {
     /// The cross-process lock, to read and write the entry through.
-    pub fn entry(&self) -> &EntryLock<'a, T> {
+    pub(crate) fn entry(&self) -> &EntryLock<'a, T> {
         &self.entry
     }
 }
@@ -67,7 +67,7 @@ impl<'a, T: CacheEntry> Held<'a, T> {
 ///
 /// [`CacheError::LockTimeout`] when another task or process held it all that time (the path is
 /// the entry's file when the wait was within this process), or the cache's IO error.
-pub async fn lock<'a, T: CacheEntry>(
+pub(crate) async fn lock<'a, T: CacheEntry>(
     cache: &'a CacheDir,
     key: &CacheKey,
     timeout: Duration,
@@ -106,7 +106,7 @@ pub async fn lock<'a, T: CacheEntry>(
 /// # Errors
 ///
 /// The cache's IO error.
-pub fn try_lock<'a, T: CacheEntry>(
+pub(crate) fn try_lock<'a, T: CacheEntry>(
     cache: &'a CacheDir,
     key: &CacheKey,
 ) -> Result<Option<Held<'a, T>>, CacheError> {
@@ -135,7 +135,7 @@ pub fn try_lock<'a, T: CacheEntry>(
 /// # Errors
 ///
 /// `fetch`'s error.
-pub async fn fetch_once<T, E, F, Fut>(
+pub(crate) async fn fetch_once<T, E, F, Fut>(
     cache: &CacheDir,
     key: &CacheKey,
     usable: impl Fn(&T) -> bool,
