@@ -1,13 +1,15 @@
 //! The `sso` command line: argument parsing, prompts, output and exit codes over `sso-driver`.
 //!
 //! This crate is only the CLI definition plus glue (ripgrep's `crates/core`): the libraries do
-//! the work and never print. Arguments pass through two stages, [`args`] (clap, close to the
-//! flags) and [`options`] (validated, typed). Every failure the user can cause is a
-//! [`error::CliError`] with a documented exit code; [`main_impl`] renders it with miette.
+//! the work and never print. Arguments pass through two stages, `args` (clap, close to the
+//! flags) and `options` (validated, typed). Each command opens one `sso_driver::Sso` for its
+//! selection, makes its use-case call and renders the result. Every failure the user can cause
+//! is a `CliError` with a documented exit code; [`main_impl`] renders it with miette. Every
+//! module is private: [`main_impl`] and [`Cli`] (for the manual pages) are the public face.
 //!
-//! Module map: [`commands`] has one module per command; [`export`], [`shell`] and [`output`]
-//! render what goes to stdout; [`term`], [`picker`] and [`wizard`] are the interactive parts;
-//! [`spinner`] shows progress on stderr; [`qr`] and [`clipboard`] hand a URL to another device
+//! Module map: `commands` has one module per command; `export`, `shell` and `output`
+//! render what goes to stdout; `term`, `picker` and `wizard` are the interactive parts;
+//! `spinner` shows progress on stderr; `qr` and `clipboard` hand a URL to another device
 //! or app.
 
 #![deny(missing_docs)]

@@ -13,7 +13,7 @@
 //!   browser login), then `GetRoleCredentials`, and the entry written back atomically in the
 //!   AWS CLI's format (`{"ProviderType": "sso", "Credentials": {...}}`) so that `aws`, boto3
 //!   and the next `sso` call reuse it. The fetch is single-flight across processes
-//!   ([`crate::single_flight::fetch_once`]): the entry's lock is taken, the entry read again,
+//!   (`single_flight::fetch_once`): the entry's lock is taken, the entry read again,
 //!   and only a caller that still finds it missing or stale calls `GetRoleCredentials`.
 //!
 //! Like the AWS CLI, an unparsable cache entry counts as a miss and is overwritten, and a
@@ -201,7 +201,7 @@ pub fn cached_role_credentials(
 /// `sso_cache` is `~/.aws/sso/cache` (tokens), `cli_cache` is `~/.aws/cli/cache` (role
 /// credentials); see [`crate::context::AwsContext::sso_cache`] and
 /// [`crate::context::AwsContext::cli_cache`]. Never opens a browser. The fetch is single-flight
-/// across processes ([`crate::single_flight::fetch_once`]): N callers missing the same entry
+/// across processes (`single_flight::fetch_once`): N callers missing the same entry
 /// at once make one `GetRoleCredentials` call.
 ///
 /// # Errors
@@ -359,7 +359,7 @@ pub struct ProcessSource {
 
 impl ProcessSource {
     /// Runs the command with [`PROFILE_CHAIN_ENV`] set to [`ProcessSource::chain`] and reads the
-    /// credentials it prints ([`process::run_credential_process`]).
+    /// credentials it prints (`process::run_credential_process`).
     ///
     /// # Errors
     ///

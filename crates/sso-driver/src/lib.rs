@@ -1,7 +1,16 @@
 //! Async driver running the sso-oidc machines over HTTP, the loopback listener and the caches.
 //!
 //! This is the only crate of the workspace that opens sockets or spawns processes.
-//! Its IO building blocks take plain values and are composed by the event loop:
+//!
+//! **The entry point is [`Sso`]** ([`sso`]): one handle per invocation, made from the
+//! environment and the user's selection, with one synchronous method per user operation (sign
+//! in, sign out, credentials for a profile, whoami, status, listing, populate, the console, the
+//! configure wizard's backend and the `configure` settings). It owns the loaded config, both
+//! caches, the clock, and an HTTP client and runtime built on first need; the values and errors
+//! it returns are re-exported in [`sso`].
+//!
+//! The parts behind it take plain values and stay public for embedders with their own runtime
+//! and for replaying recorded traffic:
 //!
 //! - [`http`]: `http::Request<Vec<u8>>` in, `http::Response<Vec<u8>>` out, with timeouts,
 //!   bounded retries, proxies and extra trust roots;
@@ -13,7 +22,6 @@
 //! - [`env`](mod@env): the process environment as an explicit input;
 //! - [`context`]: the user's config files loaded, and a profile or sso-session resolved into an
 //!   [`context::SsoTarget`] (endpoints, cache keys);
-//! - [`process`]: `credential_process` profiles (run the command, read its JSON);
 //! - [`config_file`]: replacing `~/.aws/config` atomically, keeping its permissions;
 //! - [`transport`]: the [`transport::Transport`] trait every network call goes through;
 //! - [`populate`]: the pure planning core of `sso populate` (config text in, config text and a
@@ -25,8 +33,6 @@
 //! - [`convert`]: conversions between `sso-oidc` and `sso-cache` types;
 //! - [`login`]: running a device-code or PKCE login to completion ([`login::login`]);
 //! - [`logout`]: revoking and deleting cached tokens and role credentials ([`logout::logout`]);
-//! - [`single_flight`]: one fetch of a cache entry for many concurrent callers, across
-//!   processes ([`single_flight::fetch_once`]), and the entry locks the token refresh uses;
 //! - [`token`]: the token provider ([`token::fresh_token`]): the cached SSO token, refreshed
 //!   single-flight when it is about to expire;
 //! - [`portal`]: listing accounts and roles (one account, or many at once through an adaptive
@@ -34,8 +40,6 @@
 //! - [`credentials`]: the role-credential provider of SSO profiles, sharing the AWS CLI's
 //!   `~/.aws/cli/cache`, with a synchronous warm path ([`credentials::cached_role_credentials`]);
 //! - [`vanity`]: vanity start URLs, probed for the AWS-owned portal and its region;
-//! - [`settings`]: `configure list-profiles/get/set/list`, and credentials written into the
-//!   credentials file;
 //! - [`serve`]: a container-credentials server on `127.0.0.1` (`sso serve`, `sso exec
 //!   --server`), refreshing from a [`serve::CredentialSource`] before expiry.
 

@@ -181,7 +181,7 @@ impl KeyPath {
     }
 
     /// Where `configure set` writes this key: the credentials file for the three key names of
-    /// [`CREDENTIALS_FILE_KEYS`] in a profile, else the config file.
+    /// `CREDENTIALS_FILE_KEYS` in a profile, else the config file.
     pub fn file(&self) -> FileKind {
         let is_key = CREDENTIALS_FILE_KEYS
             .iter()
@@ -360,7 +360,7 @@ fn restrict_to_owner(_path: &Path) -> Result<(), SettingsError> {
 
 // --- `configure list`: where each value of the current profile comes from. ---
 
-/// Where a value shown by [`describe`] comes from, as `aws configure list` names it.
+/// Where a value shown by [`crate::Sso::describe`] comes from, as `aws configure list` names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Source {
