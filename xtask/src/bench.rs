@@ -42,6 +42,8 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
+use serde_json::{Map, Value};
+use sha1::{Digest as _, Sha1};
 
 use crate::local::{Emulator, TempHome, exe, http_request, target_dir};
 
@@ -799,8 +801,10 @@ fn sequential_walk(url: &str, token: &str) -> Result<Walk> {
         let Some(body) = portal_get(url, &path, token)? else {
             bail!("the sequential walk could not list the accounts");
         };
-        accounts.extend(json_strings(&body, "accountId"));
-        next = json_strings(&body, "nextToken").into_iter().next();
+        let page = PortalPage::parse(&body, "accountList", "accountId")
+            .context("the sequential walk could not read an account page")?;
+        accounts.extend(page.values);
+        next = page.next_token;
         if next.is_none() {
             break;
         }
@@ -816,18 +820,43 @@ fn sequential_walk(url: &str, token: &str) -> Result<Walk> {
             if let Some(token) = &next {
                 let _ = write!(path, "&next_token={}", percent_encode(token));
             }
-            let Some(body) = portal_get(url, &path, token)? else {
+            let Some(page) = portal_get(url, &path, token)?
+                .and_then(|body| PortalPage::parse(&body, "roleList", "roleName").ok())
+            else {
                 failures += 1;
                 break;
             };
-            roles += json_strings(&body, "roleName").len();
-            next = json_strings(&body, "nextToken").into_iter().next();
+            roles += page.values.len();
+            next = page.next_token;
             if next.is_none() {
                 break;
             }
         }
     }
     Ok(Walk { roles, failures })
+}
+
+/// One page of `ListAccounts` or `ListAccountRoles`.
+struct PortalPage {
+    /// The `field` of every entry of the page's list.
+    values: Vec<String>,
+    next_token: Option<String>,
+}
+
+impl PortalPage {
+    /// Reads `{"LIST": [{"FIELD": "...", ...}, ...], "nextToken": "..."}`.
+    fn parse(body: &str, list: &str, field: &str) -> Result<Self> {
+        let page: Value = serde_json::from_str(body).context("a portal page that is not JSON")?;
+        let values = page[list]
+            .as_array()
+            .context("a portal page without its list")?
+            .iter()
+            .filter_map(|entry| entry[field].as_str())
+            .map(str::to_owned)
+            .collect();
+        let next_token = page["nextToken"].as_str().map(str::to_owned);
+        Ok(Self { values, next_token })
+    }
 }
 
 /// One portal GET with the retry-after-429 rule; `None` for any other error answer.
@@ -991,30 +1020,29 @@ impl Sso {
             .join(format!("{}.json", sha1_hex(SESSION.as_bytes())))
     }
 
-    fn access_token(&self) -> Result<String> {
+    /// The token cache file as a JSON object.
+    fn token(&self) -> Result<Map<String, Value>> {
         let text = std::fs::read_to_string(self.token_file()).context("reading the token")?;
-        json_strings(&text, "accessToken")
-            .into_iter()
-            .next()
+        serde_json::from_str(&text).context("the token cache file is not a JSON object")
+    }
+
+    fn access_token(&self) -> Result<String> {
+        self.token()?
+            .get("accessToken")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
             .context("no accessToken in the token cache file")
     }
 
-    /// Sets the cached token's `expiresAt` in the past, keeping everything else.
+    /// Sets the cached token's `expiresAt` in the past, keeping everything else (in order).
     fn expire_token(&self) -> Result<()> {
-        let path = self.token_file();
-        let text = std::fs::read_to_string(&path).context("reading the token")?;
-        let key = text
-            .find("\"expiresAt\"")
+        let mut token = self.token()?;
+        let expires_at = token
+            .get_mut("expiresAt")
             .context("no expiresAt in the token cache file")?;
-        let colon = key + text[key..].find(':').context("malformed token file")?;
-        let open = colon + text[colon..].find('"').context("malformed token file")?;
-        let close = open + 1 + text[open + 1..].find('"').context("malformed token file")?;
-        let edited = format!(
-            "{}\"2000-01-01T00:00:00Z\"{}",
-            &text[..open],
-            &text[close + 1..]
-        );
-        std::fs::write(&path, edited).context("writing the token")
+        *expires_at = Value::from("2000-01-01T00:00:00Z");
+        let text = serde_json::to_string(&token).context("writing the token")?;
+        std::fs::write(self.token_file(), text).context("writing the token")
     }
 
     fn clear_role_cache(&self) -> Result<()> {
@@ -1101,7 +1129,9 @@ impl Emulator {
         if response.status != 200 {
             bail!("GET /emulator/stats answered {}", response.status);
         }
-        Ok(Stats(response.body))
+        let counters = serde_json::from_str(&response.body)
+            .context("GET /emulator/stats answered something other than a JSON object")?;
+        Ok(Stats(counters))
     }
 
     fn configure(&self, json: &str) -> Result<()> {
@@ -1122,12 +1152,13 @@ impl Emulator {
     }
 }
 
-/// The JSON of `GET /emulator/stats`.
-struct Stats(String);
+/// The JSON object of `GET /emulator/stats`: a counter per name.
+struct Stats(Map<String, Value>);
 
 impl Stats {
+    /// The counter's value; 0 for a counter the emulator does not keep.
     fn get(&self, counter: &str) -> u64 {
-        json_number(&self.0, counter).unwrap_or(0)
+        self.0.get(counter).and_then(Value::as_u64).unwrap_or(0)
     }
 }
 
@@ -1400,7 +1431,7 @@ fn capture(program: &str, args: &[&str]) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Small helpers: statistics, formatting, JSON scraping, HTTP, SHA-1.
+// Small helpers: statistics, formatting, query encoding, SHA-1.
 
 fn median(times: &[Duration]) -> Duration {
     let mut sorted = times.to_vec();
@@ -1441,40 +1472,6 @@ fn code(status: ExitStatus) -> String {
         .map_or_else(|| status.to_string(), |c| c.to_string())
 }
 
-/// Every string value of `"key"` in a JSON text (no escapes in the values we read).
-fn json_strings(text: &str, key: &str) -> Vec<String> {
-    let needle = format!("\"{key}\"");
-    let mut values = Vec::new();
-    let mut rest = text;
-    while let Some(at) = rest.find(&needle) {
-        rest = &rest[at + needle.len()..];
-        let after = rest.trim_start();
-        let Some(after) = after.strip_prefix(':') else {
-            continue;
-        };
-        let Some(value) = after.trim_start().strip_prefix('"') else {
-            continue;
-        };
-        if let Some(end) = value.find('"') {
-            values.push(value[..end].to_owned());
-        }
-    }
-    values
-}
-
-/// The number value of `"key"` in a JSON text.
-fn json_number(text: &str, key: &str) -> Option<u64> {
-    let needle = format!("\"{key}\"");
-    let at = text.find(&needle)?;
-    let after = text[at + needle.len()..].trim_start().strip_prefix(':')?;
-    let digits: String = after
-        .trim_start()
-        .chars()
-        .take_while(char::is_ascii_digit)
-        .collect();
-    digits.parse().ok()
-}
-
 fn percent_encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
@@ -1489,53 +1486,12 @@ fn percent_encode(text: &str) -> String {
 
 /// SHA-1 in lower-case hex: the token cache file's name is the SHA-1 of the session name.
 fn sha1_hex(data: &[u8]) -> String {
-    let mut h: [u32; 5] = [
-        0x6745_2301,
-        0xEFCD_AB89,
-        0x98BA_DCFE,
-        0x1032_5476,
-        0xC3D2_E1F0,
-    ];
-    let mut message = data.to_vec();
-    let bits = (data.len() as u64).wrapping_mul(8);
-    message.push(0x80);
-    while message.len() % 64 != 56 {
-        message.push(0);
-    }
-    message.extend_from_slice(&bits.to_be_bytes());
-    for block in message.chunks_exact(64) {
-        let mut w = [0u32; 80];
-        for (slot, word) in w.iter_mut().zip(block.chunks_exact(4)) {
-            *slot = u32::from_be_bytes([word[0], word[1], word[2], word[3]]);
-        }
-        for i in 16..80 {
-            w[i] = (w[i - 3] ^ w[i - 8] ^ w[i - 14] ^ w[i - 16]).rotate_left(1);
-        }
-        let [mut a, mut b, mut c, mut d, mut e] = h;
-        for (i, word) in w.iter().enumerate() {
-            let (f, k) = match i {
-                0..=19 => ((b & c) | (!b & d), 0x5A82_7999),
-                20..=39 => (b ^ c ^ d, 0x6ED9_EBA1),
-                40..=59 => ((b & c) | (b & d) | (c & d), 0x8F1B_BCDC),
-                _ => (b ^ c ^ d, 0xCA62_C1D6),
-            };
-            let t = a
-                .rotate_left(5)
-                .wrapping_add(f)
-                .wrapping_add(e)
-                .wrapping_add(k)
-                .wrapping_add(*word);
-            e = d;
-            d = c;
-            c = b.rotate_left(30);
-            b = a;
-            a = t;
-        }
-        for (slot, value) in h.iter_mut().zip([a, b, c, d, e]) {
-            *slot = slot.wrapping_add(value);
-        }
-    }
-    h.iter().map(|x| format!("{x:08x}")).collect()
+    Sha1::digest(data)
+        .iter()
+        .fold(String::with_capacity(40), |mut hex, byte| {
+            let _ = write!(hex, "{byte:02x}");
+            hex
+        })
 }
 
 #[cfg(test)]
@@ -1567,12 +1523,27 @@ mod tests {
     }
 
     #[test]
-    fn json_scraping() {
-        let body = r#"{"accountList":[{"accountId":"111111111111"},{"accountId": "2"}],"nextToken":"emu-next-x","create_token":3,"create_token_refresh_token":1}"#;
-        assert_eq!(json_strings(body, "accountId"), ["111111111111", "2"]);
-        assert_eq!(json_strings(body, "nextToken"), ["emu-next-x"]);
-        assert_eq!(json_number(body, "create_token"), Some(3));
-        assert_eq!(json_number(body, "create_token_refresh_token"), Some(1));
+    fn portal_pages_are_read() {
+        let body = r#"{"accountList":[{"accountId":"111111111111"},{"accountId": "2"}],"nextToken":"emu-next-x"}"#;
+        let page = PortalPage::parse(body, "accountList", "accountId").unwrap();
+        assert_eq!(page.values, ["111111111111", "2"]);
+        assert_eq!(page.next_token.as_deref(), Some("emu-next-x"));
+        let last = PortalPage::parse(
+            r#"{"roleList":[],"nextToken":null}"#,
+            "roleList",
+            "roleName",
+        );
+        assert!(last.unwrap().next_token.is_none());
+        assert!(PortalPage::parse("<html>", "roleList", "roleName").is_err());
+    }
+
+    #[test]
+    fn stats_counters_are_read_by_exact_name() {
+        let body = r#"{"create_token":3,"create_token_refresh_token":1}"#;
+        let stats = Stats(serde_json::from_str(body).unwrap());
+        assert_eq!(stats.get("create_token"), 3);
+        assert_eq!(stats.get("create_token_refresh_token"), 1);
+        assert_eq!(stats.get("assume_role"), 0);
     }
 
     #[test]
