@@ -45,7 +45,7 @@ use anyhow::{Context as _, Result, bail};
 use serde_json::{Map, Value};
 use sha1::{Digest as _, Sha1};
 
-use crate::local::{Emulator, TempHome, exe, http_request, target_dir};
+use crate::local::{Emulator, TempHome, exe, http_get, http_post, target_dir};
 
 /// The sso-session and profile of the temporary HOME.
 const SESSION: &str = "bench";
@@ -788,52 +788,65 @@ struct Walk {
 /// `nextToken`.
 /// A 429 is retried after a fixed 100 ms pause (at most 20 times per request); any other
 /// non-200 answer counts as a failure and skips that account. One TCP connection per request
-/// (`Connection: close`; on loopback that costs well under a millisecond against 20 ms latency).
+/// (on loopback that costs well under a millisecond against 20 ms latency).
 fn sequential_walk(url: &str, token: &str) -> Result<Walk> {
     let mut accounts = Vec::new();
-    let mut failures = 0;
-    let mut next: Option<String> = None;
-    loop {
-        let mut path = format!("/assignment/accounts?max_result={SEQUENTIAL_PAGE_SIZE}");
-        if let Some(token) = &next {
-            let _ = write!(path, "&next_token={}", percent_encode(token));
-        }
-        let Some(body) = portal_get(url, &path, token)? else {
-            bail!("the sequential walk could not list the accounts");
-        };
-        let page = PortalPage::parse(&body, "accountList", "accountId")
-            .context("the sequential walk could not read an account page")?;
-        accounts.extend(page.values);
-        next = page.next_token;
-        if next.is_none() {
-            break;
-        }
+    let listed = follow_pages(
+        url,
+        token,
+        ("/assignment/accounts", &[]),
+        ("accountList", "accountId"),
+        &mut accounts,
+    )?;
+    if !listed {
+        bail!("the sequential walk could not list the accounts");
     }
     let mut roles = 0;
+    let mut failures = 0;
     for account in &accounts {
-        let mut next: Option<String> = None;
-        loop {
-            let mut path = format!(
-                "/assignment/roles?max_result={SEQUENTIAL_PAGE_SIZE}&account_id={}",
-                percent_encode(account)
-            );
-            if let Some(token) = &next {
-                let _ = write!(path, "&next_token={}", percent_encode(token));
-            }
-            let Some(page) = portal_get(url, &path, token)?
-                .and_then(|body| PortalPage::parse(&body, "roleList", "roleName").ok())
-            else {
-                failures += 1;
-                break;
-            };
-            roles += page.values.len();
-            next = page.next_token;
-            if next.is_none() {
-                break;
-            }
-        }
+        let mut names = Vec::new();
+        let listed = follow_pages(
+            url,
+            token,
+            ("/assignment/roles", &[("account_id", account)]),
+            ("roleList", "roleName"),
+            &mut names,
+        )?;
+        failures += usize::from(!listed);
+        roles += names.len();
     }
     Ok(Walk { roles, failures })
+}
+
+/// `GET PATH?max_result=…&QUERY` page after page, following `nextToken`, adding the `FIELD` of
+/// every entry of each page's `LIST` to `values`; whether the last page was reached (`false`
+/// after an error answer or a page that is not the JSON expected).
+fn follow_pages(
+    url: &str,
+    token: &str,
+    (path, query): (&str, &[(&str, &str)]),
+    (list, field): (&str, &str),
+    values: &mut Vec<String>,
+) -> Result<bool> {
+    let page_size = SEQUENTIAL_PAGE_SIZE.to_string();
+    let mut next: Option<String> = None;
+    loop {
+        let mut pairs = vec![("max_result", page_size.as_str())];
+        pairs.extend_from_slice(query);
+        if let Some(next) = &next {
+            pairs.push(("next_token", next));
+        }
+        let Some(page) = portal_get(&format!("{url}{path}"), &pairs, token)?
+            .and_then(|body| PortalPage::parse(&body, list, field).ok())
+        else {
+            return Ok(false);
+        };
+        values.extend(page.values);
+        next = page.next_token;
+        if next.is_none() {
+            return Ok(true);
+        }
+    }
 }
 
 /// One page of `ListAccounts` or `ListAccountRoles`.
@@ -860,14 +873,9 @@ impl PortalPage {
 }
 
 /// One portal GET with the retry-after-429 rule; `None` for any other error answer.
-fn portal_get(url: &str, path: &str, token: &str) -> Result<Option<String>> {
+fn portal_get(url: &str, query: &[(&str, &str)], token: &str) -> Result<Option<String>> {
     for _ in 0..=20 {
-        let response = http_request(
-            "GET",
-            &format!("{url}{path}"),
-            &[("x-amz-sso_bearer_token", token)],
-            "",
-        )?;
+        let response = http_get(url, query, &[("x-amz-sso_bearer_token", token)])?;
         match response.status {
             200 => return Ok(Some(response.body)),
             429 => std::thread::sleep(SEQUENTIAL_RETRY_PAUSE),
@@ -1125,7 +1133,7 @@ fn wait_until(child: &mut Child, deadline: Instant) -> Result<ExitStatus> {
 
 impl Emulator {
     fn stats(&self) -> Result<Stats> {
-        let response = http_request("GET", &format!("{}/emulator/stats", self.url), &[], "")?;
+        let response = http_get(&format!("{}/emulator/stats", self.url), &[], &[])?;
         if response.status != 200 {
             bail!("GET /emulator/stats answered {}", response.status);
         }
@@ -1135,12 +1143,7 @@ impl Emulator {
     }
 
     fn configure(&self, json: &str) -> Result<()> {
-        let response = http_request(
-            "POST",
-            &format!("{}/emulator/config", self.url),
-            &[("content-type", "application/json")],
-            json,
-        )?;
+        let response = http_post(&format!("{}/emulator/config", self.url), Some(json))?;
         if response.status != 200 {
             bail!(
                 "POST /emulator/config {json} answered {}: {}",
@@ -1431,7 +1434,7 @@ fn capture(program: &str, args: &[&str]) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Small helpers: statistics, formatting, query encoding, SHA-1.
+// Small helpers: statistics, formatting, SHA-1.
 
 fn median(times: &[Duration]) -> Duration {
     let mut sorted = times.to_vec();
@@ -1470,18 +1473,6 @@ fn code(status: ExitStatus) -> String {
     status
         .code()
         .map_or_else(|| status.to_string(), |c| c.to_string())
-}
-
-fn percent_encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
 }
 
 /// SHA-1 in lower-case hex: the token cache file's name is the SHA-1 of the session name.
