@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::local::{Emulator, TempHome, exe, http_get, http_post, target_dir};
+use crate::local::{Emulator, TempHome, exe, http_get, http_post, isolated_command, target_dir};
 
 const START_URL: &str = "https://d-9067demo00.awsapps.com/start";
 
@@ -206,17 +206,8 @@ struct Demo {
 
 impl Demo {
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(&self.sso);
-        command
-            .args(args)
-            .env_clear()
-            .env("HOME", &self.home)
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL_SSO_OIDC", &self.url)
-            .env("AWS_ENDPOINT_URL_SSO", &self.url)
-            .env("BROWSER", &self.browser)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
+        let mut command = isolated_command(&self.sso, args, &self.home, &self.url);
+        command.env("BROWSER", &self.browser);
         command
     }
 

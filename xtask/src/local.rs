@@ -56,6 +56,23 @@ impl Drop for Emulator {
     }
 }
 
+/// `program ARGS` started the way a user of `home` would start it against the emulator at `url`:
+/// the environment holds only `HOME`, `PATH`, the OIDC and portal endpoints and `NO_COLOR`, and
+/// standard input is empty.
+pub(crate) fn isolated_command(program: &Path, args: &[&str], home: &Path, url: &str) -> Command {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", url)
+        .env("AWS_ENDPOINT_URL_SSO", url)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    command
+}
+
 /// A fresh directory under the system temp dir, removed when dropped.
 pub(crate) struct TempHome {
     /// The directory.

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use crate::local::{Emulator, http_get, http_post};
 
 /// The emulator's calls that cost a network round trip for a credentials command.
-pub(super) const NETWORK_COUNTERS: &[&str] = &[
+const NETWORK_COUNTERS: &[&str] = &[
     "create_token",
     "get_role_credentials",
     "assume_role",
@@ -48,6 +48,19 @@ impl Stats {
     pub(super) fn get(&self, counter: &str) -> u64 {
         self.0.get(counter).and_then(Value::as_u64).unwrap_or(0)
     }
+
+    /// How much `counter` moved since `before`.
+    pub(super) fn since(&self, before: &Self, counter: &str) -> u64 {
+        self.get(counter).saturating_sub(before.get(counter))
+    }
+
+    /// The [`NETWORK_COUNTERS`] calls since `before`, all added up.
+    pub(super) fn network_calls_since(&self, before: &Self) -> u64 {
+        NETWORK_COUNTERS
+            .iter()
+            .map(|counter| self.since(before, counter))
+            .sum()
+    }
 }
 
 /// Portal calls between two [`Stats`].
@@ -60,11 +73,10 @@ pub(super) struct Counters {
 
 impl Counters {
     pub(super) fn delta(before: &Stats, after: &Stats) -> Self {
-        let d = |name: &str| after.get(name).saturating_sub(before.get(name));
         Self {
-            list_accounts: d("list_accounts"),
-            list_account_roles: d("list_account_roles"),
-            throttled: d("throttled"),
+            list_accounts: after.since(before, "list_accounts"),
+            list_account_roles: after.since(before, "list_account_roles"),
+            throttled: after.since(before, "throttled"),
         }
     }
 }

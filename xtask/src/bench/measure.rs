@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 
 use super::emulator::Stats;
+use super::report::ms;
 use super::sso::Sso;
 use crate::local::Emulator;
 
@@ -20,10 +21,75 @@ pub(super) const RUNS: usize = 30;
 /// Runs under `/usr/bin/time` for the peak RSS.
 pub(super) const RSS_RUNS: usize = 5;
 
+/// Unmeasured rounds before the measured ones in [`interleave`].
+const WARM_UP_ROUNDS: usize = 3;
+
+/// The measured runs of one command.
+pub(super) struct Series {
+    pub(super) times: Vec<Duration>,
+    /// Runs that exited with an error.
+    pub(super) failures: usize,
+}
+
+impl Series {
+    fn new() -> Self {
+        Self {
+            times: Vec::with_capacity(RUNS),
+            failures: 0,
+        }
+    }
+
+    /// Times `command` (output discarded) and records the run.
+    fn run(&mut self, command: &mut Command) -> Result<()> {
+        let (elapsed, status) = time_quiet(command)?;
+        self.failures += usize::from(!status.success());
+        self.times.push(elapsed);
+        Ok(())
+    }
+
+    pub(super) fn median(&self) -> Duration {
+        median(&self.times)
+    }
+
+    pub(super) fn p90(&self) -> Duration {
+        p90(&self.times)
+    }
+
+    /// `median X / p90 Y (N runs, F failed)`, as the rows say it.
+    pub(super) fn summary(&self) -> String {
+        format!(
+            "median {} / p90 {} ({} runs, {} failed)",
+            ms(self.median()),
+            ms(self.p90()),
+            self.times.len(),
+            self.failures
+        )
+    }
+}
+
+/// Runs the commands that `commands` make one after the other, round after round, so that all
+/// of them see the same machine load: [`WARM_UP_ROUNDS`] unmeasured rounds, then [`RUNS`]
+/// measured ones. The series come back in the order of `commands`.
+pub(super) fn interleave<const N: usize>(
+    commands: [&dyn Fn() -> Command; N],
+) -> Result<[Series; N]> {
+    for _ in 0..WARM_UP_ROUNDS {
+        for command in &commands {
+            time_quiet(&mut command())?;
+        }
+    }
+    let mut series = std::array::from_fn(|_| Series::new());
+    for _ in 0..RUNS {
+        for (command, series) in commands.iter().zip(series.iter_mut()) {
+            series.run(&mut command())?;
+        }
+    }
+    Ok(series)
+}
+
 /// [`RUNS`] cold runs of one command.
 pub(super) struct ColdRuns {
-    pub(super) times: Vec<Duration>,
-    pub(super) failures: usize,
+    pub(super) series: Series,
     /// Runs in which one of the expected counters moved by anything but 1.
     pub(super) off: usize,
     before: Stats,
@@ -33,9 +99,12 @@ pub(super) struct ColdRuns {
 impl ColdRuns {
     /// How much `counter` moved over all the runs.
     pub(super) fn total(&self, counter: &str) -> u64 {
-        self.after
-            .get(counter)
-            .saturating_sub(self.before.get(counter))
+        self.after.since(&self.before, counter)
+    }
+
+    /// Every run succeeded and moved each expected counter by exactly 1.
+    pub(super) fn met(&self) -> bool {
+        self.off == 0 && self.series.failures == 0
     }
 }
 
@@ -47,32 +116,30 @@ pub(super) fn cold_runs(
     args: &[&str],
     expected: &[&str],
 ) -> Result<ColdRuns> {
-    let mut times = Vec::with_capacity(RUNS);
-    let mut failures = 0;
+    let mut series = Series::new();
     let mut off = 0;
     let before = emulator.stats()?;
     for _ in 0..RUNS {
         sso.clear_role_cache()?;
         let start = emulator.stats()?;
-        let (elapsed, status) = time_quiet(&mut sso.command(args))?;
+        series.run(&mut sso.command(args))?;
         let end = emulator.stats()?;
-        failures += usize::from(!status.success());
-        if expected
-            .iter()
-            .any(|name| end.get(name).saturating_sub(start.get(name)) != 1)
-        {
+        if expected.iter().any(|name| end.since(&start, name) != 1) {
             off += 1;
         }
-        times.push(elapsed);
     }
     let after = emulator.stats()?;
     Ok(ColdRuns {
-        times,
-        failures,
+        series,
         off,
         before,
         after,
     })
+}
+
+/// How many times longer `measured` took than `baseline`.
+pub(super) fn ratio(measured: Duration, baseline: Duration) -> f64 {
+    measured.as_secs_f64() / baseline.as_secs_f64().max(1e-9)
 }
 
 /// Runs `command` with its output discarded; the wall time around spawn and wait.

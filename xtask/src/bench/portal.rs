@@ -9,23 +9,20 @@ use anyhow::{Context as _, Result, bail};
 use serde_json::Value;
 
 use super::emulator::Counters;
-use super::measure::median;
+use super::measure::{median, ratio};
 use super::report::{Report, code, secs};
 use super::sso::{Logged, SESSION, Sso};
 use crate::local::{Emulator, http_get};
 
 /// Runs of `sso list roles` (the sequential walk runs once: it takes seconds).
 const LIST_RUNS: usize = 3;
-
 /// Retry pause of the sequential walk after a 429.
 const SEQUENTIAL_RETRY_PAUSE: Duration = Duration::from_millis(100);
-
 /// `max_result` of the sequential walk's pages: the API's largest, as `sso` requests.
 const SEQUENTIAL_PAGE_SIZE: u32 = 100;
-
 /// The emulator's latency in items 4 and 5 (`latency_ms` of their knobs).
 const PORTAL_LATENCY: Duration = Duration::from_millis(20);
-
+/// Issue 7's target for item 4: how much faster than the sequential walk.
 const LIST_MIN_SPEEDUP: f64 = 12.0;
 
 /// 4: `sso list roles` against the sequential walk, 300 x 3, 20 ms, 429 every 10th call.
@@ -74,12 +71,12 @@ pub(super) fn list_roles(sso: &Sso, emulator: &Emulator, report: &mut Report) ->
         "sequential walk (xtask): ListAccounts pages (max_result=100), then ListAccountRoles per account one after the other; 429 -> sleep 100 ms, retry".to_owned(),
     );
     let ours = median(&times);
-    let speedup = sequential.as_secs_f64() / ours.as_secs_f64().max(1e-9);
+    let speedup = ratio(sequential, ours);
     // Issue 7's "about 7 s": the walk's calls times the latency, without its retry pauses.
     let calls = u32::try_from(seq_counters.list_accounts + seq_counters.list_account_roles)
         .unwrap_or(u32::MAX);
     let calls_x_latency = PORTAL_LATENCY * calls;
-    let speedup_vs_latency = calls_x_latency.as_secs_f64() / ours.as_secs_f64().max(1e-9);
+    let speedup_vs_latency = ratio(calls_x_latency, ours);
     report.row(
         "4",
         "`sso list roles --output json`, 300 accounts x 3 roles, 20 ms latency, 429 every 10th call",

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
@@ -14,27 +14,27 @@ use sha1::{Digest as _, Sha1};
 
 use super::measure::wait_until;
 use super::report::{Report, secs};
+use crate::local::isolated_command;
 
 /// The sso-session and profile of the temporary HOME.
 pub(super) const SESSION: &str = "bench";
-
 pub(super) const PROFILE: &str = "bench";
 
 /// A role assumed with the SSO profile's credentials (items 7 and 8).
 const CHAINED_PROFILE: &str = "bench-chained";
-
 const CHAINED_ROLE_ARN: &str = "arn:aws:iam::222222222222:role/BenchChained";
-
 const START_URL: &str = "https://d-9067bench00.awsapps.com/start";
 
 /// The emulator's first account and role (docs/emulator.md, "Seed").
 const ACCOUNT_ID: &str = "111111111111";
-
 const ROLE_NAME: &str = "AdministratorAccess";
 
+/// The release `sso` binary, run in a temporary HOME against the emulator.
 pub(super) struct Sso {
     pub(super) bin: PathBuf,
+    /// The temporary HOME.
     pub(super) home: PathBuf,
+    /// The emulator's URL, every endpoint of every run.
     pub(super) url: String,
 }
 
@@ -46,6 +46,7 @@ pub(super) struct Logged {
     pub(super) stderr: String,
 }
 
+/// `export-credentials` of the chained profile (items 7 and 8).
 pub(super) fn chained_export_args() -> [&'static str; 5] {
     [
         "export-credentials",
@@ -56,6 +57,7 @@ pub(super) fn chained_export_args() -> [&'static str; 5] {
     ]
 }
 
+/// `export-credentials` of the SSO profile (items 1, 2 and 6).
 pub(super) fn export_args() -> [&'static str; 5] {
     [
         "export-credentials",
@@ -67,24 +69,22 @@ pub(super) fn export_args() -> [&'static str; 5] {
 }
 
 impl Sso {
-    /// `program ARGS` with the environment every run gets (and nothing else).
-    pub(super) fn plain_command(&self, program: &Path, args: &[&str]) -> Command {
-        let mut command = Command::new(program);
-        command
-            .args(args)
-            .env_clear()
-            .env("HOME", &self.home)
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL_SSO_OIDC", &self.url)
-            .env("AWS_ENDPOINT_URL_SSO", &self.url)
-            .env("AWS_ENDPOINT_URL_STS", &self.url)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
+    /// `program ARGS` with the environment every run gets (and nothing else): that of
+    /// [`isolated_command`] plus the STS endpoint.
+    fn plain_command(&self, program: &Path, args: &[&str]) -> Command {
+        let mut command = isolated_command(program, args, &self.home, &self.url);
+        command.env("AWS_ENDPOINT_URL_STS", &self.url);
         command
     }
 
+    /// `sso ARGS` with the environment every run gets.
     pub(super) fn command(&self, args: &[&str]) -> Command {
         self.plain_command(&self.bin, args)
+    }
+
+    /// `/bin/true` with the environment every run gets: the baseline of the warm paths.
+    pub(super) fn baseline_command(&self) -> Command {
+        self.plain_command(Path::new("/bin/true"), &[])
     }
 
     pub(super) fn write_config(&self) -> Result<()> {
@@ -205,6 +205,26 @@ impl Sso {
             Err(e) => Err(e).with_context(|| format!("removing {}", dir.display())),
         }
     }
+}
+
+/// Runs `command` once, unmeasured, and returns its trimmed stdout; fails unless it exits 0
+/// and `expected` accepts that stdout.
+pub(super) fn first_run(mut command: Command, expected: impl Fn(&str) -> bool) -> Result<String> {
+    let output = command.output().context("starting sso")?;
+    let stdout = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    if !output.status.success() || !expected(&stdout) {
+        let args: Vec<_> = command
+            .get_args()
+            .map(|arg| arg.to_string_lossy())
+            .collect();
+        bail!(
+            "`sso {}` printed {stdout:?} ({}): {}",
+            args.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(stdout)
 }
 
 /// SHA-1 in lower-case hex: the token cache file's name is the SHA-1 of the session name.
