@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 
-use crate::local::{Emulator, TempHome, exe, http_request, target_dir};
+use crate::local::{Emulator, TempHome, exe, http_get, http_post, isolated_command, target_dir};
 
 const START_URL: &str = "https://d-9067demo00.awsapps.com/start";
 
@@ -172,7 +172,7 @@ pub(crate) fn run(root: &Path) -> Result<()> {
     println!("(exit code {status}: signed out, so credentials need a new login)");
 
     println!("\n== What the emulator saw");
-    let stats = http_request("GET", &format!("{url}/emulator/stats"), &[], "")?;
+    let stats = http_get(&format!("{url}/emulator/stats"), &[], &[])?;
     println!("{}", stats.body);
     emulator.stop();
     println!("\n== demo finished");
@@ -183,7 +183,7 @@ pub(crate) fn run(root: &Path) -> Result<()> {
 pub(crate) fn browse(url: &str) -> Result<()> {
     let mut next = url.to_owned();
     for _ in 0..5 {
-        let response = http_request("GET", &next, &[], "")?;
+        let response = http_get(&next, &[], &[])?;
         match response.location {
             Some(location) if (300..400).contains(&response.status) => next = location,
             _ => {
@@ -206,17 +206,8 @@ struct Demo {
 
 impl Demo {
     fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(&self.sso);
-        command
-            .args(args)
-            .env_clear()
-            .env("HOME", &self.home)
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL_SSO_OIDC", &self.url)
-            .env("AWS_ENDPOINT_URL_SSO", &self.url)
-            .env("BROWSER", &self.browser)
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null());
+        let mut command = isolated_command(&self.sso, args, &self.home, &self.url);
+        command.env("BROWSER", &self.browser);
         command
     }
 
@@ -284,16 +275,13 @@ impl Demo {
                 bail!("`sso login --use-device-code` did not finish within 60 s");
             }
             if !approved {
-                let pending =
-                    http_request("GET", &format!("{url}/emulator/device/pending"), &[], "")?;
+                let pending = http_get(&format!("{url}/emulator/device/pending"), &[], &[])?;
                 if let Some(code) = first_user_code(&pending.body) {
                     std::thread::sleep(Duration::from_millis(500));
                     println!("(the emulator approves user code {code})");
-                    http_request(
-                        "POST",
+                    http_post(
                         &format!("{url}/emulator/device/approve?user_code={code}"),
-                        &[],
-                        "",
+                        None,
                     )?;
                     approved = true;
                 }

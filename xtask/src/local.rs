@@ -1,15 +1,16 @@
 //! What `demo` and `bench` both need on 127.0.0.1: the `sso-emulator` binary as a child
-//! process, a temporary HOME, a minimal HTTP/1.1 client for loopback URLs, and where cargo put
-//! the binaries.
+//! process, a temporary HOME, a blocking HTTP/1.1 client (ureq) that only talks to loopback
+//! URLs, and where cargo put the binaries.
 
-use std::fmt::Write as _;
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::TcpStream;
+use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
+use ureq::Body;
+use ureq::http::{self, Uri};
 
 /// A running `sso-emulator --port 0 ...`; stopped when dropped.
 pub(crate) struct Emulator {
@@ -55,6 +56,23 @@ impl Drop for Emulator {
     }
 }
 
+/// `program ARGS` started the way a user of `home` would start it against the emulator at `url`:
+/// the environment holds only `HOME`, `PATH`, the OIDC and portal endpoints and `NO_COLOR`, and
+/// standard input is empty.
+pub(crate) fn isolated_command(program: &Path, args: &[&str], home: &Path, url: &str) -> Command {
+    let mut command = Command::new(program);
+    command
+        .args(args)
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", url)
+        .env("AWS_ENDPOINT_URL_SSO", url)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+    command
+}
+
 /// A fresh directory under the system temp dir, removed when dropped.
 pub(crate) struct TempHome {
     /// The directory.
@@ -77,85 +95,88 @@ impl Drop for TempHome {
     }
 }
 
-/// An HTTP response: status, `Location` header, body (de-chunked).
+/// An HTTP response: status, `Location` header, body.
 pub(crate) struct Response {
     pub(crate) status: u16,
     pub(crate) location: Option<String>,
     pub(crate) body: String,
 }
 
-/// A minimal HTTP/1.1 client for `http://127.0.0.1:PORT/...` and `http://localhost:PORT/...`
-/// (one connection per request); refuses any other host, so nothing leaves the machine.
-pub(crate) fn http_request(
-    method: &str,
+/// `GET url` with the `query` pairs (percent-encoded here) and `headers`; see [`agent`] for what
+/// the client does and does not do.
+pub(crate) fn http_get(
     url: &str,
+    query: &[(&str, &str)],
     headers: &[(&str, &str)],
-    body: &str,
 ) -> Result<Response> {
-    let rest = url
-        .strip_prefix("http://")
-        .with_context(|| format!("not an http:// URL: {url}"))?;
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let path = if path.is_empty() { "/" } else { path };
-    let host = authority
-        .rsplit_once(':')
-        .map_or(authority, |(host, _)| host);
-    if host != "127.0.0.1" && host != "localhost" {
-        bail!("xtask only talks to 127.0.0.1, not {authority}");
-    }
-    let mut stream =
-        TcpStream::connect(authority).with_context(|| format!("connecting to {authority}"))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
-    let mut request =
-        format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
+    let mut request = agent()
+        .get(loopback(url)?)
+        .query_pairs(query.iter().copied());
     for (name, value) in headers {
-        let _ = write!(request, "{name}: {value}\r\n");
+        request = request.header(*name, *value);
     }
-    let _ = write!(request, "Content-Length: {}\r\n\r\n{body}", body.len());
-    stream.write_all(request.as_bytes())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let text = String::from_utf8_lossy(&raw);
-    let (head, payload) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let mut lines = head.lines();
-    let status = lines
-        .next()
-        .and_then(|line| line.split_whitespace().nth(1))
-        .and_then(|code| code.parse().ok())
-        .with_context(|| format!("no HTTP status from {url}"))?;
-    let location = lines.find_map(|line| {
-        let (name, value) = line.split_once(':')?;
-        name.eq_ignore_ascii_case("location")
-            .then(|| value.trim().to_owned())
-    });
-    let body = if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        dechunk(payload)
-    } else {
-        payload.to_owned()
+    read(url, request.call())
+}
+
+/// `POST url` with `json` as its body (`content-type: application/json`), or an empty body.
+pub(crate) fn http_post(url: &str, json: Option<&str>) -> Result<Response> {
+    let request = agent().post(loopback(url)?);
+    let sent = match json {
+        Some(json) => request.content_type("application/json").send(json),
+        None => request.send_empty(),
     };
-    Ok(Response {
-        status,
-        location,
-        body,
+    read(url, sent)
+}
+
+/// The blocking HTTP/1.1 client (ureq) for `http://127.0.0.1:PORT/...` and
+/// `http://localhost:PORT/...`: no proxy, every status is an answer rather than an error,
+/// redirects are left to the caller (the demo's browser follows them itself), and no idle
+/// connection is kept, so each request has a connection of its own, as `Connection: close` did.
+fn agent() -> &'static ureq::Agent {
+    static AGENT: OnceLock<ureq::Agent> = OnceLock::new();
+    AGENT.get_or_init(|| {
+        ureq::Agent::config_builder()
+            .proxy(None)
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .max_idle_connections(0)
+            .max_idle_connections_per_host(0)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .build()
+            .into()
     })
 }
 
-fn dechunk(mut payload: &str) -> String {
-    let mut out = String::new();
-    while let Some((size, rest)) = payload.split_once("\r\n") {
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
-            break;
-        };
-        if size == 0 || rest.len() < size {
-            break;
-        }
-        out.push_str(&rest[..size]);
-        payload = rest[size..].trim_start_matches("\r\n");
+/// `url` parsed, if it is plain http to 127.0.0.1 or localhost: nothing leaves the machine.
+fn loopback(url: &str) -> Result<Uri> {
+    let uri: Uri = url.parse().with_context(|| format!("not a URL: {url}"))?;
+    if uri.scheme_str() != Some("http") {
+        bail!("not an http:// URL: {url}");
     }
-    out
+    let host = uri.host().unwrap_or("");
+    if host != "127.0.0.1" && host != "localhost" {
+        bail!("xtask only talks to 127.0.0.1, not {host}");
+    }
+    Ok(uri)
+}
+
+/// The status, `Location` and body of what `url` answered.
+fn read(url: &str, answer: Result<http::Response<Body>, ureq::Error>) -> Result<Response> {
+    let mut response = answer.with_context(|| format!("requesting {url}"))?;
+    let location = response
+        .headers()
+        .get(http::header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let body = response
+        .body_mut()
+        .read_to_string()
+        .with_context(|| format!("reading the answer of {url}"))?;
+    Ok(Response {
+        status: response.status().as_u16(),
+        location,
+        body,
+    })
 }
 
 /// Where cargo puts the binaries: `CARGO_TARGET_DIR` or `target/`.
