@@ -203,6 +203,16 @@ impl ProfileSet {
             .ok_or_else(|| ResolveError::ProfileNotFound {
                 profile: name.to_owned(),
             })?;
+        self.resolve_sso_of(name, profile)
+    }
+
+    /// [`ProfileSet::resolve_sso`] of profile `name` whose section the caller already looked
+    /// up (`profile`), so that a resolution looks the profile up once.
+    pub fn resolve_sso_of(
+        &self,
+        name: &str,
+        profile: &Properties,
+    ) -> Result<SsoProfileSettings, ResolveError> {
         let account_id = profile.get("sso_account_id").cloned();
         let role_name = profile.get("sso_role_name").cloned();
         let origin = profile.origin().clone();

@@ -720,12 +720,14 @@ fn resolved(
     let profile = (!matches!(source, Source::Env(_))).then(|| ctx.selected_profile().to_owned());
     let region = env
         .first_var(&["AWS_REGION", "AWS_DEFAULT_REGION"])
-        .or_else(|| {
-            profile
+        .or_else(|| match source {
+            // The SSO target read the profile's region when it resolved the profile.
+            Source::Sso(target) => target.profile_region.clone(),
+            _ => profile
                 .as_deref()
                 .and_then(|p| ctx.profiles().profile(p))
                 .and_then(|props| ProfileView(props).region())
-                .map(|value| value.as_str().to_owned())
+                .map(|value| value.as_str().to_owned()),
         });
     let sso_target = match source {
         Source::Sso(target) => Some((**target).clone()),

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use sso_cache::{CacheDir, CacheKey, Login, RegistrationFlow, RegistrationKeyArgs};
 use sso_config::{
     Document, FileKind, FileLocations, LocationError, Platform, ProfileSet, ProfileView,
-    ResolveError,
+    Properties, ResolveError,
 };
 use sso_oidc::{Endpoint, EndpointError, EndpointOverrides, EndpointParams, FlowConfig, Service};
 
@@ -247,16 +247,32 @@ impl AwsContext {
 
     /// The login behind profile `profile`: its sso-session, or its legacy `sso_start_url`.
     pub fn target_for_profile(&self, profile: &str) -> Result<SsoTarget, ContextError> {
-        let settings = self.profiles.resolve_sso(profile)?;
-        let view = self.profiles.profile(profile).map(ProfileView);
-        let login = |key| self.login_value(settings.session_name(), Some(profile), key);
+        let properties =
+            self.profiles
+                .profile(profile)
+                .ok_or_else(|| ResolveError::ProfileNotFound {
+                    profile: profile.to_owned(),
+                })?;
+        self.target_of(profile, properties)
+    }
+
+    /// [`AwsContext::target_for_profile`] of a profile the caller already looked up: the
+    /// profile's section is looked up once per resolution.
+    pub(crate) fn target_of(
+        &self,
+        profile: &str,
+        properties: &Properties,
+    ) -> Result<SsoTarget, ContextError> {
+        let settings = self.profiles.resolve_sso_of(profile, properties)?;
+        let view = Some(ProfileView(properties));
+        let login = |key| self.login_value(settings.session_name(), Some(properties), key);
         let (login_flow, redirect_port, wait_for_login) = (
             login(LOGIN_FLOW_KEY),
             login(REDIRECT_PORT_KEY),
             login(WAIT_FOR_LOGIN_KEY),
         );
         let (oidc_endpoint, portal_endpoint) =
-            self.endpoints(settings.region.as_str(), Some(profile))?;
+            self.endpoints(settings.region.as_str(), Some(properties))?;
         Ok(SsoTarget {
             profile: Some(profile.to_owned()),
             session_name: settings.session_name().map(str::to_owned),
@@ -280,17 +296,13 @@ impl AwsContext {
     fn login_value(
         &self,
         session: Option<&str>,
-        profile: Option<&str>,
+        profile: Option<&Properties>,
         key: &str,
     ) -> Option<sso_config::Value> {
         session
             .and_then(|name| self.profiles.sso_session(name))
             .and_then(|section| section.get(key))
-            .or_else(|| {
-                profile
-                    .and_then(|name| self.profiles.profile(name))
-                    .and_then(|section| section.get(key))
-            })
+            .or_else(|| profile.and_then(|section| section.get(key)))
             .cloned()
     }
 
@@ -304,10 +316,7 @@ impl AwsContext {
             login(REDIRECT_PORT_KEY),
             login(WAIT_FOR_LOGIN_KEY),
         );
-        let profile = self
-            .profiles
-            .profile(&self.selected_profile)
-            .map(|_| self.selected_profile.as_str());
+        let profile = self.profiles.profile(&self.selected_profile);
         let (oidc_endpoint, portal_endpoint) = self.endpoints(settings.region.as_str(), profile)?;
         Ok(SsoTarget {
             profile: None,
@@ -371,8 +380,13 @@ impl AwsContext {
         let mut signing_in = target.clone();
         signing_in.sign_in_url = Some(resolved.url.clone());
         if let Some(region) = resolved.region.as_ref().filter(|r| **r != target.region) {
-            let (oidc_endpoint, portal_endpoint) =
-                self.endpoints(region, target.profile.as_deref())?;
+            let (oidc_endpoint, portal_endpoint) = self.endpoints(
+                region,
+                target
+                    .profile
+                    .as_deref()
+                    .and_then(|p| self.profiles.profile(p)),
+            )?;
             signing_in.region.clone_from(region);
             signing_in.oidc_endpoint = oidc_endpoint;
             signing_in.portal_endpoint = portal_endpoint;
@@ -385,11 +399,9 @@ impl AwsContext {
     fn endpoints(
         &self,
         region: &str,
-        profile: Option<&str>,
+        profile: Option<&Properties>,
     ) -> Result<(Endpoint, Endpoint), ContextError> {
-        let view = profile
-            .and_then(|p| self.profiles.profile(p))
-            .map(ProfileView);
+        let view = profile.map(ProfileView);
         let services_block = |key: &str| -> Option<String> {
             let services = view?.services()?;
             let section = self.profiles.services(services.as_str())?;

@@ -158,7 +158,7 @@ impl Planner<'_> {
             return Ok(Some(source));
         }
         if SSO_KEYS.iter().any(|key| properties.get(key).is_some()) {
-            let target = self.ctx.target_for_profile(profile)?;
+            let target = self.ctx.target_of(profile, properties)?;
             if target.account_id.is_none() || target.role_name.is_none() {
                 // A login-only profile: the AWS CLI's message, at the profile's place.
                 self.ctx
