@@ -16,9 +16,20 @@ const IO_CRATES: &[&str] = &["tokio", "mio", "hyper", "reqwest", "socket2", "hyp
 /// tokio's synchronisation primitives, which have no reactor, timer, sockets or files.
 const NO_IO_FEATURES: &[(&str, &[&str])] = &[("tokio", &["default", "sync"])];
 
-/// The pure crates and the workspace crates each may not depend on. The three leaves depend on
-/// no workspace crate; `sso-sts` builds on `sso-oidc` (secrets, time, endpoints, retry rules).
+/// The pure crates and the workspace crates each may not depend on. `sso-base` (the one
+/// timestamp and the secret types) depends on no workspace crate; the three leaves on none but
+/// `sso-base`; `sso-sts` builds on `sso-base` and `sso-oidc` (endpoints, retry rules).
 const LEAVES: &[(&str, &[&str])] = &[
+    (
+        "sso-base",
+        &[
+            "sso-config",
+            "sso-oidc",
+            "sso-cache",
+            "sso-sts",
+            "sso-driver",
+        ],
+    ),
     (
         "sso-config",
         &["sso-oidc", "sso-cache", "sso-sts", "sso-driver"],
@@ -34,10 +45,12 @@ const LEAVES: &[(&str, &[&str])] = &[
     ("sso-sts", &["sso-config", "sso-cache", "sso-driver"]),
 ];
 
-/// The emulator and what it must not depend on: the client crates and the client's SigV4 signer,
-/// so that a protocol or signing bug on one side cannot cancel out on the other.
+/// The emulator and what it must not depend on: the client crates (`sso-base` too: its
+/// timestamp formats are checked against the emulator's own) and the client's SigV4 signer, so
+/// that a protocol or signing bug on one side cannot cancel out on the other.
 const EMULATOR: &str = "sso-emulator";
 const EMULATOR_FORBIDDEN: &[&str] = &[
+    "sso-base",
     "sso-config",
     "sso-oidc",
     "sso-cache",

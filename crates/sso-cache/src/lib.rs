@@ -59,7 +59,6 @@ pub mod file;
 mod key;
 mod model;
 mod pyjson;
-mod secret;
 mod store;
 mod time;
 
@@ -70,7 +69,7 @@ pub use model::{
     EXPIRY_WINDOW, MAX_ENTRY_BYTES, RegistrationFlow, RoleCredentials, UnknownFields,
 };
 pub use pyjson::python_json_string;
-pub use secret::{AccessToken, ClientSecret, RefreshToken, SecretAccessKey, SessionToken};
+pub use sso_base::{AccessToken, ClientSecret, RefreshToken, SecretAccessKey, SessionToken};
 pub use store::{
     CacheDir, CredentialFile, EntryLock, LockHolder, SignInLock, TokenFile, TokenLock,
 };

@@ -1,9 +1,8 @@
 //! Conversions between the leaves' types: `sso-oidc` tokens and registrations to and from
 //! `sso-cache` entries, the two `Timestamp`s, and transport errors to `TransportFailure`.
 //!
-//! The leaves never depend on each other (docs/architecture.md), so this glue lives here. Every
-//! secret moves from one redacting newtype into another through `expose_secret`, never through a
-//! `String` that outlives the call.
+//! The leaves never depend on each other (docs/architecture.md), so this glue lives here. Secrets
+//! need no conversion: both leaves use `sso-base`'s types, so they are cloned, never exposed.
 
 use sso_cache::{CachedToken, UnknownFields};
 use sso_oidc::{ClientRegistration, Tokens, TransportFailure};
@@ -38,7 +37,7 @@ pub fn unix_ms_to_cache_time(unix_ms: u64) -> sso_cache::Timestamp {
 pub fn registration_from_cache(entry: &sso_cache::ClientRegistration) -> ClientRegistration {
     ClientRegistration {
         client_id: entry.client_id.clone(),
-        client_secret: sso_oidc::ClientSecret::new(entry.client_secret.expose_secret()),
+        client_secret: entry.client_secret.clone(),
         expires_at: to_oidc_time(entry.expires_at),
         issued_at: None,
         scopes: entry.scopes.clone().unwrap_or_default(),
@@ -51,7 +50,7 @@ pub fn registration_from_cache(entry: &sso_cache::ClientRegistration) -> ClientR
 pub fn registration_to_cache(registration: &ClientRegistration) -> sso_cache::ClientRegistration {
     sso_cache::ClientRegistration {
         client_id: registration.client_id.clone(),
-        client_secret: sso_cache::ClientSecret::new(registration.client_secret.expose_secret()),
+        client_secret: registration.client_secret.clone(),
         expires_at: to_cache_time_seconds(registration.expires_at),
         scopes: (!registration.scopes.is_empty()).then(|| registration.scopes.clone()),
         grant_types: (!registration.grant_types.is_empty())
@@ -73,17 +72,12 @@ pub fn token_to_cache(
     CachedToken {
         start_url: Some(start_url.to_owned()),
         region: Some(region.to_owned()),
-        access_token: sso_cache::AccessToken::new(tokens.access_token.expose_secret()),
+        access_token: tokens.access_token.clone(),
         expires_at: to_cache_time_seconds(tokens.expires_at),
         client_id: Some(tokens.registration.client_id.clone()),
-        client_secret: Some(sso_cache::ClientSecret::new(
-            tokens.registration.client_secret.expose_secret(),
-        )),
+        client_secret: Some(tokens.registration.client_secret.clone()),
         registration_expires_at: Some(to_cache_time_seconds(tokens.registration.expires_at)),
-        refresh_token: tokens
-            .refresh_token
-            .as_ref()
-            .map(|t| sso_cache::RefreshToken::new(t.expose_secret())),
+        refresh_token: tokens.refresh_token.clone(),
         unknown,
     }
 }
@@ -92,17 +86,12 @@ pub fn token_to_cache(
 pub fn registration_from_token(token: &CachedToken) -> Option<ClientRegistration> {
     Some(ClientRegistration {
         client_id: token.client_id.clone()?,
-        client_secret: sso_oidc::ClientSecret::new(token.client_secret.as_ref()?.expose_secret()),
+        client_secret: token.client_secret.clone()?,
         expires_at: to_oidc_time(token.registration_expires_at?),
         issued_at: None,
         scopes: Vec::new(),
         grant_types: Vec::new(),
     })
-}
-
-/// A cached access token as the protocol's bearer token.
-pub fn access_token_to_oidc(token: &sso_cache::AccessToken) -> sso_oidc::AccessToken {
-    sso_oidc::AccessToken::new(token.expose_secret())
 }
 
 /// A transport error as the failure fed to a flow. The message names the (redacted) URL.

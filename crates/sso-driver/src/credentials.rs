@@ -279,7 +279,7 @@ pub async fn role_credentials_with<T: Transport>(
                 login: login_flags(target),
                 source,
             })?;
-    let access_token = sso_oidc::AccessToken::new(token.access_token.expose_secret());
+    let access_token = token.access_token.clone();
     let key = role_cache_key(target)?;
     let fresh = |cached: &RoleCredentials| {
         cached.is_fresh(

@@ -25,8 +25,8 @@ use std::time::Duration;
 
 use sso_cache::{CacheDir, CacheError, CacheKey, CachedToken, TokenLock};
 use sso_oidc::{
-    ExchangeId, Flow, FlowError, Input, Operation, Output, RefreshDecision, RefreshToken,
-    Timestamp, Tokens, refresh_decision,
+    ExchangeId, Flow, FlowError, Input, Operation, Output, RefreshDecision, Timestamp, Tokens,
+    refresh_decision,
 };
 
 use crate::clock::WallClock;
@@ -370,12 +370,7 @@ async fn refresh<T: Transport>(
         ));
     };
     let now = Timestamp::from_unix_millis(clock.now_unix_ms());
-    let flow = Flow::refresh(
-        target.flow_config(None),
-        client,
-        RefreshToken::new(refresh_token.expose_secret()),
-        now,
-    );
+    let flow = Flow::refresh(target.flow_config(None), client, refresh_token.clone(), now);
     tracing::debug!("refreshing the SSO token (CreateToken, refresh_token grant)");
     run_to_done(transport, flow, clock)
         .await

@@ -15,10 +15,10 @@ use crate::error::{ErrorCode, FlowError, MisuseError, Operation, ResponseError, 
 use crate::oidc::{self, AUTHORIZATION_CODE_GRANT, Grant, REFRESH_TOKEN_GRANT, TokenResponse};
 use crate::pkce::{self, DEFAULT_SCOPE, Entropy, RedirectUri};
 use crate::refresh::REGISTRATION_EXPIRY_MARGIN;
-use crate::secret::{
+use crate::time::{MAX_REGISTRATION_LIFETIME, Timestamp};
+use sso_base::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, RefreshToken,
 };
-use crate::time::{MAX_REGISTRATION_LIFETIME, Timestamp};
 
 /// The polling interval when `StartDeviceAuthorization` sends none (RFC 8628 section 3.2).
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);

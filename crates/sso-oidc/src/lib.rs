@@ -74,7 +74,6 @@ mod pkce;
 pub mod portal;
 mod refresh;
 pub mod retry;
-mod secret;
 mod time;
 mod wire;
 
@@ -96,7 +95,7 @@ pub use refresh::{
     ADVISORY_REFRESH_WINDOW, MANDATORY_REFRESH_WINDOW, REGISTRATION_EXPIRY_MARGIN, RefreshDecision,
     has_refresh_material, refresh_decision,
 };
-pub use secret::{
+pub use sso_base::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, MfaCode,
     RefreshToken, SecretAccessKey, SessionToken, WebIdentityToken,
 };

@@ -14,11 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
 use crate::error::{Operation, ResponseError};
-use crate::secret::{
-    AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, RefreshToken,
-};
 use crate::time::{MAX_DEVICE_CODE_LIFETIME, MAX_TOKEN_LIFETIME, Timestamp};
 use crate::wire;
+use sso_base::{
+    AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, RefreshToken,
+};
 
 /// The device-code grant type (RFC 8628 section 3.4).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";

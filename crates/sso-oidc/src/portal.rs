@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use crate::endpoint::Endpoint;
 use crate::error::{Operation, ResponseError};
-use crate::secret::{AccessToken, SecretAccessKey, SessionToken};
 use crate::time::{MAX_ROLE_CREDENTIALS_LIFETIME, Timestamp};
 use crate::wire;
+use sso_base::{AccessToken, SecretAccessKey, SessionToken};
 
 /// One entry of `accountList`.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -6,7 +6,8 @@ use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, si
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use http::HeaderValue;
-use sso_oidc::{SecretAccessKey, SessionToken, Timestamp};
+use sso_base::{SecretAccessKey, SessionToken};
+use sso_oidc::Timestamp;
 
 use crate::error::{SignError, StsOperation};
 

@@ -383,11 +383,8 @@ pub(super) async fn caller_identity<T: Transport>(
 fn signing_credentials(source: &Credentials) -> SigningCredentials {
     SigningCredentials {
         access_key_id: source.access_key_id.clone(),
-        secret_access_key: sso_sts::SecretAccessKey::new(source.secret_access_key.expose_secret()),
-        session_token: source
-            .session_token
-            .as_ref()
-            .map(|token| sso_sts::SessionToken::new(token.expose_secret())),
+        secret_access_key: source.secret_access_key.clone(),
+        session_token: source.session_token.clone(),
     }
 }
 
@@ -408,10 +405,8 @@ fn entry_of(assumed: &AssumedRole, meta: &Meta) -> AssumedRoleCredentials {
     let credentials = &assumed.credentials;
     let mut entry = AssumedRoleCredentials {
         access_key_id: credentials.access_key_id.clone(),
-        secret_access_key: sso_cache::SecretAccessKey::new(
-            credentials.secret_access_key.expose_secret(),
-        ),
-        session_token: sso_cache::SessionToken::new(credentials.session_token.expose_secret()),
+        secret_access_key: credentials.secret_access_key.clone(),
+        session_token: credentials.session_token.clone(),
         expiration: crate::convert::to_cache_time(credentials.expiration),
         account_id,
         credentials_unknown: sso_cache::UnknownFields::default(),
