@@ -28,7 +28,7 @@ pub(crate) fn warn_once(aws: &AwsContext, target: &SsoTarget, refresh_tried: boo
         return;
     };
     let now_ms = SystemClock.now_unix_ms();
-    let now = sso_driver::convert::unix_ms_to_cache_time(now_ms);
+    let now = sso_cache::Timestamp::from_unix_ms(now_ms);
     if !token::expires_without_refresh(&cached, target, now, refresh_tried)
         || WARNED.swap(true, Ordering::Relaxed)
     {
@@ -57,7 +57,7 @@ pub(crate) fn warn_resolved(resolved: &sso_driver::chain::Resolved) {
     if !wanted() || WARNED.swap(true, Ordering::Relaxed) {
         return;
     }
-    let now = sso_driver::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
+    let now = sso_cache::Timestamp::from_unix_ms(SystemClock.now_unix_ms());
     let line = warning_line(target, expires_at, now);
     // Nowhere to report a failed write to stderr.
     let _ = std::io::stderr().lock().write_all(line.as_bytes());

@@ -509,7 +509,7 @@ pub fn whoami(
         &clock,
     ))?;
     let caches = Caches::of(&ctx);
-    let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+    let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
     let login = source.login().and_then(|target| {
         let token = crate::token::cached_token(caches.sso.as_ref()?, target).ok()??;
         Some(Login {
@@ -585,7 +585,7 @@ fn credentials_of(
     options: Options<'_>,
 ) -> Result<Resolved, ChainError> {
     let clock = SystemClock;
-    let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+    let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
     let caches = Caches::of(ctx);
     if let Some(credentials) = cached(source, &caches, now)? {
         tracing::debug!(kind = ?source.kind(), "credentials without a network call");
@@ -604,7 +604,7 @@ fn credentials_of(
         &clock,
         options.wait_for_login,
     ))?;
-    let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+    let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
     let expiry = login_expiry(source, &caches, now, true, options.check_login_expiry);
     Ok(resolved(ctx, source, credentials, expiry))
 }
@@ -785,7 +785,7 @@ fn resolve_source<'a, T: Transport>(
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Credentials, ChainError>> + Send + 'a>>
 {
     Box::pin(async move {
-        let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+        let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
         match source {
             Source::Env(credentials) | Source::Static(credentials) => Ok(credentials.clone()),
             Source::Process(process) => run_process(process),

@@ -343,7 +343,7 @@ pub async fn get_role_credentials<T: Transport>(
         access_key_id: credentials.access_key_id,
         secret_access_key: credentials.secret_access_key,
         session_token: credentials.session_token,
-        expiration: crate::convert::to_cache_time(credentials.expiration),
+        expiration: credentials.expiration,
         account_id: Some(account_id.to_owned()),
         unknown: sso_cache::UnknownFields::new(),
     })

@@ -15,7 +15,8 @@ use crate::error::{ErrorCode, FlowError, MisuseError, Operation, ResponseError, 
 use crate::oidc::{self, AUTHORIZATION_CODE_GRANT, Grant, REFRESH_TOKEN_GRANT, TokenResponse};
 use crate::pkce::{self, DEFAULT_SCOPE, Entropy, RedirectUri};
 use crate::refresh::REGISTRATION_EXPIRY_MARGIN;
-use crate::time::{MAX_REGISTRATION_LIFETIME, Timestamp};
+use crate::time::MAX_REGISTRATION_LIFETIME;
+use sso_base::Timestamp;
 use sso_base::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, RefreshToken,
 };
@@ -122,7 +123,7 @@ impl FlowConfig {
     fn client_name(&self, now: Timestamp) -> String {
         match &self.session_name {
             Some(session) => format!("botocore-client-{session}"),
-            None => format!("botocore-client-{}", now.as_unix_seconds()),
+            None => format!("botocore-client-{}", now.unix_seconds()),
         }
     }
 }

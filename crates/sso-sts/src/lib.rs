@@ -66,9 +66,9 @@ pub use ops::{
     parse_assume_role_with_web_identity, parse_get_caller_identity,
 };
 pub use sign::{SIGNING_NAME, SigningCredentials};
-pub use sso_base::{MfaCode, SecretAccessKey, SessionToken, WebIdentityToken};
+pub use sso_base::{MfaCode, SecretAccessKey, SessionToken, Timestamp, WebIdentityToken};
+pub use sso_oidc::EndpointOverrides;
 pub use sso_oidc::retry::RetryKind;
-pub use sso_oidc::{EndpointOverrides, Timestamp};
 pub use xml::MAX_RESPONSE_BYTES;
 
 /// The README's examples, compiled and run as doctests.

@@ -3,8 +3,7 @@
 
 use http::header::{CONTENT_TYPE, HOST};
 use http::{HeaderValue, Method};
-use sso_base::{MfaCode, SecretAccessKey, SessionToken, WebIdentityToken};
-use sso_oidc::Timestamp;
+use sso_base::{MfaCode, SecretAccessKey, SessionToken, Timestamp, WebIdentityToken};
 
 use crate::endpoint::StsEndpoint;
 use crate::error::{SignError, StsOperation, StsResponseError};

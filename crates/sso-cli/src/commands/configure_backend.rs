@@ -95,7 +95,7 @@ impl ConfigureBackend {
         let Ok(Some(token)) = token::cached_token(sso_cache, target) else {
             return false;
         };
-        let now = sso_driver::convert::unix_ms_to_cache_time(self.clock.now_unix_ms());
+        let now = sso_cache::Timestamp::from_unix_ms(self.clock.now_unix_ms());
         let same_login = token
             .start_url
             .as_deref()

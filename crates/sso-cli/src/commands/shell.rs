@@ -338,7 +338,7 @@ pub fn run_prompt() -> Result<(), CliError> {
     let Some(profile) = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()) else {
         return Ok(());
     };
-    let now = sso_driver::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
+    let now = sso_cache::Timestamp::from_unix_ms(SystemClock.now_unix_ms());
     let expires_at = std::env::var("AWS_CREDENTIAL_EXPIRATION")
         .ok()
         .and_then(|text| sso_cache::Timestamp::parse(text.trim()).ok())

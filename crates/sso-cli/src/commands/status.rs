@@ -81,7 +81,7 @@ struct RoleStatus {
 /// Runs `sso status`; `check` asks the portal about each cached token.
 pub fn run(_ctx: &Context, format: StatusFormat, check: bool) -> Result<(), CliError> {
     let aws = convert::load_context(None)?;
-    let now = sso_driver::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
+    let now = Timestamp::from_unix_ms(SystemClock.now_unix_ms());
     let mut logins = logins(&aws, now);
     if check {
         check_logins(&aws, &mut logins)?;

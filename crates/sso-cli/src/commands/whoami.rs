@@ -41,7 +41,7 @@ pub fn run(
         },
     )
     .map_err(convert::chain_error)?;
-    let now = sso_driver::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
+    let now = sso_cache::Timestamp::from_unix_ms(SystemClock.now_unix_ms());
     crate::write_stdout(&match format {
         StatusFormat::Text => render_text(&identity, now),
         StatusFormat::Json => render_json(&identity),

@@ -181,7 +181,7 @@ where
     let entry = match cli {
         None => fetch().await?,
         Some(cli) => {
-            let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+            let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
             let fresh = |entry: &AssumedRoleCredentials| entry.is_fresh(now, EXPIRY_WINDOW);
             crate::single_flight::fetch_once(cli, key, fresh, fetch).await?
         }
@@ -244,7 +244,7 @@ pub(super) async fn assume_role<T: Transport>(
         transport,
         refused_by(&role.role_arn),
         || {
-            let now = sso_sts::Timestamp::from_unix_millis(clock.now_unix_ms());
+            let now = sso_sts::Timestamp::from_unix_ms(clock.now_unix_ms());
             Ok(sso_sts::assume_role_request(
                 &settings.endpoint,
                 &params,
@@ -366,7 +366,7 @@ pub(super) async fn caller_identity<T: Transport>(
         transport,
         StsCallError::IdentityRefused,
         || {
-            let now = sso_sts::Timestamp::from_unix_millis(clock.now_unix_ms());
+            let now = sso_sts::Timestamp::from_unix_ms(clock.now_unix_ms());
             Ok(sso_sts::get_caller_identity_request(
                 &settings.endpoint,
                 &signing,
@@ -407,7 +407,7 @@ fn entry_of(assumed: &AssumedRole, meta: &Meta) -> AssumedRoleCredentials {
         access_key_id: credentials.access_key_id.clone(),
         secret_access_key: credentials.secret_access_key.clone(),
         session_token: credentials.session_token.clone(),
-        expiration: crate::convert::to_cache_time(credentials.expiration),
+        expiration: credentials.expiration,
         account_id,
         credentials_unknown: sso_cache::UnknownFields::default(),
         assumed_role_user: assumed.assumed_role_user.as_ref().map(|user| {
