@@ -79,8 +79,8 @@ fuzz_target!(|data: &[u8]| {
                 }
                 let _ = sso_oidc::portal::parse_list_accounts(&response);
                 let _ = sso_oidc::portal::parse_get_role_credentials(&response);
-                now = Timestamp::from_unix_millis(
-                    now.as_unix_millis() + u64::from(input.byte()) * 100,
+                now = Timestamp::from_unix_ms(
+                    now.unix_ms() + u64::from(input.byte()) * 100,
                 );
                 assert!(
                     flow.handle_input(Input::Response { id, now, response })
@@ -115,8 +115,8 @@ fuzz_target!(|data: &[u8]| {
                         let _ = flow.handle_input(Input::Redirect { now, query });
                     }
                     _ => {
-                        now = Timestamp::from_unix_millis(
-                            now.as_unix_millis() + u64::from(input.byte()) * 1000,
+                        now = Timestamp::from_unix_ms(
+                            now.unix_ms() + u64::from(input.byte()) * 1000,
                         );
                         let _ = flow.handle_input(Input::Timeout { now });
                     }

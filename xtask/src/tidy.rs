@@ -2,7 +2,8 @@
 //!
 //! Checks what review would otherwise have to remember: every Rust file opens with a `//!` comment,
 //! the pure crates stay free of IO crates and of each other, the emulator shares no code with the
-//! clients it tests, and no `dbg!`/`todo!` is left.
+//! clients it tests, only `sso-base` defines the timestamp and secret types, and no
+//! `dbg!`/`todo!` is left.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -16,9 +17,20 @@ const IO_CRATES: &[&str] = &["tokio", "mio", "hyper", "reqwest", "socket2", "hyp
 /// tokio's synchronisation primitives, which have no reactor, timer, sockets or files.
 const NO_IO_FEATURES: &[(&str, &[&str])] = &[("tokio", &["default", "sync"])];
 
-/// The pure crates and the workspace crates each may not depend on. The three leaves depend on
-/// no workspace crate; `sso-sts` builds on `sso-oidc` (secrets, time, endpoints, retry rules).
+/// The client library crates of the workspace, all but the foundation `sso-base`.
+const CLIENT_CRATES: &[&str] = &[
+    "sso-config",
+    "sso-oidc",
+    "sso-cache",
+    "sso-sts",
+    "sso-driver",
+];
+
+/// The pure crates and the workspace crates each may not depend on. `sso-base` (the one
+/// timestamp and the secret types) depends on no workspace crate; the three leaves on none but
+/// `sso-base`; `sso-sts` builds on `sso-base` and `sso-oidc` (endpoints, retry rules).
 const LEAVES: &[(&str, &[&str])] = &[
+    ("sso-base", CLIENT_CRATES),
     (
         "sso-config",
         &["sso-oidc", "sso-cache", "sso-sts", "sso-driver"],
@@ -34,23 +46,65 @@ const LEAVES: &[(&str, &[&str])] = &[
     ("sso-sts", &["sso-config", "sso-cache", "sso-driver"]),
 ];
 
-/// The emulator and what it must not depend on: the client crates and the client's SigV4 signer,
-/// so that a protocol or signing bug on one side cannot cancel out on the other.
+/// The emulator and what it must not depend on besides the client crates ([`CLIENT_CRATES`]):
+/// `sso-base` (its timestamp formats are checked against the emulator's own) and the client's
+/// SigV4 signer, so that a protocol or signing bug on one side cannot cancel out on the other.
 const EMULATOR: &str = "sso-emulator";
-const EMULATOR_FORBIDDEN: &[&str] = &[
-    "sso-config",
-    "sso-oidc",
-    "sso-cache",
-    "sso-sts",
-    "sso-driver",
-    "aws-sigv4",
-];
+const EMULATOR_FORBIDDEN: &[&str] = &["sso-base", "aws-sigv4"];
 
 /// Runs every check and returns the problems found, one line each.
 pub(crate) fn check(root: &Path) -> Result<Vec<String>> {
     let mut problems = module_docs(root)?;
     problems.extend(leaf_dependencies(root)?);
     problems.extend(emulator_dependencies(root)?);
+    problems.extend(second_definitions(root)?);
+    Ok(problems)
+}
+
+/// The types `sso-base` defines once for the whole workspace.
+const BASE_TYPES: &[&str] = &[
+    "Timestamp",
+    "AccessToken",
+    "RefreshToken",
+    "ClientSecret",
+    "SecretAccessKey",
+    "SessionToken",
+    "DeviceCode",
+    "AuthorizationCode",
+    "CodeVerifier",
+    "IdToken",
+    "WebIdentityToken",
+    "MfaCode",
+];
+
+/// No crate but `sso-base` defines a struct named like one of [`BASE_TYPES`]: one timestamp and
+/// one set of secret types (docs/architecture.md), re-exported where older paths need them.
+fn second_definitions(root: &Path) -> Result<Vec<String>> {
+    let base = root.join("crates").join("sso-base");
+    let mut problems = Vec::new();
+    for file in rust_files(root)?
+        .into_iter()
+        .filter(|f| !f.starts_with(&base))
+    {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        for (index, line) in text.lines().enumerate() {
+            let Some((_, rest)) = line.split_once("struct ") else {
+                continue;
+            };
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if BASE_TYPES.contains(&name.as_str()) {
+                problems.push(format!(
+                    "{}:{}: `{name}` is defined once, in sso-base; use it (or its re-export)",
+                    file.strip_prefix(root).unwrap_or(&file).display(),
+                    index + 1
+                ));
+            }
+        }
+    }
     Ok(problems)
 }
 
@@ -135,7 +189,7 @@ fn emulator_dependencies(root: &Path) -> Result<Vec<String>> {
     let mut problems: Vec<String> = tree
         .lines()
         .filter_map(|line| line.split_whitespace().next())
-        .filter(|name| EMULATOR_FORBIDDEN.contains(name))
+        .filter(|name| EMULATOR_FORBIDDEN.contains(name) || CLIENT_CRATES.contains(name))
         .map(|name| {
             format!("{EMULATOR} must share no code with the clients but depends on `{name}`")
         })
@@ -234,6 +288,12 @@ mod tests {
         assert!(without_io("tokio", "tokio v1.54.1 []"));
         assert!(!without_io("tokio", "tokio v1.54.1 [default,net,sync]"));
         assert!(!without_io("hyper", "hyper v1.0.0 []"));
+    }
+
+    #[test]
+    fn the_timestamp_and_the_secret_types_are_defined_once() {
+        let problems = second_definitions(&crate::project_root()).unwrap();
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
     }
 
     #[test]

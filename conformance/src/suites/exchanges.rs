@@ -45,12 +45,12 @@ fn replay(transcript: &Transcript) -> Result<(), String> {
     if transcript.flow.kind == "list_accounts" {
         return replay_pager(transcript);
     }
-    let start = Timestamp::from_unix_millis(transcript.start);
+    let start = Timestamp::from_unix_ms(transcript.start);
     let mut flow = build_flow(transcript, start)?;
     let mut now = start;
     let mut held: Option<(sso_oidc::ExchangeId, http::Request<Vec<u8>>)> = None;
     for (index, step) in transcript.steps.iter().enumerate() {
-        let at = |offset: u64| Timestamp::from_unix_millis(transcript.start + offset);
+        let at = |offset: u64| Timestamp::from_unix_ms(transcript.start + offset);
         let fail = |why: String| format!("step {index}: {why}");
         if let Some(event) = &step.event {
             match flow.poll_output() {
@@ -152,7 +152,7 @@ fn build_flow(transcript: &Transcript, start: Timestamp) -> Result<Flow, String>
     config.registration = spec.registration.as_ref().map(|r| ClientRegistration {
         client_id: r.client_id.clone(),
         client_secret: ClientSecret::new(r.client_secret.clone()),
-        expires_at: Timestamp::from_unix_millis(r.expires_at),
+        expires_at: Timestamp::from_unix_ms(r.expires_at),
         issued_at: None,
         scopes: r.scopes.clone(),
         grant_types: r.grant_types.clone(),
@@ -258,7 +258,7 @@ fn check_outcome(
             },
             Ok(got),
         ) => {
-            let expires_at = Timestamp::from_unix_millis(start)
+            let expires_at = Timestamp::from_unix_ms(start)
                 .saturating_add(Duration::from_millis(want.expires_at));
             let checks = [
                 (

@@ -59,9 +59,7 @@ pub mod file;
 mod key;
 mod model;
 mod pyjson;
-mod secret;
 mod store;
-mod time;
 
 pub use error::CacheError;
 pub use key::{AssumeRoleKeyArgs, CacheKey, InvalidKey, Login, RegistrationKeyArgs};
@@ -70,11 +68,13 @@ pub use model::{
     EXPIRY_WINDOW, MAX_ENTRY_BYTES, RegistrationFlow, RoleCredentials, UnknownFields,
 };
 pub use pyjson::python_json_string;
-pub use secret::{AccessToken, ClientSecret, RefreshToken, SecretAccessKey, SessionToken};
+pub use sso_base::{
+    AccessToken, ClientSecret, RefreshToken, SecretAccessKey, SessionToken, Timestamp,
+    TimestampError,
+};
 pub use store::{
     CacheDir, CredentialFile, EntryLock, LockHolder, SignInLock, TokenFile, TokenLock,
 };
-pub use time::{Timestamp, TimestampError};
 
 /// The README's examples, compiled and run as doctests.
 #[doc = include_str!("../README.md")]

@@ -6,10 +6,10 @@
 //! in the CLI's order, timestamps as `YYYY-MM-DDTHH:MM:SSZ`, no trailing newline).
 
 use crate::pyjson;
-use crate::secret::{AccessToken, ClientSecret, RefreshToken, SecretAccessKey, SessionToken};
-use crate::time::Timestamp;
 use serde::de;
 use serde_json::{Map, Value};
+use sso_base::Timestamp;
+use sso_base::{AccessToken, ClientSecret, RefreshToken, SecretAccessKey, SessionToken};
 use std::borrow::Cow;
 use std::fmt;
 use std::time::Duration;

@@ -66,7 +66,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     )
     .await?;
     let token = fresh_token(&http, &sso_cache, &target, &SystemClock).await?;
-    let access_token = sso_oidc::AccessToken::new(token.access_token.expose_secret());
+    let access_token = token.access_token.clone();
 
     let endpoint = &target.portal_endpoint;
     let account_ids: Vec<String> = list_accounts(&http, endpoint, &access_token)

@@ -524,7 +524,7 @@ pub(crate) fn whoami_in(
         &resolved.credentials,
         &clock,
     ))?;
-    let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+    let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
     let login = cached_login(&source, &Caches::of(ctx), now);
     Ok(Identity {
         caller,
@@ -616,7 +616,7 @@ fn credentials_of(
     options: Options<'_>,
 ) -> Result<Resolved, ChainError> {
     let clock = SystemClock;
-    let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+    let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
     let caches = Caches::of(ctx);
     if let Some(credentials) = cached(source, &caches, now)? {
         tracing::debug!(kind = ?source.kind(), "credentials without a network call");
@@ -635,7 +635,7 @@ fn credentials_of(
         &clock,
         options.wait_for_login,
     ))?;
-    let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+    let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
     let expiry = login_expiry(source, &caches, now, true, options.check_login_expiry);
     Ok(resolved(ctx, source, credentials, expiry))
 }
@@ -818,7 +818,7 @@ fn resolve_source<'a, T: Transport>(
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Credentials, ChainError>> + Send + 'a>>
 {
     Box::pin(async move {
-        let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+        let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
         match source {
             Source::Env(credentials) | Source::Static(credentials) => Ok(credentials.clone()),
             Source::Process(process) => run_process(process),

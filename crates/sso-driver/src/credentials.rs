@@ -29,7 +29,7 @@
 //! use sso_driver::context::AwsContext;
 //! use sso_driver::env::Env;
 //! use sso_driver::http::{HttpClient, HttpConfig};
-//! use sso_driver::{convert, credentials};
+//! use sso_driver::credentials;
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let env = Env::process();
@@ -39,7 +39,7 @@
 //! let sso_cache = ctx.sso_cache().ok_or("no home directory")?;
 //!
 //! // Warm path: no runtime, no HTTP client.
-//! let now = convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
+//! let now = sso_cache::Timestamp::from_unix_ms(SystemClock.now_unix_ms());
 //! let credentials = match credentials::cached_role_credentials(&cli_cache, &target, now)? {
 //!     Some(credentials) => credentials,
 //!     // Miss: refresh the token if needed, call GetRoleCredentials, write the cache.
@@ -60,7 +60,6 @@ use sso_config::Origin;
 
 use crate::clock::WallClock;
 use crate::context::SsoTarget;
-use crate::convert;
 use crate::portal::{self, PortalError};
 use crate::process::{self, ProcessError};
 use crate::single_flight;
@@ -259,7 +258,7 @@ pub async fn role_credentials_with<T: Transport>(
     options: &CredentialOptions,
 ) -> Result<RoleCredentials, CredentialsError> {
     let (account_id, role_name) = role_of(target)?;
-    let now = convert::unix_ms_to_cache_time(clock.now_unix_ms());
+    let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
     if let Some(credentials) = cached_role_credentials(cli_cache, target, now)? {
         tracing::debug!("using cached role credentials");
         return Ok(credentials);
@@ -273,11 +272,11 @@ pub async fn role_credentials_with<T: Transport>(
                 login: login_flags(target),
                 source,
             })?;
-    let access_token = sso_oidc::AccessToken::new(token.access_token.expose_secret());
+    let access_token = token.access_token.clone();
     let key = role_cache_key(target)?;
     let fresh = |cached: &RoleCredentials| {
         cached.is_fresh(
-            convert::unix_ms_to_cache_time(clock.now_unix_ms()),
+            sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms()),
             EXPIRY_WINDOW,
         )
     };
@@ -288,7 +287,7 @@ pub async fn role_credentials_with<T: Transport>(
             &access_token,
             account_id,
             role_name,
-            sso_oidc::Timestamp::from_unix_millis(clock.now_unix_ms()),
+            sso_oidc::Timestamp::from_unix_ms(clock.now_unix_ms()),
         )
         .await
         .map_err(|source| CredentialsError::Portal {

@@ -281,7 +281,7 @@ pub async fn login<T: Transport>(
         "starting the login"
     );
     let config = target.flow_config(cached);
-    let now = Timestamp::from_unix_millis(clock.now_unix_ms());
+    let now = Timestamp::from_unix_ms(clock.now_unix_ms());
 
     let mut server = None;
     let mut flow = match flow_kind {
@@ -369,7 +369,7 @@ async fn take_turn(
     clock: &dyn WallClock,
 ) -> Result<Turn, LoginError> {
     let key = target.token_key();
-    let now = || convert::unix_ms_to_cache_time(clock.now_unix_ms());
+    let now = || Timestamp::from_unix_ms(clock.now_unix_ms());
     let before = sso_cache
         .read::<CachedToken>(&key)
         .ok()
@@ -516,7 +516,7 @@ enum Woke {
 
 impl<T: Transport> Driver<'_, T> {
     fn now(&self) -> Timestamp {
-        Timestamp::from_unix_millis(self.clock.now_unix_ms())
+        Timestamp::from_unix_ms(self.clock.now_unix_ms())
     }
 
     /// Drives the flow to its `Done`.
@@ -581,7 +581,7 @@ impl<T: Transport> Driver<'_, T> {
                     &verification_uri,
                     &user_code,
                     verification_uri_complete.as_deref(),
-                    expires_at.as_unix_millis(),
+                    expires_at.unix_ms(),
                 );
                 // The code is shown whether or not the browser opens: it works on any device.
                 let opened = browser_opening && {
@@ -629,13 +629,13 @@ impl<T: Transport> Driver<'_, T> {
                 self.user_deadline = until;
             }
             if let Some(deadline) = self.user_deadline {
-                self.prompt.waiting(deadline.as_unix_millis());
+                self.prompt.waiting(deadline.unix_ms());
             }
         }
         let clock = self.clock;
         let sleep = async move {
             match until {
-                Some(t) => clock::sleep_until_unix_ms(clock, t.as_unix_millis()).await,
+                Some(t) => clock::sleep_until_unix_ms(clock, t.unix_ms()).await,
                 None => std::future::pending().await,
             }
         };
@@ -651,7 +651,7 @@ impl<T: Transport> Driver<'_, T> {
         let now = self.now();
         match woke {
             Woke::Deadline(at) => Input::Timeout {
-                now: Timestamp::from_unix_millis(at).max(now),
+                now: Timestamp::from_unix_ms(at).max(now),
             },
             Woke::Callback(Some(callback)) => {
                 tracing::debug!("the browser returned to the loopback listener");

@@ -190,7 +190,7 @@ async fn revoke<T: Transport>(
     token: &sso_cache::AccessToken,
     report: &mut LogoutReport,
 ) {
-    let request = portal::logout(endpoint, &crate::convert::access_token_to_oidc(token));
+    let request = portal::logout(endpoint, token);
     let outcome = match transport.send(request).await {
         Ok(response) => portal::parse_logout(&response).map_err(|e| e.to_string()),
         Err(error) => Err(error.to_string()),

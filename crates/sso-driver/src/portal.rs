@@ -341,11 +341,9 @@ pub async fn get_role_credentials<T: Transport>(
         .map_err(PortalError::Response)?;
     Ok(sso_cache::RoleCredentials {
         access_key_id: credentials.access_key_id,
-        secret_access_key: sso_cache::SecretAccessKey::new(
-            credentials.secret_access_key.expose_secret(),
-        ),
-        session_token: sso_cache::SessionToken::new(credentials.session_token.expose_secret()),
-        expiration: crate::convert::to_cache_time(credentials.expiration),
+        secret_access_key: credentials.secret_access_key,
+        session_token: credentials.session_token,
+        expiration: credentials.expiration,
         account_id: Some(account_id.to_owned()),
         unknown: sso_cache::UnknownFields::new(),
     })

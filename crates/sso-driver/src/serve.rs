@@ -590,7 +590,7 @@ impl Shared {
     }
 
     fn now(&self) -> Timestamp {
-        crate::convert::unix_ms_to_cache_time(self.clock.now_unix_ms())
+        Timestamp::from_unix_ms(self.clock.now_unix_ms())
     }
 }
 

@@ -80,7 +80,7 @@ use crate::token;
 
 /// Now, from the system clock, as the caches compare it.
 pub fn now() -> Timestamp {
-    crate::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms())
+    Timestamp::from_unix_ms(SystemClock.now_unix_ms())
 }
 
 /// The text of the file `origin` points into, read again (bounded, as the config is read), to

@@ -25,8 +25,8 @@ use std::time::Duration;
 
 use sso_cache::{CacheDir, CacheError, CacheKey, CachedToken, TokenLock};
 use sso_oidc::{
-    ExchangeId, Flow, FlowError, Input, Operation, Output, RefreshDecision, RefreshToken,
-    Timestamp, Tokens, refresh_decision,
+    ExchangeId, Flow, FlowError, Input, Operation, Output, RefreshDecision, Timestamp, Tokens,
+    refresh_decision,
 };
 
 use crate::clock::WallClock;
@@ -165,7 +165,7 @@ pub async fn fresh_token<T: Transport>(
     };
     let now = clock.now_unix_ms();
     let decision = decide(&current, target, now);
-    let now_cache = convert::unix_ms_to_cache_time(now);
+    let now_cache = Timestamp::from_unix_ms(now);
     if decision == RefreshDecision::UseAsIs
         || (current.access_token != token.access_token && !current.is_expired(now_cache))
     {
@@ -194,7 +194,7 @@ pub async fn fresh_token<T: Transport>(
             tracing::debug!(cache = %path.display(), expires_at = %refreshed.expires_at, "SSO token refreshed");
             Ok(refreshed)
         }
-        Err(error) if !current.is_expired(convert::unix_ms_to_cache_time(clock.now_unix_ms())) => {
+        Err(error) if !current.is_expired(Timestamp::from_unix_ms(clock.now_unix_ms())) => {
             tracing::warn!(
                 "could not refresh the SSO token ({error}); using the cached one until it expires at {}",
                 current.expires_at
@@ -299,7 +299,7 @@ fn valid_despite(
     error: TokenError,
     clock: &dyn WallClock,
 ) -> Result<CachedToken, TokenError> {
-    if token.is_expired(convert::unix_ms_to_cache_time(clock.now_unix_ms())) {
+    if token.is_expired(Timestamp::from_unix_ms(clock.now_unix_ms())) {
         return Err(error);
     }
     tracing::warn!(%error, expires_at = %token.expires_at, "could not refresh the SSO token; using the cached one until it expires");
@@ -314,7 +314,7 @@ fn lock_timed_out(
     waited: Duration,
     clock: &dyn WallClock,
 ) -> Result<CachedToken, TokenError> {
-    if token.is_expired(convert::unix_ms_to_cache_time(clock.now_unix_ms())) {
+    if token.is_expired(Timestamp::from_unix_ms(clock.now_unix_ms())) {
         return Err(TokenError::LockTimeout {
             path: lock_path.to_owned(),
             waited,
@@ -336,13 +336,9 @@ fn read_token(sso_cache: &CacheDir, key: &CacheKey) -> Result<CachedToken, Token
 
 /// The refresh decision for `token` at `now_unix_ms`; legacy logins have no refresh material.
 fn decide(token: &CachedToken, target: &SsoTarget, now_unix_ms: u64) -> RefreshDecision {
-    let now = convert::unix_ms_to_cache_time(now_unix_ms);
+    let now = Timestamp::from_unix_ms(now_unix_ms);
     let material = !target.is_legacy() && token.can_refresh(now);
-    refresh_decision(
-        convert::to_oidc_time(token.expires_at),
-        Timestamp::from_unix_millis(now_unix_ms),
-        material,
-    )
+    refresh_decision(token.expires_at, now, material)
 }
 
 /// Why a refresh attempt failed.
@@ -369,13 +365,8 @@ async fn refresh<T: Transport>(
             "the token has no refresh material".to_owned(),
         ));
     };
-    let now = Timestamp::from_unix_millis(clock.now_unix_ms());
-    let flow = Flow::refresh(
-        target.flow_config(None),
-        client,
-        RefreshToken::new(refresh_token.expose_secret()),
-        now,
-    );
+    let now = Timestamp::from_unix_ms(clock.now_unix_ms());
+    let flow = Flow::refresh(target.flow_config(None), client, refresh_token.clone(), now);
     tracing::debug!("refreshing the SSO token (CreateToken, refresh_token grant)");
     run_to_done(transport, flow, clock)
         .await
@@ -421,7 +412,7 @@ pub(crate) async fn exchange<T: Transport>(
 ) -> Input {
     tracing::debug!(%operation, uri = %request.uri().path(), "sending");
     let result = transport.send(request).await;
-    let now = Timestamp::from_unix_millis(clock.now_unix_ms());
+    let now = Timestamp::from_unix_ms(clock.now_unix_ms());
     match result {
         Ok(response) => {
             tracing::debug!(%operation, status = response.status().as_u16(), "response");

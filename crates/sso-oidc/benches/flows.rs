@@ -104,7 +104,7 @@ fn load(case: &str, text: &str) -> Transcript {
             .as_u64()
             .map_or(0, |p| u16::try_from(p).unwrap()),
         entropy,
-        start: Timestamp::from_unix_millis(json["start"].as_u64().unwrap()),
+        start: Timestamp::from_unix_ms(json["start"].as_u64().unwrap()),
         steps,
         access_token: json["outcome"]["tokens"]["access_token"]
             .as_str()
@@ -116,7 +116,7 @@ fn load(case: &str, text: &str) -> Transcript {
 /// Replays `transcript` through a fresh flow; returns the access token obtained.
 fn replay(transcript: &Transcript) -> String {
     let start = transcript.start;
-    let at = |offset: u64| Timestamp::from_unix_millis(start.as_unix_millis() + offset);
+    let at = |offset: u64| start.saturating_add(std::time::Duration::from_millis(offset));
     let mut flow = match transcript.kind.as_str() {
         "device_code" => Flow::device_code(transcript.config.clone(), start),
         "authorization_code" => Flow::authorization_code(

@@ -15,10 +15,11 @@ use crate::error::{ErrorCode, FlowError, MisuseError, Operation, ResponseError, 
 use crate::oidc::{self, AUTHORIZATION_CODE_GRANT, Grant, REFRESH_TOKEN_GRANT, TokenResponse};
 use crate::pkce::{self, DEFAULT_SCOPE, Entropy, RedirectUri};
 use crate::refresh::REGISTRATION_EXPIRY_MARGIN;
-use crate::secret::{
+use crate::time::MAX_REGISTRATION_LIFETIME;
+use sso_base::Timestamp;
+use sso_base::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, RefreshToken,
 };
-use crate::time::{MAX_REGISTRATION_LIFETIME, Timestamp};
 
 /// The polling interval when `StartDeviceAuthorization` sends none (RFC 8628 section 3.2).
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(5);
@@ -122,7 +123,7 @@ impl FlowConfig {
     fn client_name(&self, now: Timestamp) -> String {
         match &self.session_name {
             Some(session) => format!("botocore-client-{session}"),
-            None => format!("botocore-client-{}", now.as_unix_seconds()),
+            None => format!("botocore-client-{}", now.unix_seconds()),
         }
     }
 }

@@ -17,7 +17,8 @@
 //! - [`refresh_decision`]: when a cached token may and must be refreshed.
 //! - [`retry::classify_error`]: botocore's throttling and transient-error rules, shared with
 //!   `sso-sts`.
-//! - Secret newtypes ([`AccessToken`], ...) that redact `Debug` and zeroize on drop.
+//! - [`Timestamp`] and the secret newtypes ([`AccessToken`], ...: a redacting `Debug`, zeroized
+//!   on drop), re-exported from `sso-base`, so that `sso-cache` and `sso-sts` share them.
 //!
 //! # The driver loop
 //!
@@ -74,7 +75,6 @@ mod pkce;
 pub mod portal;
 mod refresh;
 pub mod retry;
-mod secret;
 mod time;
 mod wire;
 
@@ -96,13 +96,14 @@ pub use refresh::{
     ADVISORY_REFRESH_WINDOW, MANDATORY_REFRESH_WINDOW, REGISTRATION_EXPIRY_MARGIN, RefreshDecision,
     has_refresh_material, refresh_decision,
 };
-pub use secret::{
+pub use sso_base::Timestamp;
+pub use sso_base::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, MfaCode,
     RefreshToken, SecretAccessKey, SessionToken, WebIdentityToken,
 };
 pub use time::{
     MAX_DEVICE_CODE_LIFETIME, MAX_REGISTRATION_LIFETIME, MAX_ROLE_CREDENTIALS_LIFETIME,
-    MAX_TOKEN_LIFETIME, Timestamp,
+    MAX_TOKEN_LIFETIME,
 };
 
 /// Decodes any response as the service error it carries, or `None` for a 2xx status.

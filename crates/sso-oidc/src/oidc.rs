@@ -14,11 +14,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
 use crate::error::{Operation, ResponseError};
-use crate::secret::{
+use crate::time::{MAX_DEVICE_CODE_LIFETIME, MAX_TOKEN_LIFETIME};
+use crate::wire;
+use sso_base::Timestamp;
+use sso_base::{
     AccessToken, AuthorizationCode, ClientSecret, CodeVerifier, DeviceCode, IdToken, RefreshToken,
 };
-use crate::time::{MAX_DEVICE_CODE_LIFETIME, MAX_TOKEN_LIFETIME, Timestamp};
-use crate::wire;
 
 /// The device-code grant type (RFC 8628 section 3.4).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
@@ -158,7 +159,7 @@ pub fn parse_register_client(
 ) -> Result<RegisterClientOutput, ResponseError> {
     let op = Operation::RegisterClient;
     let wire: RegisterClientWire = wire::decode(op, response)?;
-    let epoch = |s: i64| Timestamp::from_unix_seconds(u64::try_from(s).unwrap_or(0));
+    let epoch = |s: i64| Timestamp::from_unix_seconds(s.max(0));
     Ok(RegisterClientOutput {
         client_id: wire::required(op, response, wire.client_id, "clientId")?,
         client_secret: ClientSecret::new(wire::required(

@@ -9,8 +9,8 @@ use sha2::{Digest, Sha256};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 use crate::endpoint::Endpoint;
-use crate::secret::CodeVerifier;
 use crate::wire::percent_encode;
+use sso_base::CodeVerifier;
 
 /// The verifier alphabet: RFC 3986 unreserved characters (RFC 7636 section 4.1).
 const VERIFIER_CHARSET: &[u8; 66] =

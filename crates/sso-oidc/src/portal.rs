@@ -11,9 +11,10 @@ use serde::Deserialize;
 
 use crate::endpoint::Endpoint;
 use crate::error::{Operation, ResponseError};
-use crate::secret::{AccessToken, SecretAccessKey, SessionToken};
-use crate::time::{MAX_ROLE_CREDENTIALS_LIFETIME, Timestamp};
+use crate::time::MAX_ROLE_CREDENTIALS_LIFETIME;
 use crate::wire;
+use sso_base::Timestamp;
+use sso_base::{AccessToken, SecretAccessKey, SessionToken};
 
 /// One entry of `accountList`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -256,7 +257,7 @@ pub fn parse_get_role_credentials(
             inner.session_token,
             "sessionToken",
         )?),
-        expiration: Timestamp::from_unix_millis(u64::try_from(expiration).unwrap_or(0)),
+        expiration: Timestamp::from_unix_millis(expiration.max(0)),
     })
 }
 
@@ -267,12 +268,12 @@ impl RoleCredentials {
     /// would be cached as a date no reader can parse). An expiration in the past is kept, as the
     /// SDKs keep it: the credentials are expired, and the caches treat them so.
     pub fn bounded(mut self, now: Timestamp) -> Result<Self, ResponseError> {
-        if self.expiration.as_unix_millis() == 0 {
+        if self.expiration <= Timestamp::UNIX_EPOCH {
             return Err(ResponseError::Lifetime {
                 operation: Operation::GetRoleCredentials,
                 detail: format!(
                     "credentials whose `expiration` ({} ms since the epoch) is not a date",
-                    self.expiration.as_unix_millis()
+                    self.expiration.unix_millis()
                 ),
             });
         }

@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use crate::time::Timestamp;
+use sso_base::Timestamp;
 
 /// Within this much of expiry a refresh is attempted, but failure is not fatal.
 pub const ADVISORY_REFRESH_WINDOW: Duration = Duration::from_secs(15 * 60);
@@ -71,11 +71,11 @@ pub fn has_refresh_material(
 mod tests {
     use super::*;
 
-    const MIN: u64 = 60_000;
+    const MIN: i64 = 60_000;
 
     fn check(minutes_left: i64, material: bool, expected: RefreshDecision) {
         let now = Timestamp::from_unix_millis(1_000 * MIN);
-        let expires_at = Timestamp::from_unix_millis((1_000 + minutes_left).unsigned_abs() * MIN);
+        let expires_at = Timestamp::from_unix_millis((1_000 + minutes_left) * MIN);
         let expires_at = if minutes_left < 0 {
             now.saturating_sub(Duration::from_secs(minutes_left.unsigned_abs() * 60))
         } else {

@@ -17,7 +17,7 @@
 //!   [`parse_get_caller_identity`]; errors decode to [`StsServiceError`], whose
 //!   [`StsServiceError::retry_kind`] applies botocore's standard retry rules.
 //!
-//! Secrets use `sso-oidc`'s redacting, zeroizing types ([`SecretAccessKey`], [`SessionToken`],
+//! Secrets use `sso-base`'s redacting, zeroizing types ([`SecretAccessKey`], [`SessionToken`],
 //! [`WebIdentityToken`], [`MfaCode`]), so a role chain passes one set of types from the SSO
 //! portal's credentials to STS and back.
 //!
@@ -66,10 +66,9 @@ pub use ops::{
     parse_assume_role_with_web_identity, parse_get_caller_identity,
 };
 pub use sign::{SIGNING_NAME, SigningCredentials};
+pub use sso_base::{MfaCode, SecretAccessKey, SessionToken, Timestamp, WebIdentityToken};
+pub use sso_oidc::EndpointOverrides;
 pub use sso_oidc::retry::RetryKind;
-pub use sso_oidc::{
-    EndpointOverrides, MfaCode, SecretAccessKey, SessionToken, Timestamp, WebIdentityToken,
-};
 pub use xml::MAX_RESPONSE_BYTES;
 
 /// The README's examples, compiled and run as doctests.

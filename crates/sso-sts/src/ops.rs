@@ -3,7 +3,7 @@
 
 use http::header::{CONTENT_TYPE, HOST};
 use http::{HeaderValue, Method};
-use sso_oidc::{MfaCode, SecretAccessKey, SessionToken, Timestamp, WebIdentityToken};
+use sso_base::{MfaCode, SecretAccessKey, SessionToken, Timestamp, WebIdentityToken};
 
 use crate::endpoint::StsEndpoint;
 use crate::error::{SignError, StsOperation, StsResponseError};

@@ -1,12 +1,12 @@
 //! SigV4 signing of STS requests with the `aws-sigv4` crate; the time is an argument.
 
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::UNIX_EPOCH;
 
 use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
 use aws_sigv4::sign::v4;
 use aws_smithy_runtime_api::client::identity::Identity;
 use http::HeaderValue;
-use sso_oidc::{SecretAccessKey, SessionToken, Timestamp};
+use sso_base::{SecretAccessKey, SessionToken, Timestamp};
 
 use crate::error::{SignError, StsOperation};
 
@@ -45,7 +45,7 @@ pub(crate) fn sign_request(
         "sso-sts",
     )
     .into();
-    let time = UNIX_EPOCH + Duration::from_millis(now.as_unix_millis());
+    let time = UNIX_EPOCH + now.saturating_duration_since(Timestamp::UNIX_EPOCH);
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(region)

@@ -3,7 +3,7 @@
 
 use aws_smithy_types::DateTime;
 use aws_smithy_types::date_time::Format;
-use sso_oidc::Timestamp;
+use sso_base::Timestamp;
 
 use crate::error::{StsOperation, StsResponseError, StsServiceError};
 
@@ -119,5 +119,5 @@ fn body_text(response: &http::Response<Vec<u8>>) -> Result<&str, String> {
 pub(crate) fn parse_timestamp(text: &str) -> Option<Timestamp> {
     let parsed = DateTime::from_str(text.trim(), Format::DateTime).ok()?;
     let millis = parsed.to_millis().ok()?;
-    u64::try_from(millis).ok().map(Timestamp::from_unix_millis)
+    (millis >= 0).then(|| Timestamp::from_unix_millis(millis))
 }

@@ -314,7 +314,7 @@ fn write_pre_state(
     let Some(registration) = &flow.registration else {
         return Ok(());
     };
-    let ms = |unix_ms: u64| sso_cache::Timestamp::from_unix_millis(to_i64(unix_ms));
+    let ms = sso_cache::Timestamp::from_unix_ms;
     let write_error = |e: sso_cache::CacheError| format!("cannot write the pre-state: {e}");
     match flow.kind.as_str() {
         "refresh" => {
@@ -362,10 +362,6 @@ fn write_pre_state(
                 .map_err(write_error)
         }
     }
-}
-
-fn to_i64(value: u64) -> i64 {
-    i64::try_from(value).unwrap_or(i64::MAX)
 }
 
 /// Runs the driver entry point of the case's flow kind and checks its outcome.
@@ -591,9 +587,8 @@ fn check_refresh(case: &Case, result: Result<CachedToken, TokenError>) -> Result
 
 /// Compares a cached token with the expected tokens, at the cache's precision (whole seconds).
 fn check_token(want: &TokensSpec, got: &CachedToken, start: u64) -> Result<(), String> {
-    let expires_at = sso_cache::Timestamp::from_unix_seconds(to_i64(
-        start.saturating_add(want.expires_at) / 1000,
-    ));
+    let expires_at = sso_cache::Timestamp::from_unix_ms(start.saturating_add(want.expires_at))
+        .floor_to_seconds();
     let checks = [
         (
             got.access_token.expose_secret() == want.access_token,

@@ -11,8 +11,8 @@ use super::{
     BadEntry, CacheEntry, ObjectWriter, UnknownFields, opt_string, parse_fields, req_string,
     req_timestamp, split_fields,
 };
-use crate::secret::{SecretAccessKey, SessionToken};
-use crate::time::Timestamp;
+use sso_base::Timestamp;
+use sso_base::{SecretAccessKey, SessionToken};
 
 /// `AssumedRoleUser` of an STS response.
 #[derive(Debug, Clone, PartialEq, Eq)]

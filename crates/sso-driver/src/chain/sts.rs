@@ -181,7 +181,7 @@ where
     let entry = match cli {
         None => fetch().await?,
         Some(cli) => {
-            let now = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms());
+            let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
             let fresh = |entry: &AssumedRoleCredentials| entry.is_fresh(now, EXPIRY_WINDOW);
             crate::single_flight::fetch_once(cli, key, fresh, fetch).await?
         }
@@ -244,7 +244,7 @@ pub(super) async fn assume_role<T: Transport>(
         transport,
         refused_by(&role.role_arn),
         || {
-            let now = sso_sts::Timestamp::from_unix_millis(clock.now_unix_ms());
+            let now = sso_sts::Timestamp::from_unix_ms(clock.now_unix_ms());
             Ok(sso_sts::assume_role_request(
                 &settings.endpoint,
                 &params,
@@ -366,7 +366,7 @@ pub(super) async fn caller_identity<T: Transport>(
         transport,
         StsCallError::IdentityRefused,
         || {
-            let now = sso_sts::Timestamp::from_unix_millis(clock.now_unix_ms());
+            let now = sso_sts::Timestamp::from_unix_ms(clock.now_unix_ms());
             Ok(sso_sts::get_caller_identity_request(
                 &settings.endpoint,
                 &signing,
@@ -383,11 +383,8 @@ pub(super) async fn caller_identity<T: Transport>(
 fn signing_credentials(source: &Credentials) -> SigningCredentials {
     SigningCredentials {
         access_key_id: source.access_key_id.clone(),
-        secret_access_key: sso_sts::SecretAccessKey::new(source.secret_access_key.expose_secret()),
-        session_token: source
-            .session_token
-            .as_ref()
-            .map(|token| sso_sts::SessionToken::new(token.expose_secret())),
+        secret_access_key: source.secret_access_key.clone(),
+        session_token: source.session_token.clone(),
     }
 }
 
@@ -408,11 +405,9 @@ fn entry_of(assumed: &AssumedRole, meta: &Meta) -> AssumedRoleCredentials {
     let credentials = &assumed.credentials;
     let mut entry = AssumedRoleCredentials {
         access_key_id: credentials.access_key_id.clone(),
-        secret_access_key: sso_cache::SecretAccessKey::new(
-            credentials.secret_access_key.expose_secret(),
-        ),
-        session_token: sso_cache::SessionToken::new(credentials.session_token.expose_secret()),
-        expiration: crate::convert::to_cache_time(credentials.expiration),
+        secret_access_key: credentials.secret_access_key.clone(),
+        session_token: credentials.session_token.clone(),
+        expiration: credentials.expiration,
         account_id,
         credentials_unknown: sso_cache::UnknownFields::default(),
         assumed_role_user: assumed.assumed_role_user.as_ref().map(|user| {

@@ -202,7 +202,7 @@ fn a_two_hop_chain_assumes_in_order_and_caches_each_hop_in_the_cli_format() {
     assert_eq!(sts.bodies.lock().unwrap().len(), 2);
     // The warm path reads them synchronously.
     let source = plan::plan(&ctx, true).unwrap();
-    let now = crate::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
+    let now = sso_cache::Timestamp::from_unix_ms(SystemClock.now_unix_ms());
     assert!(cached(&source, &Caches::of(&ctx), now).unwrap().is_some());
 }
 

@@ -219,7 +219,7 @@ impl CredentialSource for Scripted {
                 "no SSO token; run `sso login --profile dev`",
             ));
         }
-        let now = crate::convert::unix_ms_to_cache_time(SystemClock.now_unix_ms());
+        let now = sso_cache::Timestamp::from_unix_ms(SystemClock.now_unix_ms());
         let lifetime = Duration::from_secs(self.lifetime_secs.load(Ordering::SeqCst));
         Ok(credentials(
             &format!("ASIACALL{call}"),
@@ -389,7 +389,7 @@ impl CredentialSource for OnTheClock {
                 "the portal did not answer",
             ));
         }
-        let now = crate::convert::unix_ms_to_cache_time(self.clock.now_unix_ms());
+        let now = sso_cache::Timestamp::from_unix_ms(self.clock.now_unix_ms());
         Ok(credentials(
             &format!("ASIACALL{call}"),
             Some(now.saturating_add(Duration::from_secs(3600))),
@@ -410,7 +410,7 @@ fn on_the_clock(fail: bool) -> (Arc<FakeClock>, Arc<OnTheClock>) {
 }
 
 fn expiring_in(secs: u64) -> Credentials {
-    let start = crate::convert::unix_ms_to_cache_time(START_MS);
+    let start = sso_cache::Timestamp::from_unix_ms(START_MS);
     credentials(
         "ASIAINITIAL",
         Some(start.saturating_add(Duration::from_secs(secs))),
@@ -446,7 +446,7 @@ async fn credentials_are_renewed_before_they_get_within_twenty_minutes() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(key_of(&body), "ASIACALL1");
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
-    let expected = crate::convert::unix_ms_to_cache_time(clock.now_unix_ms())
+    let expected = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms())
         .saturating_add(Duration::from_secs(3600))
         .to_rfc3339_seconds();
     assert_eq!(json["Expiration"], expected.as_str());

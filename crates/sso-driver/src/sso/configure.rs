@@ -198,6 +198,6 @@ impl Sso {
                 source,
                 target: Box::new(target.clone()),
             })?;
-        Ok(AccessToken::new(token.access_token.expose_secret()))
+        Ok(token.access_token)
     }
 }

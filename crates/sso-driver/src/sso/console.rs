@@ -155,8 +155,8 @@ impl Sso {
         };
         let creds = ConsoleCredentials::new(
             resolved.credentials.access_key_id.clone(),
-            sso_oidc::SecretAccessKey::new(resolved.credentials.secret_access_key.expose_secret()),
-            sso_oidc::SessionToken::new(session_token.expose_secret()),
+            resolved.credentials.secret_access_key.clone(),
+            session_token.clone(),
         );
         let url = self
             .runtime()?

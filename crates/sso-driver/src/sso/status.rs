@@ -199,10 +199,7 @@ fn describe_token(
     status.signed_in = !entry.is_expired(now);
     status.expires_at = Some(entry.expires_at);
     if status.signed_in {
-        status.check_input = Some((
-            target.portal_endpoint.clone(),
-            crate::convert::access_token_to_oidc(&entry.access_token),
-        ));
+        status.check_input = Some((target.portal_endpoint.clone(), entry.access_token.clone()));
     }
     // Legacy logins never refresh, whatever the file holds.
     status.can_refresh = !target.is_legacy() && entry.can_refresh(now);

@@ -468,7 +468,7 @@ fn get_caller_identity_names_the_final_role_and_a_bad_signature_is_refused() {
     let world = World::new(Emulator::builder());
     let credentials = world.get("role-b").unwrap().credentials;
     let endpoint = sso_sts::StsEndpoint::custom(world.emu.url(), "eu-west-1").unwrap();
-    let now = sso_sts::Timestamp::from_unix_millis(SystemClock.now_unix_ms());
+    let now = sso_sts::Timestamp::from_unix_ms(SystemClock.now_unix_ms());
     let signing = |secret: &str| sso_sts::SigningCredentials {
         access_key_id: credentials.access_key_id.clone(),
         secret_access_key: sso_sts::SecretAccessKey::new(secret),

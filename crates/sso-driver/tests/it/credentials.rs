@@ -3,10 +3,11 @@
 
 use std::time::Duration;
 
-use sso_cache::{CacheDir, CacheKey, CachedToken, Login, RoleCredentials, UnknownFields};
+use sso_cache::{
+    CacheDir, CacheKey, CachedToken, Login, RoleCredentials, Timestamp, UnknownFields,
+};
 use sso_driver::clock::{SystemClock, WallClock as _};
 use sso_driver::context::{AwsContext, SsoTarget};
-use sso_driver::convert::unix_ms_to_cache_time;
 use sso_driver::credentials::{self, CredentialsError};
 use sso_driver::env::Env;
 use sso_driver::token::TokenError;
@@ -39,7 +40,7 @@ sso_registration_scopes = sso:account:access
 /// Writes `access_token`, valid for an hour, as the cached token of `target` (what `sso login`
 /// leaves behind).
 pub(crate) fn write_token(sso_cache: &CacheDir, target: &SsoTarget, access_token: &str) {
-    let now = unix_ms_to_cache_time(SystemClock.now_unix_ms());
+    let now = Timestamp::from_unix_ms(SystemClock.now_unix_ms());
     let entry = CachedToken {
         start_url: Some(target.start_url.clone()),
         region: Some(target.region.clone()),
@@ -139,7 +140,7 @@ async fn miss_then_hit_then_refetch_near_expiry() {
     let second = setup.fetch(&target).await.unwrap();
     assert_eq!(second.access_key_id, first.access_key_id);
     assert_eq!(setup.emu.stats(), sso_emulator::Stats::default());
-    let now = unix_ms_to_cache_time(SystemClock.now_unix_ms());
+    let now = Timestamp::from_unix_ms(SystemClock.now_unix_ms());
     let warm = credentials::cached_role_credentials(&setup.cli_cache, &target, now)
         .unwrap()
         .unwrap();
@@ -237,10 +238,7 @@ async fn a_revoked_token_is_a_portal_error_that_needs_login() {
     setup.log_in(&target).await;
     let token: CachedToken = setup.sso_cache.read(&target.token_key()).unwrap().unwrap();
     let endpoint = sso_oidc::Endpoint::parse(setup.emu.url()).unwrap();
-    let request = sso_oidc::portal::logout(
-        &endpoint,
-        &sso_oidc::AccessToken::new(token.access_token.expose_secret()),
-    );
+    let request = sso_oidc::portal::logout(&endpoint, &token.access_token);
     sso_driver::transport::Transport::send(&client(), request)
         .await
         .unwrap();

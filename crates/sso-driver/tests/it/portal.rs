@@ -308,9 +308,9 @@ async fn role_credentials_are_converted_for_the_cache() {
             .starts_with("emu-st-")
     );
     assert_eq!(credentials.account_id.as_deref(), Some("111111111111"));
-    let now = sso_driver::convert::unix_ms_to_cache_time(
-        sso_driver::clock::WallClock::now_unix_ms(&sso_driver::clock::SystemClock),
-    );
+    let now = sso_cache::Timestamp::from_unix_ms(sso_driver::clock::WallClock::now_unix_ms(
+        &sso_driver::clock::SystemClock,
+    ));
     assert!(credentials.is_fresh(now, Duration::from_secs(15 * 60)));
     assert!(!format!("{credentials:?}").contains(credentials.secret_access_key.expose_secret()));
     assert_eq!(emu.stats().get_role_credentials, 1);
@@ -318,7 +318,7 @@ async fn role_credentials_are_converted_for_the_cache() {
 
 /// The current time as the protocol core counts it.
 fn now_oidc() -> sso_oidc::Timestamp {
-    sso_oidc::Timestamp::from_unix_millis(sso_driver::clock::WallClock::now_unix_ms(
+    sso_oidc::Timestamp::from_unix_ms(sso_driver::clock::WallClock::now_unix_ms(
         &sso_driver::clock::SystemClock,
     ))
 }
@@ -344,7 +344,7 @@ async fn role_credentials_with_absurd_expirations_are_refused_or_bounded() {
     })
     .unwrap();
     let expired = fetch().await.unwrap();
-    let now = sso_driver::convert::to_cache_time(now_oidc());
+    let now = now_oidc();
     assert!(expired.expiration < now, "{}", expired.expiration);
     assert!(!expired.is_fresh(now, Duration::ZERO));
 
@@ -355,18 +355,13 @@ async fn role_credentials_with_absurd_expirations_are_refused_or_bounded() {
     .unwrap();
     let before = now_oidc();
     let credentials = fetch().await.unwrap();
-    let latest = sso_driver::convert::to_cache_time(
-        now_oidc().saturating_add(sso_oidc::MAX_ROLE_CREDENTIALS_LIFETIME),
-    );
+    let latest = now_oidc().saturating_add(sso_oidc::MAX_ROLE_CREDENTIALS_LIFETIME);
     assert!(
         credentials.expiration <= latest,
         "{}",
         credentials.expiration
     );
     assert!(
-        credentials.expiration
-            >= sso_driver::convert::to_cache_time(
-                before.saturating_add(sso_oidc::MAX_ROLE_CREDENTIALS_LIFETIME)
-            )
+        credentials.expiration >= before.saturating_add(sso_oidc::MAX_ROLE_CREDENTIALS_LIFETIME)
     );
 }

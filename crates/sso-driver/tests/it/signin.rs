@@ -399,9 +399,8 @@ async fn absurd_token_lifetimes_are_refused_or_bounded() {
         .emu
         .update_config(|c| c.token_lifetime_secs = i64::MAX as u64)
         .unwrap();
-    let before = sso_driver::convert::unix_ms_to_cache_time(
-        sso_driver::clock::WallClock::now_unix_ms(&SystemClock),
-    );
+    let before =
+        sso_cache::Timestamp::from_unix_ms(sso_driver::clock::WallClock::now_unix_ms(&SystemClock));
     let outcome = run().await.unwrap();
     let latest = before.saturating_add(sso_oidc::MAX_TOKEN_LIFETIME + Duration::from_secs(60));
     assert!(outcome.expires_at <= latest, "{}", outcome.expires_at);

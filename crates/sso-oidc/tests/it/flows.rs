@@ -60,7 +60,7 @@ fn device_flow_pending_slow_down_success() {
     assert_eq!(tokens.access_token.expose_secret(), "at");
     assert_eq!(
         tokens.expires_at,
-        Timestamp::from_unix_millis(script.now.as_unix_millis() + 3_600_000)
+        Timestamp::from_unix_millis(script.now.unix_millis() + 3_600_000)
     );
     assert_eq!(tokens.registration.client_id, "cid");
     // Events: registration, then the prompt once, after the first pending answer.

@@ -407,7 +407,7 @@ fn server_lifetimes_are_bounded() {
     let hour_later = 1_700_000_000_000 + 3_600_000;
     assert_eq!(
         credentials(hour_later).bounded(now).unwrap().expiration,
-        Timestamp::from_unix_millis(hour_later as u64)
+        Timestamp::from_unix_millis(hour_later)
     );
     assert_eq!(
         credentials(i64::MAX).bounded(now).unwrap().expiration,

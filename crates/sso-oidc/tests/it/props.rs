@@ -3,7 +3,7 @@
 use proptest::prelude::*;
 use sso_oidc::{
     ClientRegistration, ClientSecret, Entropy, Flow, Input, Output, RedirectUri, RefreshToken,
-    Timestamp, VERIFIER_ENTROPY_LEN,
+    VERIFIER_ENTROPY_LEN,
 };
 
 use crate::support::{DEVICE_OK, REGISTER_OK, T0, TOKEN_OK, config, oauth_error, ok, response};
@@ -82,7 +82,7 @@ proptest! {
                         ),
                     };
                     in_flight_index += 1;
-                    now = Timestamp::from_unix_millis(now.as_unix_millis() + delay);
+                    now = now.saturating_add(std::time::Duration::from_millis(delay));
                     in_flight -= 1;
                     let fed = flow.handle_input(Input::Response { id, now, response });
                     prop_assert!(fed.is_ok());
@@ -105,7 +105,7 @@ proptest! {
                             Input::Timeout { now }
                         }
                         (None, _) => {
-                            now = Timestamp::from_unix_millis(now.as_unix_millis() + delay);
+                            now = now.saturating_add(std::time::Duration::from_millis(delay));
                             Input::Timeout { now }
                         }
                     };

@@ -108,7 +108,9 @@ impl Script {
 
     /// Expects `Wait { until: now + millis }` and feeds the timeout at that time.
     pub(crate) fn expect_wait(&mut self, millis: u64) {
-        let expected = Timestamp::from_unix_millis(self.now.as_unix_millis() + millis);
+        let expected = self
+            .now
+            .saturating_add(std::time::Duration::from_millis(millis));
         match self.next() {
             Output::Wait { until: Some(until) } => assert_eq!(until, expected),
             other => panic!("expected a wait of {millis} ms, got {other:?}"),

@@ -1,8 +1,9 @@
-//! Secret newtypes: tokens, client secrets, codes, verifiers and role keys.
+//! Secret newtypes: tokens, client secrets, codes, verifiers and role keys, for every crate.
 //!
 //! Each type redacts its `Debug` output, has no `Display`, hands the value out only through
 //! `expose_secret()`, and zeroizes its buffer on drop (the smithy-rs approach). None of them
-//! derives `Serialize`: writing a secret somewhere is always an explicit `expose_secret()` call.
+//! derives `Serialize`: writing a secret somewhere (a request body, a cache file) is always an
+//! explicit `expose_secret()` call.
 
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
@@ -31,11 +32,18 @@ macro_rules! secret_type {
                 f.write_str(concat!(stringify!($name), "(<redacted>)"))
             }
         }
+
+        impl From<String> for $name {
+            fn from(value: String) -> Self {
+                Self::new(value)
+            }
+        }
     };
 }
 
 secret_type!(
-    /// An SSO-OIDC access token (`accessToken`), also the portal bearer token.
+    /// An SSO-OIDC access token (`accessToken`), also the portal bearer token and the token
+    /// cache's `accessToken`.
     AccessToken
 );
 secret_type!(
@@ -59,11 +67,13 @@ secret_type!(
     CodeVerifier
 );
 secret_type!(
-    /// A role credential's secret access key (`secretAccessKey`).
+    /// The secret half of an AWS access key pair (`secretAccessKey` of a role credential,
+    /// `SecretAccessKey` in STS answers and the CLI cache).
     SecretAccessKey
 );
 secret_type!(
-    /// A role credential's session token (`sessionToken`).
+    /// An AWS session token (`sessionToken` of a role credential, `SessionToken` in STS answers
+    /// and the CLI cache).
     SessionToken
 );
 secret_type!(
@@ -122,6 +132,22 @@ mod tests {
     #[test]
     fn expose_secret_returns_the_value() {
         assert_eq!(AccessToken::new("hunter2").expose_secret(), "hunter2");
+    }
+
+    #[test]
+    fn debug_never_shows_the_secret() {
+        let value = "s3cr3t-value-that-must-not-leak";
+        let rendered = format!(
+            "{:?} {:?} {:?} {:?} {:?}",
+            AccessToken::new(value),
+            RefreshToken::new(value),
+            ClientSecret::new(value),
+            SecretAccessKey::new(value),
+            SessionToken::from(value.to_owned()),
+        );
+        assert!(!rendered.contains(value), "{rendered}");
+        assert!(rendered.contains("AccessToken(<redacted>)"), "{rendered}");
+        assert_eq!(AccessToken::new(value).expose_secret(), value);
     }
 
     #[test]

@@ -1,35 +1,76 @@
-//! `Timestamp`: an instant as milliseconds since the Unix epoch, and the cache's text formats for it.
+//! `Timestamp`: an instant as milliseconds since the Unix epoch, and the AWS CLI's text formats
+//! for it.
+//!
+//! The one time type of the workspace: the protocol's `now` and expiries (`sso-oidc`, `sso-sts`)
+//! and the caches' dates (`sso-cache`) are the same values. Expiries are persisted (token cache)
+//! and written into replay fixtures, which `std::time::Instant` cannot be, so every time value is
+//! a plain Unix timestamp, passed in by the caller: this module never reads the clock.
 //!
 //! Writing always produces `YYYY-MM-DDTHH:MM:SSZ` (what the AWS CLI writes).
 //! Reading accepts what botocore's `dateutil` accepts in practice: `Z`, fractional seconds,
 //! numeric offsets (`+00:00`, `-0700`, `+01`) and the pre-2.1.14 `UTC` suffix.
 //! Civil-date conversion is hand-rolled (Howard Hinnant's days-from-civil) so that the crate needs
-//! no date library. This module never reads the clock: callers pass `now`.
+//! no date library.
 
 use std::fmt;
 use std::time::Duration;
 
 /// An instant as milliseconds since 1970-01-01T00:00:00Z (negative before it).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Signed, because cache files may hold any date; arithmetic saturates at both ends of the
+/// range, so a server that sends an absurd `expiresIn` cannot make it overflow.
+/// `Display` is the AWS CLI's `YYYY-MM-DDTHH:MM:SSZ`; `Debug` adds the milliseconds, if any.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Timestamp(i64);
 
 impl Timestamp {
+    /// The epoch itself.
+    pub const UNIX_EPOCH: Self = Self(0);
+
     /// The instant `millis` milliseconds after the Unix epoch.
     #[must_use]
     pub const fn from_unix_millis(millis: i64) -> Self {
         Self(millis)
     }
 
-    /// The instant `secs` seconds after the Unix epoch (saturating).
+    /// The instant `secs` seconds after the Unix epoch (saturating); whole seconds are the unit of
+    /// `clientSecretExpiresAt` and of the cache files.
     #[must_use]
     pub const fn from_unix_seconds(secs: i64) -> Self {
         Self(secs.saturating_mul(1000))
+    }
+
+    /// The instant `millis` unsigned milliseconds after the Unix epoch, the unit of the driver's
+    /// wall clock (`WallClock::now_unix_ms`), saturating at the end of the representable range.
+    #[must_use]
+    pub fn from_unix_ms(millis: u64) -> Self {
+        Self(i64::try_from(millis).unwrap_or(i64::MAX))
     }
 
     /// Milliseconds since the Unix epoch.
     #[must_use]
     pub const fn unix_millis(self) -> i64 {
         self.0
+    }
+
+    /// Whole seconds since the Unix epoch, rounded towards the past.
+    #[must_use]
+    pub const fn unix_seconds(self) -> i64 {
+        self.0.div_euclid(1000)
+    }
+
+    /// Milliseconds since the Unix epoch as the driver's wall clock counts them (unsigned):
+    /// instants before the epoch are 0.
+    #[must_use]
+    pub fn unix_ms(self) -> u64 {
+        u64::try_from(self.0).unwrap_or(0)
+    }
+
+    /// This instant rounded towards the past to a whole second, the precision of the cache
+    /// files: what a process writes then equals what another reads back.
+    #[must_use]
+    pub const fn floor_to_seconds(self) -> Self {
+        Self::from_unix_seconds(self.unix_seconds())
     }
 
     /// This instant plus `duration`, saturating at the end of the representable range.
@@ -42,6 +83,16 @@ impl Timestamp {
     #[must_use]
     pub fn saturating_sub(self, duration: Duration) -> Self {
         Self(self.0.saturating_sub(duration_millis(duration)))
+    }
+
+    /// How long after `earlier` this is, or zero if it is not later.
+    #[must_use]
+    pub fn saturating_duration_since(self, earlier: Self) -> Duration {
+        if self.0 > earlier.0 {
+            Duration::from_millis(self.0.abs_diff(earlier.0))
+        } else {
+            Duration::ZERO
+        }
     }
 
     /// Parses the timestamp formats found in cache files (see the module documentation).
@@ -66,16 +117,30 @@ impl Timestamp {
     pub fn to_python_isoformat(self) -> String {
         let seconds = self.to_string();
         let base = seconds.strip_suffix('Z').unwrap_or(&seconds);
-        match self.0.rem_euclid(1000) {
+        match self.millis_of_second() {
             0 => format!("{base}+00:00"),
             millis => format!("{base}.{millis:03}000+00:00"),
         }
     }
+
+    /// The milliseconds past the whole second (0..1000), also before the epoch.
+    const fn millis_of_second(self) -> i64 {
+        self.0.rem_euclid(1000)
+    }
 }
 
+/// `Timestamp(YYYY-MM-DDTHH:MM:SSZ)`, or `Timestamp(YYYY-MM-DDTHH:MM:SS.mmmZ)` when there are
+/// milliseconds, so that two instants that differ never look alike in a failed assertion.
 impl fmt::Debug for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Timestamp({self})")
+        let seconds = self.to_string();
+        match self.millis_of_second() {
+            0 => write!(f, "Timestamp({seconds})"),
+            millis => {
+                let base = seconds.strip_suffix('Z').unwrap_or(&seconds);
+                write!(f, "Timestamp({base}.{millis:03}Z)")
+            }
+        }
     }
 }
 
