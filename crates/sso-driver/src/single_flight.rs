@@ -13,23 +13,6 @@
 //! only if it is still missing or stale, write, release. N callers make one request; the
 //! others read what it wrote. The token refresh ([`crate::token`]) uses [`lock`] and
 //! [`try_lock`] directly, because an advisory refresh must not wait.
-//!
-//! ```no_run
-//! use sso_cache::{CacheDir, CacheKey, Login, RoleCredentials, Timestamp, EXPIRY_WINDOW};
-//! use sso_driver::single_flight;
-//!
-//! # async fn fetch() -> Result<RoleCredentials, std::io::Error> { Err(std::io::ErrorKind::NotConnected.into()) }
-//! # async fn demo(cache: CacheDir, now: Timestamp) -> Result<(), std::io::Error> {
-//! let key = CacheKey::for_role_credentials("111111111111", "ReadOnly", Login::Session("dev"));
-//! let credentials = single_flight::fetch_once(
-//!     &cache,
-//!     &key,
-//!     |cached: &RoleCredentials| cached.is_fresh(now, EXPIRY_WINDOW),
-//!     || fetch(),
-//! )
-//! .await?;
-//! # Ok(()) }
-//! ```
 
 use std::collections::HashMap;
 use std::future::Future;
