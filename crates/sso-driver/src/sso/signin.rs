@@ -82,6 +82,19 @@ pub trait SignInPrompt: Prompt {
     fn attempt_ended(&self);
 }
 
+/// Nothing to tell and nothing to paste: with [`crate::prompt::SilentPrompt`] a sign-in
+/// reports nothing, which suits embedders that show the code their own way (or an emulator that
+/// approves it at once).
+impl SignInPrompt for crate::prompt::SilentPrompt {
+    fn event(&self, _event: &SignInEvent<'_>) {}
+
+    fn attempt_started(&self, _flow: headless::LoginFlow) -> Option<PastedQueries> {
+        None
+    }
+
+    fn attempt_ended(&self) {}
+}
+
 /// A finished sign-in.
 #[derive(Debug)]
 #[non_exhaustive]
