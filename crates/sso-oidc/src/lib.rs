@@ -13,7 +13,8 @@
 //! - [`oidc`] and [`portal`]: one request builder and one response parser per operation
 //!   (RegisterClient, StartDeviceAuthorization, CreateToken; ListAccounts, ListAccountRoles,
 //!   GetRoleCredentials, Logout), plus the [`portal::AccountPager`] and [`portal::RolePager`].
-//! - [`resolve_endpoint`]: partitions, FIPS, dual-stack and configured endpoint overrides.
+//! - [`resolve_endpoint`]: partitions, FIPS, dual-stack and configured endpoint overrides;
+//!   [`Partition`], the one partition table (DNS suffixes, console sign-in domains).
 //! - [`refresh_decision`]: when a cached token may and must be refreshed.
 //! - [`retry::classify_error`]: botocore's throttling and transient-error rules, shared with
 //!   `sso-sts`.
@@ -79,7 +80,8 @@ mod time;
 mod wire;
 
 pub use endpoint::{
-    Endpoint, EndpointError, EndpointOverrides, EndpointParams, Service, resolve_endpoint,
+    ConsoleDomains, Endpoint, EndpointError, EndpointOverrides, EndpointParams, Partition, Service,
+    resolve_endpoint,
 };
 pub use error::{
     ErrorCode, FlowError, MisuseError, Operation, ResponseError, ServiceError, TransportFailure,
