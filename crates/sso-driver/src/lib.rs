@@ -20,7 +20,6 @@
 //!   diff out);
 //! - [`headless`]: choosing the login flow (browser PKCE, paste-back PKCE, device code) from the
 //!   flags, `SSO_LOGIN_FLOW`, `sso_login_flow` and whether a browser can be opened here;
-//! - [`paste`]: reading a pasted loopback callback URL for the paste-back flow;
 //! - [`console`]: a federated AWS console sign-in URL for role credentials;
 //! - [`convert`]: conversions between `sso-oidc` and `sso-cache` types;
 //! - [`login`]: running a device-code or PKCE login to completion ([`login::login`]);
@@ -55,7 +54,11 @@ pub mod http;
 pub mod login;
 pub mod logout;
 pub mod loopback;
-pub mod paste;
+/// Compatibility path for the CLI: the paste-back callback parser moved to
+/// [`sso_oidc::callback`]. To be removed once the CLI uses that path.
+pub mod paste {
+    pub use sso_oidc::callback::{PasteError, check_state, parse_pasted_callback};
+}
 pub mod populate;
 pub mod portal;
 pub mod process;

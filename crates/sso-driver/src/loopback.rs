@@ -46,7 +46,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 
 /// The path of the redirect URI, as the AWS CLI registers it.
-pub const CALLBACK_PATH: &str = "/oauth/callback";
+pub const CALLBACK_PATH: &str = sso_oidc::RedirectUri::PATH;
 
 /// How long a browser connection may take to send its request headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);

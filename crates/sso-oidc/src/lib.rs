@@ -13,6 +13,8 @@
 //! - [`oidc`] and [`portal`]: one request builder and one response parser per operation
 //!   (RegisterClient, StartDeviceAuthorization, CreateToken; ListAccounts, ListAccountRoles,
 //!   GetRoleCredentials, Logout), plus the [`portal::AccountPager`] and [`portal::RolePager`].
+//! - [`callback`]: a loopback callback URL pasted by the user (paste-back PKCE), checked and
+//!   turned into the query a flow takes.
 //! - [`resolve_endpoint`]: partitions, FIPS, dual-stack and configured endpoint overrides;
 //!   [`Partition`], the one partition table (DNS suffixes, console sign-in domains).
 //! - [`refresh_decision`]: when a cached token may and must be refreshed.
@@ -67,6 +69,7 @@
 
 #![deny(missing_docs)]
 
+pub mod callback;
 mod endpoint;
 mod error;
 mod flow;
