@@ -32,7 +32,8 @@
 //!   AIMD pool) and `GetRoleCredentials`;
 //! - [`credentials`]: the role-credential provider of SSO profiles, sharing the AWS CLI's
 //!   `~/.aws/cli/cache`, with a synchronous warm path ([`credentials::cached_role_credentials`]);
-//! - [`vanity`]: vanity start URLs, probed for the AWS-owned portal and its region;
+//! - [`vanity`]: the probe of a vanity start URL for the AWS-owned portal and its region (the
+//!   rules are `sso_oidc::vanity`'s);
 //! - [`settings`]: `configure list-profiles/get/set/list`, and credentials written into the
 //!   credentials file;
 //! - [`serve`]: a container-credentials server on `127.0.0.1` (`sso serve`, `sso exec

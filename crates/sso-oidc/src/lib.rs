@@ -17,6 +17,8 @@
 //!   turned into the query a flow takes.
 //! - [`resolve_endpoint`]: partitions, FIPS, dual-stack and configured endpoint overrides;
 //!   [`Partition`], the one partition table (DNS suffixes, console sign-in domains).
+//! - [`vanity`]: vanity start URLs: which hosts are AWS-owned portals, the region in a portal
+//!   host, what the answer to a probe means (the driver sends the probe).
 //! - [`refresh_decision`]: when a cached token may and must be refreshed.
 //! - [`retry::classify_error`]: botocore's throttling and transient-error rules, shared with
 //!   `sso-sts`.
@@ -80,6 +82,7 @@ mod refresh;
 pub mod retry;
 mod secret;
 mod time;
+pub mod vanity;
 mod wire;
 
 pub use endpoint::{
