@@ -16,8 +16,6 @@
 //! - [`process`]: `credential_process` profiles (run the command, read its JSON);
 //! - [`config_file`]: replacing `~/.aws/config` atomically, keeping its permissions;
 //! - [`transport`]: the [`transport::Transport`] trait every network call goes through;
-//! - [`populate`]: the pure planning core of `sso populate` (config text in, config text and a
-//!   diff out);
 //! - [`headless`]: choosing the login flow (browser PKCE, paste-back PKCE, device code) from the
 //!   flags, `SSO_LOGIN_FLOW`, `sso_login_flow` and whether a browser can be opened here;
 //! - [`console`]: a federated AWS console sign-in URL for role credentials;
@@ -60,7 +58,11 @@ pub mod loopback;
 pub mod paste {
     pub use sso_oidc::callback::{PasteError, check_state, parse_pasted_callback};
 }
-pub mod populate;
+/// Compatibility path for the CLI: the planner of `sso populate` moved to
+/// [`sso_config::populate`]. To be removed once the CLI uses that path.
+pub mod populate {
+    pub use sso_config::populate::*;
+}
 pub mod portal;
 pub mod process;
 pub mod prompt;

@@ -55,7 +55,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 
-use sso_config::{Document, EditError, FileKind, ProfileSet, Properties, SectionKind};
+use crate::{Document, EditError, FileKind, ProfileSet, Properties, SectionKind};
 
 pub use diff::unified_diff;
 pub use template::{DEFAULT_TEMPLATE, PLACEHOLDERS, ProfileTemplate, TemplateError};

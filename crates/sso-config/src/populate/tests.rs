@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::{Document, ProfileSet};
 use proptest::prelude::*;
-use sso_config::{Document, ProfileSet};
 
 use super::*;
 
