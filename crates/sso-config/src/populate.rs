@@ -195,7 +195,7 @@ pub enum PopulateError {
     },
     /// Different roles render to the same profile name.
     #[error(
-        "the profile-name template gives the same name to different roles: {}; add {{account_id}} or {{role_name}} to --template",
+        "the profile-name template gives the same name to different roles: {}; add {{account_id}} or {{role_name}} to the template",
         list(collisions)
     )]
     Collisions {

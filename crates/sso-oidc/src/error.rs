@@ -317,7 +317,7 @@ pub enum FlowError {
         description: Option<String>,
     },
     /// The loopback redirect carried `error=...` (RFC 6749 section 4.1.2.1).
-    #[error("error loading authorization code: the authorization redirect reported `{error}`{}; run the login again, or use --use-device-code", describe(.description.as_deref()))]
+    #[error("error loading authorization code: the authorization redirect reported `{error}`{}; run the login again", describe(.description.as_deref()))]
     AuthorizationFailed {
         /// The `error` parameter.
         error: String,
