@@ -15,6 +15,9 @@
 //!   [`ProfileView`] and [`ProfileSet::configured_endpoint_url`] give typed settings or a
 //!   [`ResolveError`] with the AWS CLI's exact message.
 //!
+//! [`populate`] plans `sso populate`'s edit (config text in, config text and a diff out): one
+//! profile per account and role from a template, idempotent, pruning only what it wrote.
+//!
 //! [`file_locations`] and [`selected_profile`] say where the files are and which profile is
 //! selected, from an environment passed in as data. The crate never touches the filesystem, the
 //! network or the process environment: it parses `&str` and prints `String`.
@@ -87,6 +90,7 @@ mod display;
 mod edit;
 mod location;
 mod parse;
+pub mod populate;
 mod resolve;
 mod semantic;
 mod syntax;

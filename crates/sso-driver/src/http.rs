@@ -453,8 +453,10 @@ impl HttpClient {
             }
             let result = self.attempt(&parts, &url, &body).await;
             let retry_after = match &result {
-                Ok(response) => retry::classify_response(response.status(), response.headers())
-                    .map(|_| retry::retry_after(response.headers())),
+                Ok(response) => {
+                    sso_oidc::retry::classify_head(response.status(), response.headers())
+                        .map(|_| retry::retry_after(response.headers()))
+                }
                 Err(error) if error.kind.is_retryable() => Some(None),
                 Err(_) => None,
             };

@@ -24,11 +24,8 @@
 //!   [`context::SsoTarget`] (endpoints, cache keys);
 //! - [`config_file`]: replacing `~/.aws/config` atomically, keeping its permissions;
 //! - [`transport`]: the [`transport::Transport`] trait every network call goes through;
-//! - [`populate`]: the pure planning core of `sso populate` (config text in, config text and a
-//!   diff out);
 //! - [`headless`]: choosing the login flow (browser PKCE, paste-back PKCE, device code) from the
 //!   flags, `SSO_LOGIN_FLOW`, `sso_login_flow` and whether a browser can be opened here;
-//! - [`paste`]: reading a pasted loopback callback URL for the paste-back flow;
 //! - [`console`]: a federated AWS console sign-in URL for role credentials;
 //! - [`convert`]: conversions between `sso-oidc` and `sso-cache` types;
 //! - [`login`]: running a device-code or PKCE login to completion ([`login::login`]);
@@ -39,7 +36,8 @@
 //!   AIMD pool) and `GetRoleCredentials`;
 //! - [`credentials`]: the role-credential provider of SSO profiles, sharing the AWS CLI's
 //!   `~/.aws/cli/cache`, with a synchronous warm path ([`credentials::cached_role_credentials`]);
-//! - [`vanity`]: vanity start URLs, probed for the AWS-owned portal and its region;
+//! - [`vanity`]: the probe of a vanity start URL for the AWS-owned portal and its region (the
+//!   rules are `sso_oidc::vanity`'s);
 //! - [`serve`]: a container-credentials server on `127.0.0.1` (`sso serve`, `sso exec
 //!   --server`), refreshing from a [`serve::CredentialSource`] before expiry.
 
@@ -59,8 +57,6 @@ pub mod http;
 pub mod login;
 pub mod logout;
 pub mod loopback;
-pub mod paste;
-pub mod populate;
 pub mod portal;
 pub(crate) mod process;
 pub mod prompt;

@@ -46,7 +46,7 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 
 /// The path of the redirect URI, as the AWS CLI registers it.
-pub const CALLBACK_PATH: &str = "/oauth/callback";
+pub const CALLBACK_PATH: &str = sso_oidc::RedirectUri::PATH;
 
 /// How long a browser connection may take to send its request headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -63,15 +63,13 @@ pub const MAX_CONNECTIONS: usize = 32;
 #[non_exhaustive]
 pub enum LoopbackError {
     /// The fixed port asked for is taken by another program.
-    #[error("port {port} on 127.0.0.1 is in use; choose another --redirect-port or omit it")]
+    #[error("port {port} on 127.0.0.1 is in use by another program")]
     PortInUse {
         /// The port asked for.
         port: u16,
     },
     /// The listener could not be set up for another reason.
-    #[error(
-        "could not listen on 127.0.0.1:{port} for the browser's sign-in callback: {source}; use --use-device-code to sign in without it"
-    )]
+    #[error("could not listen on 127.0.0.1:{port} for the browser's sign-in callback: {source}")]
     Bind {
         /// The port asked for (0 for any free port).
         port: u16,
@@ -80,7 +78,7 @@ pub enum LoopbackError {
     },
     /// The browser did not come back in time (the driver's overall timeout).
     #[error(
-        "timed out after {} s waiting for the browser to return to {redirect_uri}; if the browser runs on another machine, use --use-device-code",
+        "timed out after {} s waiting for the browser to return to {redirect_uri}",
         waited.as_secs()
     )]
     TimedOut {

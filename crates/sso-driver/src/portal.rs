@@ -47,6 +47,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use sso_oidc::portal::{AccountPager, PagerError, RolePager};
+use sso_oidc::retry::RetryKind;
 use sso_oidc::{AccessToken, Endpoint, ErrorCode, Operation, ResponseError, ServiceError};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
@@ -149,8 +150,10 @@ fn is_unauthorized(error: &ServiceError) -> bool {
     error.status == 401 || error.code == ErrorCode::Unauthorized
 }
 
+/// Throttling as `sso_oidc::retry` classifies it (HTTP 429 or a throttling error code): the
+/// one answer the pool's limiter reacts to. Other retryable answers use up attempts.
 fn is_throttling(error: &ServiceError) -> bool {
-    error.status == 429 || (error.is_retryable() && error.status < 500)
+    error.retry_kind() == Some(RetryKind::Throttling)
 }
 
 /// `max_result` of every listing page: the most the API allows (its model says 1..=100; the

@@ -50,10 +50,12 @@ pub use crate::context::{AwsContext, ContextError, SsoTarget, SyntaxError};
 pub use crate::credentials::{Credentials, CredentialsError, ProcessSource};
 pub use crate::http::ClientBuildError;
 pub use crate::logout::LogoutError;
-pub use crate::populate::{DEFAULT_TEMPLATE, PLACEHOLDERS, Plan, PopulateError, ProfileTemplate};
 pub use crate::portal::{Account, PortalError, Role, RoleListing};
 pub use crate::process::ProcessError;
 pub use crate::token::TokenError;
+pub use sso_config::populate::{
+    DEFAULT_TEMPLATE, PLACEHOLDERS, Plan, PopulateError, ProfileTemplate,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -70,13 +72,13 @@ use crate::config_file;
 pub use crate::config_file::ConfigWriteError;
 use crate::http::{HttpClient, HttpConfig};
 use crate::logout::RoleRef;
-use crate::populate::{self, PlanOptions, RoleEntry};
 use crate::portal::{self, PoolConfig};
 use crate::prompt::Prompt;
 use crate::settings::SettingsError;
 use crate::sso::signin::{SignInError, SignInPrompt, SignInRequest, SignedIn};
 use crate::sso::status::Status;
 use crate::token;
+use sso_config::populate::{self, PlanOptions, RoleEntry};
 
 /// Now, from the system clock, as the caches compare it.
 pub fn now() -> Timestamp {

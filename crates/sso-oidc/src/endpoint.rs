@@ -5,6 +5,9 @@
 //! the configured-endpoint overrides the SDKs honour (protocol.md sections 1.5 and 2.2). Every
 //! input is a value: the driver reads the environment and the config file and fills
 //! [`EndpointOverrides`]; this module reads nothing itself and knows nothing of `sso-config`.
+//!
+//! [`Partition`] is the workspace's one partition table: DNS suffixes for the endpoints here and
+//! in `sso-sts`, and the console's sign-in domains for `sso_sts::console`.
 
 use url::Url;
 
@@ -232,87 +235,50 @@ fn is_host_label(label: &str) -> bool {
         && !label.ends_with('-')
 }
 
-/// One partition of `partitions.json`: the DNS suffixes needed here.
-#[derive(Clone, Copy)]
-struct Partition {
+/// One AWS partition: the facts of `partitions.json` needed here (DNS suffixes) and the
+/// console's sign-in domains, in the workspace's one partition table ([`Partition::of`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Partition {
     name: &'static str,
     dns_suffix: &'static str,
     dual_stack_dns_suffix: &'static str,
+    console: Option<ConsoleDomains>,
+}
+
+/// Where a partition's AWS Management Console signs in (the federation endpoint) and lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConsoleDomains {
+    /// The federation endpoint, e.g. `https://signin.aws.amazon.com/federation`.
+    pub federation_endpoint: &'static str,
+    /// The console's home, ending in `/`, e.g. `https://console.aws.amazon.com/`.
+    pub console_home: &'static str,
+    /// The domain under which each region has its own console host
+    /// (`https://{region}.{domain}/`), for partitions that have regional console hosts.
+    pub regional_console_domain: Option<&'static str>,
 }
 
 impl Partition {
-    const AWS: Self = Self {
+    /// The `aws` partition: the default of the rule sets for a region of no known shape.
+    pub const AWS: Self = Self {
         name: "aws",
         dns_suffix: "amazonaws.com",
         dual_stack_dns_suffix: "api.aws",
+        console: Some(ConsoleDomains {
+            federation_endpoint: "https://signin.aws.amazon.com/federation",
+            console_home: "https://console.aws.amazon.com/",
+            regional_console_domain: Some("console.aws.amazon.com"),
+        }),
     };
 
-    /// The partition whose `regionRegex` matches, in `partitions.json` order; `aws` otherwise
-    /// (the rule sets' default). The regexes are `^{prefix}-\w+-\d+$`.
-    fn of(region: &str) -> Self {
-        const TABLE: &[(&[&str], Partition)] = &[
-            (
-                &["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx"],
-                Partition::AWS,
-            ),
-            (
-                &["cn"],
-                Partition {
-                    name: "aws-cn",
-                    dns_suffix: "amazonaws.com.cn",
-                    dual_stack_dns_suffix: "api.amazonwebservices.com.cn",
-                },
-            ),
-            (
-                &["eusc-de"],
-                Partition {
-                    name: "aws-eusc",
-                    dns_suffix: "amazonaws.eu",
-                    dual_stack_dns_suffix: "api.amazonwebservices.eu",
-                },
-            ),
-            (
-                &["us-iso"],
-                Partition {
-                    name: "aws-iso",
-                    dns_suffix: "c2s.ic.gov",
-                    dual_stack_dns_suffix: "api.aws.ic.gov",
-                },
-            ),
-            (
-                &["us-isob"],
-                Partition {
-                    name: "aws-iso-b",
-                    dns_suffix: "sc2s.sgov.gov",
-                    dual_stack_dns_suffix: "api.aws.scloud",
-                },
-            ),
-            (
-                &["eu-isoe"],
-                Partition {
-                    name: "aws-iso-e",
-                    dns_suffix: "cloud.adc-e.uk",
-                    dual_stack_dns_suffix: "api.cloud-aws.adc-e.uk",
-                },
-            ),
-            (
-                &["us-isof"],
-                Partition {
-                    name: "aws-iso-f",
-                    dns_suffix: "csp.hci.ic.gov",
-                    dual_stack_dns_suffix: "api.aws.hci.ic.gov",
-                },
-            ),
-            (
-                &["us-gov"],
-                Partition {
-                    name: "aws-us-gov",
-                    dns_suffix: "amazonaws.com",
-                    dual_stack_dns_suffix: "api.aws",
-                },
-            ),
-        ];
-        for (prefixes, partition) in TABLE {
+    /// The partition whose `regionRegex` matches `region`, in `partitions.json` order; `aws`
+    /// otherwise (the rule sets' default). The regexes are `^{prefix}-\w+-\d+$` with the
+    /// prefixes `cn`, `eusc-de`, `us-iso`, `us-isob`, `eu-isoe`, `us-isof` and `us-gov` (the
+    /// `aws` row lists the commercial prefixes; it is first, and its regex does not match the
+    /// two-word prefixes). Matching is case-sensitive, as the regexes are.
+    #[must_use]
+    pub fn of(region: &str) -> Self {
+        for (prefixes, partition) in PARTITIONS {
             if prefixes
                 .iter()
                 .any(|prefix| matches_region_regex(region, prefix))
@@ -322,7 +288,111 @@ impl Partition {
         }
         Self::AWS
     }
+
+    /// The partition's name: `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, ...
+    #[must_use]
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The DNS suffix of regional endpoints, e.g. `amazonaws.com`.
+    #[must_use]
+    pub const fn dns_suffix(&self) -> &'static str {
+        self.dns_suffix
+    }
+
+    /// The DNS suffix of dual-stack endpoints, e.g. `api.aws`.
+    #[must_use]
+    pub const fn dual_stack_dns_suffix(&self) -> &'static str {
+        self.dual_stack_dns_suffix
+    }
+
+    /// The console's domains; `None` for the partitions without a console federation
+    /// endpoint we know of (the isolated and sovereign ones).
+    #[must_use]
+    pub const fn console(&self) -> Option<ConsoleDomains> {
+        self.console
+    }
 }
+
+/// The partitions of `partitions.json` with their region prefixes, in its order.
+const PARTITIONS: &[(&[&str], Partition)] = &[
+    (
+        &["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx"],
+        Partition::AWS,
+    ),
+    (
+        &["cn"],
+        Partition {
+            name: "aws-cn",
+            dns_suffix: "amazonaws.com.cn",
+            dual_stack_dns_suffix: "api.amazonwebservices.com.cn",
+            console: Some(ConsoleDomains {
+                federation_endpoint: "https://signin.amazonaws.cn/federation",
+                console_home: "https://console.amazonaws.cn/",
+                regional_console_domain: None,
+            }),
+        },
+    ),
+    (
+        &["eusc-de"],
+        Partition {
+            name: "aws-eusc",
+            dns_suffix: "amazonaws.eu",
+            dual_stack_dns_suffix: "api.amazonwebservices.eu",
+            console: None,
+        },
+    ),
+    (
+        &["us-iso"],
+        Partition {
+            name: "aws-iso",
+            dns_suffix: "c2s.ic.gov",
+            dual_stack_dns_suffix: "api.aws.ic.gov",
+            console: None,
+        },
+    ),
+    (
+        &["us-isob"],
+        Partition {
+            name: "aws-iso-b",
+            dns_suffix: "sc2s.sgov.gov",
+            dual_stack_dns_suffix: "api.aws.scloud",
+            console: None,
+        },
+    ),
+    (
+        &["eu-isoe"],
+        Partition {
+            name: "aws-iso-e",
+            dns_suffix: "cloud.adc-e.uk",
+            dual_stack_dns_suffix: "api.cloud-aws.adc-e.uk",
+            console: None,
+        },
+    ),
+    (
+        &["us-isof"],
+        Partition {
+            name: "aws-iso-f",
+            dns_suffix: "csp.hci.ic.gov",
+            dual_stack_dns_suffix: "api.aws.hci.ic.gov",
+            console: None,
+        },
+    ),
+    (
+        &["us-gov"],
+        Partition {
+            name: "aws-us-gov",
+            dns_suffix: "amazonaws.com",
+            dual_stack_dns_suffix: "api.aws",
+            console: Some(ConsoleDomains {
+                federation_endpoint: "https://signin.amazonaws-us-gov.com/federation",
+                console_home: "https://console.amazonaws-us-gov.com/",
+                regional_console_domain: None,
+            }),
+        },
+    ),
+];
 
 /// `^{prefix}-\w+-\d+$` without a regex engine.
 fn matches_region_regex(region: &str, prefix: &str) -> bool {

@@ -7,6 +7,7 @@
 use std::fmt;
 
 use crate::flow::ExchangeId;
+use crate::retry::RetryKind;
 
 /// The operation a request or response belongs to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -173,13 +174,19 @@ pub struct ServiceError {
 }
 
 impl ServiceError {
-    /// Whether a driver may retry the same request: throttling and transient errors as
-    /// [`crate::retry::classify_error`] names them, and any other server error (HTTP 5xx).
-    /// `SlowDownException` is not on the list (botocore agrees).
+    /// Throttling or transient, as [`crate::retry::classify_error`] names it (botocore's
+    /// standard retry mode); `None` for any other error. `SlowDownException` is not throttling
+    /// (botocore agrees): it is a state of the device-code grant.
+    #[must_use]
+    pub fn retry_kind(&self) -> Option<RetryKind> {
+        crate::retry::classify_error(self.status, Some(self.code.as_str()))
+    }
+
+    /// Whether a driver may retry the same request: throttling and transient errors
+    /// ([`ServiceError::retry_kind`]), and any other server error (HTTP 5xx).
     #[must_use]
     pub fn is_retryable(&self) -> bool {
-        self.status >= 500
-            || crate::retry::classify_error(self.status, Some(self.code.as_str())).is_some()
+        self.status >= 500 || self.retry_kind().is_some()
     }
 
     /// The most specific human-readable explanation the service gave.
@@ -310,7 +317,7 @@ pub enum FlowError {
         description: Option<String>,
     },
     /// The loopback redirect carried `error=...` (RFC 6749 section 4.1.2.1).
-    #[error("error loading authorization code: the authorization redirect reported `{error}`{}; run the login again, or use --use-device-code", describe(.description.as_deref()))]
+    #[error("error loading authorization code: the authorization redirect reported `{error}`{}; run the login again", describe(.description.as_deref()))]
     AuthorizationFailed {
         /// The `error` parameter.
         error: String,

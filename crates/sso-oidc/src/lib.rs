@@ -13,7 +13,12 @@
 //! - [`oidc`] and [`portal`]: one request builder and one response parser per operation
 //!   (RegisterClient, StartDeviceAuthorization, CreateToken; ListAccounts, ListAccountRoles,
 //!   GetRoleCredentials, Logout), plus the [`portal::AccountPager`] and [`portal::RolePager`].
-//! - [`resolve_endpoint`]: partitions, FIPS, dual-stack and configured endpoint overrides.
+//! - [`callback`]: a loopback callback URL pasted by the user (paste-back PKCE), checked and
+//!   turned into the query a flow takes.
+//! - [`resolve_endpoint`]: partitions, FIPS, dual-stack and configured endpoint overrides;
+//!   [`Partition`], the one partition table (DNS suffixes, console sign-in domains).
+//! - [`vanity`]: vanity start URLs: which hosts are AWS-owned portals, the region in a portal
+//!   host, what the answer to a probe means (the driver sends the probe).
 //! - [`refresh_decision`]: when a cached token may and must be refreshed.
 //! - [`retry::classify_error`]: botocore's throttling and transient-error rules, shared with
 //!   `sso-sts`.
@@ -67,6 +72,7 @@
 
 #![deny(missing_docs)]
 
+pub mod callback;
 mod endpoint;
 mod error;
 mod flow;
@@ -76,10 +82,12 @@ pub mod portal;
 mod refresh;
 pub mod retry;
 mod time;
+pub mod vanity;
 mod wire;
 
 pub use endpoint::{
-    Endpoint, EndpointError, EndpointOverrides, EndpointParams, Service, resolve_endpoint,
+    ConsoleDomains, Endpoint, EndpointError, EndpointOverrides, EndpointParams, Partition, Service,
+    resolve_endpoint,
 };
 pub use error::{
     ErrorCode, FlowError, MisuseError, Operation, ResponseError, ServiceError, TransportFailure,

@@ -102,9 +102,7 @@ pub(crate) fn service_error(response: &http::Response<Vec<u8>>) -> ServiceError 
         .or_else(|| field(&["code", "Code"]))
         .or_else(|| field(&["__type"]))
         .unwrap_or_else(|| status.to_string());
-    let cut = raw_code.split(':').next().unwrap_or_default();
-    let cut = cut.rsplit('#').next().unwrap_or_default().trim();
-    let code = ErrorCode::parse(cut);
+    let code = ErrorCode::parse(crate::retry::error_code_from_header(&raw_code));
     let body_text = matches!(code, ErrorCode::Other(_))
         .then(|| String::from_utf8_lossy(response.body()).into_owned());
     ServiceError {

@@ -17,6 +17,9 @@
 //!   [`parse_get_caller_identity`]; errors decode to [`StsServiceError`], whose
 //!   [`StsServiceError::retry_kind`] applies botocore's standard retry rules.
 //!
+//! - [`console`]: the federated console sign-in (the `getSigninToken` request and its answer,
+//!   the login URL, the partition's console hosts from `sso_oidc::Partition`).
+//!
 //! Secrets use `sso-base`'s redacting, zeroizing types ([`SecretAccessKey`], [`SessionToken`],
 //! [`WebIdentityToken`], [`MfaCode`]), so a role chain passes one set of types from the SSO
 //! portal's credentials to STS and back.
@@ -48,6 +51,7 @@
 
 #![deny(missing_docs)]
 
+pub mod console;
 mod endpoint;
 mod error;
 mod ops;

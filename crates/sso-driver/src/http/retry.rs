@@ -1,39 +1,16 @@
-//! Pure retry decisions: which responses are retryable, how long to back off, `Retry-After`.
+//! Pure retry timing: how long to back off, `Retry-After`.
 //!
 //! Nothing here sleeps, reads the clock or draws random numbers; the randomness for the jitter
 //! comes in as an argument so the computation is testable on its own (Firezone's lesson: keep
 //! timers and randomness out of helpers).
-//! The lists follow botocore's standard retry mode (`botocore/retries/standard.py`), see
-//! protocol.md §2.1.
+//! Which responses are retryable is `sso_oidc::retry::classify_head` (botocore's standard retry
+//! mode, `botocore/retries/standard.py`, see protocol.md §2.1); the OIDC `SlowDownException` is
+//! not throttling there: it is a protocol state of the device-code grant (RFC 8628 §3.5) that the
+//! `sso-oidc` machine handles.
 
 use std::time::Duration;
 
-use http::{HeaderMap, StatusCode};
-
-/// Why a response may be retried: botocore's classification, defined once in
-/// [`sso_oidc::retry`] for every protocol core.
-///
-/// The OIDC `SlowDownException` is not in its throttling list: it is a protocol state of the
-/// device-code grant (RFC 8628 §3.5) that the `sso-oidc` machine handles, not throttling.
-pub(crate) use sso_oidc::retry::RetryKind as RetryReason;
-
-/// Decides whether a response is worth another attempt, by its status and the error code of
-/// its `x-amzn-ErrorType` header ([`sso_oidc::retry::classify_error`]).
-pub(crate) fn classify_response(status: StatusCode, headers: &HeaderMap) -> Option<RetryReason> {
-    let code = headers
-        .get("x-amzn-errortype")
-        .and_then(|value| value.to_str().ok())
-        .map(error_code_from_header);
-    sso_oidc::retry::classify_error(status.as_u16(), code)
-}
-
-/// The error code in an `x-amzn-ErrorType` header: cut at the first `:` and after the last `#`
-/// (botocore `RestJSONParser._inject_error_code`).
-pub(crate) fn error_code_from_header(value: &str) -> &str {
-    let value = value.split(':').next().unwrap_or(value);
-    let value = value.rsplit('#').next().unwrap_or(value);
-    value.trim()
-}
+use http::HeaderMap;
 
 /// The delay a `Retry-After` header asks for, in its delta-seconds form.
 ///
@@ -75,7 +52,7 @@ pub(crate) fn retry_delay(
 mod tests {
     use std::time::Duration;
 
-    use http::{HeaderMap, HeaderValue, StatusCode};
+    use http::{HeaderMap, HeaderValue};
 
     use super::*;
 
@@ -85,87 +62,6 @@ mod tests {
             map.insert(*name, HeaderValue::from_static(value));
         }
         map
-    }
-
-    fn check(status: u16, pairs: &[(&'static str, &'static str)], expected: Option<RetryReason>) {
-        let status = StatusCode::from_u16(status).expect("valid status in test table");
-        assert_eq!(
-            classify_response(status, &headers(pairs)),
-            expected,
-            "{status} {pairs:?}"
-        );
-    }
-
-    #[test]
-    fn classification_follows_botocore_standard_mode() {
-        check(200, &[], None);
-        check(400, &[], None);
-        check(401, &[], None);
-        check(404, &[], None);
-        check(501, &[], None);
-        check(429, &[], Some(RetryReason::Throttling));
-        for status in [500, 502, 503, 504] {
-            check(status, &[], Some(RetryReason::Transient));
-        }
-        check(
-            400,
-            &[(
-                "x-amzn-errortype",
-                "ThrottlingException:http://internal.amazon.com/",
-            )],
-            Some(RetryReason::Throttling),
-        );
-        check(
-            400,
-            &[(
-                "x-amzn-errortype",
-                "com.amazonaws.sso#TooManyRequestsException",
-            )],
-            Some(RetryReason::Throttling),
-        );
-        check(
-            400,
-            &[("x-amzn-errortype", "SlowDown")],
-            Some(RetryReason::Throttling),
-        );
-        check(
-            400,
-            &[("x-amzn-errortype", "RequestTimeoutException")],
-            Some(RetryReason::Transient),
-        );
-    }
-
-    #[test]
-    fn oidc_slow_down_is_a_protocol_state_not_throttling() {
-        check(400, &[("x-amzn-errortype", "SlowDownException")], None);
-        check(
-            400,
-            &[(
-                "x-amzn-errortype",
-                "SlowDownException:http://internal.amazon.com/coral/",
-            )],
-            None,
-        );
-        check(
-            400,
-            &[("x-amzn-errortype", "AuthorizationPendingException")],
-            None,
-        );
-    }
-
-    #[test]
-    fn error_code_is_cut_like_botocore() {
-        assert_eq!(
-            error_code_from_header(
-                "InvalidRequestException:http://internal.amazon.com/coral/com.amazonaws.sso.oidc/"
-            ),
-            "InvalidRequestException"
-        );
-        assert_eq!(
-            error_code_from_header("aws.protocols#ThrottlingException"),
-            "ThrottlingException"
-        );
-        assert_eq!(error_code_from_header("Plain"), "Plain");
     }
 
     #[test]

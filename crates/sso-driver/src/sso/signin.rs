@@ -24,11 +24,11 @@ pub use crate::headless::{
 };
 use crate::login::{self, LoginOptions};
 pub use crate::login::{LoginError, LoginOutcome, PastedQueries};
-pub use crate::paste::{check_state, parse_pasted_callback};
 use crate::prompt::Prompt;
 use crate::sso::Error;
 use crate::vanity;
 pub use crate::vanity::VanityError;
+pub use sso_oidc::callback::{PasteError, check_state, parse_pasted_callback};
 
 /// How to sign in: the user's choices.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

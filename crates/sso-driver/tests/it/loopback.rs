@@ -274,7 +274,7 @@ async fn a_fixed_port_in_use_is_a_clear_error() {
     assert_eq!(
         error.to_string(),
         format!(
-            "port {} on 127.0.0.1 is in use; choose another --redirect-port or omit it",
+            "port {} on 127.0.0.1 is in use by another program",
             first.port()
         )
     );
@@ -356,7 +356,7 @@ async fn the_timeout_message_names_the_redirect_uri_and_the_fallback() {
     assert_eq!(
         server.timeout_error(Duration::from_secs(600)).to_string(),
         format!(
-            "timed out after 600 s waiting for the browser to return to http://127.0.0.1:{}/oauth/callback; if the browser runs on another machine, use --use-device-code",
+            "timed out after 600 s waiting for the browser to return to http://127.0.0.1:{}/oauth/callback",
             server.port()
         )
     );

@@ -252,7 +252,7 @@ async fn pkce_with_a_pasted_callback() {
                     .unwrap();
                 let response = client.get(url).send().await.unwrap();
                 let location = response.headers()["location"].to_str().unwrap().to_owned();
-                let query = sso_driver::paste::parse_pasted_callback(&location).unwrap();
+                let query = sso_oidc::callback::parse_pasted_callback(&location).unwrap();
                 paste_tx.send(query).await.unwrap();
             });
         })),

@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use sso_config::{Document, SectionKind};
+use crate::{Document, SectionKind};
 
 use super::PopulateError;
 

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeSet;
 
+use crate::{Document, ProfileSet};
 use proptest::prelude::*;
-use sso_config::{Document, ProfileSet};
 
 use super::*;
 
@@ -308,7 +308,7 @@ fn collisions_are_errors_listing_every_role() {
     );
     assert_eq!(
         error.to_string(),
-        "the profile-name template gives the same name to different roles: `Same.Admin` would be written for account 111111111111 role Admin and account 222222222222 role Admin; add {account_id} or {role_name} to --template"
+        "the profile-name template gives the same name to different roles: `Same.Admin` would be written for account 111111111111 role Admin and account 222222222222 role Admin; add {account_id} or {role_name} to the template"
     );
     // Sanitising can collide too.
     let entries = vec![role("1", Some("a b"), "R"), role("2", Some("a#b"), "R")];

@@ -2,7 +2,7 @@
 //! config (50 hand-written profiles with comments), the idempotent re-run over the resulting
 //! ~15,000-line file, and a prune of half the profiles. Budget: each well under a second.
 //!
-//! Run with `cargo bench -p sso-driver --bench populate -- --warm-up-time 1 --measurement-time 3`.
+//! Run with `cargo bench -p sso-config --bench populate -- --warm-up-time 1 --measurement-time 3`.
 
 #![allow(clippy::unwrap_used, missing_docs)]
 
@@ -10,7 +10,7 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use sso_driver::populate::{PlanOptions, ProfileTemplate, RoleEntry, plan};
+use sso_config::populate::{PlanOptions, ProfileTemplate, RoleEntry, plan};
 
 const ACCOUNTS: usize = 1_000;
 const ROLES: [&str; 3] = ["AdministratorAccess", "ReadOnlyAccess", "Billing"];

@@ -55,7 +55,7 @@ mod tests;
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 
-use sso_config::{Document, EditError, FileKind, ProfileSet, Properties, SectionKind};
+use crate::{Document, EditError, FileKind, ProfileSet, Properties, SectionKind};
 
 pub use diff::unified_diff;
 pub use template::{DEFAULT_TEMPLATE, PLACEHOLDERS, ProfileTemplate, TemplateError};
@@ -195,7 +195,7 @@ pub enum PopulateError {
     },
     /// Different roles render to the same profile name.
     #[error(
-        "the profile-name template gives the same name to different roles: {}; add {{account_id}} or {{role_name}} to --template",
+        "the profile-name template gives the same name to different roles: {}; add {{account_id}} or {{role_name}} to the template",
         list(collisions)
     )]
     Collisions {

@@ -1,18 +1,21 @@
 //! Paste-back PKCE: reading the redirected callback URL that the user pastes into the terminal.
 //!
+//! Pure: the driver reads the line, this module checks it.
+//!
 //! When no browser can be opened here, the user opens the authorize URL on any machine; after
 //! sign-in that browser is redirected to `http://127.0.0.1:{port}/oauth/callback?code=…&state=…`,
 //! which fails to load there. The user copies that address and pastes it into the terminal.
 //! [`parse_pasted_callback`] turns what was pasted into the raw query string that the login
-//! `Flow` takes as `Input::Redirect { now, query }`, exactly as the loopback listener would have
+//! [`Flow`](crate::Flow) takes as `Input::Redirect { now, query }`, exactly as the loopback listener would have
 //! delivered it; [`check_state`] lets the caller recognise a URL from another login (and ask
 //! again) before feeding it, since the flow ends the login on a `state` mismatch.
 //!
 //! Errors never contain the pasted text: it holds the authorization code.
 
+use subtle::ConstantTimeEq as _;
 use url::Url;
 
-use crate::loopback::CALLBACK_PATH;
+use crate::pkce::RedirectUri;
 
 /// Why a pasted callback was not accepted. Messages never echo the pasted text or the code.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -35,7 +38,7 @@ pub enum PasteError {
         host: String,
     },
     /// A loopback URL with another path than `/oauth/callback`.
-    #[error("that address has the path {path}, not {CALLBACK_PATH}")]
+    #[error("that address has the path {path}, not {}", RedirectUri::PATH)]
     WrongPath {
         /// The URL's path.
         path: String,
@@ -104,7 +107,7 @@ pub fn check_state(query: &str, expected_state: &str) -> Result<(), PasteError> 
     if states.next().is_some() {
         return Err(PasteError::StateMismatch);
     }
-    if constant_time_eq(state.as_bytes(), expected_state.as_bytes()) {
+    if bool::from(state.as_bytes().ct_eq(expected_state.as_bytes())) {
         Ok(())
     } else {
         Err(PasteError::StateMismatch)
@@ -157,7 +160,7 @@ fn url_query(text: &str) -> Result<String, PasteError> {
             host: format!("{}://{host}", url.scheme()),
         });
     }
-    if url.path() != CALLBACK_PATH {
+    if url.path() != RedirectUri::PATH {
         return Err(PasteError::WrongPath {
             path: url.path().to_owned(),
         });
@@ -165,15 +168,6 @@ fn url_query(text: &str) -> Result<String, PasteError> {
     // The query as it was pasted: the flow decodes it like a query from the listener.
     let start = text.find('?').map_or(text.len(), |i| i + 1);
     Ok(strip_fragment(&text[start..]).to_owned())
-}
-
-/// Compares without an early exit on the first differing byte.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    std::hint::black_box(diff) == 0
 }
 
 #[cfg(test)]
