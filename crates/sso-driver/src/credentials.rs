@@ -75,7 +75,7 @@ pub const EXPIRY_WINDOW: Duration = sso_cache::EXPIRY_WINDOW;
 pub enum CredentialsError {
     /// The profile has SSO login settings but no role: it can sign in, not give credentials.
     #[error(
-        "The profile \"{profile}\" is configured to use SSO but is missing required configuration: {}; add them to the profile (`sso configure --profile {profile}` does it)",
+        "The profile \"{profile}\" is configured to use SSO but is missing required configuration: {}",
         missing.join(", ")
     )]
     NotARoleProfile {
@@ -85,9 +85,9 @@ pub enum CredentialsError {
         missing: Vec<&'static str>,
     },
     /// No usable SSO token: not logged in, expired, refresh failed, unreadable cache.
-    #[error("{source}; run `sso login {login}`")]
+    #[error("{source}; the {login} needs a new sign-in")]
     Token {
-        /// The `sso login` flags that sign in again, e.g. `--sso-session my-sso`.
+        /// The login, as [`SsoTarget::describe`] names it (``sso-session `my-sso` ``).
         login: String,
         /// Why.
         #[source]
@@ -120,16 +120,6 @@ impl CredentialsError {
             Self::Portal { source, .. } => source.is_unauthorized(),
             _ => false,
         }
-    }
-}
-
-/// The `sso login` flags for `target`: `--sso-session NAME`, or `--profile P` for a legacy
-/// profile.
-fn login_flags(target: &SsoTarget) -> String {
-    match (&target.session_name, &target.profile) {
-        (Some(session), _) => format!("--sso-session {session}"),
-        (None, Some(profile)) => format!("--profile {profile}"),
-        (None, None) => format!("--profile default (start URL {})", target.start_url),
     }
 }
 
@@ -269,7 +259,7 @@ pub async fn role_credentials_with<T: Transport>(
         token::fresh_token_or_wait(transport, sso_cache, target, clock, options.wait_for_login)
             .await
             .map_err(|source| CredentialsError::Token {
-                login: login_flags(target),
+                login: target.describe(),
                 source,
             })?;
     let access_token = token.access_token.clone();

@@ -153,7 +153,7 @@ pub enum LoginError {
     /// The browser did not come back to the loopback listener in time (or the authorization
     /// code expired).
     #[error(
-        "timed out after {} s waiting for the browser to return to {redirect_uri}; if the browser runs on another machine, use --use-device-code",
+        "timed out after {} s waiting for the browser to return to {redirect_uri} (a browser on another machine cannot reach it)",
         waited.as_secs()
     )]
     BrowserTimeout {
@@ -163,7 +163,7 @@ pub enum LoginError {
         redirect_uri: String,
     },
     /// The authorization redirect reported an error, or carried no code.
-    #[error("the authorization redirect failed: {error}{}; run the login again, or use --use-device-code", describe(.description.as_deref()))]
+    #[error("the authorization redirect failed: {error}{}", describe(.description.as_deref()))]
     BadCallback {
         /// The redirect's `error` parameter (or `missing code`).
         error: String,
@@ -171,7 +171,9 @@ pub enum LoginError {
         description: Option<String>,
     },
     /// The fixed `--redirect-port` is taken.
-    #[error("port {port} on 127.0.0.1 is in use; choose another --redirect-port or omit it")]
+    #[error(
+        "port {port} on 127.0.0.1 is in use by another program, so the redirect cannot be received there"
+    )]
     PortInUse {
         /// The port asked for.
         port: u16,

@@ -244,7 +244,8 @@ pub struct Sso {
     user_agent: String,
     http: OnceLock<HttpClient>,
     runtime: OnceLock<tokio::runtime::Runtime>,
-    token: OnceLock<AccessToken>,
+    /// The last access token read, and whose it is: one token read per login and handle.
+    token: std::sync::Mutex<Option<(CacheKey, AccessToken)>>,
 }
 
 impl Sso {
@@ -277,7 +278,7 @@ impl Sso {
             user_agent: concat!("sso-driver/", env!("CARGO_PKG_VERSION")).to_owned(),
             http: OnceLock::new(),
             runtime: OnceLock::new(),
-            token: OnceLock::new(),
+            token: std::sync::Mutex::default(),
         })
     }
 
@@ -333,6 +334,19 @@ impl Sso {
     /// # Errors
     ///
     /// [`SignInError`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, prompt::SilentPrompt, sso::{Selection, signin::SignInRequest}};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sso = Sso::load(&Env::process(), Selection::Session("corp".into()))?;
+    /// // `SilentPrompt` shows nothing; a real caller implements `SignInPrompt` to show the code.
+    /// let request = SignInRequest { use_device_code: true, ..Default::default() };
+    /// let signed_in = sso.sign_in(&request, &SilentPrompt)?;
+    /// println!("signed in until {}", signed_in.outcome.expires_at);
+    /// # Ok(()) }
+    /// ```
     pub fn sign_in(
         &self,
         request: &SignInRequest,
@@ -386,6 +400,17 @@ impl Sso {
     /// # Errors
     ///
     /// [`ChainError`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, prompt::SilentPrompt, sso::{CredentialsRequest, Selection}};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sso = Sso::load(&Env::process(), Selection::Profile("dev".into()))?;
+    /// let identity = sso.whoami(&CredentialsRequest::default(), &SilentPrompt)?;
+    /// println!("{} in {}", identity.caller.arn, identity.caller.account);
+    /// # Ok(()) }
+    /// ```
     pub fn whoami(
         &self,
         request: &CredentialsRequest,
@@ -441,12 +466,8 @@ impl Sso {
     /// # Errors
     ///
     /// [`Error::Token`] when there is none (sign in again), and the setup errors.
-    pub fn access_token(&self) -> Result<&AccessToken, Error> {
-        if let Some(token) = self.token.get() {
-            return Ok(token);
-        }
-        let token = self.token_of(&self.login()?)?;
-        Ok(self.token.get_or_init(|| token))
+    pub fn access_token(&self) -> Result<AccessToken, Error> {
+        self.token_of(&self.login()?)
     }
 
     /// Every account the selected login can see.
@@ -455,14 +476,7 @@ impl Sso {
     ///
     /// [`Error::Token`], [`Error::Portal`], and the setup errors.
     pub fn accounts(&self) -> Result<Vec<Account>, Error> {
-        let (target, token) = (self.login()?, self.access_token()?);
-        self.runtime()?
-            .block_on(portal::list_accounts(
-                self.http()?,
-                &target.portal_endpoint,
-                token,
-            ))
-            .map_err(|source| portal_error(source, target))
+        self.accounts_of(&self.login()?)
     }
 
     /// The roles of one account.
@@ -471,15 +485,7 @@ impl Sso {
     ///
     /// As [`Sso::accounts`].
     pub fn roles(&self, account_id: &str) -> Result<Vec<Role>, Error> {
-        let (target, token) = (self.login()?, self.access_token()?);
-        self.runtime()?
-            .block_on(portal::list_roles(
-                self.http()?,
-                &target.portal_endpoint,
-                token,
-                account_id,
-            ))
-            .map_err(|source| portal_error(source, target))
+        self.roles_of(&self.login()?, account_id)
     }
 
     /// The roles of every account in `account_ids`, listed concurrently by the adaptive pool;
@@ -489,16 +495,31 @@ impl Sso {
     /// # Errors
     ///
     /// [`Error::Token`] and the setup errors.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, sso::Selection};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sso = Sso::load(&Env::process(), Selection::Session("corp".into()))?;
+    /// let ids: Vec<String> = sso.accounts()?.into_iter().map(|a| a.account_id).collect();
+    /// let listing = sso.all_roles(&ids, &|done, total| eprintln!("{done}/{total}"))?;
+    /// for role in listing.roles() {
+    ///     println!("{} {}", role.account_id, role.role_name);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn all_roles(
         &self,
         account_ids: &[String],
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<RoleListing, Error> {
-        let (target, token) = (self.login()?, self.access_token()?);
+        let target = self.login()?;
+        let token = self.token_of(&target)?;
         let listing = self.runtime()?.block_on(portal::list_all_roles(
             self.http()?,
             &target.portal_endpoint,
-            token,
+            &token,
             account_ids,
             &PoolConfig::default(),
             progress,
@@ -517,6 +538,18 @@ impl Sso {
     ///
     /// [`Error::LegacyLogin`], [`Error::Populate`] (nothing written), [`Error::ConfigWrite`],
     /// a 401 of the portal as [`Error::Portal`], and the errors of [`Sso::accounts`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, sso::{PopulateRequest, Selection}};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sso = Sso::load(&Env::process(), Selection::Session("corp".into()))?;
+    /// let request = PopulateRequest { dry_run: true, ..Default::default() };
+    /// let populated = sso.populate(&request, &|_, _| {})?;
+    /// print!("{}", populated.diff.unwrap_or_default());
+    /// # Ok(()) }
+    /// ```
     pub fn populate(
         &self,
         request: &PopulateRequest,
@@ -611,6 +644,18 @@ impl Sso {
     ///
     /// [`Error::Cache`] when the role-credential cache cannot be listed; with `check`, the
     /// setup errors of the HTTP client.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, sso::Selection};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let status = Sso::load(&Env::process(), Selection::Default)?.status(true)?;
+    /// for login in &status.logins {
+    ///     println!("{}: signed in {}, portal says {:?}", login.start_url, login.signed_in, login.check);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn status(&self, check: bool) -> Result<Status, Error> {
         self.require_files()?;
         let now = self.now();
@@ -638,6 +683,16 @@ impl Sso {
     /// # Errors
     ///
     /// [`Error::Logout`] when a cache file cannot be read or deleted, and the setup errors.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, sso::Selection};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `aws sso logout --sso-session corp`; `None` signs out of every login.
+    /// Sso::load(&Env::process(), Selection::Default)?.sign_out(Some("corp"))?;
+    /// # Ok(()) }
+    /// ```
     pub fn sign_out(&self, session: Option<&str>) -> Result<SignedOut, Error> {
         self.require_files()?;
         let sso_cache = self.sso_cache()?;

@@ -153,6 +153,20 @@ impl Sso {
     /// # Errors
     ///
     /// [`EditConfigError`]; the file is unchanged on error.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, sso::Selection};
+    /// # use sso_config::{FileKind, SectionKind};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sso = Sso::load(&Env::process(), Selection::Default)?;
+    /// let dev = SectionKind::profile_in(FileKind::Config, "dev");
+    /// sso.edit_config(&[dev.clone()], |document| {
+    ///     document.get_or_insert_section(dev.clone())?.set("region", "eu-west-1")
+    /// })?;
+    /// # Ok(()) }
+    /// ```
     pub fn edit_config(
         &self,
         sections: &[SectionKind],
@@ -183,8 +197,19 @@ impl Sso {
         })
     }
 
-    /// A usable access token of `target`, refreshed when needed.
+    /// A usable access token of `target`, refreshed when needed; the handle keeps the last one
+    /// it read, so a command that lists accounts and then roles reads the token file once.
     pub(crate) fn token_of(&self, target: &SsoTarget) -> Result<AccessToken, Error> {
+        let key = target.token_key();
+        let mut memo = self
+            .token
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((memo_key, token)) = memo.as_ref()
+            && *memo_key == key
+        {
+            return Ok(token.clone());
+        }
         let cache = self.config().sso_cache().ok_or(Error::NoHome)?;
         let token = self
             .runtime()?
@@ -197,7 +222,9 @@ impl Sso {
             .map_err(|source| Error::Token {
                 source,
                 target: Box::new(target.clone()),
-            })?;
-        Ok(token.access_token)
+            })?
+            .access_token;
+        *memo = Some((key, token.clone()));
+        Ok(token)
     }
 }

@@ -105,6 +105,19 @@ impl Sso {
     /// # Errors
     ///
     /// [`ConsoleUseError`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, prompt::SilentPrompt};
+    /// # use sso_driver::sso::{CredentialsRequest, Selection, console::ConsoleRequest};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sso = Sso::load(&Env::process(), Selection::Profile("dev".into()))?;
+    /// let request = ConsoleRequest { service: Some("s3".into()), ..Default::default() };
+    /// let signed_in = sso.console_url(&request, &CredentialsRequest::default(), &SilentPrompt)?;
+    /// sso.open_console(&signed_in.url, &request, false);
+    /// # Ok(()) }
+    /// ```
     pub fn console_url(
         &self,
         request: &ConsoleRequest,

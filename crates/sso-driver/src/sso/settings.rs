@@ -31,6 +31,17 @@ impl Sso {
     /// # Errors
     ///
     /// [`SettingsError`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, sso::Selection};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `aws configure get region --profile dev`
+    /// let sso = Sso::load(&Env::process(), Selection::Profile("dev".into()))?;
+    /// let region = sso.get_setting(&sso.key_path("region", None)?)?;
+    /// # Ok(()) }
+    /// ```
     pub fn get_setting(&self, path: &KeyPath) -> Result<Option<String>, SettingsError> {
         settings::get_value(self.config(), path)
     }

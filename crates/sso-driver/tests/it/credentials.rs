@@ -226,7 +226,7 @@ async fn without_a_login_the_error_says_to_log_in() {
     assert!(
         error
             .to_string()
-            .ends_with("run `sso login --sso-session my-sso`"),
+            .ends_with("the sso-session `my-sso` needs a new sign-in"),
         "{error}"
     );
 }
