@@ -55,7 +55,7 @@ use crate::transport::Transport;
 pub use crate::headless::LoginFlow;
 
 /// A second source of redirect queries next to the loopback listener: the raw query strings
-/// (without `?`) of callback URLs that the user pasted (see [`crate::paste`]).
+/// (without `?`) of callback URLs that the user pasted (see [`sso_oidc::callback`]).
 ///
 /// Whichever of the listener and this source delivers a query first is fed to the flow as
 /// `Input::Redirect`. Close the sender to stop offering pasted queries.
