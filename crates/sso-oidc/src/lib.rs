@@ -76,6 +76,7 @@ pub mod callback;
 mod endpoint;
 mod error;
 mod flow;
+pub mod headless;
 pub mod oidc;
 mod pkce;
 pub mod portal;

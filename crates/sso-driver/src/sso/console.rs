@@ -17,7 +17,7 @@ pub use crate::console::ConsoleError;
 use crate::console::{self, ConsoleCredentials};
 use crate::context::SsoTarget;
 use crate::env::Env;
-use crate::headless::{self, HostFacts};
+use crate::headless;
 use crate::prompt::Prompt;
 use crate::sso::{CredentialsRequest, Error, Sso};
 
@@ -217,7 +217,7 @@ impl Sso {
             && headless::choose_login_flow(
                 env,
                 platform,
-                &HostFacts::probe(stdin_is_terminal),
+                &headless::probe_host(stdin_is_terminal),
                 false,
                 None,
                 None,

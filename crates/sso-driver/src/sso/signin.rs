@@ -172,7 +172,7 @@ pub(crate) fn sign_in(
     let runtime = sso.runtime()?;
     let signing_in = portal_target(sso, target, prompt)?;
     let target = signing_in.as_ref().unwrap_or(target);
-    let host = HostFacts::probe(request.stdin_is_terminal);
+    let host = headless::probe_host(request.stdin_is_terminal);
     let choice = flow_choice(aws, target, request.use_device_code, &host)?;
     if !is_ordinary(&choice) {
         prompt.event(&SignInEvent::FlowChosen(&choice));
