@@ -1,5 +1,5 @@
 //! The expiry warning: when the SSO token a command used cannot be refreshed and expires within
-//! 15 minutes ([`sso_driver::token::expires_without_refresh`]), one line on stderr, once per
+//! 15 minutes ([`sso_driver::Sso::expires_without_refresh`]), one line on stderr, once per
 //! run and only when stderr is a terminal, so that users sign in before a long job rather than
 //! in the middle of it. `credential_process` callers (stderr captured) never see it.
 
@@ -35,7 +35,7 @@ pub(crate) fn warn_login(sso: &Sso, refresh_tried: bool) {
 }
 
 /// Whether this run may still print the warning (stderr is a terminal and it has not warned),
-/// so whether [`sso_driver::sso::Options::check_login_expiry`] is worth its file read.
+/// so whether [`sso_driver::sso::CredentialsRequest::check_login_expiry`] is worth its file read.
 pub(crate) fn wanted() -> bool {
     std::io::stderr().is_terminal() && !WARNED.load(Ordering::Relaxed)
 }

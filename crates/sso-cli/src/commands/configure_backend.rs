@@ -1,27 +1,20 @@
-//! The [`WizardBackend`] of `sso configure` and `sso configure sso-session`, over `sso-config`
-//! and `sso-driver`.
+//! The [`WizardBackend`] of `sso configure` and `sso configure sso-session`: the wizard asks,
+//! the driver's handle ([`Sso`], its configure methods) does the rest.
 //!
-//! - Reading: the sessions and the profile's current values come from the [`AwsContext`]
+//! - Reading: the sessions and the profile's current values come from the config the handle
 //!   loaded once at the start.
-//! - Vanity start URLs (protocol.md §5.4): one probe through [`sso_driver::vanity::resolve`],
-//!   with the AWS CLI's 10 s timeout; any failure is logged at debug level and gives `None`, so
-//!   the wizard asks for the region.
-//! - Signing in: [`sso_driver::login::login`] with the terminal prompt of `sso login`, for a
-//!   target built from the answers ([`AwsContext::target_from_values`]). Unless a new token is
-//!   required, a cached token of the same login with more than 15 minutes left is reused
-//!   (§4.3).
-//! - Listing: the token of the last login ([`sso_driver::token::fresh_token`]) and the portal's
-//!   paginated listings; `UnauthorizedException` tells the wizard that the token is no longer
-//!   accepted (it signs in again, or fails with "login required").
-//! - Writing (§5.3): under the config file's lock ([`sso_driver::config_file::edit`]) the file
-//!   is read again (a file with a syntax error is refused: nothing is written), edited with
-//!   `sso-config`'s edit API (which keeps every other byte) and replaced atomically, keeping its
-//!   permissions. Concurrent edits of other profiles are kept; when the profile or sso-session
-//!   being written changed since the wizard loaded the file, nothing is written and the command
-//!   fails.
-//!
-//! Everything async runs on one current-thread tokio runtime; the HTTP client is built on first
-//! use (it loads the TLS trust roots).
+//! - Vanity start URLs (protocol.md §5.4): [`Sso::portal_region`], one probe with the AWS CLI's
+//!   10 s timeout; any failure gives `None`, so the wizard asks for the region.
+//! - Signing in: `sso login`'s sign-in ([`login::sign_in`] over [`Sso::sign_in_to`]) for the
+//!   login the answers describe ([`Sso::login_from_answers`]). Unless a new token is required,
+//!   a cached token of the same login with more than 15 minutes left is reused
+//!   ([`Sso::has_reusable_token`], §4.3).
+//! - Listing: [`Sso::accounts_of`] and [`Sso::roles_of`] with the last login;
+//!   `UnauthorizedException` tells the wizard that the token is no longer accepted (it signs in
+//!   again, or fails with "login required").
+//! - Writing (§5.3): [`Sso::edit_config`], under the config file's lock; a file with a syntax
+//!   error is refused, other sections' concurrent edits are kept, and a section being written
+//!   that changed since the handle loaded the file fails the command with nothing written.
 
 use sso_config::{Document, EditError, FileKind, SectionKind};
 use sso_driver::Sso;

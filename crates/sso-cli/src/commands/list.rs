@@ -1,9 +1,9 @@
 //! `sso list accounts` and `sso list roles`.
 //!
-//! Both get a usable token for the login (refreshing it when needed, never opening a browser),
-//! list every page through `sso_driver::portal`, convert into the view types of
-//! [`crate::output`] and print. `sso list roles` without `--account-id` lists every account's
-//! roles concurrently ([`sso_driver::sso::list_all_roles`]), with a progress bar on stderr
+//! Both ask the driver's handle ([`Sso::accounts`], [`Sso::roles`]: a usable token for the
+//! login, refreshed when needed, never a browser; every page), convert into the view types of
+//! `crate::output` and print. `sso list roles` without `--account-id` lists every account's
+//! roles concurrently ([`Sso::all_roles`]), with a progress bar on stderr
 //! when stderr is a terminal. An account whose roles cannot be listed is reported on stderr
 //! after the roles of the others are printed, and the command then fails (exit code 1).
 

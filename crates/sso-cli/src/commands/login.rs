@@ -1,21 +1,21 @@
 //! `sso login`: sign in to an sso-session (or a legacy profile) and cache the token.
 //!
-//! Resolves the target with sso-driver and picks the flow with
-//! [`sso_driver::headless::choose_login_flow`]: `--use-device-code`, then `SSO_LOGIN_FLOW`, then
+//! The driver's sign-in ([`Sso::sign_in`]) resolves the login and picks the flow:
+//! `--use-device-code`, then `SSO_LOGIN_FLOW`, then
 //! `sso_login_flow` in the config, then the device code for legacy profiles, then detection
 //! (PKCE with a browser here; paste-back PKCE in an SSH session, a container or CI when stdin is
 //! a terminal; the device code otherwise). Unless the choice is the ordinary one (the flag, or
-//! PKCE with a browser here), it is printed in one line on stderr. A device code chosen because
+//! PKCE with a browser here), this module prints it in one line on stderr. A device code chosen because
 //! no browser can be used here is not opened in one either.
 //!
 //! When the browser does not open (the opener cannot be started or exits with a failure, see
-//! [`sso_driver::browser`]), PKCE says so in one line at once and signs in with
-//! [`fallback_flow`] (paste-back with a terminal on stdin, else the device code); the device
+//! the driver's `browser`), PKCE says so in one line at once and signs in with
+//! the fallback flow (paste-back with a terminal on stdin, else the device code); the device
 //! code says so and shows the code as usual.
 //!
 //! Paste-back PKCE runs the PKCE login without opening a browser, prints the authorize URL and
 //! asks for the address the browser ends on; a thread reads stdin, checks each line with
-//! [`sso_driver::paste`] (asking again on a bad one, never echoing it) and hands the accepted
+//! `sso_oidc::callback` (asking again on a bad one, never echoing it) and hands the accepted
 //! query to the driver, which races it against the loopback listener.
 //!
 //! The AWS CLI's texts (protocol.md §2.8) go to **stderr**, so that the URL and the code reach
@@ -23,8 +23,8 @@
 //! `--qr` adds a QR code of the URL and `--copy` sends it to the clipboard through OSC 52. A
 //! [`crate::spinner::Spinner`] shows the time left while waiting (not while pasting: it would
 //! draw over the input). On success stdout gets `Successfully logged into Start URL: {url}` and
-//! which login is signed in until when. [`sso_driver::login::login`] runs on a current-thread
-//! tokio runtime.
+//! which login is signed in until when. The driver runs the login on its
+//! handle's one-thread runtime.
 
 use std::io::{BufRead, IsTerminal as _};
 use std::sync::Mutex;

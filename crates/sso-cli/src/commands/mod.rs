@@ -1,5 +1,5 @@
-//! One module per command, each with a `run` function called by `main_impl`, plus
-//! [`session`], the login a command works with (resolved target, config, HTTP client).
+//! One module per command, each with a `run` function called by `main_impl`: it opens the
+//! driver's handle ([`sso_driver::Sso`]) for its selection, makes the use-case call and renders.
 
 pub(crate) mod completions;
 pub(crate) mod configure;

@@ -1,12 +1,13 @@
 //! `sso populate`: write a profile for every account and role of an sso-session.
 //!
-//! Lists the accounts, then every account's roles concurrently (the adaptive pool of
-//! `sso_driver::sso::list_all_roles`, with a progress bar on stderr), plans the edit with
-//! `sso_driver::sso::plan` (pure: idempotent, only ever prunes profiles it created,
-//! every other byte of the file kept), and writes the file once, atomically, under the
-//! file's lock (`sso_driver::config_file::edit`: the plan is made from the file as it is then,
-//! so a concurrent edit is kept). `--dry-run` prints the unified diff instead. Accounts whose roles could not be listed are reported at the end (exit code 1);
-//! their profiles are neither added nor pruned, and the rest of the file is still written.
+//! One call, [`sso_driver::Sso::populate`]: it lists the accounts, then every account's roles
+//! concurrently (the adaptive pool; the progress bar on stderr is this module's), plans the edit
+//! with `sso_config::populate` (idempotent, only ever prunes profiles it created, every other
+//! byte of the file kept), and writes the file once, atomically, under the file's lock (the plan
+//! is made from the file as it is then, so a concurrent edit is kept). `--dry-run` prints the
+//! unified diff instead. Accounts whose roles could not be listed are reported at the end (exit
+//! code 1); their profiles are neither added nor pruned, and the rest of the file is still
+//! written.
 
 use sso_driver::sso::{PLACEHOLDERS, ProfileTemplate};
 use sso_driver::sso::{PopulateRequest, Populated};

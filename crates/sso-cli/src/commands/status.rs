@@ -10,7 +10,7 @@
 //! cached token may still have been revoked on the server.
 //!
 //! With `--check`, every unexpired cached token is shown to the portal, all at once, one cheap
-//! call each ([`sso_driver::sso::check_tokens`]); the token column then says `valid`,
+//! call each ([`sso_driver::Sso::status`]); the token column then says `valid`,
 //! `revoked` (the portal answered 401) or `unknown` (no verdict, with the reason).
 
 use std::fmt::Write as _;
