@@ -46,6 +46,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use sso_oidc::pacing::{self, Aimd};
 use sso_oidc::portal::{AccountPager, PagerError, RolePager};
 use sso_oidc::retry::RetryKind;
 use sso_oidc::{AccessToken, Endpoint, ErrorCode, Operation, ResponseError, ServiceError};
@@ -673,51 +674,36 @@ impl<T: Transport> AccountJob<T> {
     }
 }
 
-/// The adaptive concurrency limiter with a shared pause (see the [module documentation](self)).
+/// The adaptive concurrency limiter with a shared pause (see the [module documentation](self)):
+/// the policy is [`Aimd`], this applies it to the semaphore and the clock.
 ///
 /// The semaphore holds `limit` permits. Shrinking forgets the free permits at once and owes
 /// the rest (`debt`): permits released while a debt is owed are forgotten instead of returned.
 struct Limiter {
     semaphore: Arc<Semaphore>,
     state: Mutex<LimiterState>,
-    max: usize,
-    /// The lowest limit a lone throttle may trim to: half the initial concurrency.
-    floor: usize,
     backoff_base: Duration,
     backoff_cap: Duration,
 }
 
+/// The pure limit ([`Aimd`]) and what applying it to the semaphore leaves over.
 struct LimiterState {
-    limit: usize,
-    min_limit: usize,
-    /// Below it every success adds a slot; at or above it, one per window of `limit` successes.
-    /// Starts at the maximum; only throttles in a row lower it.
-    threshold: usize,
+    aimd: Aimd,
+    /// Slots taken away that were in use: forgotten as they come back.
     debt: usize,
-    growth: f64,
-    generation: u64,
-    consecutive_throttles: u32,
     pause_until: Option<Instant>,
 }
 
 impl Limiter {
     fn new(config: &PoolConfig) -> Self {
-        let max = config.max_concurrency.max(1);
-        let initial = config.initial_concurrency.clamp(1, max);
+        let aimd = Aimd::new(config.initial_concurrency, config.max_concurrency);
         Self {
-            semaphore: Arc::new(Semaphore::new(initial)),
+            semaphore: Arc::new(Semaphore::new(aimd.limit())),
             state: Mutex::new(LimiterState {
-                limit: initial,
-                min_limit: initial,
-                threshold: max,
+                aimd,
                 debt: 0,
-                growth: 0.0,
-                generation: 0,
-                consecutive_throttles: 0,
                 pause_until: None,
             }),
-            max,
-            floor: (initial / 2).max(1),
             backoff_base: config.backoff_base,
             backoff_cap: config.backoff_cap,
         }
@@ -742,7 +728,7 @@ impl Limiter {
                 _ => break,
             }
         }
-        let generation = self.lock().generation;
+        let generation = self.lock().aimd.generation();
         (permit, generation)
     }
 
@@ -757,84 +743,42 @@ impl Limiter {
         }
     }
 
-    /// One slot more below the threshold (slow start); one per window of `limit` successes
-    /// above it (additive increase); never above the maximum.
+    /// A success: a slot more when [`Aimd::on_success`] says so.
     fn on_success(&self) {
         let mut state = self.lock();
-        state.consecutive_throttles = 0;
-        if state.limit >= self.max {
-            return;
-        }
-        if state.limit < state.threshold {
-            self.grow(&mut state);
-            return;
-        }
-        state.growth += 1.0 / state.limit as f64;
-        if state.growth >= 1.0 {
-            state.growth -= 1.0;
-            self.grow(&mut state);
-        }
-    }
-
-    fn grow(&self, state: &mut LimiterState) {
-        state.limit += 1;
-        if state.debt > 0 {
-            state.debt -= 1;
-        } else {
-            self.semaphore.add_permits(1);
-        }
-    }
-
-    /// A lone throttle trims the limit to ¾ (not below the floor); throttles in a row halve
-    /// it (down to 1), lower the threshold to it, and pause the pool. Both at most once per
-    /// generation.
-    fn on_throttle(&self, generation: u64) {
-        let mut state = self.lock();
-        state.consecutive_throttles = state.consecutive_throttles.saturating_add(1);
-        let in_a_row = state.consecutive_throttles > 1;
-        if generation == state.generation {
-            let new_limit = if in_a_row {
-                let halved = (state.limit / 2).max(1);
-                state.threshold = halved;
-                halved
+        if state.aimd.on_success() {
+            if state.debt > 0 {
+                state.debt -= 1;
             } else {
-                (state.limit * 3 / 4).max(self.floor).min(state.limit)
-            };
-            if in_a_row || new_limit < state.limit {
-                let shrink = state.limit - new_limit;
-                state.limit = new_limit;
-                state.min_limit = state.min_limit.min(new_limit);
-                state.growth = 0.0;
-                state.generation += 1;
-                let forgotten = self.semaphore.forget_permits(shrink);
-                state.debt += shrink - forgotten;
-                tracing::debug!(
-                    in_a_row,
-                    limit = state.limit,
-                    threshold = state.threshold,
-                    "throttled: concurrency limit lowered"
-                );
+                self.semaphore.add_permits(1);
             }
         }
-        // One throttled answer among successes only trims the limit: pausing the whole pool
-        // for it would cost every in-flight account the delay. Throttles in a row (no success
-        // in between) mean the limit is still too high, and then the pool backs off.
-        if in_a_row {
-            let delay = self.backoff(state.consecutive_throttles - 1);
-            let until = Instant::now() + delay;
+    }
+
+    /// A throttled answer: the slots [`Aimd::on_throttle`] takes away (those in use become a
+    /// debt), and the pool's pause when it asks to back off.
+    fn on_throttle(&self, generation: u64) {
+        let mut state = self.lock();
+        let throttled = state.aimd.on_throttle(generation);
+        if throttled.shrink > 0 || throttled.back_off.is_some() {
+            let forgotten = self.semaphore.forget_permits(throttled.shrink);
+            state.debt += throttled.shrink - forgotten;
+            tracing::debug!(
+                in_a_row = throttled.back_off.is_some(),
+                limit = state.aimd.limit(),
+                threshold = state.aimd.threshold(),
+                "throttled: concurrency limit lowered"
+            );
+        }
+        if let Some(round) = throttled.back_off {
+            let until = Instant::now() + self.backoff(round);
             state.pause_until = Some(state.pause_until.map_or(until, |at| at.max(until)));
         }
     }
 
-    /// `base·2^(n-1)` capped, half of it fixed and half random ("equal jitter"), so that a
-    /// retry always waits a little.
+    /// [`pacing::backoff`] with this pool's base and cap, jittered at random.
     fn backoff(&self, n: u32) -> Duration {
-        let exponent = n.saturating_sub(1).min(16);
-        let full = self
-            .backoff_base
-            .saturating_mul(1 << exponent)
-            .min(self.backoff_cap);
-        full / 2 + full.mul_f64(fastrand::f64() / 2.0)
+        pacing::backoff(self.backoff_base, self.backoff_cap, n, fastrand::f64())
     }
 
     /// How long a request waits before its `n`th retry after a throttle: a quarter of
@@ -845,7 +789,7 @@ impl Limiter {
 
     fn limits(&self) -> (usize, usize) {
         let state = self.lock();
-        (state.min_limit, state.limit)
+        (state.aimd.min_limit(), state.aimd.limit())
     }
 }
 
@@ -864,11 +808,11 @@ mod tests {
     }
 
     fn generation(limiter: &Limiter) -> u64 {
-        limiter.lock().generation
+        limiter.lock().aimd.generation()
     }
 
     fn threshold(limiter: &Limiter) -> usize {
-        limiter.lock().threshold
+        limiter.lock().aimd.threshold()
     }
 
     fn paused(limiter: &Limiter) -> bool {

@@ -78,6 +78,7 @@ mod error;
 mod flow;
 pub mod headless;
 pub mod oidc;
+pub mod pacing;
 mod pkce;
 pub mod portal;
 mod refresh;
