@@ -152,13 +152,6 @@ pub enum SignInError {
     },
 }
 
-/// One run of the login driver.
-struct Attempt {
-    flow: headless::LoginFlow,
-    no_browser: bool,
-    redirect_port: Option<u16>,
-}
-
 /// Signs in to `target` (see the module documentation).
 pub(crate) fn sign_in(
     sso: &crate::Sso,
@@ -181,22 +174,13 @@ pub(crate) fn sign_in(
     let no_browser =
         request.no_browser || (choice.headless && choice.flow == headless::LoginFlow::DeviceCode);
     let run = |flow: headless::LoginFlow, no_browser: bool| -> Result<_, SignInError> {
-        let redirect_port = if flow.is_pkce() {
-            redirect_port(target, request.redirect_port)?
-        } else {
-            None
-        };
-        let attempt = Attempt {
-            flow,
-            no_browser,
-            redirect_port,
-        };
-        let mut options = LoginOptions::new(attempt.flow);
-        let paste = attempt.flow == headless::LoginFlow::Paste;
-        options.no_browser = attempt.no_browser || paste;
-        options.redirect_port = attempt.redirect_port;
+        let mut options = LoginOptions::new(flow);
+        if flow.is_pkce() {
+            options.redirect_port = redirect_port(target, request.redirect_port)?;
+        }
+        options.no_browser = no_browser || flow == headless::LoginFlow::Paste;
         options.browser_env = aws.env().clone();
-        options.pasted = prompt.attempt_started(attempt.flow);
+        options.pasted = prompt.attempt_started(flow);
         let clock = MonotonicClock::new(SystemClock);
         let result = runtime.block_on(login::login(http, &cache, target, &options, prompt, &clock));
         prompt.attempt_ended();
