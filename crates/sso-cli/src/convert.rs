@@ -53,6 +53,7 @@ pub(crate) fn sso_error(error: sso_driver::sso::Error) -> CliError {
             CliError::CachePermissions { path, source }
         }
         Error::Settings(error) => crate::commands::settings::settings_error(error),
+        Error::ConfigWrite(error) => config_write_error(error),
         other => CliError::Bug {
             message: other.to_string(),
         },
