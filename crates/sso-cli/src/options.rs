@@ -7,11 +7,13 @@
 
 use std::ffi::OsString;
 
+use sso_driver::sso::signin::SignInRequest;
+
 use crate::args::{
     Cli, Command, ConfigureArgs, ConfigureFlags, ConfigureSessionArgs, ConfigureSubcommand,
     ExportCredentialsArgs, ExportFormat, ListCommand, ListFormat, StatusFormat,
 };
-use crate::commands::login::LoginOptions;
+use crate::commands::login::{LoginOptions, SignIn};
 use crate::commands::populate::PopulateOptions;
 use crate::error::CliError;
 use crate::values::{
@@ -317,12 +319,17 @@ impl Invocation {
             }
             Command::Login(args) => CommandOptions::Login(LoginOptions {
                 target: selector(args.sso_session)?,
-                use_device_code: args.use_device_code,
-                no_browser: args.no_browser,
-                redirect_port: args.redirect_port,
-                // A QR code drawn into a pipe or a log is only noise.
-                qr: args.qr && env.stderr_is_terminal,
-                copy: args.copy,
+                sign_in: SignIn {
+                    request: SignInRequest {
+                        use_device_code: args.use_device_code,
+                        no_browser: args.no_browser,
+                        redirect_port: args.redirect_port,
+                        ..SignInRequest::default()
+                    },
+                    // A QR code drawn into a pipe or a log is only noise.
+                    qr: args.qr && env.stderr_is_terminal,
+                    copy: args.copy,
+                },
             }),
             Command::Logout(args) => CommandOptions::Logout {
                 session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
@@ -627,9 +634,9 @@ mod tests {
             }
         };
         let on_terminal = login(true);
-        assert!(on_terminal.qr && on_terminal.copy);
+        assert!(on_terminal.sign_in.qr && on_terminal.sign_in.copy);
         let piped = login(false);
-        assert!(!piped.qr && piped.copy);
+        assert!(!piped.sign_in.qr && piped.sign_in.copy);
     }
 
     #[test]

@@ -20,6 +20,7 @@ use sso_config::{Document, EditError, FileKind, SectionKind};
 use sso_driver::Sso;
 use sso_driver::sso::SsoTarget;
 use sso_driver::sso::configure::EditConfigError;
+use sso_driver::sso::signin::SignInRequest;
 
 use crate::commands::login::{self, SignIn};
 use crate::convert;
@@ -152,8 +153,11 @@ impl WizardBackend for ConfigureBackend {
             return Ok(true);
         }
         let sign_in = SignIn {
-            use_device_code: request.use_device_code,
-            no_browser: request.no_browser,
+            request: SignInRequest {
+                use_device_code: request.use_device_code,
+                no_browser: request.no_browser,
+                ..SignInRequest::default()
+            },
             ..SignIn::default()
         };
         login::sign_in(&self.sso, Some(&target), &sign_in)?;

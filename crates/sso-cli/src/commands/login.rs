@@ -47,21 +47,13 @@ use crate::error::CliError;
 use crate::options::LoginSelector;
 use crate::spinner::{Spinner, format_left};
 
-/// How to sign in.
+/// The options of `sso login`: what to sign in to, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LoginOptions {
     /// What to sign in to.
-    pub target: LoginSelector,
-    /// `--use-device-code`.
-    pub use_device_code: bool,
-    /// `--no-browser`.
-    pub no_browser: bool,
-    /// `--redirect-port`.
-    pub redirect_port: Option<u16>,
-    /// `--qr`, already off when stderr is not a terminal.
-    pub qr: bool,
-    /// `--copy`.
-    pub copy: bool,
+    pub(crate) target: LoginSelector,
+    /// How.
+    pub(crate) sign_in: SignIn,
 }
 
 /// The question of paste-back PKCE, printed after the authorize URL.
@@ -70,14 +62,7 @@ pub(crate) const PASTE_PROMPT: &str = "After signing in, your browser shows a pa
 /// Runs `sso login`.
 pub(crate) fn run(_ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
     let sso = convert::open(options.target.selection())?;
-    let request = SignIn {
-        use_device_code: options.use_device_code,
-        no_browser: options.no_browser,
-        redirect_port: options.redirect_port,
-        qr: options.qr,
-        copy: options.copy,
-    };
-    let signed_in = sign_in(&sso, None, &request)?;
+    let signed_in = sign_in(&sso, None, &options.sign_in)?;
     crate::write_stdout(&success_text(
         &signed_in.outcome,
         &signed_in.target,
@@ -85,16 +70,14 @@ pub(crate) fn run(_ctx: &Context, options: LoginOptions) -> Result<(), CliError>
     ))
 }
 
-/// How to sign in: the flags `sso login` and the configure wizard share.
-#[derive(Debug, Clone, Copy, Default)]
+/// How to sign in, as `sso login` and the configure wizard share it: the driver's request
+/// (`--use-device-code`, `--no-browser`, `--redirect-port`) and how this terminal hands the
+/// URL over.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(crate) struct SignIn {
-    /// `--use-device-code`.
-    pub(crate) use_device_code: bool,
-    /// `--no-browser`.
-    pub(crate) no_browser: bool,
-    /// `--redirect-port`.
-    pub(crate) redirect_port: Option<u16>,
-    /// `--qr`.
+    /// The driver's request; whether stdin is a terminal is filled in at sign-in.
+    pub(crate) request: SignInRequest,
+    /// `--qr`, already off when stderr is not a terminal.
     pub(crate) qr: bool,
     /// `--copy`.
     pub(crate) copy: bool,
@@ -108,10 +91,8 @@ pub(crate) fn sign_in(
     request: &SignIn,
 ) -> Result<SignedIn, CliError> {
     let sign_in_request = SignInRequest {
-        use_device_code: request.use_device_code,
-        no_browser: request.no_browser,
-        redirect_port: request.redirect_port,
         stdin_is_terminal: std::io::stdin().is_terminal(),
+        ..request.request
     };
     let prompt = TerminalPrompt {
         handoff: Handoff::new(request.qr, request.copy, sso.config().env()),
