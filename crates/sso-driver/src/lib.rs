@@ -46,13 +46,13 @@
 pub mod browser;
 pub mod chain;
 pub mod clock;
-pub mod config_file;
-pub mod console;
+pub(crate) mod config_file;
+pub(crate) mod console;
 pub mod context;
-pub mod convert;
+pub(crate) mod convert;
 pub mod credentials;
 pub mod env;
-pub mod headless;
+pub(crate) mod headless;
 pub mod http;
 pub mod login;
 pub mod logout;

@@ -1,14 +1,13 @@
 //! `sso console`: open the AWS Management Console signed in as a profile's role.
 //!
-//! The credentials come from [`export_credentials::profile_credentials`], exactly as for
+//! One use-case call, [`sso_driver::Sso::console_url`]: the credentials exactly as for
 //! `export-credentials` (for SSO: the cache when valid, else the token, refreshed if needed,
-//! and `GetRoleCredentials`; never a browser sign-in; a `credential_process` is run). They must
-//! be temporary: the federation endpoint refuses long-term keys, so a profile whose
-//! credentials have no session token is refused before any request. [`sso_driver::console::console_url`]
-//! exchanges them at the federation endpoint of the region's partition (or
-//! `SSO_FEDERATION_ENDPOINT`, for tests and proxies) for a sign-in token and builds the login
-//! URL, with the start URL (SSO profiles) as `Issuer` so that an expired console session leads
-//! back to the access portal.
+//! and `GetRoleCredentials`; never a browser sign-in; a `credential_process` is run), which
+//! must be temporary (long-term keys are refused before any request), exchanged at the
+//! federation endpoint of the region's partition (or `SSO_FEDERATION_ENDPOINT`, for tests and
+//! proxies) for a sign-in token, and the login URL with the start URL (SSO profiles) as
+//! `Issuer`, so that an expired console session leads back to the access portal. Then
+//! [`sso_driver::Sso::open_console`] opens it.
 //!
 //! The URL signs in whoever opens it within 15 minutes, so it goes to stdout only with
 //! `--print` or when no browser can be opened here; otherwise the browser opens it and stderr

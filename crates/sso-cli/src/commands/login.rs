@@ -650,9 +650,9 @@ mod tests {
             ..HostFacts::default()
         };
         let env_override = env.var(LOGIN_FLOW_ENV);
-        sso_driver::headless::choose_login_flow(
-            &env,
-            sso_driver::browser::Platform::Linux { wsl: false },
+        sso_oidc::headless::choose_login_flow(
+            &|name| env.var(name),
+            sso_oidc::headless::Desktop::DisplayVariables,
             &host,
             flag,
             env_override.as_deref(),
