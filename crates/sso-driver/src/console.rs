@@ -14,10 +14,9 @@
 use std::time::Duration;
 
 use sso_sts::console as pure;
-pub use sso_sts::console::{
-    ConsoleCredentials, DEFAULT_CONSOLE_DESTINATION, DEFAULT_FEDERATION_ENDPOINT,
-    MAX_SESSION_DURATION, MIN_SESSION_DURATION, SigninToken, firefox_container_url, login_url,
-    parse_signin_token, signin_token_request,
+pub(crate) use sso_sts::console::{
+    ConsoleCredentials, firefox_container_url, login_url, parse_signin_token,
+    signin_token_request,
 };
 
 use crate::http::{HttpClient, TransportError};

@@ -470,7 +470,7 @@ fn env_endpoint_params(env: &Env, region: &str) -> EndpointParams {
 
 /// The per-session (or per-profile) setting that picks the login flow: `pkce`, `device-code`
 /// or `paste`.
-pub const LOGIN_FLOW_KEY: &str = crate::headless::LOGIN_FLOW_SETTING;
+pub const LOGIN_FLOW_KEY: &str = sso_oidc::headless::LOGIN_FLOW_SETTING;
 
 /// The per-session (or per-profile) setting that fixes the PKCE loopback port, for users who
 /// forward it with `ssh -L`; `--redirect-port` wins over it.

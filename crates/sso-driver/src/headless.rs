@@ -2,17 +2,14 @@
 //! [`sso_oidc::headless`] (precedence, detection rules, the reasons); this module reads what
 //! it needs from the [`Env`], the [`Platform`] and the filesystem.
 
-pub use sso_oidc::headless::{
-    ChoiceSource, Desktop, FlowChoice, HostFacts, LOGIN_FLOW_ENV, LOGIN_FLOW_SETTING, LoginFlow,
-    LoginFlowError, ParseLoginFlowError,
-};
+use sso_oidc::headless::{Desktop, FlowChoice, HostFacts, LoginFlowError};
 
 use crate::browser::Platform;
 use crate::env::Env;
 
 /// The host facts of this machine: the container marker files; `stdin_is_terminal` comes from
 /// the caller, which owns the terminal.
-pub fn probe_host(stdin_is_terminal: bool) -> HostFacts {
+pub(crate) fn probe_host(stdin_is_terminal: bool) -> HostFacts {
     HostFacts {
         dockerenv: std::path::Path::new("/.dockerenv").exists(),
         containerenv: std::path::Path::new("/run/.containerenv").exists(),
@@ -21,7 +18,7 @@ pub fn probe_host(stdin_is_terminal: bool) -> HostFacts {
 }
 
 /// Whether `platform`'s graphical session shows in the environment.
-pub fn desktop(platform: Platform) -> Desktop {
+pub(crate) fn desktop(platform: Platform) -> Desktop {
     match platform {
         Platform::Linux { wsl: false } | Platform::OtherUnix => Desktop::DisplayVariables,
         Platform::Linux { wsl: true } | Platform::MacOs | Platform::Windows => Desktop::Always,
@@ -34,7 +31,7 @@ pub fn desktop(platform: Platform) -> Desktop {
 /// # Errors
 ///
 /// [`LoginFlowError`] when `env_override` or `config_setting` names no flow.
-pub fn choose_login_flow(
+pub(crate) fn choose_login_flow(
     env: &Env,
     platform: Platform,
     host: &HostFacts,
@@ -56,7 +53,9 @@ pub fn choose_login_flow(
 
 #[cfg(test)]
 mod tests {
-    use super::{Desktop, desktop, probe_host};
+    use sso_oidc::headless::Desktop;
+
+    use super::{desktop, probe_host};
     use crate::browser::Platform;
 
     #[test]

@@ -50,9 +50,9 @@ use crate::prompt::{Prompt, UserCode};
 use crate::token::exchange;
 use crate::transport::Transport;
 
-/// The user's choice of flow ([`crate::headless::LoginFlow`]: PKCE, paste-back PKCE or the
-/// device code), the one flow enum besides the protocol's [`FlowKind`].
-pub use crate::headless::LoginFlow;
+/// The user's choice of flow (PKCE, paste-back PKCE or the device code), the one flow enum
+/// besides the protocol's [`FlowKind`].
+pub use sso_oidc::headless::LoginFlow;
 
 /// A second source of redirect queries next to the loopback listener: the raw query strings
 /// (without `?`) of callback URLs that the user pasted (see [`sso_oidc::callback`]).

@@ -19,7 +19,7 @@ use crate::browser::Platform;
 use crate::clock::{MonotonicClock, SystemClock};
 use crate::context::{AwsContext, REDIRECT_PORT_KEY, SsoTarget};
 use crate::headless;
-pub use crate::headless::{
+pub use sso_oidc::headless::{
     ChoiceSource, FlowChoice, HostFacts, LOGIN_FLOW_ENV, LoginFlow, LoginFlowError,
 };
 use crate::login::{self, LoginOptions};
@@ -64,7 +64,7 @@ pub enum SignInEvent<'a> {
         /// Why the browser did not open.
         error: &'a BrowserError,
         /// The flow used instead.
-        fallback: headless::LoginFlow,
+        fallback: LoginFlow,
     },
 }
 
@@ -73,10 +73,10 @@ pub trait SignInPrompt: Prompt {
     /// Something the user should know (see [`SignInEvent`]).
     fn event(&self, event: &SignInEvent<'_>);
 
-    /// An attempt with `flow` starts. For [`headless::LoginFlow::Paste`], the prompt returns
+    /// An attempt with `flow` starts. For [`LoginFlow::Paste`], the prompt returns
     /// the queries it will read from the user (the authorize URL is shown to it first), raced
     /// with the loopback listener.
-    fn attempt_started(&self, flow: headless::LoginFlow) -> Option<PastedQueries>;
+    fn attempt_started(&self, flow: LoginFlow) -> Option<PastedQueries>;
 
     /// The attempt ended (stop spinners).
     fn attempt_ended(&self);
@@ -88,7 +88,7 @@ pub trait SignInPrompt: Prompt {
 impl SignInPrompt for crate::prompt::SilentPrompt {
     fn event(&self, _event: &SignInEvent<'_>) {}
 
-    fn attempt_started(&self, _flow: headless::LoginFlow) -> Option<PastedQueries> {
+    fn attempt_started(&self, _flow: LoginFlow) -> Option<PastedQueries> {
         None
     }
 
@@ -172,13 +172,13 @@ pub(crate) fn sign_in(
     }
     // Where nobody sits at this machine's browser, the device code is not opened in it either.
     let no_browser =
-        request.no_browser || (choice.headless && choice.flow == headless::LoginFlow::DeviceCode);
-    let run = |flow: headless::LoginFlow, no_browser: bool| -> Result<_, SignInError> {
+        request.no_browser || (choice.headless && choice.flow == LoginFlow::DeviceCode);
+    let run = |flow: LoginFlow, no_browser: bool| -> Result<_, SignInError> {
         let mut options = LoginOptions::new(flow);
         if flow.is_pkce() {
             options.redirect_port = redirect_port(target, request.redirect_port)?;
         }
-        options.no_browser = no_browser || flow == headless::LoginFlow::Paste;
+        options.no_browser = no_browser || flow == LoginFlow::Paste;
         options.browser_env = aws.env().clone();
         options.pasted = prompt.attempt_started(flow);
         let clock = MonotonicClock::new(SystemClock);
@@ -248,18 +248,18 @@ fn portal_target(
 /// Whether `choice` is an ordinary one that needs no line: the flag, or PKCE because a browser
 /// can be opened here.
 pub fn is_ordinary(choice: &FlowChoice) -> bool {
-    choice.source == headless::ChoiceSource::Flag
-        || (choice.source == headless::ChoiceSource::Detected
-            && choice.flow == headless::LoginFlow::Pkce)
+    choice.source == ChoiceSource::Flag
+        || (choice.source == ChoiceSource::Detected
+            && choice.flow == LoginFlow::Pkce)
 }
 
 /// The flow used when PKCE cannot open a browser: paste-back when stdin is a terminal, else
 /// the device code.
-pub fn fallback_flow(host: &HostFacts) -> headless::LoginFlow {
+pub fn fallback_flow(host: &HostFacts) -> LoginFlow {
     if host.stdin_is_terminal {
-        headless::LoginFlow::Paste
+        LoginFlow::Paste
     } else {
-        headless::LoginFlow::DeviceCode
+        LoginFlow::DeviceCode
     }
 }
 
@@ -320,10 +320,10 @@ mod tests {
             stdin_is_terminal: true,
             ..HostFacts::default()
         };
-        assert_eq!(fallback_flow(&terminal), headless::LoginFlow::Paste);
+        assert_eq!(fallback_flow(&terminal), LoginFlow::Paste);
         assert_eq!(
             fallback_flow(&HostFacts::default()),
-            headless::LoginFlow::DeviceCode
+            LoginFlow::DeviceCode
         );
     }
 
