@@ -29,10 +29,10 @@ use sso_config::{FileKind, ProfileSet, SectionKind};
 
 /// The largest config or credentials file read: 4 MiB, hundreds of times the size of a config
 /// with a profile for every role of a large organisation.
-pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+pub(crate) const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// How long an edit waits for another process's edit of the same file.
-pub const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const LOCK_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a config or credentials file could not be edited. Nothing was written.
 #[derive(Debug, thiserror::Error)]
@@ -61,7 +61,7 @@ pub enum ConfigWriteError {
         /// The file.
         path: PathBuf,
     },
-    /// Another process kept the file's lock for [`LOCK_TIMEOUT`].
+    /// Another process kept the file's lock for the lock timeout (10 s).
     #[error("timed out after {} s waiting for another process editing {} (lock file {})", waited.as_secs(), path.display(), lock.display())]
     LockTimeout {
         /// The file.
@@ -83,7 +83,7 @@ pub enum ConfigWriteError {
 
 /// Why an edit closure declined to produce a new text.
 #[derive(Debug)]
-pub enum Refusal<E> {
+pub(crate) enum Refusal<E> {
     /// What the edit depends on changed since the caller read it; the detail names it.
     Conflict(String),
     /// The edit itself failed (a value the format cannot hold, say).
@@ -92,7 +92,7 @@ pub enum Refusal<E> {
 
 /// A changed section found by [`unchanged_since`]: what changed, e.g. ``profile `dev` ``.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Conflict(pub String);
+pub(crate) struct Conflict(pub String);
 
 impl<E> From<Conflict> for Refusal<E> {
     fn from(conflict: Conflict) -> Self {
@@ -102,7 +102,7 @@ impl<E> From<Conflict> for Refusal<E> {
 
 /// Why [`edit`] did not apply the edit. Nothing was written.
 #[derive(Debug, thiserror::Error)]
-pub enum EditFailed<E> {
+pub(crate) enum EditFailed<E> {
     /// Reading, locking or writing the file failed, or the edit conflicted.
     #[error(transparent)]
     Write(#[from] ConfigWriteError),
@@ -113,7 +113,7 @@ pub enum EditFailed<E> {
 
 /// What [`edit`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     /// The edit left the text as it was; the file was not touched.
     Unchanged,
     /// The file was replaced with the edited text.
@@ -126,7 +126,7 @@ pub enum Outcome {
 ///
 /// [`ConfigWriteError::Read`] for a non-regular, too large or unreadable file,
 /// [`ConfigWriteError::NotUtf8`].
-pub fn read(path: &Path) -> Result<Option<String>, ConfigWriteError> {
+pub(crate) fn read(path: &Path) -> Result<Option<String>, ConfigWriteError> {
     let Some(bytes) = files::read_regular(path, MAX_FILE_BYTES)? else {
         return Ok(None);
     };
@@ -146,7 +146,7 @@ pub fn read(path: &Path) -> Result<Option<String>, ConfigWriteError> {
 /// [`EditFailed::Invalid`] with the edit's error; [`EditFailed::Write`] for a conflict
 /// ([`ConfigWriteError::Conflict`]), a read-only file, a lock timeout, or a failed read or
 /// write. In every error case the file is unchanged.
-pub fn edit<E>(
+pub(crate) fn edit<E>(
     path: &Path,
     edit: impl FnOnce(&str) -> Result<String, Refusal<E>>,
 ) -> Result<Outcome, EditFailed<E>> {
@@ -184,7 +184,7 @@ pub fn edit<E>(
 ///
 /// The [`Conflict`] naming the first changed section (`?` turns it into
 /// [`Refusal::Conflict`]).
-pub fn unchanged_since(
+pub(crate) fn unchanged_since(
     seen: &str,
     current: &str,
     edited: &str,

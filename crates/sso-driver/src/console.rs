@@ -15,8 +15,7 @@ use std::time::Duration;
 
 use sso_sts::console as pure;
 pub(crate) use sso_sts::console::{
-    ConsoleCredentials, firefox_container_url, login_url, parse_signin_token,
-    signin_token_request,
+    ConsoleCredentials, firefox_container_url, login_url, parse_signin_token, signin_token_request,
 };
 
 use crate::http::{HttpClient, TransportError};
@@ -86,7 +85,7 @@ impl From<pure::ConsoleError> for ConsoleError {
 /// # Errors
 ///
 /// [`ConsoleError::UnsupportedPartition`].
-pub fn federation_endpoint(region: Option<&str>) -> Result<&'static str, ConsoleError> {
+pub(crate) fn federation_endpoint(region: Option<&str>) -> Result<&'static str, ConsoleError> {
     Ok(pure::federation_endpoint(region)?)
 }
 
@@ -95,7 +94,7 @@ pub fn federation_endpoint(region: Option<&str>) -> Result<&'static str, Console
 /// # Errors
 ///
 /// [`ConsoleError::UnsupportedPartition`].
-pub fn console_destination(region: Option<&str>) -> Result<String, ConsoleError> {
+pub(crate) fn console_destination(region: Option<&str>) -> Result<String, ConsoleError> {
     Ok(pure::console_destination(region)?)
 }
 
@@ -104,7 +103,7 @@ pub fn console_destination(region: Option<&str>) -> Result<String, ConsoleError>
 /// # Errors
 ///
 /// [`ConsoleError::UnsupportedPartition`].
-pub fn service_destination(
+pub(crate) fn service_destination(
     service: &str,
     region: Option<&str>,
 ) -> Result<Option<String>, ConsoleError> {
@@ -116,7 +115,7 @@ pub fn service_destination(
 /// # Errors
 ///
 /// [`ConsoleError`]: a refused or unreadable answer, no answer, or an invalid request.
-pub async fn console_url(
+pub(crate) async fn console_url(
     http: &HttpClient,
     creds: &ConsoleCredentials,
     federation_endpoint: &str,

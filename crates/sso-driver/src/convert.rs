@@ -11,7 +11,7 @@ use sso_oidc::{ClientRegistration, Tokens, TransportFailure};
 use crate::http::{TransportError, TransportErrorKind};
 
 /// A cached client registration (protocol.md §4.2) as the flow's registration.
-pub fn registration_from_cache(entry: &sso_cache::ClientRegistration) -> ClientRegistration {
+pub(crate) fn registration_from_cache(entry: &sso_cache::ClientRegistration) -> ClientRegistration {
     ClientRegistration {
         client_id: entry.client_id.clone(),
         client_secret: entry.client_secret.clone(),
@@ -24,7 +24,9 @@ pub fn registration_from_cache(entry: &sso_cache::ClientRegistration) -> ClientR
 
 /// A new registration as the AWS CLI caches it: `clientId`, `clientSecret`, `expiresAt`, then
 /// `scopes` when there were any and `grantTypes` for PKCE registrations.
-pub fn registration_to_cache(registration: &ClientRegistration) -> sso_cache::ClientRegistration {
+pub(crate) fn registration_to_cache(
+    registration: &ClientRegistration,
+) -> sso_cache::ClientRegistration {
     sso_cache::ClientRegistration {
         client_id: registration.client_id.clone(),
         client_secret: registration.client_secret.clone(),
@@ -40,7 +42,7 @@ pub fn registration_to_cache(registration: &ClientRegistration) -> sso_cache::Cl
 /// §4.1): `startUrl` and `region` as configured, the registration copied in so the token can
 /// be refreshed, and `refreshToken` only when there is one. Times are whole seconds, as in the
 /// file.
-pub fn token_to_cache(
+pub(crate) fn token_to_cache(
     tokens: &Tokens,
     start_url: &str,
     region: &str,
@@ -60,7 +62,7 @@ pub fn token_to_cache(
 }
 
 /// The registration stored inside a token entry, if it is complete (for a refresh).
-pub fn registration_from_token(token: &CachedToken) -> Option<ClientRegistration> {
+pub(crate) fn registration_from_token(token: &CachedToken) -> Option<ClientRegistration> {
     Some(ClientRegistration {
         client_id: token.client_id.clone()?,
         client_secret: token.client_secret.clone()?,
@@ -72,7 +74,7 @@ pub fn registration_from_token(token: &CachedToken) -> Option<ClientRegistration
 }
 
 /// A transport error as the failure fed to a flow. The message names the (redacted) URL.
-pub fn transport_failure(error: &TransportError) -> TransportFailure {
+pub(crate) fn transport_failure(error: &TransportError) -> TransportFailure {
     match error.kind() {
         TransportErrorKind::Connect => TransportFailure::Connect(error.to_string()),
         TransportErrorKind::ConnectTimeout | TransportErrorKind::ReadTimeout => {

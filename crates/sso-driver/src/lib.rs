@@ -22,12 +22,7 @@
 //! - [`env`](mod@env): the process environment as an explicit input;
 //! - [`context`]: the user's config files loaded, and a profile or sso-session resolved into an
 //!   [`context::SsoTarget`] (endpoints, cache keys);
-//! - [`config_file`]: replacing `~/.aws/config` atomically, keeping its permissions;
 //! - [`transport`]: the [`transport::Transport`] trait every network call goes through;
-//! - [`headless`]: choosing the login flow (browser PKCE, paste-back PKCE, device code) from the
-//!   flags, `SSO_LOGIN_FLOW`, `sso_login_flow` and whether a browser can be opened here;
-//! - [`console`]: a federated AWS console sign-in URL for role credentials;
-//! - [`convert`]: conversions between `sso-oidc` and `sso-cache` types;
 //! - [`login`]: running a device-code or PKCE login to completion ([`login::login`]);
 //! - [`logout`]: revoking and deleting cached tokens and role credentials ([`logout::logout`]);
 //! - [`token`]: the token provider ([`token::fresh_token`]): the cached SSO token, refreshed
@@ -40,6 +35,11 @@
 //!   rules are `sso_oidc::vanity`'s);
 //! - [`serve`]: a container-credentials server on `127.0.0.1` (`sso serve`, `sso exec
 //!   --server`), refreshing from a [`serve::CredentialSource`] before expiry.
+//!
+//! Private, and reached through [`Sso`]: the config-file edits under a lock, the settings of
+//! `configure`, `credential_process`, single-flight fetches, the console federation exchange,
+//! the flow choice with this host's facts, and the conversions between protocol and cache
+//! values.
 
 #![deny(missing_docs)]
 

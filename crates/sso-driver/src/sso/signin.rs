@@ -5,7 +5,7 @@
 //!    2.36 does (protocol.md §5.4); the sign-in goes to the portal, the cache keys keep the
 //!    configured URL, and a portal in another region than `sso_region` is used (and reported
 //!    as [`SignInEvent::PortalRegion`]).
-//! 2. The flow is chosen ([`headless::choose_login_flow`]): the device-code flag, then
+//! 2. The flow is chosen ([`sso_oidc::headless::choose_login_flow`]): the device-code flag, then
 //!    `SSO_LOGIN_FLOW`, then the login's `sso_login_flow`, then whether a browser can be opened
 //!    here; an unusual choice is reported ([`SignInEvent::FlowChosen`]).
 //! 3. The loopback port: the request's, else `sso_redirect_port`, else any free port.
@@ -19,9 +19,6 @@ use crate::browser::Platform;
 use crate::clock::{MonotonicClock, SystemClock};
 use crate::context::{AwsContext, REDIRECT_PORT_KEY, SsoTarget};
 use crate::headless;
-pub use sso_oidc::headless::{
-    ChoiceSource, FlowChoice, HostFacts, LOGIN_FLOW_ENV, LoginFlow, LoginFlowError,
-};
 use crate::login::{self, LoginOptions};
 pub use crate::login::{LoginError, LoginOutcome, PastedQueries};
 use crate::prompt::Prompt;
@@ -29,6 +26,9 @@ use crate::sso::Error;
 use crate::vanity;
 pub use crate::vanity::VanityError;
 pub use sso_oidc::callback::{PasteError, check_state, parse_pasted_callback};
+pub use sso_oidc::headless::{
+    ChoiceSource, FlowChoice, HostFacts, LOGIN_FLOW_ENV, LoginFlow, LoginFlowError,
+};
 
 /// How to sign in: the user's choices.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -249,8 +249,7 @@ fn portal_target(
 /// can be opened here.
 pub fn is_ordinary(choice: &FlowChoice) -> bool {
     choice.source == ChoiceSource::Flag
-        || (choice.source == ChoiceSource::Detected
-            && choice.flow == LoginFlow::Pkce)
+        || (choice.source == ChoiceSource::Detected && choice.flow == LoginFlow::Pkce)
 }
 
 /// The flow used when PKCE cannot open a browser: paste-back when stdin is a terminal, else
@@ -321,10 +320,7 @@ mod tests {
             ..HostFacts::default()
         };
         assert_eq!(fallback_flow(&terminal), LoginFlow::Paste);
-        assert_eq!(
-            fallback_flow(&HostFacts::default()),
-            LoginFlow::DeviceCode
-        );
+        assert_eq!(fallback_flow(&HostFacts::default()), LoginFlow::DeviceCode);
     }
 
     #[test]
