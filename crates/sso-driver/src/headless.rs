@@ -1,8 +1,8 @@
-//! Choosing the login flow, with this host's facts: the pure policy is
-//! [`sso_oidc::headless`] (precedence, detection rules, the reasons); this module reads what
-//! it needs from the [`Env`], the [`Platform`] and the filesystem.
+//! This host's facts for the login-flow policy of [`sso_oidc::headless`] (precedence, detection
+//! rules, the reasons): the container markers on the filesystem, the [`Platform`]'s desktop, and
+//! the detection over an [`Env`].
 
-use sso_oidc::headless::{Desktop, FlowChoice, HostFacts, LoginFlowError};
+use sso_oidc::headless::{Desktop, HostFacts};
 
 use crate::browser::Platform;
 use crate::env::Env;
@@ -25,30 +25,15 @@ pub(crate) fn desktop(platform: Platform) -> Desktop {
     }
 }
 
-/// [`sso_oidc::headless::choose_login_flow`] with the variables of `env` and the desktop of
-/// `platform`.
-///
-/// # Errors
-///
-/// [`LoginFlowError`] when `env_override` or `config_setting` names no flow.
-pub(crate) fn choose_login_flow(
-    env: &Env,
-    platform: Platform,
-    host: &HostFacts,
-    flag_device_code: bool,
-    env_override: Option<&str>,
-    config_setting: Option<&str>,
-    legacy_profile: bool,
-) -> Result<FlowChoice, LoginFlowError> {
-    sso_oidc::headless::choose_login_flow(
+/// Whether no browser can be opened here ([`sso_oidc::headless::no_browser_here`] with the
+/// variables of `env`, the desktop of `platform` and this machine's container markers).
+pub(crate) fn no_browser_here(env: &Env, platform: Platform, stdin_is_terminal: bool) -> bool {
+    sso_oidc::headless::no_browser_here(
         &|name| env.var(name),
         desktop(platform),
-        host,
-        flag_device_code,
-        env_override,
-        config_setting,
-        legacy_profile,
+        &probe_host(stdin_is_terminal),
     )
+    .is_some()
 }
 
 #[cfg(test)]

@@ -188,7 +188,7 @@ pub fn choose_login_flow(
     config_setting: Option<&str>,
     legacy_profile: bool,
 ) -> Result<FlowChoice, LoginFlowError> {
-    let detection = detect(var, desktop, host);
+    let detection = no_browser_here(var, desktop, host);
     let headless = detection.is_some();
     let choice = |flow: LoginFlow, source: ChoiceSource, why: String| FlowChoice {
         flow,
@@ -259,8 +259,9 @@ pub fn choose_login_flow(
     })
 }
 
-/// Why no browser can be opened here, or `None` when one can.
-fn detect(
+/// Why no browser can be opened here, or `None` when one can (the detection of
+/// [`choose_login_flow`], whatever the user asked for).
+pub fn no_browser_here(
     var: &dyn Fn(&str) -> Option<String>,
     desktop: Desktop,
     host: &HostFacts,

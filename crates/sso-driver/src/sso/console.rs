@@ -213,18 +213,7 @@ impl Sso {
                     .map(str::to_owned)
             })
             .filter(|command| !command.trim().is_empty());
-        let headless = chosen.is_none()
-            && headless::choose_login_flow(
-                env,
-                platform,
-                &headless::probe_host(stdin_is_terminal),
-                false,
-                None,
-                None,
-                false,
-            )
-            .is_ok_and(|choice| choice.headless);
-        if headless {
+        if chosen.is_none() && headless::no_browser_here(env, platform, stdin_is_terminal) {
             return ConsoleOpened::NoBrowserHere;
         }
         let command = chosen.or_else(|| request.firefox_container.then(|| "firefox".to_owned()));

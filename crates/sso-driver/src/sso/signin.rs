@@ -269,9 +269,9 @@ fn flow_choice(
     host: &HostFacts,
 ) -> Result<FlowChoice, SignInError> {
     let env_override = aws.env().var(LOGIN_FLOW_ENV);
-    headless::choose_login_flow(
-        aws.env(),
-        Platform::current(),
+    sso_oidc::headless::choose_login_flow(
+        &|name| aws.env().var(name),
+        headless::desktop(Platform::current()),
         host,
         use_device_code,
         env_override.as_deref(),
