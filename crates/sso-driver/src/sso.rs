@@ -244,6 +244,8 @@ pub struct Sso {
     user_agent: String,
     http: OnceLock<HttpClient>,
     runtime: OnceLock<tokio::runtime::Runtime>,
+    /// The selected login, resolved on first need (endpoints included).
+    login: OnceLock<SsoTarget>,
     /// The last access token read, and whose it is: one token read per login and handle.
     token: std::sync::Mutex<Option<(CacheKey, AccessToken)>>,
 }
@@ -278,6 +280,7 @@ impl Sso {
             user_agent: concat!("sso-driver/", env!("CARGO_PKG_VERSION")).to_owned(),
             http: OnceLock::new(),
             runtime: OnceLock::new(),
+            login: OnceLock::new(),
             token: std::sync::Mutex::default(),
         })
     }
@@ -305,18 +308,23 @@ impl Sso {
         &self.selection
     }
 
-    /// The SSO login the selection means: the named sso-session, else the selected profile's.
+    /// The SSO login the selection means: the named sso-session, else the selected profile's;
+    /// resolved once per handle.
     ///
     /// # Errors
     ///
     /// [`ContextError`] when the profile or sso-session is missing or incomplete.
     pub fn login(&self) -> Result<SsoTarget, ContextError> {
+        if let Some(target) = self.login.get() {
+            return Ok(target.clone());
+        }
         self.require_files()?;
-        match &self.selection {
+        let target = match &self.selection {
             Selection::Session(name) => self.aws.target_for_session(name),
             Selection::Profile(name) => self.aws.target_for_profile(name),
             Selection::Default => self.aws.target_for_profile(self.aws.selected_profile()),
-        }
+        }?;
+        Ok(self.login.get_or_init(|| target).clone())
     }
 
     /// Now, as the caches compare it ([`now`]).

@@ -409,6 +409,24 @@ fn on_the_clock(fail: bool) -> (Arc<FakeClock>, Arc<OnTheClock>) {
     (clock, source)
 }
 
+/// A server over [`on_the_clock`]'s clock and source, first serving credentials that expire
+/// `initial_secs` after the start.
+async fn serving_on_the_clock(
+    fail: bool,
+    initial_secs: u64,
+) -> (Arc<FakeClock>, Arc<OnTheClock>, CredentialServer) {
+    let (clock, source) = on_the_clock(fail);
+    let server = CredentialServer::bind(
+        0,
+        Arc::clone(&source) as Arc<dyn CredentialSource>,
+        Arc::clone(&clock) as Arc<dyn WallClock>,
+        Some(expiring_in(initial_secs)),
+    )
+    .await
+    .unwrap();
+    (clock, source, server)
+}
+
 fn expiring_in(secs: u64) -> Credentials {
     let start = sso_cache::Timestamp::from_unix_ms(START_MS);
     credentials(
@@ -424,15 +442,7 @@ fn key_of(body: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn credentials_are_renewed_before_they_get_within_twenty_minutes() {
-    let (clock, source) = on_the_clock(false);
-    let server = CredentialServer::bind(
-        0,
-        Arc::clone(&source) as Arc<dyn CredentialSource>,
-        Arc::clone(&clock) as Arc<dyn WallClock>,
-        Some(expiring_in(30 * 60)),
-    )
-    .await
-    .unwrap();
+    let (clock, source, server) = serving_on_the_clock(false, 30 * 60).await;
     let addr = server.local_addr();
     let token = Some(server.token().expose_secret().to_owned());
     // 30 minutes left: from memory.
@@ -454,15 +464,7 @@ async fn credentials_are_renewed_before_they_get_within_twenty_minutes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expiring_credentials_are_never_served() {
-    let (clock, source) = on_the_clock(true);
-    let server = CredentialServer::bind(
-        0,
-        Arc::clone(&source) as Arc<dyn CredentialSource>,
-        Arc::clone(&clock) as Arc<dyn WallClock>,
-        Some(expiring_in(10 * 60)),
-    )
-    .await
-    .unwrap();
+    let (clock, source, server) = serving_on_the_clock(true, 10 * 60).await;
     let addr = server.local_addr();
     let token = Some(server.token().expose_secret().to_owned());
     // Ten minutes left and the source fails: the old ones are still served.
