@@ -1,22 +1,20 @@
 //! The `default-credential-provider-chain` and `profile-provider` suites: the SDK's complete
 //! provider cases (`full/`: environment, static keys, `credential_process`, SSO, assume-role
-//! chains over STS, web identity, container credentials, IMDSv2) run through the driver's
-//! credential chain ([`sso_driver::chain`], what `sso export-credentials` uses) with each case's
-//! environment, files and recorded traffic replayed through the driver's `Transport`.
+//! chains over STS, web identity, container credentials, IMDSv2) run through the use case of
+//! `sso export-credentials`, [`sso_driver::Sso::credentials`], with each case's environment,
+//! files, recorded traffic (the handle's injected transport) and pinned clock.
 //!
-//! The default-chain suite runs [`sso_driver::chain::resolve`] (the whole chain of the selected
-//! profile); the profile-provider suite [`sso_driver::chain::resolve_profile`] (the profile's
-//! own source, as the SDK's `ProfileFileCredentialsProvider`).
+//! The default-chain suite asks for the whole chain of the selected profile; the
+//! profile-provider suite for the profile's own source alone
+//! ([`CredentialsRequest::profile_only`], as the SDK's `ProfileFileCredentialsProvider`).
 
 use serde_json::Value;
-use sso_driver::chain;
-use sso_driver::context::{AwsContext, ContextError};
-use sso_driver::credentials::Credentials;
 use sso_driver::prompt::SilentPrompt;
+use sso_driver::sso::{Credentials, CredentialsRequest};
 
 use crate::Context;
 use crate::report::SuiteReport;
-use crate::suites::sdk_case::{self, Expected, FixedClock, SdkCase};
+use crate::suites::sdk_case::{self, Expected, SdkCase};
 
 /// Runs the `default-credential-provider-chain` suite.
 pub(crate) fn run_default_chain(context: &Context) -> SuiteReport {
@@ -75,26 +73,9 @@ fn run_case(case: &SdkCase, profile_only: bool) -> Result<(), String> {
 }
 
 fn resolve(case: &SdkCase, profile_only: bool) -> Result<Credentials, String> {
-    let aws = match AwsContext::load(&case.env, None) {
-        Err(ContextError::Location(_)) => AwsContext::without_files(&case.env),
-        other => other.map_err(|e| e.to_string())?,
-    };
-    let resolved = if profile_only {
-        sdk_case::block_on(chain::resolve_profile(
-            &case.replay,
-            &aws,
-            aws.selected_profile(),
-            &SilentPrompt,
-            &FixedClock,
-        ))?
-    } else {
-        sdk_case::block_on(chain::resolve(
-            &case.replay,
-            &aws,
-            false,
-            &SilentPrompt,
-            &FixedClock,
-        ))?
-    };
-    resolved.map(|r| r.credentials).map_err(|e| e.to_string())
+    let request = CredentialsRequest::default().profile_only(profile_only);
+    case.sso()?
+        .credentials(&request, &SilentPrompt)
+        .map(|resolved| resolved.credentials)
+        .map_err(|e| e.to_string())
 }

@@ -5,21 +5,23 @@
 //! `http-traffic.json` (recorded exchanges, the smithy `dvr` format) and `test-case.json` (the
 //! expected token, credentials or error). [`SdkCase::load`] copies `fs/` into a fresh temporary
 //! directory and rewrites absolute paths in the environment (`HOME=/home`) into it, so the
-//! driver reads the case's files through its ordinary code. [`Replay`] is a
+//! driver reads the case's files through its ordinary code, and [`SdkCase::sso`] is the
+//! use-case handle loaded from them, wired to the case's traffic and clock. [`Replay`] is a
 //! [`sso_driver::transport::Transport`] that answers each request with the next recorded
 //! response after checking method, scheme, host, path, the query as a set and the
 //! `x-amz-sso_bearer_token` header (which the Rust runner does not check).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::Deserialize;
 use serde_json::Value;
+use sso_driver::Sso;
 use sso_driver::clock::WallClock;
 use sso_driver::env::Env;
-use sso_driver::http::{TransportError, TransportErrorKind};
-use sso_driver::transport::Transport;
+use sso_driver::sso::Selection;
+use sso_driver::transport::{Transport, TransportError, TransportErrorKind};
 
 use crate::Context;
 use crate::report::SuiteReport;
@@ -52,12 +54,21 @@ pub(crate) struct SdkCase {
     /// The expected outcome.
     pub(crate) expected: Expected,
     /// The recorded traffic.
-    pub(crate) replay: Replay,
+    pub(crate) replay: Arc<Replay>,
     /// Keeps the temporary directory alive as long as the case.
     _root: tempfile::TempDir,
 }
 
 impl SdkCase {
+    /// The use-case handle of the case: its environment and files, nothing selected (the
+    /// SDK's default), its recorded traffic as the transport and its pinned clock.
+    pub(crate) fn sso(&self) -> Result<Sso, String> {
+        Ok(Sso::load(&self.env, Selection::Default)
+            .map_err(|e| e.to_string())?
+            .with_transport(Arc::clone(&self.replay))
+            .with_clock(FixedClock))
+    }
+
     /// Loads the case in `dir`.
     pub(crate) fn load(dir: &Path) -> Result<Self, String> {
         let root = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
@@ -89,11 +100,11 @@ impl SdkCase {
             CaseResult::ErrorContains(text) => Expected::ErrorContains(text),
         };
         let traffic_path = dir.join("http-traffic.json");
-        let replay = if traffic_path.is_file() {
+        let replay = Arc::new(if traffic_path.is_file() {
             Replay::from_traffic(&read_json(&traffic_path)?)?
         } else {
             Replay::default()
-        };
+        });
         Ok(Self {
             env,
             expected,
@@ -430,15 +441,6 @@ pub(crate) fn run_suite(
         report.record(name, outcome);
     }
     report
-}
-
-/// Runs a future to completion on a fresh current-thread runtime.
-pub(crate) fn block_on<F: std::future::Future>(future: F) -> Result<F::Output, String> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| format!("tokio runtime: {e}"))?;
-    Ok(runtime.block_on(future))
 }
 
 /// Fails when the recorded traffic was not matched exactly.

@@ -1,13 +1,11 @@
-//! The `default-token-provider-chain` suite: the SDK's `full/default-token-provider-chain/` cases run through the driver's token
-//! provider ([`sso_driver::token::fresh_token`]) with the case's environment, files and recorded
+//! The `default-token-provider-chain` suite: the SDK's `full/default-token-provider-chain/`
+//! cases run through the use-case handle's token provider ([`sso_driver::Sso::access_token`]:
+//! the cached token, refreshed when due) with the case's environment, files and recorded
 //! traffic, at the SDK runner's fixed time.
-
-use sso_driver::context::AwsContext;
-use sso_driver::token::fresh_token;
 
 use crate::Context;
 use crate::report::SuiteReport;
-use crate::suites::sdk_case::{self, Expected, FixedClock, SdkCase};
+use crate::suites::sdk_case::{self, Expected, SdkCase};
 
 /// Runs the suite.
 pub(crate) fn run(context: &Context) -> SuiteReport {
@@ -31,13 +29,7 @@ fn run_case(case: &SdkCase) -> Result<(), String> {
 }
 
 fn resolve(case: &SdkCase) -> Result<(String, String), String> {
-    let aws = AwsContext::load(&case.env, None).map_err(|e| e.to_string())?;
-    let target = aws
-        .target_for_profile(aws.selected_profile())
-        .map_err(|e| e.to_string())?;
-    let cache = aws.sso_cache().ok_or("no home directory")?;
-    let token = sdk_case::block_on(fresh_token(&case.replay, &cache, &target, &FixedClock))?
-        .map_err(|e| e.to_string())?;
+    let token = case.sso()?.access_token().map_err(|e| e.to_string())?;
     Ok((
         token.access_token.expose_secret().to_owned(),
         token.expires_at.to_rfc3339_seconds(),

@@ -1,8 +1,9 @@
 //! The credential chain: credentials for a selection (a profile named explicitly, or none),
 //! from every source the AWS CLI and SDKs know, behind one call.
 //!
-//! [`credentials_for`] is the use case the CLI (`export-credentials`, `exec`, `console`) and
-//! embedders call. It loads the files from an [`Env`], **plans** the source with botocore's
+//! [`Sso::credentials`](crate::Sso::credentials) is the use case the CLI (`export-credentials`,
+//! `exec`, `console`) and embedders call. Over the handle's loaded files, it **plans** the
+//! source with botocore's
 //! precedence (`plan`: environment keys unless a profile is named, then the profile's own
 //! source, then container credentials, then IMDS) and then:
 //!
@@ -10,14 +11,15 @@
 //!    credentials and assumed-role credentials from `~/.aws/cli/cache` while valid for more than
 //!    15 minutes (the AWS CLI's key and format, shared with `aws` both ways), a
 //!    `credential_process` run. No tokio runtime, no HTTP client, no TLS, no network;
-//! 2. only on a miss builds a current-thread runtime and an [`HttpClient`] and runs
-//!    [`resolve`]: SSO (token refreshed single-flight, `GetRoleCredentials`), AssumeRole hops in
+//! 2. only on a miss takes the handle's transport and runtime (built then, on first need) and
+//!    resolves the source: SSO (token refreshed single-flight, `GetRoleCredentials`), AssumeRole hops in
 //!    order (MFA codes asked through [`Prompt::mfa_code`]), AssumeRoleWithWebIdentity, container
 //!    credentials, IMDSv2, each assumed role written back to the cache.
 //!
-//! [`resolve`] and [`resolve_profile`] are generic over [`Transport`], so the conformance
-//! harness replays the SDK's recorded traffic through exactly this code, and tests count
-//! calls against the emulator.
+//! Every network call goes through the handle's [`Transport`], so the conformance harness
+//! replays the SDK's recorded traffic through exactly this code
+//! ([`Sso::with_transport`](crate::Sso::with_transport)), and tests count calls against the
+//! emulator.
 //!
 //! Secrets (keys, session tokens, web identity tokens, container authorization tokens, MFA
 //! codes) live in zeroizing types with redacting `Debug` and never reach an error message.
@@ -32,42 +34,17 @@ use std::time::Duration;
 use sso_cache::CacheDir;
 use sso_config::{Origin, ProfileView};
 
-use crate::clock::{SystemClock, WallClock};
+use crate::Sso;
+use crate::clock::WallClock;
 use crate::context::{AwsContext, ContextError, SsoTarget, WAIT_FOR_LOGIN_KEY};
 use crate::credentials::{self, CredentialOptions, Credentials, CredentialsError, ProcessSource};
-use crate::env::Env;
-use crate::http::{ClientBuildError, HttpClient, HttpConfig};
+use crate::http::ClientBuildError;
 use crate::process::ProcessError;
 use crate::prompt::Prompt;
 use crate::transport::Transport;
 
 pub use self::metadata::{ContainerSource, ImdsSource, MetadataError};
 pub use self::sts::StsCallError;
-
-/// Which credentials to get: those of a profile named explicitly (`--profile`), or, with
-/// `None`, the default chain's (environment keys first, then `AWS_PROFILE`,
-/// `AWS_DEFAULT_PROFILE` or `default`).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Selection<'a> {
-    /// The profile named explicitly.
-    pub profile: Option<&'a str>,
-}
-
-impl<'a> Selection<'a> {
-    /// The default chain.
-    #[must_use]
-    pub fn default_chain() -> Self {
-        Self { profile: None }
-    }
-
-    /// A profile named explicitly: environment keys are ignored.
-    #[must_use]
-    pub fn profile(name: &'a str) -> Self {
-        Self {
-            profile: Some(name),
-        }
-    }
-}
 
 /// The credentials of a selection and what the commands that use them also need.
 #[derive(Debug, Clone)]
@@ -422,18 +399,19 @@ impl ChainError {
     }
 }
 
-/// What [`credentials_for`] needs besides the selection.
-pub struct Options<'a> {
+/// What [`credentials_in`] needs besides the handle.
+pub(crate) struct Options<'a> {
     /// Asks for MFA codes (the CLI's terminal prompt).
-    pub prompt: &'a dyn Prompt,
-    /// The HTTP settings for a cold path (user agent, ...); the profile's `ca_bundle` is added.
-    pub http: HttpConfig,
+    pub(crate) prompt: &'a dyn Prompt,
     /// How long an SSO source waits for a sign-in in progress in another process when it has
     /// no usable token (`--wait-for-login`); `None`: the login's `sso_wait_for_login`
     /// ([`WAIT_FOR_LOGIN_KEY`]), else no wait.
-    pub wait_for_login: Option<Duration>,
+    pub(crate) wait_for_login: Option<Duration>,
     /// Whether to fill [`Resolved::expires_without_refresh`] (one more token-file read).
-    pub check_login_expiry: bool,
+    pub(crate) check_login_expiry: bool,
+    /// Only the selected profile's own source (the SDKs' profile provider): no environment
+    /// keys, no container or IMDS fallback.
+    pub(crate) profile_only: bool,
 }
 
 /// The longest accepted `sso_wait_for_login`, in seconds (an hour).
@@ -458,74 +436,54 @@ fn wait_for_login(target: &SsoTarget, flag: Option<Duration>) -> Result<Duration
     }
 }
 
-/// Credentials for `selection`: the one call of the use case (see the module documentation).
+/// The source the handle's selection plans to: `explicit` when the profile was named (no
+/// environment keys), `profile_only` for the profile's own source alone.
+fn plan_of(ctx: &AwsContext, explicit: bool, profile_only: bool) -> Result<Source, ChainError> {
+    if profile_only {
+        Ok(plan::plan_profile(ctx, ctx.selected_profile())?)
+    } else {
+        Ok(plan::plan(ctx, explicit)?)
+    }
+}
+
+/// Credentials for the handle's selection: the one call of the use case (see the module
+/// documentation); `explicit`: the selected profile was named, so environment keys are not
+/// used.
 ///
 /// Synchronous: a warm path (environment or static keys, a cached SSO or assumed-role entry)
 /// starts no runtime and builds no HTTP client.
-///
-/// # Errors
-///
-/// [`ChainError`].
-pub fn credentials_for(
-    env: &Env,
-    selection: Selection<'_>,
-    options: Options<'_>,
-) -> Result<Resolved, ChainError> {
-    let ctx = load_context(env, selection)?;
-    credentials_in(&ctx, selection.profile.is_some(), options)
-}
-
-/// [`credentials_for`] over a context already loaded (the use-case handle's one load);
-/// `explicit`: the selected profile was named, so environment keys are not used.
 pub(crate) fn credentials_in(
-    ctx: &AwsContext,
+    sso: &Sso,
     explicit: bool,
     options: Options<'_>,
 ) -> Result<Resolved, ChainError> {
-    let source = plan::plan(ctx, explicit)?;
-    credentials_of(ctx, &source, options)
+    let source = plan_of(sso.config(), explicit, options.profile_only)?;
+    credentials_of(sso, &source, options)
 }
 
-/// Who the credentials of `selection` are, as STS `GetCallerIdentity` says (`sso whoami`),
-/// with where they came from and when they and the login behind them expire.
+/// Who the credentials of the handle's selection are, as STS `GetCallerIdentity` says (`sso
+/// whoami`), with where they came from and when they and the login behind them expire.
 ///
-/// The credentials come from [`credentials_for`]'s path (warm or not); the STS call goes to
+/// The credentials come from [`credentials_in`]'s path (warm or not); the STS call goes to
 /// the selected profile's STS endpoint (protocol.md §11.5, §11.11).
-///
-/// # Errors
-///
-/// [`ChainError`]; [`StsCallError::IdentityRefused`] when STS does not accept the
-/// credentials.
-pub fn whoami(
-    env: &Env,
-    selection: Selection<'_>,
-    options: Options<'_>,
-) -> Result<Identity, ChainError> {
-    let ctx = load_context(env, selection)?;
-    whoami_in(&ctx, selection.profile.is_some(), options)
-}
-
-/// [`whoami`] over a context already loaded.
 pub(crate) fn whoami_in(
-    ctx: &AwsContext,
+    sso: &Sso,
     explicit: bool,
     options: Options<'_>,
 ) -> Result<Identity, ChainError> {
-    let env = ctx.env();
-    let source = plan::plan(ctx, explicit)?;
-    let http = http_config(ctx, &source, options.http.clone());
-    let resolved = credentials_of(ctx, &source, options)?;
+    let ctx = sso.config();
+    let source = plan_of(ctx, explicit, options.profile_only)?;
+    let resolved = credentials_of(sso, &source, options)?;
     let settings = sts::StsSettings::of(ctx)?;
-    let client = HttpClient::new(http, env)?;
-    let clock = SystemClock;
-    let caller = current_thread_runtime()?.block_on(sts::caller_identity(
-        &client,
+    let transport = sso.transport(source.uses_metadata())?;
+    let runtime = sso.runtime_or_io().map_err(ChainError::Runtime)?;
+    let caller = runtime.block_on(sts::caller_identity(
+        transport,
         &settings,
         &resolved.credentials,
-        &clock,
+        sso.clock(),
     ))?;
-    let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
-    let login = cached_login(&source, &Caches::of(ctx), now);
+    let login = cached_login(&source, &Caches::of(ctx), sso.now());
     Ok(Identity {
         caller,
         resolved,
@@ -582,72 +540,42 @@ pub struct Login {
     pub refreshable: bool,
 }
 
-/// The HTTP settings for resolving `source`: the caller's, plus the profile's `ca_bundle` and
-/// botocore's short timeouts for metadata endpoints.
-fn http_config(ctx: &AwsContext, source: &Source, mut http: HttpConfig) -> HttpConfig {
-    if let Some(path) = ctx
-        .profiles()
-        .profile(ctx.selected_profile())
-        .and_then(|props| ProfileView(props).ca_bundle())
-    {
-        http = http.ca_bundle(path.as_str());
-    }
-    if source.uses_metadata() {
-        // botocore: 1 s for IMDS, 2 s for container credentials; a laptop has neither.
-        http = http
-            .connect_timeout(std::time::Duration::from_secs(2))
-            .read_timeout(std::time::Duration::from_secs(5));
-    }
-    http
-}
-
-/// The runtime of a cold path: one thread, the caller's.
-fn current_thread_runtime() -> Result<tokio::runtime::Runtime, ChainError> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(ChainError::Runtime)
-}
-
-/// [`credentials_for`] once the source is planned.
+/// [`credentials_in`] once the source is planned: the warm path, else the source resolved
+/// over the handle's transport (the metadata client for a chain that reaches a metadata
+/// endpoint) on its runtime.
 fn credentials_of(
-    ctx: &AwsContext,
+    sso: &Sso,
     source: &Source,
     options: Options<'_>,
 ) -> Result<Resolved, ChainError> {
-    let clock = SystemClock;
-    let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
+    let ctx = sso.config();
+    let now = sso.now();
     let caches = Caches::of(ctx);
     if let Some(credentials) = cached(source, &caches, now)? {
         tracing::debug!(kind = ?source.kind(), "credentials without a network call");
         let expiry = login_expiry(source, &caches, now, false, options.check_login_expiry);
         return Ok(resolved(ctx, source, credentials, expiry));
     }
-    let http = http_config(ctx, source, options.http);
-    let client = HttpClient::new(http, ctx.env())?;
-    let runtime = current_thread_runtime()?;
+    let transport = sso.transport(source.uses_metadata())?;
+    let runtime = sso.runtime_or_io().map_err(ChainError::Runtime)?;
     let credentials = runtime.block_on(resolve_source(
-        &client,
+        transport,
         ctx,
         source,
         &caches,
         options.prompt,
-        &clock,
+        sso.clock(),
         options.wait_for_login,
     ))?;
-    let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
+    let now = sso.now();
     let expiry = login_expiry(source, &caches, now, true, options.check_login_expiry);
     Ok(resolved(ctx, source, credentials, expiry))
 }
 
 /// The default chain (or the explicitly selected profile) of a loaded context, resolved over
-/// `transport`: the async half of [`credentials_for`], for embedders with a runtime and for
-/// replayed traffic.
-///
-/// # Errors
-///
-/// [`ChainError`].
-pub async fn resolve<T: Transport>(
+/// `transport` without the warm path first.
+#[cfg(test)]
+async fn resolve<T: Transport>(
     transport: &T,
     ctx: &AwsContext,
     explicit: bool,
@@ -658,36 +586,6 @@ pub async fn resolve<T: Transport>(
     let caches = Caches::of(ctx);
     let credentials = resolve_source(transport, ctx, &source, &caches, prompt, clock, None).await?;
     Ok(resolved(ctx, &source, credentials, None))
-}
-
-/// The credentials of `profile` alone (the SDK's profile provider: no environment keys, no
-/// container or IMDS fallback).
-///
-/// # Errors
-///
-/// [`ChainError`]; [`SourceError::NoCredentials`] when the profile gives none.
-pub async fn resolve_profile<T: Transport>(
-    transport: &T,
-    ctx: &AwsContext,
-    profile: &str,
-    prompt: &dyn Prompt,
-    clock: &dyn WallClock,
-) -> Result<Resolved, ChainError> {
-    let source = plan::plan_profile(ctx, profile)?;
-    let caches = Caches::of(ctx);
-    let credentials = resolve_source(transport, ctx, &source, &caches, prompt, clock, None).await?;
-    Ok(resolved(ctx, &source, credentials, None))
-}
-
-/// The context for `selection`; without a home directory (containers, CI) and without a
-/// profile named explicitly, no files rather than an error.
-fn load_context(env: &Env, selection: Selection<'_>) -> Result<AwsContext, SourceError> {
-    match AwsContext::load(env, selection.profile) {
-        Err(ContextError::Location(_)) if selection.profile.is_none() => {
-            Ok(AwsContext::without_files(env))
-        }
-        other => Ok(other?),
-    }
 }
 
 /// [`Resolved::expires_without_refresh`] of an SSO `source`, when `check`; `refresh_tried`:

@@ -16,6 +16,18 @@ pub trait WallClock: Send + Sync {
     fn now_unix_ms(&self) -> u64;
 }
 
+impl<C: WallClock + ?Sized> WallClock for std::sync::Arc<C> {
+    fn now_unix_ms(&self) -> u64 {
+        (**self).now_unix_ms()
+    }
+}
+
+impl<C: WallClock + ?Sized> WallClock for &C {
+    fn now_unix_ms(&self) -> u64 {
+        (**self).now_unix_ms()
+    }
+}
+
 /// The operating system's clock.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemClock;

@@ -1,5 +1,5 @@
 //! A federated AWS console sign-in URL for a role's credentials: [`console_url`] sends the
-//! `getSigninToken` request of `sso_sts::console` over an [`HttpClient`] and builds the login
+//! `getSigninToken` request of `sso_sts::console` over a [`Transport`] and builds the login
 //! URL.
 //!
 //! The pure steps (the request, its answer, the login URL, the partition's hosts) are
@@ -9,7 +9,7 @@
 //! layer for the CLI, to be removed when it uses `sso_sts::console` directly).
 //!
 //! The credentials, the sign-in token and the login URL are secrets: the types redact `Debug`,
-//! errors never contain them, and the request URL is logged by [`HttpClient`] only redacted.
+//! errors never contain them, and the request URL is logged by [`crate::http::HttpClient`] only redacted.
 
 use std::time::Duration;
 
@@ -18,7 +18,8 @@ pub(crate) use sso_sts::console::{
     ConsoleCredentials, firefox_container_url, login_url, parse_signin_token, signin_token_request,
 };
 
-use crate::http::{HttpClient, TransportError};
+use crate::http::TransportError;
+use crate::transport::Transport;
 
 /// Errors of the console sign-in: those of `sso_sts::console::ConsoleError`, and no answer.
 /// None contains a credential or a token.
@@ -115,8 +116,8 @@ pub(crate) fn service_destination(
 /// # Errors
 ///
 /// [`ConsoleError`]: a refused or unreadable answer, no answer, or an invalid request.
-pub(crate) async fn console_url(
-    http: &HttpClient,
+pub(crate) async fn console_url<T: Transport>(
+    http: &T,
     creds: &ConsoleCredentials,
     federation_endpoint: &str,
     destination: &str,

@@ -50,7 +50,7 @@ pub use crate::context::{AwsContext, ContextError, SsoTarget, SyntaxError};
 pub use crate::credentials::{Credentials, CredentialsError, ProcessSource};
 pub use crate::http::ClientBuildError;
 pub use crate::logout::LogoutError;
-pub use crate::portal::{Account, PortalError, Role, RoleListing};
+pub use crate::portal::{Account, MAX_PAGE_SIZE, PortalError, Role, RoleListing};
 pub use crate::process::ProcessError;
 pub use crate::token::TokenError;
 pub use sso_config::populate::{
@@ -59,7 +59,7 @@ pub use sso_config::populate::{
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use sso_cache::{CacheDir, CacheKey, Timestamp};
@@ -67,7 +67,7 @@ use sso_config::{LocationError, ProfileView};
 use sso_oidc::AccessToken;
 
 use crate::chain;
-use crate::clock::{SystemClock, WallClock as _};
+use crate::clock::{SystemClock, WallClock};
 use crate::config_file;
 pub use crate::config_file::ConfigWriteError;
 use crate::http::{HttpClient, HttpConfig};
@@ -78,6 +78,7 @@ use crate::settings::SettingsError;
 use crate::sso::signin::{SignInError, SignInPrompt, SignInRequest, SignedIn};
 use crate::sso::status::Status;
 use crate::token;
+use crate::transport::{SharedTransport, Transport};
 use sso_config::populate::{self, PlanOptions, RoleEntry};
 
 /// Now, from the system clock, as the caches compare it.
@@ -207,6 +208,9 @@ pub struct CredentialsRequest {
     pub wait_for_login: Option<Duration>,
     /// Fill [`Resolved::expires_without_refresh`] (one more token-file read).
     pub check_login_expiry: bool,
+    /// Only the selected profile's own source, as the SDKs' profile provider resolves it: no
+    /// environment keys, no container or IMDS credentials after it.
+    pub profile_only: bool,
 }
 
 impl CredentialsRequest {
@@ -223,6 +227,23 @@ impl CredentialsRequest {
         self.check_login_expiry = check;
         self
     }
+
+    /// Only the selected profile's own source (the SDKs' profile provider).
+    #[must_use]
+    pub fn profile_only(mut self, profile_only: bool) -> Self {
+        self.profile_only = profile_only;
+        self
+    }
+}
+
+/// A usable SSO access token ([`Sso::access_token`]) and when it expires.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Token {
+    /// The bearer token of the portal's calls (redacting, zeroized on drop).
+    pub access_token: AccessToken,
+    /// When it expires.
+    pub expires_at: Timestamp,
 }
 
 /// What [`Sso::sign_out`] did besides revoking and deleting.
@@ -235,19 +256,38 @@ pub struct SignedOut {
 }
 
 /// The use-case handle (see the module documentation).
-#[derive(Debug)]
 pub struct Sso {
     aws: AwsContext,
     selection: Selection,
     /// Why the files were not read (no home directory), for use cases that need them.
     no_files: Option<LocationError>,
     user_agent: String,
-    http: OnceLock<HttpClient>,
-    runtime: OnceLock<tokio::runtime::Runtime>,
+    /// The transport the embedder injected; else the handle builds its own clients.
+    injected: Option<SharedTransport>,
+    /// The handle's own HTTP client, built on first need.
+    http: OnceLock<SharedTransport>,
+    /// The same client with botocore's short timeouts, for chains that reach a metadata
+    /// endpoint (built on first need; a laptop has no IMDS, and must not wait for one).
+    metadata_http: OnceLock<SharedTransport>,
+    clock: Arc<dyn WallClock>,
+    runtime: OnceLock<Arc<tokio::runtime::Runtime>>,
+    /// Fixed PKCE entropy for replays; `None`: the operating system's random bytes.
+    entropy: Option<sso_oidc::Entropy>,
     /// The selected login, resolved on first need (endpoints included).
     login: OnceLock<SsoTarget>,
     /// The last access token read, and whose it is: one token read per login and handle.
-    token: std::sync::Mutex<Option<(CacheKey, AccessToken)>>,
+    token: std::sync::Mutex<Option<(CacheKey, Token)>>,
+}
+
+impl std::fmt::Debug for Sso {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sso")
+            .field("selection", &self.selection)
+            .field("profile", &self.aws.selected_profile())
+            .field("user_agent", &self.user_agent)
+            .field("injected_transport", &self.injected.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sso {
@@ -278,8 +318,12 @@ impl Sso {
             selection,
             no_files,
             user_agent: concat!("sso-driver/", env!("CARGO_PKG_VERSION")).to_owned(),
+            injected: None,
             http: OnceLock::new(),
+            metadata_http: OnceLock::new(),
+            clock: Arc::new(SystemClock),
             runtime: OnceLock::new(),
+            entropy: None,
             login: OnceLock::new(),
             token: std::sync::Mutex::default(),
         })
@@ -289,6 +333,69 @@ impl Sso {
     #[must_use]
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
+        self
+    }
+
+    /// Sends every request of this handle through `transport` instead of the HTTP client the
+    /// handle would build (with the profile's `ca_bundle`, proxies and retries): recorded
+    /// traffic, a test double, or an HTTP stack of the embedder's own.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, sso::Selection, transport::{Transport, TransportError}};
+    /// /// Answers every request with 503 (a transport returns every status; the driver reads it).
+    /// struct Unavailable;
+    ///
+    /// impl Transport for Unavailable {
+    ///     async fn send(
+    ///         &self,
+    ///         _request: http::Request<Vec<u8>>,
+    ///     ) -> Result<http::Response<Vec<u8>>, TransportError> {
+    ///         Ok(http::Response::builder().status(503).body(Vec::new()).expect("a response"))
+    ///     }
+    /// }
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sso = Sso::load(&Env::process(), Selection::Session("corp".into()))?
+    ///     .with_transport(Unavailable);
+    /// assert!(sso.accounts().is_err());
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn with_transport(mut self, transport: impl Transport + 'static) -> Self {
+        self.injected = Some(SharedTransport::new(transport));
+        self
+    }
+
+    /// Reads the time from `clock` instead of the system clock: token and credential
+    /// expiries, polling deadlines, signing dates (for replayed traffic and tests).
+    #[must_use]
+    pub fn with_clock(mut self, clock: impl WallClock + 'static) -> Self {
+        self.clock = Arc::new(clock);
+        self
+    }
+
+    /// Signs in with fixed PKCE entropy (the verifier's and `state`'s bytes) instead of the
+    /// operating system's random bytes, so that a recorded exchange replays byte for byte.
+    /// Known entropy makes the verifier and `state` guessable: tests and replays only.
+    #[must_use]
+    pub fn with_pkce_entropy(mut self, entropy: sso_oidc::Entropy) -> Self {
+        self.entropy = Some(entropy);
+        self
+    }
+
+    /// The fixed PKCE entropy, when one was given.
+    pub(crate) fn pkce_entropy(&self) -> Option<&sso_oidc::Entropy> {
+        self.entropy.as_ref()
+    }
+
+    /// Runs the network calls of this handle on `runtime` instead of a one-thread runtime of
+    /// its own (built on first need). The methods still block: call them outside `runtime`'s
+    /// own `block_on`.
+    #[must_use]
+    pub fn with_runtime(mut self, runtime: Arc<tokio::runtime::Runtime>) -> Self {
+        self.runtime = OnceLock::from(runtime);
         self
     }
 
@@ -327,9 +434,14 @@ impl Sso {
         Ok(self.login.get_or_init(|| target).clone())
     }
 
-    /// Now, as the caches compare it ([`now`]).
+    /// Now, as the caches compare it, from the handle's clock ([`Sso::with_clock`]).
     pub fn now(&self) -> Timestamp {
-        now()
+        Timestamp::from_unix_ms(self.clock.now_unix_ms())
+    }
+
+    /// The handle's clock.
+    pub(crate) fn clock(&self) -> &dyn WallClock {
+        &*self.clock
     }
 
     // --- Signing in. ---
@@ -395,11 +507,7 @@ impl Sso {
         request: &CredentialsRequest,
         prompt: &dyn Prompt,
     ) -> Result<Resolved, ChainError> {
-        chain::credentials_in(
-            &self.aws,
-            self.explicit(),
-            self.chain_options(request, prompt),
-        )
+        chain::credentials_in(self, self.explicit(), Self::chain_options(request, prompt))
     }
 
     /// Who the selection's credentials are, as STS `GetCallerIdentity` says, with where they
@@ -424,11 +532,7 @@ impl Sso {
         request: &CredentialsRequest,
         prompt: &dyn Prompt,
     ) -> Result<Identity, ChainError> {
-        chain::whoami_in(
-            &self.aws,
-            self.explicit(),
-            self.chain_options(request, prompt),
-        )
+        chain::whoami_in(self, self.explicit(), Self::chain_options(request, prompt))
     }
 
     /// Writes `credentials` into section `[section]` of the credentials file, atomically
@@ -474,8 +578,8 @@ impl Sso {
     /// # Errors
     ///
     /// [`Error::Token`] when there is none (sign in again), and the setup errors.
-    pub fn access_token(&self) -> Result<AccessToken, Error> {
-        self.token_of(&self.login()?)
+    pub fn access_token(&self) -> Result<Token, Error> {
+        self.access_token_of(&self.login()?)
     }
 
     /// Every account the selected login can see.
@@ -523,7 +627,7 @@ impl Sso {
         progress: &(dyn Fn(usize, usize) + Sync),
     ) -> Result<RoleListing, Error> {
         let target = self.login()?;
-        let token = self.token_of(&target)?;
+        let token = self.access_token_of(&target)?.access_token;
         let listing = self.runtime()?.block_on(portal::list_all_roles(
             self.http()?,
             &target.portal_endpoint,
@@ -782,15 +886,14 @@ impl Sso {
     }
 
     fn chain_options<'a>(
-        &self,
         request: &CredentialsRequest,
         prompt: &'a dyn Prompt,
     ) -> chain::Options<'a> {
         chain::Options {
             prompt,
-            http: HttpConfig::default().user_agent(self.user_agent.clone()),
             wait_for_login: request.wait_for_login,
             check_login_expiry: request.check_login_expiry,
+            profile_only: request.profile_only,
         }
     }
 
@@ -799,9 +902,24 @@ impl Sso {
         self.aws.sso_cache().ok_or(Error::NoHome)
     }
 
-    /// The HTTP client, built on first use with the selected profile's `ca_bundle`.
-    pub(crate) fn http(&self) -> Result<&HttpClient, Error> {
-        if let Some(http) = self.http.get() {
+    /// The transport: the injected one, else the handle's HTTP client, built on first use
+    /// with the selected profile's `ca_bundle`.
+    pub(crate) fn http(&self) -> Result<&SharedTransport, Error> {
+        Ok(self.transport(false)?)
+    }
+
+    /// [`Sso::http`], or with `metadata` the client with short timeouts for a chain that
+    /// reaches a container or instance metadata endpoint.
+    pub(crate) fn transport(&self, metadata: bool) -> Result<&SharedTransport, ClientBuildError> {
+        if let Some(injected) = &self.injected {
+            return Ok(injected);
+        }
+        let cell = if metadata {
+            &self.metadata_http
+        } else {
+            &self.http
+        };
+        if let Some(http) = cell.get() {
             return Ok(http);
         }
         let mut config = HttpConfig::default().user_agent(self.user_agent.clone());
@@ -813,20 +931,30 @@ impl Sso {
         {
             config = config.ca_bundle(path.as_str());
         }
-        let client = HttpClient::new(config, self.aws.env())?;
-        Ok(self.http.get_or_init(|| client))
+        if metadata {
+            // botocore: 1 s for IMDS, 2 s for container credentials.
+            config = config
+                .connect_timeout(Duration::from_secs(2))
+                .read_timeout(Duration::from_secs(5));
+        }
+        let client = SharedTransport::new(HttpClient::new(config, self.aws.env())?);
+        Ok(cell.get_or_init(|| client))
     }
 
-    /// The one-thread runtime, built on first use.
+    /// The runtime: the injected one, else a one-thread runtime built on first use.
     pub(crate) fn runtime(&self) -> Result<&tokio::runtime::Runtime, Error> {
+        self.runtime_or_io().map_err(Error::Runtime)
+    }
+
+    /// [`Sso::runtime`], failing with the IO error.
+    pub(crate) fn runtime_or_io(&self) -> std::io::Result<&tokio::runtime::Runtime> {
         if let Some(runtime) = self.runtime.get() {
             return Ok(runtime);
         }
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .build()
-            .map_err(Error::Runtime)?;
-        Ok(self.runtime.get_or_init(|| runtime))
+            .build()?;
+        Ok(self.runtime.get_or_init(|| Arc::new(runtime)))
     }
 }
 

@@ -6,10 +6,13 @@
 //! For each case: a replay server on `127.0.0.1` serves the recorded responses in order and
 //! checks every request ([`replay`]); a temporary HOME holds the case's cached state (a client
 //! registration, or the token to refresh); the endpoints reach the server through
-//! `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO` in an [`Env`] given to
-//! [`AwsContext::target_from_values`]; and the driver runs on virtual time ([`harness`]).
-//! Then the driver's outcome, the cache files it wrote, and the order of requests and prompt
-//! events are compared with the transcript. The format and the choices (fixed PKCE entropy,
+//! `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO` in the [`Env`] the use-case handle
+//! ([`Sso`]) is loaded from; the login is [`Sso::login_from_answers`]; and the handle runs on
+//! virtual time with the replay transport ([`harness`]), injected through its
+//! `with_transport`, `with_clock`, `with_runtime` and `with_pkce_entropy`. The handle's use
+//! cases are what is driven: [`Sso::sign_in_to`], [`Sso::access_token_of`] and
+//! [`Sso::accounts_of`]. Then the outcome, the cache files written, and the order of requests
+//! and prompt events are compared with the transcript. The format and the choices (fixed PKCE entropy,
 //! port substitution, the refresh pre-state) are documented in docs/exchanges.md.
 
 mod harness;
@@ -20,12 +23,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sso_cache::{CacheDir, CachedToken, RegistrationFlow, UnknownFields};
-use sso_driver::context::{AwsContext, SsoTarget};
+use sso_driver::Sso;
 use sso_driver::env::Env;
-use sso_driver::http::{HttpClient, HttpConfig};
-use sso_driver::login::{LoginError, LoginFlow, LoginOptions, login};
-use sso_driver::portal::list_accounts;
-use sso_driver::token::{TokenError, fresh_token};
+use sso_driver::sso::signin::{LOGIN_FLOW_ENV, LoginError, SignInError, SignInRequest};
+use sso_driver::sso::{Selection, SsoTarget, TokenError};
+use sso_driver::transport::{HttpClient, HttpConfig};
 use sso_oidc::Entropy;
 use tokio::sync::mpsc;
 
@@ -37,6 +39,9 @@ use replay::{Exchange, Observed, Replay, ReplayServer};
 
 /// A case that has not finished after this much real time has failed (the driver hangs).
 const CASE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long after `start` the cached access token of a `list_accounts` case stays valid.
+const LIST_PRE_STATE_VALID_FOR: u64 = 3_600_000;
 
 /// How long before `start` the cached access token of a `refresh` case expired.
 const REFRESH_PRE_STATE_EXPIRED_FOR: u64 = 60_000;
@@ -194,6 +199,8 @@ struct Case {
     plan: Plan,
     replay: Arc<Replay>,
     _home: tempfile::TempDir,
+    /// The case's environment: its HOME and the endpoint overrides.
+    env: Env,
     target: SsoTarget,
     cache: CacheDir,
     http: HttpClient,
@@ -212,12 +219,13 @@ fn run_case(mut transcript: Transcript, io: &tokio::runtime::Handle) -> Result<(
         );
     }
     let home = tempfile::tempdir().map_err(|e| format!("cannot make a temporary HOME: {e}"))?;
-    let (target, cache, http) = setup(&transcript, home.path(), server.url())?;
+    let (env, target, cache, http) = setup(&transcript, home.path(), server.url())?;
     let case = Case {
         transcript,
         plan,
         replay,
         _home: home,
+        env,
         target,
         cache,
         http,
@@ -227,7 +235,7 @@ fn run_case(mut transcript: Transcript, io: &tokio::runtime::Handle) -> Result<(
         .start_paused(true)
         .build()
         .map_err(|e| format!("cannot start the driver's runtime: {e}"))?;
-    let outcome = runtime.block_on(drive(&case, io));
+    let outcome = drive(&case, io, Arc::new(runtime));
     drop(server);
     // Request mismatches explain a failure better than the driver's reaction to them.
     case.replay.finish()?;
@@ -235,12 +243,12 @@ fn run_case(mut transcript: Transcript, io: &tokio::runtime::Handle) -> Result<(
     check_timeline(&case)
 }
 
-/// The case's HOME, target and HTTP client; writes the cached pre-state.
+/// The case's environment, login, cache and HTTP client; writes the cached pre-state.
 fn setup(
     transcript: &Transcript,
     home: &Path,
     server_url: &str,
-) -> Result<(SsoTarget, CacheDir, HttpClient), String> {
+) -> Result<(Env, SsoTarget, CacheDir, HttpClient), String> {
     let flow = &transcript.flow;
     let home_str = home.to_str().ok_or("the temporary HOME is not UTF-8")?;
     let config = home.join("config");
@@ -251,17 +259,21 @@ fn setup(
             vars.push(("AWS_ENDPOINT_URL_SSO_OIDC", server_url));
             vars.push(("AWS_ENDPOINT_URL_SSO", server_url));
         }
+        if flow.kind == "authorization_code" {
+            // The flow the transcript recorded, whatever this host's display says.
+            vars.push((LOGIN_FLOW_ENV, "pkce"));
+        }
         let env = Env::from_vars(vars);
-        let aws = AwsContext::load(&env, None).map_err(|e| e.to_string())?;
-        let target = aws
-            .target_from_values(
+        let sso = Sso::load(&env, Selection::Default).map_err(|e| e.to_string())?;
+        let target = sso
+            .login_from_answers(
                 flow.session_name.as_deref(),
                 &flow.start_url,
                 region(transcript),
                 &flow.scopes,
             )
             .map_err(|e| e.to_string())?;
-        Ok::<_, String>((env, aws, target))
+        Ok::<_, String>((env, sso, target))
     };
     // Without the overrides, the target must resolve the endpoints the transcript recorded.
     let (_, _, plain) = values(false)?;
@@ -283,11 +295,11 @@ fn setup(
             ));
         }
     }
-    let (env, aws, target) = values(true)?;
-    let cache = aws.sso_cache().ok_or("no home directory")?;
+    let (env, sso, target) = values(true)?;
+    let cache = sso.config().sso_cache().ok_or("no home directory")?;
     write_pre_state(transcript, &target, &cache)?;
     let http = HttpClient::new(HttpConfig::default(), &env).map_err(|e| e.to_string())?;
-    Ok((target, cache, http))
+    Ok((env, target, cache, http))
 }
 
 /// The transcript's region; `list_accounts` transcripts record none, and take it from the
@@ -304,18 +316,40 @@ fn region(transcript: &Transcript) -> &str {
         .unwrap_or("us-east-1")
 }
 
-/// A cached registration for the login flows; the token to refresh for `refresh`.
+/// A cached registration for the login flows; the token to refresh for `refresh`; the signed-in
+/// token for `list_accounts`.
 fn write_pre_state(
     transcript: &Transcript,
     target: &SsoTarget,
     cache: &CacheDir,
 ) -> Result<(), String> {
     let flow = &transcript.flow;
+    let ms = sso_cache::Timestamp::from_unix_ms;
+    let write_error = |e: sso_cache::CacheError| format!("cannot write the pre-state: {e}");
+    if flow.kind == "list_accounts" {
+        // The recorded bearer token, signed in and valid for the whole case.
+        let access_token = flow
+            .access_token
+            .as_deref()
+            .ok_or("list_accounts needs access_token")?;
+        let token = CachedToken {
+            start_url: Some(flow.start_url.clone()),
+            region: Some(region(transcript).to_owned()),
+            access_token: sso_cache::AccessToken::new(access_token),
+            expires_at: ms(transcript.start.saturating_add(LIST_PRE_STATE_VALID_FOR)),
+            client_id: None,
+            client_secret: None,
+            registration_expires_at: None,
+            refresh_token: None,
+            unknown: UnknownFields::new(),
+        };
+        return cache
+            .write(&target.token_key(), &token)
+            .map_err(write_error);
+    }
     let Some(registration) = &flow.registration else {
         return Ok(());
     };
-    let ms = sso_cache::Timestamp::from_unix_ms;
-    let write_error = |e: sso_cache::CacheError| format!("cannot write the pre-state: {e}");
     match flow.kind.as_str() {
         "refresh" => {
             let refresh_token = flow
@@ -364,9 +398,16 @@ fn write_pre_state(
     }
 }
 
-/// Runs the driver entry point of the case's flow kind and checks its outcome.
-async fn drive(case: &Case, io: &tokio::runtime::Handle) -> Result<(), String> {
+/// Runs the use case of the case's flow kind on a handle wired to the replay (virtual time on
+/// `runtime`, the replay transport) and checks its outcome.
+fn drive(
+    case: &Case,
+    io: &tokio::runtime::Handle,
+    runtime: Arc<tokio::runtime::Runtime>,
+) -> Result<(), String> {
     let transcript = &case.transcript;
+    // The clock reads the paused runtime's time, here too between the handle's calls.
+    let _virtual_time = runtime.enter();
     let clock = Arc::new(ReplayClock::new(transcript.start));
     let transport = ReplayTransport {
         http: case.http.clone(),
@@ -374,20 +415,22 @@ async fn drive(case: &Case, io: &tokio::runtime::Handle) -> Result<(), String> {
         clock: Arc::clone(&clock),
         replay: Arc::clone(&case.replay),
     };
+    let mut sso = Sso::load(&case.env, Selection::Default)
+        .map_err(|e| e.to_string())?
+        .with_transport(transport)
+        .with_clock(Arc::clone(&clock))
+        .with_runtime(Arc::clone(&runtime));
+    if let Some(entropy) = &transcript.entropy {
+        sso = sso.with_pkce_entropy(Entropy::new(
+            transcript::hex_bytes(&entropy.verifier_hex)?,
+            transcript::hex_bytes(&entropy.state_hex)?,
+        ));
+    }
     match transcript.flow.kind.as_str() {
-        "device_code" | "authorization_code" => drive_login(case, &transport, &clock).await,
-        "refresh" => {
-            let result = fresh_token(&transport, &case.cache, &case.target, clock.as_ref()).await;
-            check_refresh(case, result)
-        }
+        "device_code" | "authorization_code" => drive_login(case, &sso, &runtime, &clock),
+        "refresh" => check_refresh(case, sso.access_token_of(&case.target)),
         "list_accounts" => {
-            let token = transcript
-                .flow
-                .access_token
-                .as_deref()
-                .ok_or("list_accounts needs access_token")?;
-            let token = sso_oidc::AccessToken::new(token);
-            let result = list_accounts(&transport, &case.target.portal_endpoint, &token).await;
+            let result = sso.accounts_of(&case.target);
             match (&transcript.outcome.accounts, result) {
                 (Some(want), Ok(accounts)) => {
                     let got: Vec<&str> = accounts.iter().map(|a| a.account_id.as_str()).collect();
@@ -404,26 +447,19 @@ async fn drive(case: &Case, io: &tokio::runtime::Handle) -> Result<(), String> {
     }
 }
 
-async fn drive_login(
+fn drive_login(
     case: &Case,
-    transport: &ReplayTransport,
+    sso: &Sso,
+    runtime: &tokio::runtime::Runtime,
     clock: &Arc<ReplayClock>,
 ) -> Result<(), String> {
     let transcript = &case.transcript;
     let pkce = transcript.flow.kind == "authorization_code";
-    let mut options = LoginOptions::new(if pkce {
-        LoginFlow::Pkce
-    } else {
-        LoginFlow::DeviceCode
-    });
-    options.no_browser = true;
-    options.browser_env = Env::from_vars(Vec::<(String, String)>::new());
-    if let Some(entropy) = &transcript.entropy {
-        options.entropy = Some(Entropy::new(
-            transcript::hex_bytes(&entropy.verifier_hex)?,
-            transcript::hex_bytes(&entropy.state_hex)?,
-        ));
-    }
+    let request = SignInRequest {
+        use_device_code: !pkce,
+        no_browser: true,
+        ..SignInRequest::default()
+    };
     let (urls, browser_urls) = mpsc::unbounded_channel();
     let prompt = ReplayPrompt {
         replay: Arc::clone(&case.replay),
@@ -440,24 +476,21 @@ async fn drive_login(
             query: r.query.clone(),
         })
         .collect();
-    let browser = tokio::spawn(harness::browse(
+    // Driven while the handle blocks on the same runtime, then to its end below.
+    let browser = runtime.spawn(harness::browse(
         browser_urls,
         redirects,
         Arc::clone(clock),
         Arc::clone(&case.replay),
     ));
-    let result = login(
-        transport,
-        &case.cache,
-        &case.target,
-        &options,
-        &prompt,
-        clock.as_ref(),
-    )
-    .await;
+    let result = match sso.sign_in_to(&case.target, &request, &prompt) {
+        Ok(signed_in) => Ok(signed_in.outcome),
+        Err(SignInError::Login { source, .. }) => Err(source),
+        Err(other) => return Err(format!("the sign-in could not start: {other}")),
+    };
     drop(prompt);
-    browser
-        .await
+    runtime
+        .block_on(browser)
         .map_err(|e| format!("the browser task failed: {e}"))?;
     let flow = if pkce {
         RegistrationFlow::AuthorizationCode
@@ -545,7 +578,10 @@ fn login_error_name(error: &LoginError) -> String {
     }
 }
 
-fn check_refresh(case: &Case, result: Result<CachedToken, TokenError>) -> Result<(), String> {
+fn check_refresh(
+    case: &Case,
+    result: Result<sso_driver::sso::Token, sso_driver::sso::Error>,
+) -> Result<(), String> {
     let transcript = &case.transcript;
     let cached = case
         .cache
@@ -559,7 +595,11 @@ fn check_refresh(case: &Case, result: Result<CachedToken, TokenError>) -> Result
             },
             Ok(token),
         ) => {
-            check_token(want, &token, transcript.start)?;
+            if token.access_token.expose_secret() != want.access_token
+                || token.expires_at != cached.expires_at
+            {
+                return Err("the handle returned another token than the one it cached".into());
+            }
             check_token(want, &cached, transcript.start)
                 .map_err(|why| format!("the cache file: {why}"))
         }
@@ -570,7 +610,10 @@ fn check_refresh(case: &Case, result: Result<CachedToken, TokenError>) -> Result
             Err(error),
         ) => {
             let got = match &error {
-                TokenError::RefreshFailed { source, .. } => super::error_name(source),
+                sso_driver::sso::Error::Token {
+                    source: TokenError::RefreshFailed { source, .. },
+                    ..
+                } => super::error_name(source),
                 other => format!("other:{other}"),
             };
             if got != *want {
@@ -729,7 +772,7 @@ mod tests {
     fn pagination_and_throttling_are_driven() {
         // The driver asks for pages of `MAX_PAGE_SIZE`, which the recordings may predate.
         let page_size = |t: &mut Value| {
-            let size = sso_driver::portal::MAX_PAGE_SIZE;
+            let size = sso_driver::sso::MAX_PAGE_SIZE;
             t["flow"]["page_size"] = json!(size);
             for step in t["steps"].as_array_mut().unwrap() {
                 step["request"]["query"]["max_result"] = json!(size.to_string());

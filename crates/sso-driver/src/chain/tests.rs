@@ -6,6 +6,8 @@
 use std::sync::Mutex;
 
 use super::*;
+use crate::clock::SystemClock;
+use crate::env::Env;
 use crate::http::TransportError;
 use crate::prompt::{MfaCode, SilentPrompt, UserCode};
 

@@ -17,13 +17,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use sso_config::{Document, EditError, FileKind, SectionKind};
-use sso_oidc::AccessToken;
 
-use crate::clock::SystemClock;
 use crate::config_file::{self, ConfigWriteError, EditFailed, Refusal};
 use crate::context::{ContextError, LOGIN_FLOW_KEY, SsoTarget, SyntaxError};
 use crate::portal::{self, Account, Role};
-use crate::sso::{Error, Sso};
+use crate::sso::{Error, Sso, Token};
 use crate::{token, vanity};
 
 /// A cached token with more time left than this is reused instead of signing in again.
@@ -119,7 +117,7 @@ impl Sso {
     ///
     /// [`Error::Token`], [`Error::Portal`] and the setup errors.
     pub fn accounts_of(&self, target: &SsoTarget) -> Result<Vec<Account>, Error> {
-        let token = self.token_of(target)?;
+        let token = self.access_token_of(target)?.access_token;
         self.runtime()?
             .block_on(portal::list_accounts(
                 self.http()?,
@@ -135,7 +133,7 @@ impl Sso {
     ///
     /// As [`Sso::accounts_of`].
     pub fn roles_of(&self, target: &SsoTarget, account_id: &str) -> Result<Vec<Role>, Error> {
-        let token = self.token_of(target)?;
+        let token = self.access_token_of(target)?.access_token;
         self.runtime()?
             .block_on(portal::list_roles(
                 self.http()?,
@@ -197,9 +195,14 @@ impl Sso {
         })
     }
 
-    /// A usable access token of `target`, refreshed when needed; the handle keeps the last one
-    /// it read, so a command that lists accounts and then roles reads the token file once.
-    pub(crate) fn token_of(&self, target: &SsoTarget) -> Result<AccessToken, Error> {
+    /// A usable access token of `target`, refreshed when needed (never a new sign-in); the
+    /// handle keeps the last one it read, so a command that lists accounts and then roles reads
+    /// the token file once.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Token`] when there is none (sign in again), and the setup errors.
+    pub fn access_token_of(&self, target: &SsoTarget) -> Result<Token, Error> {
         let key = target.token_key();
         let mut memo = self
             .token
@@ -211,19 +214,22 @@ impl Sso {
             return Ok(token.clone());
         }
         let cache = self.config().sso_cache().ok_or(Error::NoHome)?;
-        let token = self
+        let cached = self
             .runtime()?
             .block_on(token::fresh_token(
                 self.http()?,
                 &cache,
                 target,
-                &SystemClock,
+                self.clock(),
             ))
             .map_err(|source| Error::Token {
                 source,
                 target: Box::new(target.clone()),
-            })?
-            .access_token;
+            })?;
+        let token = Token {
+            access_token: cached.access_token,
+            expires_at: cached.expires_at,
+        };
         *memo = Some((key, token.clone()));
         Ok(token)
     }

@@ -16,7 +16,7 @@ use sso_config::Value;
 
 pub use crate::browser::BrowserError;
 use crate::browser::Platform;
-use crate::clock::{MonotonicClock, SystemClock};
+use crate::clock::MonotonicClock;
 use crate::context::{AwsContext, REDIRECT_PORT_KEY, SsoTarget};
 use crate::headless;
 use crate::login::{self, LoginOptions};
@@ -181,7 +181,8 @@ pub(crate) fn sign_in(
         options.no_browser = no_browser || flow == LoginFlow::Paste;
         options.browser_env = aws.env().clone();
         options.pasted = prompt.attempt_started(flow);
-        let clock = MonotonicClock::new(SystemClock);
+        options.entropy = sso.pkce_entropy().cloned();
+        let clock = MonotonicClock::new(sso.clock());
         let result = runtime.block_on(login::login(http, &cache, target, &options, prompt, &clock));
         prompt.attempt_ended();
         Ok(result.map(|outcome| (outcome, clock.now_unix_ms())))

@@ -1,16 +1,19 @@
-//! The whole credential chain ([`sso_driver::chain::credentials_for`]) against the emulator's
+//! The whole credential chain ([`sso_driver::Sso::credentials`]) against the emulator's
 //! SSO portal, STS, container and IMDS endpoints: a three-hop chain (SSO → role A → role B)
 //! cached in the AWS CLI's format and read back warm, MFA through an injected prompt, web
 //! identity, container and instance sources, environment precedence and cycle detection.
 
 use std::sync::Mutex;
 
-use sso_driver::chain::{self, ChainError, Options, Resolved, Selection, SourceKind};
+use sso_driver::Sso;
 use sso_driver::clock::{SystemClock, WallClock as _};
 use sso_driver::context::AwsContext;
 use sso_driver::env::Env;
-use sso_driver::http::HttpConfig;
 use sso_driver::prompt::{MfaCode, Prompt, SilentPrompt, UserCode};
+use sso_driver::sso::{
+    ChainError, CredentialsRequest, Resolved, Selection, SourceError, SourceKind,
+};
+use sso_driver::transport::{HttpClient, HttpConfig};
 use sso_emulator::{BlockingEmulator, Emulator, EmulatorBuilder, Operation};
 
 const CONTAINER_TOKEN: &str = "container-authorization-secret-0451";
@@ -141,24 +144,23 @@ impl World {
     fn get_with(
         &self,
         env: &Env,
-        selection: Selection<'_>,
+        selection: Selection,
         prompt: &dyn Prompt,
     ) -> Result<Resolved, ChainError> {
-        let http = HttpConfig::default().max_attempts(1);
-        chain::credentials_for(
-            env,
-            selection,
-            Options {
-                prompt,
-                http,
-                wait_for_login: None,
-                check_login_expiry: false,
-            },
-        )
+        // One attempt per request: a failure shows at once.
+        let http = HttpClient::new(HttpConfig::default().max_attempts(1), env).unwrap();
+        Sso::load(env, selection)
+            .map_err(SourceError::from)?
+            .with_transport(http)
+            .credentials(&CredentialsRequest::default(), prompt)
     }
 
     fn get(&self, profile: &str) -> Result<Resolved, ChainError> {
-        self.get_with(&self.env(&[]), Selection::profile(profile), &SilentPrompt)
+        self.get_with(
+            &self.env(&[]),
+            Selection::Profile(profile.into()),
+            &SilentPrompt,
+        )
     }
 
     fn cli_cache_file(&self, key: &str) -> std::path::PathBuf {
@@ -279,7 +281,7 @@ fn mfa_serial_and_code_reach_sts() {
     };
     let env = world.env(&[]);
     let resolved = world
-        .get_with(&env, Selection::profile("mfa"), &prompt)
+        .get_with(&env, Selection::Profile("mfa".into()), &prompt)
         .unwrap();
     assert_key(&resolved.credentials.access_key_id, "ASIAEMUMFAROLE");
     assert_eq!(*prompt.asked.lock().unwrap(), [MFA_SERIAL]);
@@ -293,7 +295,7 @@ fn mfa_serial_and_code_reach_sts() {
         code: "999731",
         asked: Mutex::new(Vec::new()),
     };
-    let result = world.get_with(&env, Selection::profile("mfa"), &wrong);
+    let result = world.get_with(&env, Selection::Profile("mfa".into()), &wrong);
     let text = rendered(&result);
     assert!(result.is_err());
     assert!(text.contains("AccessDenied"), "{text}");
@@ -301,7 +303,7 @@ fn mfa_serial_and_code_reach_sts() {
 
     // Without a prompt that can ask, the chain fails before calling STS.
     world.emu.reset_stats();
-    let result = world.get_with(&env, Selection::profile("mfa"), &SilentPrompt);
+    let result = world.get_with(&env, Selection::Profile("mfa".into()), &SilentPrompt);
     assert!(result.is_err());
     assert_eq!(world.emu.stats().assume_role, 0);
 }
@@ -325,7 +327,7 @@ fn web_identity_from_the_profile_and_from_the_environment() {
         ("AWS_ROLE_SESSION_NAME", "irsa"),
     ]);
     let resolved = world
-        .get_with(&env, Selection::default_chain(), &SilentPrompt)
+        .get_with(&env, Selection::Default, &SilentPrompt)
         .unwrap();
     assert_key(&resolved.credentials.access_key_id, "ASIAEMUIRSAROLE");
     let result = Ok(resolved);
@@ -350,14 +352,18 @@ fn container_credentials_and_a_role_on_top() {
         ("AWS_CONTAINER_AUTHORIZATION_TOKEN", CONTAINER_TOKEN),
     ]);
     let resolved = world
-        .get_with(&env, Selection::default_chain(), &SilentPrompt)
+        .get_with(&env, Selection::Default, &SilentPrompt)
         .unwrap();
     assert_eq!(resolved.kind, SourceKind::Container);
     assert_key(&resolved.credentials.access_key_id, "ASIAEMUCONTAINERROLE");
     assert!(resolved.credentials.expiration.is_some());
 
     let resolved = world
-        .get_with(&env, Selection::profile("from-container"), &SilentPrompt)
+        .get_with(
+            &env,
+            Selection::Profile("from-container".into()),
+            &SilentPrompt,
+        )
         .unwrap();
     assert_key(&resolved.credentials.access_key_id, "ASIAEMUFROMCONTAINER");
     let calls = world.emu.sts_calls();
@@ -372,7 +378,7 @@ fn container_credentials_and_a_role_on_top() {
         ("AWS_CONTAINER_CREDENTIALS_FULL_URI", url.as_str()),
         ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "wrong-token-7781"),
     ]);
-    let result = world.get_with(&env, Selection::default_chain(), &SilentPrompt);
+    let result = world.get_with(&env, Selection::Default, &SilentPrompt);
     let text = rendered(&result);
     assert!(result.is_err());
     assert!(text.contains("401"), "{text}");
@@ -390,7 +396,7 @@ fn instance_metadata_v2_and_a_role_on_top() {
         ("AWS_EC2_METADATA_SERVICE_ENDPOINT", world.emu.url()),
     ]);
     let resolved = world
-        .get_with(&env, Selection::default_chain(), &SilentPrompt)
+        .get_with(&env, Selection::Default, &SilentPrompt)
         .unwrap();
     assert_eq!(resolved.kind, SourceKind::InstanceMetadata);
     assert_key(&resolved.credentials.access_key_id, "ASIAEMUINSTANCEROLE");
@@ -405,7 +411,7 @@ fn instance_metadata_v2_and_a_role_on_top() {
     );
 
     let resolved = world
-        .get_with(&env, Selection::profile("from-imds"), &SilentPrompt)
+        .get_with(&env, Selection::Profile("from-imds".into()), &SilentPrompt)
         .unwrap();
     assert_key(&resolved.credentials.access_key_id, "ASIAEMUFROMINSTANCE");
     assert_key(
@@ -438,14 +444,14 @@ fn environment_keys_win_unless_a_profile_is_named() {
         ("AWS_PROFILE", "role-b"),
     ]);
     let resolved = world
-        .get_with(&env, Selection::default_chain(), &SilentPrompt)
+        .get_with(&env, Selection::Default, &SilentPrompt)
         .unwrap();
     assert_eq!(resolved.kind, SourceKind::Environment);
     assert_eq!(resolved.credentials.access_key_id, "AKIAFROMENV");
     assert_eq!(world.emu.stats(), sso_emulator::Stats::default());
 
     let resolved = world
-        .get_with(&env, Selection::profile("role-b"), &SilentPrompt)
+        .get_with(&env, Selection::Profile("role-b".into()), &SilentPrompt)
         .unwrap();
     assert_key(&resolved.credentials.access_key_id, "ASIAEMUROLEB");
     assert_eq!(world.emu.stats().assume_role, 2);
@@ -463,8 +469,6 @@ fn a_source_profile_cycle_is_named_and_nothing_is_sent() {
 
 #[test]
 fn get_caller_identity_names_the_final_role_and_a_bad_signature_is_refused() {
-    use sso_driver::http::HttpClient;
-
     let world = World::new(Emulator::builder());
     let credentials = world.get("role-b").unwrap().credentials;
     let endpoint = sso_sts::StsEndpoint::custom(world.emu.url(), "eu-west-1").unwrap();

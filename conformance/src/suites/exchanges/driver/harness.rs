@@ -18,9 +18,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sso_driver::clock::WallClock;
-use sso_driver::http::{HttpClient, TransportError, TransportErrorKind};
 use sso_driver::prompt::{Prompt, UserCode};
-use sso_driver::transport::Transport;
+use sso_driver::sso::signin::{LoginFlow, PastedQueries, SignInEvent, SignInPrompt};
+use sso_driver::transport::{HttpClient, Transport, TransportError, TransportErrorKind};
 use tokio::sync::mpsc;
 
 use super::replay::{Observed, Replay};
@@ -175,6 +175,17 @@ impl Prompt for ReplayPrompt {
     fn waiting(&self, _deadline_unix_ms: u64) {}
 
     fn signed_in(&self, _start_url: &str) {}
+}
+
+/// Nothing to paste, and the sign-in's events are not part of a transcript.
+impl SignInPrompt for ReplayPrompt {
+    fn event(&self, _event: &SignInEvent<'_>) {}
+
+    fn attempt_started(&self, _flow: LoginFlow) -> Option<PastedQueries> {
+        None
+    }
+
+    fn attempt_ended(&self) {}
 }
 
 /// The port of the `redirect_uri=http%3A%2F%2F127.0.0.1%3A{port}...` parameter.
