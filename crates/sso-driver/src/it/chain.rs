@@ -1,16 +1,16 @@
-//! The whole credential chain ([`sso_driver::chain::credentials_for`]) against the emulator's
+//! The whole credential chain ([`crate::chain::credentials_for`]) against the emulator's
 //! SSO portal, STS, container and IMDS endpoints: a three-hop chain (SSO → role A → role B)
 //! cached in the AWS CLI's format and read back warm, MFA through an injected prompt, web
 //! identity, container and instance sources, environment precedence and cycle detection.
 
 use std::sync::Mutex;
 
-use sso_driver::chain::{self, ChainError, Options, Resolved, Selection, SourceKind};
-use sso_driver::clock::{SystemClock, WallClock as _};
-use sso_driver::context::AwsContext;
-use sso_driver::env::Env;
-use sso_driver::http::HttpConfig;
-use sso_driver::prompt::{MfaCode, Prompt, SilentPrompt, UserCode};
+use crate::chain::{self, ChainError, Options, Resolved, Selection, SourceKind};
+use crate::clock::{SystemClock, WallClock as _};
+use crate::context::AwsContext;
+use crate::env::Env;
+use crate::http::HttpConfig;
+use crate::prompt::{MfaCode, Prompt, SilentPrompt, UserCode};
 use sso_emulator::{BlockingEmulator, Emulator, EmulatorBuilder, Operation};
 
 const CONTAINER_TOKEN: &str = "container-authorization-secret-0451";
@@ -118,7 +118,7 @@ impl World {
         let ctx = AwsContext::load(&env, None).unwrap();
         let target = ctx.target_for_profile("sso").unwrap();
         let token = self.emu.issue_access_token();
-        crate::credentials::write_token(&ctx.sso_cache().unwrap(), &target, &token);
+        super::credentials::write_token(&ctx.sso_cache().unwrap(), &target, &token);
         self.emu.reset_stats();
     }
 
@@ -463,7 +463,7 @@ fn a_source_profile_cycle_is_named_and_nothing_is_sent() {
 
 #[test]
 fn get_caller_identity_names_the_final_role_and_a_bad_signature_is_refused() {
-    use sso_driver::http::HttpClient;
+    use crate::http::HttpClient;
 
     let world = World::new(Emulator::builder());
     let credentials = world.get("role-b").unwrap().credentials;
