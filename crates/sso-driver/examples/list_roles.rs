@@ -3,23 +3,20 @@
 //! `cargo run -p sso-driver --example list_roles -- [ACCOUNTS]`: starts `sso-emulator` on
 //! 127.0.0.1 with ACCOUNTS accounts (default 40) and a 429 on every tenth call, signs in with the
 //! device code through an `[sso-session]` in a temporary home, then lists the roles of all
-//! accounts with the adaptive pool, which backs off on throttling and retries.
+//! accounts concurrently with [`Sso::all_roles`]. Its pool adapts by itself (it grows while
+//! calls succeed, backs off on throttling and retries): there is nothing to tune.
 
 #![expect(clippy::print_stdout, reason = "an example program prints its result")]
 
 use std::error::Error;
 
-use sso_driver::clock::SystemClock;
-use sso_driver::context::AwsContext;
+use sso_driver::Sso;
 use sso_driver::env::Env;
-use sso_driver::http::{HttpClient, HttpConfig};
-use sso_driver::login::{LoginFlow, LoginOptions, login};
-use sso_driver::portal::{PoolConfig, list_accounts, list_all_roles};
 use sso_driver::prompt::SilentPrompt;
-use sso_driver::token::fresh_token;
+use sso_driver::sso::Selection;
+use sso_driver::sso::signin::SignInRequest;
 
-#[tokio::main]
-async fn main() -> Result<(), Box<dyn Error>> {
+fn main() -> Result<(), Box<dyn Error>> {
     let accounts = match std::env::args().nth(1) {
         Some(n) => n.parse()?,
         None => 40,
@@ -29,8 +26,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .roles_per_account(3)
         .throttle_every(10)
         .auto_approve(true)
-        .start()
-        .await?;
+        .start_blocking()?;
     let home = std::env::temp_dir().join(format!("sso-driver-example-{}", std::process::id()));
     let config = home.join("config");
     std::fs::create_dir_all(&home)?;
@@ -50,39 +46,21 @@ async fn main() -> Result<(), Box<dyn Error>> {
         ("AWS_ENDPOINT_URL_SSO_OIDC", emulator.url()),
         ("AWS_ENDPOINT_URL_SSO", emulator.url()),
     ]);
-    let aws = AwsContext::load(&env, None)?;
-    let target = aws.target_for_session("corp")?;
-    let sso_cache = aws.sso_cache().ok_or("no home directory")?;
-    let http = HttpClient::new(HttpConfig::default(), &env)?;
+    let sso = Sso::load(&env, Selection::Session("corp".into()))?;
 
-    let options = LoginOptions::new(LoginFlow::DeviceCode);
-    login(
-        &http,
-        &sso_cache,
-        &target,
-        &options,
-        &SilentPrompt,
-        &SystemClock,
-    )
-    .await?;
-    let token = fresh_token(&http, &sso_cache, &target, &SystemClock).await?;
-    let access_token = token.access_token.clone();
+    let device_code = SignInRequest {
+        use_device_code: true,
+        no_browser: true,
+        ..Default::default()
+    };
+    sso.sign_in(&device_code, &SilentPrompt)?;
 
-    let endpoint = &target.portal_endpoint;
-    let account_ids: Vec<String> = list_accounts(&http, endpoint, &access_token)
-        .await?
+    let account_ids: Vec<String> = sso
+        .accounts()?
         .into_iter()
         .map(|account| account.account_id)
         .collect();
-    let listing = list_all_roles(
-        &http,
-        endpoint,
-        &access_token,
-        &account_ids,
-        &PoolConfig::default(),
-        &|_, _| {},
-    )
-    .await;
+    let listing = sso.all_roles(&account_ids, &|_, _| {})?;
     for role in listing.roles() {
         println!("{} {}", role.account_id, role.role_name);
     }
@@ -96,7 +74,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
         listing.stats.calls,
         listing.stats.throttled
     );
-    emulator.shutdown().await;
+    emulator.shutdown();
     std::fs::remove_dir_all(&home)?;
     Ok(())
 }

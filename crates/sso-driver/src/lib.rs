@@ -54,6 +54,9 @@ pub mod credentials;
 pub mod env;
 pub(crate) mod headless;
 pub mod http;
+/// The parts' tests over the emulator and wiremock, moved in-crate because the parts are private.
+#[cfg(test)]
+mod it;
 pub mod login;
 pub mod logout;
 pub mod loopback;

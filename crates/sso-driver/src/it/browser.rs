@@ -2,10 +2,8 @@
 
 use std::time::Duration;
 
-use sso_driver::browser::{
-    AttemptFailure, BrowserCommand, BrowserError, Platform, open_url, open_with,
-};
-use sso_driver::env::Env;
+use crate::browser::{AttemptFailure, BrowserCommand, BrowserError, Platform, open_url, open_with};
+use crate::env::Env;
 
 const URL: &str = "http://127.0.0.1:1/authorize?response_type=code&state=a b;$(touch pwned)";
 
@@ -49,9 +47,8 @@ fn commands_that_cannot_start_are_skipped_then_reported() {
         args: vec![],
     };
     let error = open_with(vec![missing("first"), missing("second")]).unwrap_err();
-    let BrowserError::NotOpened { attempts } = &error else {
-        panic!("{error}")
-    };
+    // In-crate, `#[non_exhaustive]` does not apply: the pattern is irrefutable.
+    let BrowserError::NotOpened { attempts } = &error;
     assert_eq!(attempts.len(), 2);
     assert!(matches!(
         &attempts[0].failure,

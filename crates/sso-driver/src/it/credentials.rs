@@ -3,17 +3,17 @@
 
 use std::time::Duration;
 
+use crate::clock::{SystemClock, WallClock as _};
+use crate::context::{AwsContext, SsoTarget};
+use crate::credentials::{self, CredentialsError};
+use crate::env::Env;
+use crate::token::TokenError;
 use sso_cache::{
     CacheDir, CacheKey, CachedToken, Login, RoleCredentials, Timestamp, UnknownFields,
 };
-use sso_driver::clock::{SystemClock, WallClock as _};
-use sso_driver::context::{AwsContext, SsoTarget};
-use sso_driver::credentials::{self, CredentialsError};
-use sso_driver::env::Env;
-use sso_driver::token::TokenError;
 use sso_emulator::{Emulator, RunningEmulator};
 
-use crate::portal::{client, emulator_token};
+use super::portal::{client, emulator_token};
 
 const CONFIG: &str = "\
 [profile dev]
@@ -239,7 +239,7 @@ async fn a_revoked_token_is_a_portal_error_that_needs_login() {
     let token: CachedToken = setup.sso_cache.read(&target.token_key()).unwrap().unwrap();
     let endpoint = sso_oidc::Endpoint::parse(setup.emu.url()).unwrap();
     let request = sso_oidc::portal::logout(&endpoint, &token.access_token);
-    sso_driver::transport::Transport::send(&client(), request)
+    crate::transport::Transport::send(&client(), request)
         .await
         .unwrap();
     let error = setup.fetch(&target).await.unwrap_err();

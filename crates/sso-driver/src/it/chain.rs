@@ -1,19 +1,19 @@
-//! The whole credential chain ([`sso_driver::Sso::credentials`]) against the emulator's
+//! The whole credential chain ([`crate::Sso::credentials`]) against the emulator's
 //! SSO portal, STS, container and IMDS endpoints: a three-hop chain (SSO → role A → role B)
 //! cached in the AWS CLI's format and read back warm, MFA through an injected prompt, web
 //! identity, container and instance sources, environment precedence and cycle detection.
 
 use std::sync::Mutex;
 
-use sso_driver::Sso;
-use sso_driver::clock::{SystemClock, WallClock as _};
-use sso_driver::context::AwsContext;
-use sso_driver::env::Env;
-use sso_driver::prompt::{MfaCode, Prompt, SilentPrompt, UserCode};
-use sso_driver::sso::{
+use crate::Sso;
+use crate::clock::{SystemClock, WallClock as _};
+use crate::context::AwsContext;
+use crate::env::Env;
+use crate::prompt::{MfaCode, Prompt, SilentPrompt, UserCode};
+use crate::sso::{
     ChainError, CredentialsRequest, Resolved, Selection, SourceError, SourceKind,
 };
-use sso_driver::transport::{HttpClient, HttpConfig};
+use crate::transport::{HttpClient, HttpConfig};
 use sso_emulator::{BlockingEmulator, Emulator, EmulatorBuilder, Operation};
 
 const CONTAINER_TOKEN: &str = "container-authorization-secret-0451";
@@ -121,7 +121,7 @@ impl World {
         let ctx = AwsContext::load(&env, None).unwrap();
         let target = ctx.target_for_profile("sso").unwrap();
         let token = self.emu.issue_access_token();
-        crate::credentials::write_token(&ctx.sso_cache().unwrap(), &target, &token);
+        super::credentials::write_token(&ctx.sso_cache().unwrap(), &target, &token);
         self.emu.reset_stats();
     }
 

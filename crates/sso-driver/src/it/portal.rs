@@ -4,9 +4,9 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use sso_driver::http::{HttpClient, HttpConfig, TransportError};
-use sso_driver::portal::{self, PoolConfig};
-use sso_driver::transport::Transport;
+use crate::http::{HttpClient, HttpConfig, TransportError};
+use crate::portal::{self, PoolConfig};
+use crate::transport::Transport;
 use sso_emulator::{Emulator, RunningEmulator};
 use sso_oidc::{AccessToken, Endpoint};
 
@@ -14,7 +14,7 @@ use sso_oidc::{AccessToken, Endpoint};
 pub(crate) fn client() -> HttpClient {
     HttpClient::new(
         HttpConfig::default().max_attempts(1),
-        &sso_driver::env::Env::from_vars([("HOME", "/nonexistent")]),
+        &crate::env::Env::from_vars([("HOME", "/nonexistent")]),
     )
     .unwrap()
 }
@@ -308,8 +308,8 @@ async fn role_credentials_are_converted_for_the_cache() {
             .starts_with("emu-st-")
     );
     assert_eq!(credentials.account_id.as_deref(), Some("111111111111"));
-    let now = sso_cache::Timestamp::from_unix_ms(sso_driver::clock::WallClock::now_unix_ms(
-        &sso_driver::clock::SystemClock,
+    let now = sso_cache::Timestamp::from_unix_ms(crate::clock::WallClock::now_unix_ms(
+        &crate::clock::SystemClock,
     ));
     assert!(credentials.is_fresh(now, Duration::from_secs(15 * 60)));
     assert!(!format!("{credentials:?}").contains(credentials.secret_access_key.expose_secret()));
@@ -318,8 +318,8 @@ async fn role_credentials_are_converted_for_the_cache() {
 
 /// The current time as the protocol core counts it.
 fn now_oidc() -> sso_oidc::Timestamp {
-    sso_oidc::Timestamp::from_unix_ms(sso_driver::clock::WallClock::now_unix_ms(
-        &sso_driver::clock::SystemClock,
+    sso_oidc::Timestamp::from_unix_ms(crate::clock::WallClock::now_unix_ms(
+        &crate::clock::SystemClock,
     ))
 }
 

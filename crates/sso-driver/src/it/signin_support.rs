@@ -3,13 +3,13 @@
 
 use std::sync::Mutex;
 
+use crate::clock::SystemClock;
+use crate::context::{AwsContext, SsoTarget};
+use crate::env::Env;
+use crate::http::{HttpClient, HttpConfig};
+use crate::login::{LoginFlow, LoginOptions, LoginOutcome, login};
+use crate::prompt::{Prompt, UserCode};
 use sso_cache::{CacheDir, CachedToken};
-use sso_driver::clock::SystemClock;
-use sso_driver::context::{AwsContext, SsoTarget};
-use sso_driver::env::Env;
-use sso_driver::http::{HttpClient, HttpConfig};
-use sso_driver::login::{LoginFlow, LoginOptions, LoginOutcome, login};
-use sso_driver::prompt::{Prompt, UserCode};
 use sso_emulator::{EmulatorBuilder, RunningEmulator};
 
 pub(crate) const CONFIG: &str = "\
@@ -121,7 +121,7 @@ impl Setup {
         target: &SsoTarget,
         options: &LoginOptions,
         prompt: &Recorder<'_>,
-    ) -> Result<LoginOutcome, sso_driver::login::LoginError> {
+    ) -> Result<LoginOutcome, crate::login::LoginError> {
         login(
             &self.http,
             &self.sso_cache(),
@@ -201,7 +201,7 @@ impl Prompt for Recorder<'_> {
         }
     }
 
-    fn browser_failed(&self, error: &sso_driver::browser::BrowserError) {
+    fn browser_failed(&self, error: &crate::browser::BrowserError) {
         self.calls
             .lock()
             .unwrap()

@@ -4,12 +4,12 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::clock::SystemClock;
+use crate::login::{LoginError, LoginFlow, LoginOptions, PastedQueries, login};
 use sso_cache::{CacheEntry as _, ClientRegistration, RegistrationFlow};
-use sso_driver::clock::SystemClock;
-use sso_driver::login::{LoginError, LoginFlow, LoginOptions, PastedQueries, login};
 use sso_emulator::Emulator;
 
-use crate::signin_support::{Recorder, Setup};
+use super::signin_support::{Recorder, Setup};
 
 #[tokio::test]
 async fn device_code_pending_then_slow_down_then_success_writes_both_cache_entries() {
@@ -400,7 +400,7 @@ async fn absurd_token_lifetimes_are_refused_or_bounded() {
         .update_config(|c| c.token_lifetime_secs = i64::MAX as u64)
         .unwrap();
     let before =
-        sso_cache::Timestamp::from_unix_ms(sso_driver::clock::WallClock::now_unix_ms(&SystemClock));
+        sso_cache::Timestamp::from_unix_ms(crate::clock::WallClock::now_unix_ms(&SystemClock));
     let outcome = run().await.unwrap();
     let latest = before.saturating_add(sso_oidc::MAX_TOKEN_LIFETIME + Duration::from_secs(60));
     assert!(outcome.expires_at <= latest, "{}", outcome.expires_at);
@@ -414,10 +414,10 @@ async fn absurd_token_lifetimes_are_refused_or_bounded() {
 /// `BROWSER=false` and no platform opener that works: the only candidates fail.
 #[cfg(unix)]
 fn failing_browser(options: &mut LoginOptions) {
-    options.browser_env = sso_driver::env::Env::from_vars([("BROWSER", "false")]);
+    options.browser_env = crate::env::Env::from_vars([("BROWSER", "false")]);
     // macOS's `open` exists everywhere it is the platform opener; `xdg-open` on another Unix
     // may be missing or work, so pick Windows' `cmd`, which no Unix test machine has.
-    options.platform = sso_driver::browser::Platform::Windows;
+    options.platform = crate::browser::Platform::Windows;
 }
 
 #[cfg(unix)]
@@ -464,23 +464,23 @@ async fn device_code_says_the_browser_failed_and_shows_the_code() {
 /// A front for the emulator: the vanity host `sso.example.com` redirects to an AWS-owned portal
 /// in eu-west-1; every other request goes to the emulator, its body recorded.
 struct VanityFront {
-    inner: sso_driver::http::HttpClient,
+    inner: crate::http::HttpClient,
     probes: Mutex<Vec<String>>,
     bodies: Mutex<Vec<String>>,
 }
 
-impl sso_driver::transport::Transport for VanityFront {
+impl crate::transport::Transport for VanityFront {
     async fn send(
         &self,
         request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, sso_driver::http::TransportError> {
+    ) -> Result<http::Response<Vec<u8>>, crate::http::TransportError> {
         self.send_once(request).await
     }
 
     async fn send_once(
         &self,
         request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, sso_driver::http::TransportError> {
+    ) -> Result<http::Response<Vec<u8>>, crate::http::TransportError> {
         if request.uri().host() == Some("sso.example.com") {
             self.probes
                 .lock()
@@ -514,8 +514,8 @@ async fn a_vanity_start_url_signs_in_at_its_portal_in_the_portals_region() {
         .aws
         .target_from_values(Some("vanity"), configured, "us-east-1", &[])
         .unwrap();
-    assert!(sso_driver::vanity::needs_resolution(&target.start_url));
-    let resolved = sso_driver::vanity::resolve(&front, configured, Duration::from_secs(5))
+    assert!(crate::vanity::needs_resolution(&target.start_url));
+    let resolved = crate::vanity::resolve(&front, configured, Duration::from_secs(5))
         .await
         .unwrap();
     let signing_in = setup.aws.signing_in_at(&target, &resolved).unwrap();

@@ -3,8 +3,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use sso_driver::env::Env;
-use sso_driver::http::{
+use crate::env::Env;
+use crate::http::{
     Attempt, AttemptObserver, AttemptOutcome, ClientBuildError, HttpClient, HttpConfig,
     TransportErrorKind,
 };
@@ -466,12 +466,11 @@ async fn proxy_variables_of_the_process_environment_are_honoured() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
     };
+    // This test's name as the harness lists it: its module path without the crate's name.
+    let (_, module) = module_path!().split_once("::").unwrap();
+    let this_test = format!("{module}::proxy_variables_of_the_process_environment_are_honoured");
     let output = tokio::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "http::proxy_variables_of_the_process_environment_are_honoured",
-            "--nocapture",
-        ])
+        .args(["--exact", &this_test, "--nocapture"])
         .env(CHILD_TARGET, format!("http://127.0.0.1:{port}/hello"))
         .env("HTTP_PROXY", proxy.uri())
         .env_remove("http_proxy")
@@ -555,7 +554,7 @@ async fn endless_server(
 
 #[tokio::test]
 async fn an_endless_response_body_is_refused_without_buffering_it() {
-    use sso_driver::http::MAX_RESPONSE_BODY_BYTES;
+    use crate::http::MAX_RESPONSE_BODY_BYTES;
     let client = client(config());
     let (url, sent) = endless_server(None).await;
     let error = client.send(get(&url)).await.unwrap_err();
@@ -583,7 +582,7 @@ async fn an_endless_response_body_is_refused_without_buffering_it() {
 
 #[tokio::test]
 async fn a_body_just_under_the_cap_is_read() {
-    use sso_driver::http::MAX_RESPONSE_BODY_BYTES;
+    use crate::http::MAX_RESPONSE_BODY_BYTES;
     let server = MockServer::start().await;
     Mock::given(method("GET"))
         .respond_with(

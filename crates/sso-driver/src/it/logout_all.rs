@@ -1,13 +1,13 @@
 //! `logout::logout` against the emulator: which files go, which stay, and the Logout calls.
 
+use crate::logout::logout;
 use sso_cache::{
     CacheDir, CacheKey, Login, RoleCredentials, SecretAccessKey, SessionToken, Timestamp,
     UnknownFields,
 };
-use sso_driver::logout::logout;
 use sso_emulator::Emulator;
 
-use crate::signin_support::Setup;
+use super::signin_support::Setup;
 
 fn credentials(
     cli_cache: &CacheDir,
@@ -70,7 +70,7 @@ async fn logout_of_one_session_then_of_everything() {
         })
         .collect();
     assert_eq!(registrations.len(), 3, "{registrations:?}");
-    let token_path = |t: &sso_driver::context::SsoTarget| sso_cache.entry_path(&t.token_key());
+    let token_path = |t: &crate::context::SsoTarget| sso_cache.entry_path(&t.token_key());
 
     // One session: its token and its role credentials only.
     let roles = vec![("111111111111".to_owned(), "ReadOnlyAccess".to_owned())];

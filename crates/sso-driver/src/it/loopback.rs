@@ -3,7 +3,7 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use sso_driver::loopback::{CallbackOutcome, LoopbackError, LoopbackServer};
+use crate::loopback::{CallbackOutcome, LoopbackError, LoopbackServer};
 
 /// A browser stand-in that ignores proxy variables.
 fn browser() -> reqwest::Client {
@@ -211,7 +211,7 @@ async fn requests_from_other_hosts_and_web_pages_are_refused() {
     // An oversized request head is not read to the end.
     let huge = format!(
         "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Pad: {}\r\n\r\n",
-        "a".repeat(sso_driver::loopback::MAX_REQUEST_HEAD_BYTES * 4)
+        "a".repeat(crate::loopback::MAX_REQUEST_HEAD_BYTES * 4)
     );
     let status = raw_status(port, huge.as_bytes()).await;
     assert!(matches!(status, None | Some(431) | Some(400)), "{status:?}");

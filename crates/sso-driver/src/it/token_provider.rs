@@ -3,19 +3,19 @@
 
 use std::time::Duration;
 
+use crate::clock::{SystemClock, WallClock as _};
+use crate::token::{TokenError, cached_token, fresh_token};
 use sso_cache::{CachedToken, Timestamp};
-use sso_driver::clock::{SystemClock, WallClock as _};
-use sso_driver::token::{TokenError, cached_token, fresh_token};
 use sso_emulator::{Emulator, FailureRule};
 
-use crate::signin_support::Setup;
+use super::signin_support::Setup;
 
 fn now() -> Timestamp {
     Timestamp::from_unix_millis(i64::try_from(SystemClock.now_unix_ms()).unwrap())
 }
 
 /// Rewrites the cached token of `target` to expire at `expires_at`, with an extra field.
-fn age_token(setup: &Setup, target: &sso_driver::context::SsoTarget, expires_at: Timestamp) {
+fn age_token(setup: &Setup, target: &crate::context::SsoTarget, expires_at: Timestamp) {
     let mut token: CachedToken = setup.token(target);
     token.expires_at = expires_at;
     token
@@ -219,7 +219,7 @@ async fn missing_and_corrupt_tokens() {
 
 /// Makes the token's lock file uncreatable (a directory in its place), as a cache directory
 /// the user cannot write does; root ignores permission bits, so this works for every user.
-fn block_the_lock(setup: &Setup, target: &sso_driver::context::SsoTarget) {
+fn block_the_lock(setup: &Setup, target: &crate::context::SsoTarget) {
     let entry = setup.sso_cache().entry_path(&target.token_key());
     let mut lock = entry.into_os_string();
     lock.push(".lock");
@@ -262,22 +262,22 @@ async fn a_valid_token_is_used_when_the_cache_cannot_be_locked() {
 /// Forwards to the emulator, but first puts a non-empty directory where the token file is, so
 /// that writing the refreshed token back fails.
 struct UnwritableAfterRead<'a> {
-    http: &'a sso_driver::http::HttpClient,
+    http: &'a crate::http::HttpClient,
     entry: std::path::PathBuf,
 }
 
-impl sso_driver::transport::Transport for UnwritableAfterRead<'_> {
+impl crate::transport::Transport for UnwritableAfterRead<'_> {
     fn send(
         &self,
         request: http::Request<Vec<u8>>,
     ) -> impl std::future::Future<
-        Output = Result<http::Response<Vec<u8>>, sso_driver::http::TransportError>,
+        Output = Result<http::Response<Vec<u8>>, crate::http::TransportError>,
     > + Send {
         if self.entry.is_file() {
             std::fs::remove_file(&self.entry).unwrap();
             std::fs::create_dir_all(self.entry.join("blocker")).unwrap();
         }
-        sso_driver::transport::Transport::send(self.http, request)
+        crate::transport::Transport::send(self.http, request)
     }
 }
 
