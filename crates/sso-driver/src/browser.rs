@@ -19,7 +19,7 @@ use crate::env::Env;
 /// The operating system families that open URLs differently.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Platform {
+pub(crate) enum Platform {
     /// Linux, possibly under the Windows Subsystem for Linux.
     Linux {
         /// Whether the kernel is WSL's (see [`is_wsl`]).
@@ -35,7 +35,7 @@ pub enum Platform {
 
 impl Platform {
     /// The platform this process runs on; on Linux it reads `/proc/sys/kernel/osrelease`.
-    pub fn current() -> Self {
+    pub(crate) fn current() -> Self {
         if cfg!(target_os = "macos") {
             Self::MacOs
         } else if cfg!(windows) {
@@ -55,13 +55,13 @@ impl Platform {
 /// Whether the contents of `/proc/sys/kernel/osrelease` name a WSL kernel.
 ///
 /// WSL 1 reports e.g. `4.4.0-19041-Microsoft`, WSL 2 `5.15.90.1-microsoft-standard-WSL2`.
-pub fn is_wsl(osrelease: &str) -> bool {
+pub(crate) fn is_wsl(osrelease: &str) -> bool {
     osrelease.to_ascii_lowercase().contains("microsoft")
 }
 
 /// One way to open the URL: a program and its arguments, the URL already substituted.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BrowserCommand {
+pub(crate) struct BrowserCommand {
     /// The program, looked up in `PATH` unless it contains a path separator.
     pub program: String,
     /// The arguments.
@@ -74,7 +74,7 @@ pub struct BrowserCommand {
 /// split into words like a shell would (quotes respected, no expansion); `%s` in a word is
 /// replaced by the URL, and without any `%s` the URL becomes the last argument. The platform's
 /// opener follows, so a stale `$BROWSER` entry does not prevent opening.
-pub fn browser_commands(
+pub(crate) fn browser_commands(
     url: &str,
     browser_var: Option<&str>,
     platform: Platform,
@@ -129,7 +129,7 @@ pub fn browser_commands(
 /// How long an opener may take to fail before it counts as opened: `xdg-open`, `open`,
 /// `wslview` and `cmd /c start` hand the URL over and exit within it; a browser started directly
 /// through `BROWSER` stays running.
-pub const EXIT_GRACE: Duration = Duration::from_secs(1);
+pub(crate) const EXIT_GRACE: Duration = Duration::from_secs(1);
 
 /// No browser could be opened.
 #[derive(Debug, thiserror::Error)]
@@ -190,7 +190,11 @@ fn describe_attempts(attempts: &[FailedAttempt]) -> String {
 ///
 /// Blocks for at most [`EXIT_GRACE`] per command tried. A command that opened is left running
 /// in its own process group, reaped by a background thread.
-pub fn open_url(url: &str, env: &Env, platform: Platform) -> Result<BrowserCommand, BrowserError> {
+pub(crate) fn open_url(
+    url: &str,
+    env: &Env,
+    platform: Platform,
+) -> Result<BrowserCommand, BrowserError> {
     open_with(browser_commands(
         url,
         env.var("BROWSER").as_deref(),
@@ -199,7 +203,7 @@ pub fn open_url(url: &str, env: &Env, platform: Platform) -> Result<BrowserComma
 }
 
 /// Tries `commands` in order, like [`open_url`] does with its candidates.
-pub fn open_with(commands: Vec<BrowserCommand>) -> Result<BrowserCommand, BrowserError> {
+pub(crate) fn open_with(commands: Vec<BrowserCommand>) -> Result<BrowserCommand, BrowserError> {
     let mut attempts = Vec::new();
     for command in commands {
         match start(&command) {

@@ -43,7 +43,8 @@ use crate::process::ProcessError;
 use crate::prompt::Prompt;
 use crate::transport::Transport;
 
-pub use self::metadata::{ContainerSource, ImdsSource, MetadataError};
+pub use self::metadata::MetadataError;
+pub(crate) use self::metadata::{ContainerSource, ImdsSource};
 pub use self::sts::StsCallError;
 
 /// The credentials of a selection and what the commands that use them also need.
@@ -415,7 +416,7 @@ pub(crate) struct Options<'a> {
 }
 
 /// The longest accepted `sso_wait_for_login`, in seconds (an hour).
-pub const MAX_WAIT_FOR_LOGIN_SECS: u64 = 3600;
+pub(crate) const MAX_WAIT_FOR_LOGIN_SECS: u64 = 3600;
 
 /// How long the SSO source `target` waits for a sign-in elsewhere: `flag`, else the login's
 /// `sso_wait_for_login` (0 to [`MAX_WAIT_FOR_LOGIN_SECS`] seconds), else zero.

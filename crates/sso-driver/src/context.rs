@@ -444,7 +444,7 @@ impl AwsContext {
 /// (`AWS_ENDPOINT_URL_SSO`, `AWS_ENDPOINT_URL`, `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`,
 /// `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT`): for a cached token that names its
 /// region but no profile (logout).
-pub fn env_portal_endpoint(env: &Env, region: &str) -> Result<Endpoint, EndpointError> {
+pub(crate) fn env_portal_endpoint(env: &Env, region: &str) -> Result<Endpoint, EndpointError> {
     sso_oidc::resolve_endpoint(&env_endpoint_params(env, region), Service::Portal)
 }
 
@@ -470,16 +470,16 @@ fn env_endpoint_params(env: &Env, region: &str) -> EndpointParams {
 
 /// The per-session (or per-profile) setting that picks the login flow: `pkce`, `device-code`
 /// or `paste`.
-pub const LOGIN_FLOW_KEY: &str = sso_oidc::headless::LOGIN_FLOW_SETTING;
+pub(crate) const LOGIN_FLOW_KEY: &str = sso_oidc::headless::LOGIN_FLOW_SETTING;
 
 /// The per-session (or per-profile) setting that fixes the PKCE loopback port, for users who
 /// forward it with `ssh -L`; `--redirect-port` wins over it.
-pub const REDIRECT_PORT_KEY: &str = "sso_redirect_port";
+pub(crate) const REDIRECT_PORT_KEY: &str = "sso_redirect_port";
 
 /// The per-session (or per-profile) setting of callers that cannot sign in
 /// (`credential_process`): how many seconds to wait for a sign-in in progress in another
 /// process before failing; `--wait-for-login` wins over it.
-pub const WAIT_FOR_LOGIN_KEY: &str = "sso_wait_for_login";
+pub(crate) const WAIT_FOR_LOGIN_KEY: &str = "sso_wait_for_login";
 
 /// One SSO login: what to sign in to and where, and where its cache entries live.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -67,7 +67,7 @@ use crate::token::{self, TokenError};
 use crate::transport::Transport;
 
 /// Cached role credentials are used while more than this remains (15 minutes).
-pub const EXPIRY_WINDOW: Duration = sso_cache::EXPIRY_WINDOW;
+pub(crate) const EXPIRY_WINDOW: Duration = sso_cache::EXPIRY_WINDOW;
 
 /// Why no role credentials could be returned. Each message says what to run next.
 #[derive(Debug, thiserror::Error)]
@@ -128,7 +128,7 @@ impl CredentialsError {
 /// # Errors
 ///
 /// [`CredentialsError::NotARoleProfile`] naming the missing keys, as the AWS CLI words it.
-pub fn role_of(target: &SsoTarget) -> Result<(&str, &str), CredentialsError> {
+pub(crate) fn role_of(target: &SsoTarget) -> Result<(&str, &str), CredentialsError> {
     match (&target.account_id, &target.role_name) {
         (Some(account), Some(role)) => Ok((account, role)),
         (account, role) => {
@@ -148,7 +148,7 @@ pub fn role_of(target: &SsoTarget) -> Result<(&str, &str), CredentialsError> {
 /// # Errors
 ///
 /// [`CredentialsError::NotARoleProfile`] when the profile has no account or role.
-pub fn role_cache_key(target: &SsoTarget) -> Result<CacheKey, CredentialsError> {
+pub(crate) fn role_cache_key(target: &SsoTarget) -> Result<CacheKey, CredentialsError> {
     let (account, role) = role_of(target)?;
     Ok(CacheKey::for_role_credentials(
         account,
@@ -166,7 +166,7 @@ pub fn role_cache_key(target: &SsoTarget) -> Result<CacheKey, CredentialsError> 
 ///
 /// [`CredentialsError::NotARoleProfile`], or [`CredentialsError::Cache`] when the file exists
 /// but cannot be read.
-pub fn cached_role_credentials(
+pub(crate) fn cached_role_credentials(
     cli_cache: &CacheDir,
     target: &SsoTarget,
     now: sso_cache::Timestamp,
@@ -196,7 +196,8 @@ pub fn cached_role_credentials(
 /// # Errors
 ///
 /// [`CredentialsError`]; [`CredentialsError::needs_login`] tells whether `sso login` helps.
-pub async fn role_credentials<T: Transport>(
+#[cfg(test)]
+pub(crate) async fn role_credentials<T: Transport>(
     transport: &T,
     sso_cache: &CacheDir,
     cli_cache: &CacheDir,
@@ -217,7 +218,7 @@ pub async fn role_credentials<T: Transport>(
 /// How [`role_credentials_with`] gets a token when there is no usable one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct CredentialOptions {
+pub(crate) struct CredentialOptions {
     /// When the token is missing or expired and another process is signing in to this login,
     /// wait up to this long for that sign-in ([`token::fresh_token_or_wait`]); zero (the
     /// default) fails at once.
@@ -227,7 +228,7 @@ pub struct CredentialOptions {
 impl CredentialOptions {
     /// Options that wait up to `wait` for a sign-in in progress elsewhere.
     #[must_use]
-    pub fn wait_for_login(wait: Duration) -> Self {
+    pub(crate) fn wait_for_login(wait: Duration) -> Self {
         Self {
             wait_for_login: wait,
         }
@@ -239,7 +240,7 @@ impl CredentialOptions {
 /// # Errors
 ///
 /// As [`role_credentials`].
-pub async fn role_credentials_with<T: Transport>(
+pub(crate) async fn role_credentials_with<T: Transport>(
     transport: &T,
     sso_cache: &CacheDir,
     cli_cache: &CacheDir,
@@ -296,11 +297,11 @@ pub async fn role_credentials_with<T: Transport>(
 /// profile already in it. It is `sso`'s own, not the AWS CLI's `_AWS_CLI_PROFILE_CHAIN`, so
 /// that `aws configure export-credentials --profile P` on a profile whose `credential_process`
 /// is `sso export-credentials --profile P` (a common setup) is not taken for a loop.
-pub const PROFILE_CHAIN_ENV: &str = "SSO_PROFILE_CHAIN";
+pub(crate) const PROFILE_CHAIN_ENV: &str = "SSO_PROFILE_CHAIN";
 
 /// At this many profiles in [`PROFILE_CHAIN_ENV`], no further `credential_process` is run (the
 /// AWS CLI's limit).
-pub const MAX_PROFILE_CHAIN: usize = 4;
+pub(crate) const MAX_PROFILE_CHAIN: usize = 4;
 
 /// Credentials of any profile, whatever their source.
 #[derive(Debug, Clone, PartialEq, Eq)]

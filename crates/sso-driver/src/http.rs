@@ -31,8 +31,8 @@ use url::Url;
 
 use crate::env::Env;
 
-pub use self::redact::redact_url;
-pub use self::retry::full_jitter_backoff;
+pub(crate) use self::redact::redact_url;
+pub(crate) use self::retry::full_jitter_backoff;
 
 /// The largest response body read, 4 MiB. The largest real answers (a page of 100 accounts
 /// from the portal, a console federation answer) are a few tens of KiB; a longer body is

@@ -43,33 +43,33 @@
 
 #![deny(missing_docs)]
 
-pub mod browser;
-pub mod chain;
+pub(crate) mod browser;
+pub(crate) mod chain;
 pub mod clock;
 pub(crate) mod config_file;
 pub(crate) mod console;
-pub mod context;
+pub(crate) mod context;
 pub(crate) mod convert;
-pub mod credentials;
+pub(crate) mod credentials;
 pub mod env;
 pub(crate) mod headless;
-pub mod http;
+pub(crate) mod http;
 /// The parts' tests over the emulator and wiremock, moved in-crate because the parts are private.
 #[cfg(test)]
 mod it;
-pub mod login;
-pub mod logout;
-pub mod loopback;
-pub mod portal;
+pub(crate) mod login;
+pub(crate) mod logout;
+pub(crate) mod loopback;
+pub(crate) mod portal;
 pub(crate) mod process;
 pub mod prompt;
 pub mod serve;
 pub(crate) mod settings;
 pub(crate) mod single_flight;
 pub mod sso;
-pub mod token;
+pub(crate) mod token;
 pub mod transport;
-pub mod vanity;
+pub(crate) mod vanity;
 
 pub use sso::Sso;
 

@@ -52,7 +52,7 @@ use crate::transport::Transport;
 
 /// The user's choice of flow (PKCE, paste-back PKCE or the device code), the one flow enum
 /// besides the protocol's [`FlowKind`].
-pub use sso_oidc::headless::LoginFlow;
+pub(crate) use sso_oidc::headless::LoginFlow;
 
 /// A second source of redirect queries next to the loopback listener: the raw query strings
 /// (without `?`) of callback URLs that the user pasted (see [`sso_oidc::callback`]).
@@ -76,7 +76,7 @@ impl PastedQueries {
 /// How to run a login.
 #[derive(Debug)]
 #[non_exhaustive]
-pub struct LoginOptions {
+pub(crate) struct LoginOptions {
     /// The flow; [`LoginFlow::Pkce`] falls back to the device flow for legacy profiles, which
     /// the authorization-code grant does not support (protocol.md §2.6).
     pub flow: LoginFlow,
@@ -100,7 +100,7 @@ pub struct LoginOptions {
 impl LoginOptions {
     /// Options for `flow` with a browser opened through the process environment on this
     /// platform, any loopback port, and no pasted queries.
-    pub fn new(flow: LoginFlow) -> Self {
+    pub(crate) fn new(flow: LoginFlow) -> Self {
         Self {
             flow,
             no_browser: false,
@@ -242,7 +242,7 @@ fn describe(description: Option<&str>) -> String {
 /// Runs a login for `target` to completion and caches the token.
 ///
 /// See the module documentation. Legacy targets always use the device flow.
-pub async fn login<T: Transport>(
+pub(crate) async fn login<T: Transport>(
     transport: &T,
     sso_cache: &CacheDir,
     target: &SsoTarget,

@@ -45,7 +45,7 @@ use crate::transport::Transport;
 /// What a logout did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct LogoutReport {
+pub(crate) struct LogoutReport {
     /// Token files deleted.
     pub tokens_removed: Vec<PathBuf>,
     /// Role-credential files deleted.
@@ -66,13 +66,13 @@ pub enum LogoutError {
 }
 
 /// An `(account id, role name)` pair whose cached role credentials belong to a session.
-pub type RoleRef = (String, String);
+pub(crate) type RoleRef = (String, String);
 
 /// Logs out of every cached login, or of `only_session` (see the module documentation).
 ///
 /// `session_roles` is used only with `only_session`; `env` supplies the endpoint overrides for
 /// tokens of other regions.
-pub async fn logout<T: Transport>(
+pub(crate) async fn logout<T: Transport>(
     transport: &T,
     sso_cache: &CacheDir,
     cli_cache: &CacheDir,
@@ -163,7 +163,7 @@ pub async fn logout<T: Transport>(
 /// # Errors
 ///
 /// [`LogoutError::Cache`] when a file cannot be read or deleted.
-pub fn remove_unreadable_tokens(
+pub(crate) fn remove_unreadable_tokens(
     sso_cache: &CacheDir,
     keys: &[CacheKey],
 ) -> Result<Vec<PathBuf>, LogoutError> {
@@ -206,7 +206,10 @@ async fn revoke<T: Transport>(
 
 /// The portal endpoint of `region` with the environment's overrides
 /// ([`crate::context::env_portal_endpoint`]).
-pub fn portal_endpoint(region: &str, env: &Env) -> Result<Endpoint, sso_oidc::EndpointError> {
+pub(crate) fn portal_endpoint(
+    region: &str,
+    env: &Env,
+) -> Result<Endpoint, sso_oidc::EndpointError> {
     crate::context::env_portal_endpoint(env, region)
 }
 

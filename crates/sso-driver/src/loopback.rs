@@ -46,17 +46,17 @@ use tokio::sync::{mpsc, oneshot};
 use tokio::task::{JoinHandle, JoinSet};
 
 /// The path of the redirect URI, as the AWS CLI registers it.
-pub const CALLBACK_PATH: &str = sso_oidc::RedirectUri::PATH;
+pub(crate) const CALLBACK_PATH: &str = sso_oidc::RedirectUri::PATH;
 
 /// How long a browser connection may take to send its request headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The largest request line plus headers the listener reads (hyper's read buffer); a real
 /// callback is well under 4 KiB. Larger requests are answered with an error and dropped.
-pub const MAX_REQUEST_HEAD_BYTES: usize = 16 * 1024;
+pub(crate) const MAX_REQUEST_HEAD_BYTES: usize = 16 * 1024;
 
 /// The most connections served at once; further ones are closed at once.
-pub const MAX_CONNECTIONS: usize = 32;
+pub(crate) const MAX_CONNECTIONS: usize = 32;
 
 /// Errors of the loopback listener.
 #[derive(Debug, thiserror::Error)]
@@ -92,7 +92,7 @@ pub enum LoopbackError {
 /// The verdict the driver gives on a forwarded callback; it picks the page the browser shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum CallbackOutcome {
+pub(crate) enum CallbackOutcome {
     /// Sign-in completed: the browser shows "you can close this tab".
     SignedIn,
     /// Sign-in failed: the browser shows `message`, HTML-escaped. It must not contain secrets.
@@ -106,11 +106,11 @@ pub enum CallbackOutcome {
 }
 
 /// The raw query string of a callback; it contains the authorization code, so `Debug` hides it.
-pub struct CallbackQuery(String);
+pub(crate) struct CallbackQuery(String);
 
 impl CallbackQuery {
     /// The query string without the leading `?`, exactly as the browser sent it.
-    pub fn expose_secret(&self) -> &str {
+    pub(crate) fn expose_secret(&self) -> &str {
         &self.0
     }
 }
@@ -125,33 +125,35 @@ impl fmt::Debug for CallbackQuery {
 ///
 /// Dropping it without responding shows the browser an error page.
 #[derive(Debug)]
-pub struct Callback {
+pub(crate) struct Callback {
     query: CallbackQuery,
     reply: oneshot::Sender<CallbackOutcome>,
 }
 
 impl Callback {
     /// The query string of the callback.
-    pub fn query(&self) -> &CallbackQuery {
+    #[cfg(test)]
+    pub(crate) fn query(&self) -> &CallbackQuery {
         &self.query
     }
 
     /// Answers the browser and consumes the callback.
-    pub fn respond(self, outcome: CallbackOutcome) {
+    #[cfg(test)]
+    pub(crate) fn respond(self, outcome: CallbackOutcome) {
         // The browser may have gone away; there is nobody left to tell.
         let _ = self.reply.send(outcome);
     }
 
     /// Splits the callback into its query and the reply channel, for event loops that need to
     /// hold the reply while they feed the query to the state machine.
-    pub fn into_parts(self) -> (CallbackQuery, oneshot::Sender<CallbackOutcome>) {
+    pub(crate) fn into_parts(self) -> (CallbackQuery, oneshot::Sender<CallbackOutcome>) {
         (self.query, self.reply)
     }
 }
 
 /// The listener for the authorization-code redirect, bound to `127.0.0.1`.
 #[derive(Debug)]
-pub struct LoopbackServer {
+pub(crate) struct LoopbackServer {
     local_addr: SocketAddr,
     callbacks: mpsc::Receiver<Callback>,
     task: JoinHandle<()>,
@@ -167,7 +169,7 @@ impl Drop for LoopbackServer {
 impl LoopbackServer {
     /// Binds `127.0.0.1:port`, or a free port chosen by the OS when `port` is `None`, and
     /// starts serving on the current tokio runtime.
-    pub async fn bind(port: Option<u16>) -> Result<Self, LoopbackError> {
+    pub(crate) async fn bind(port: Option<u16>) -> Result<Self, LoopbackError> {
         let requested = port.unwrap_or(0);
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, requested))
             .await
@@ -202,18 +204,19 @@ impl LoopbackServer {
     }
 
     /// The port the listener is bound to.
-    pub fn port(&self) -> u16 {
+    pub(crate) fn port(&self) -> u16 {
         self.local_addr.port()
     }
 
     /// The bound address, always `127.0.0.1:port`.
-    pub fn local_addr(&self) -> SocketAddr {
+    #[cfg(test)]
+    pub(crate) fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
 
     /// `http://127.0.0.1:{port}/oauth/callback`, to put into the authorize URL and send with
     /// the token request.
-    pub fn redirect_uri(&self) -> String {
+    pub(crate) fn redirect_uri(&self) -> String {
         format!("http://127.0.0.1:{}{CALLBACK_PATH}", self.port())
     }
 
@@ -222,12 +225,13 @@ impl LoopbackServer {
     /// Cancel-safe, so it can sit in a `tokio::select!` next to a timer. Returns `None` only if
     /// the listener stopped, which does not happen while `self` is alive unless the task
     /// panicked.
-    pub async fn next_callback(&mut self) -> Option<Callback> {
+    pub(crate) async fn next_callback(&mut self) -> Option<Callback> {
         self.callbacks.recv().await
     }
 
     /// The error to report when the driver gives up after `waited`.
-    pub fn timeout_error(&self, waited: Duration) -> LoopbackError {
+    #[cfg(test)]
+    pub(crate) fn timeout_error(&self, waited: Duration) -> LoopbackError {
         LoopbackError::TimedOut {
             waited,
             redirect_uri: self.redirect_uri(),

@@ -168,7 +168,7 @@ pub const MAX_PAGE_SIZE: u32 = 100;
 ///
 /// [`PortalError`] for a transport failure, a refusal (401: sign in again) or a repeated
 /// `nextToken`.
-pub async fn list_accounts<T: Transport>(
+pub(crate) async fn list_accounts<T: Transport>(
     transport: &T,
     endpoint: &Endpoint,
     access_token: &AccessToken,
@@ -201,7 +201,7 @@ pub async fn list_accounts<T: Transport>(
 /// # Errors
 ///
 /// As [`list_accounts`].
-pub async fn list_roles<T: Transport>(
+pub(crate) async fn list_roles<T: Transport>(
     transport: &T,
     endpoint: &Endpoint,
     access_token: &AccessToken,
@@ -228,7 +228,7 @@ pub async fn list_roles<T: Transport>(
 /// What the portal says of an access token (`sso status --check`).
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum TokenCheck {
+pub(crate) enum TokenCheck {
     /// The portal accepted it.
     Valid,
     /// The portal answered 401 (`UnauthorizedException`): the token was revoked or expired on
@@ -240,7 +240,7 @@ pub enum TokenCheck {
 
 /// Asks the portal whether it still accepts `access_token`, with the cheapest call there is:
 /// one `ListAccounts` page of one account (sent once, no retries: a check must be quick).
-pub async fn check_token<T: Transport>(
+pub(crate) async fn check_token<T: Transport>(
     transport: &T,
     endpoint: &Endpoint,
     access_token: &AccessToken,
@@ -274,7 +274,10 @@ pub async fn check_token<T: Transport>(
 
 /// [`check_token`] for each `(portal endpoint, token)`, all at once (one task each); the
 /// verdicts come back in input order.
-pub async fn check_tokens<T>(transport: &T, tokens: Vec<(Endpoint, AccessToken)>) -> Vec<TokenCheck>
+pub(crate) async fn check_tokens<T>(
+    transport: &T,
+    tokens: Vec<(Endpoint, AccessToken)>,
+) -> Vec<TokenCheck>
 where
     T: Transport + Clone + 'static,
 {
@@ -323,7 +326,7 @@ fn to_role(role: sso_oidc::portal::RoleInfo, account_id: &str) -> Role {
 /// not use this role. An `expiration` at the epoch is refused and one further away
 /// than [`sso_oidc::MAX_ROLE_CREDENTIALS_LIFETIME`] is shortened to it
 /// ([`sso_oidc::portal::RoleCredentials::bounded`]).
-pub async fn get_role_credentials<T: Transport>(
+pub(crate) async fn get_role_credentials<T: Transport>(
     transport: &T,
     endpoint: &Endpoint,
     access_token: &AccessToken,
@@ -355,7 +358,7 @@ pub async fn get_role_credentials<T: Transport>(
 
 /// Settings of the [`list_all_roles`] pool; start from [`PoolConfig::default`].
 #[derive(Debug, Clone)]
-pub struct PoolConfig {
+pub(crate) struct PoolConfig {
     initial_concurrency: usize,
     max_concurrency: usize,
     max_throttle_retries: u32,
@@ -384,46 +387,27 @@ impl Default for PoolConfig {
 
 impl PoolConfig {
     /// Requests in flight at the start (at least 1; at most the maximum).
+    #[cfg(test)]
     #[must_use]
-    pub fn initial_concurrency(mut self, n: usize) -> Self {
+    pub(crate) fn initial_concurrency(mut self, n: usize) -> Self {
         self.initial_concurrency = n.max(1);
         self
     }
 
     /// The most requests the pool ever has in flight (at least 1).
+    #[cfg(test)]
     #[must_use]
-    pub fn max_concurrency(mut self, n: usize) -> Self {
+    pub(crate) fn max_concurrency(mut self, n: usize) -> Self {
         self.max_concurrency = n.max(1);
         self
     }
 
-    /// How many times one page is retried after a throttled answer.
-    #[must_use]
-    pub fn max_throttle_retries(mut self, n: u32) -> Self {
-        self.max_throttle_retries = n;
-        self
-    }
-
-    /// Attempts in total for one page that meets server errors or transport failures.
-    #[must_use]
-    pub fn max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = n.max(1);
-        self
-    }
-
     /// The base and cap of the jittered exponential backoff.
+    #[cfg(test)]
     #[must_use]
-    pub fn backoff(mut self, base: Duration, cap: Duration) -> Self {
+    pub(crate) fn backoff(mut self, base: Duration, cap: Duration) -> Self {
         self.backoff_base = base;
         self.backoff_cap = cap.max(base);
-        self
-    }
-
-    /// `max_result` of each `ListAccountRoles` page (1..=100; [`MAX_PAGE_SIZE`] by default), or
-    /// `None` for the portal's default.
-    #[must_use]
-    pub fn page_size(mut self, size: Option<u32>) -> Self {
-        self.page_size = size;
         self
     }
 }
@@ -482,7 +466,7 @@ impl RoleListing {
 ///
 /// The transport is cloned into each task, hence `Clone + 'static`; `HttpClient` clones share
 /// their connection pool, and any transport can be wrapped in an `Arc`.
-pub async fn list_all_roles<T>(
+pub(crate) async fn list_all_roles<T>(
     transport: &T,
     endpoint: &Endpoint,
     access_token: &AccessToken,

@@ -24,7 +24,7 @@ use sso_cache::{CacheDir, CacheEntry, CacheError, CacheKey, EntryLock};
 use tokio::sync::OwnedMutexGuard;
 
 /// How long a caller waits for another process's refresh or fetch of the same entry.
-pub const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const LOCK_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How often the cross-process lock is retried while waiting.
 const LOCK_POLL: Duration = Duration::from_millis(25);

@@ -44,13 +44,13 @@ pub mod status;
 // The domain values the use cases return and the errors they fail with, named where the API
 // is: an embedder (and the CLI) needs no other module of the driver.
 pub use crate::chain::{
-    ChainError, Identity, Login, Resolved, SourceError, SourceKind, StsCallError,
+    ChainError, Identity, Login, MetadataError, Resolved, SourceError, SourceKind, StsCallError,
 };
 pub use crate::context::{AwsContext, ContextError, SsoTarget, SyntaxError};
 pub use crate::credentials::{Credentials, CredentialsError, ProcessSource};
 pub use crate::http::ClientBuildError;
 pub use crate::logout::LogoutError;
-pub use crate::portal::{Account, MAX_PAGE_SIZE, PortalError, Role, RoleListing};
+pub use crate::portal::{Account, MAX_PAGE_SIZE, PoolStats, PortalError, Role, RoleListing};
 pub use crate::process::ProcessError;
 pub use crate::token::TokenError;
 pub use sso_config::populate::{

@@ -36,7 +36,7 @@ use crate::single_flight;
 use crate::transport::Transport;
 
 /// How long a mandatory refresh waits for another process's refresh of the same entry.
-pub use crate::single_flight::LOCK_TIMEOUT;
+pub(crate) use crate::single_flight::LOCK_TIMEOUT;
 
 /// Why no usable token could be returned.
 #[derive(Debug, thiserror::Error)]
@@ -98,7 +98,7 @@ pub enum TokenError {
 /// The cached token of `target`, without checking expiry or refreshing: for status displays.
 ///
 /// `Ok(None)` when there is no token file.
-pub fn cached_token(
+pub(crate) fn cached_token(
     sso_cache: &CacheDir,
     target: &SsoTarget,
 ) -> Result<Option<CachedToken>, TokenError> {
@@ -111,7 +111,7 @@ pub fn cached_token(
 ///
 /// See the module documentation for the rules. Refresh failures with a token that has not
 /// expired are logged with `tracing::warn!` and the old token is returned.
-pub async fn fresh_token<T: Transport>(
+pub(crate) async fn fresh_token<T: Transport>(
     transport: &T,
     sso_cache: &CacheDir,
     target: &SsoTarget,
@@ -211,14 +211,14 @@ pub async fn fresh_token<T: Transport>(
 
 /// A token that cannot be refreshed is worth a warning when it expires within this window:
 /// time to sign in before a long job rather than in the middle of it.
-pub const EXPIRY_WARNING_WINDOW: Duration = Duration::from_secs(15 * 60);
+pub(crate) const EXPIRY_WARNING_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// Whether `token` (of `target`) has not expired yet, expires within
 /// [`EXPIRY_WARNING_WINDOW`] of `now` and cannot be refreshed: a legacy login, no refresh
 /// token or an expired client registration, or, with `refresh_tried` (this process just got the
 /// token from [`fresh_token`], which refreshes any token in that window when it can), a refresh
 /// that failed or was refused.
-pub fn expires_without_refresh(
+pub(crate) fn expires_without_refresh(
     token: &CachedToken,
     target: &SsoTarget,
     now: sso_cache::Timestamp,
@@ -243,7 +243,7 @@ const SIGN_IN_POLL: Duration = Duration::from_millis(50);
 /// # Errors
 ///
 /// As [`fresh_token`]; after waiting in vain, the error of the last attempt.
-pub async fn fresh_token_or_wait<T: Transport>(
+pub(crate) async fn fresh_token_or_wait<T: Transport>(
     transport: &T,
     sso_cache: &CacheDir,
     target: &SsoTarget,

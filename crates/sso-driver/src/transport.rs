@@ -17,8 +17,8 @@ use std::sync::Arc;
 /// The handle's own transport (timeouts, bounded retries, proxies, extra trust roots), for
 /// wrapping in a transport of one's own; what a transport fails with, and its kinds.
 pub use crate::http::{
-    ClientBuildError, HttpClient, HttpConfig, MAX_RESPONSE_BODY_BYTES, TransportError,
-    TransportErrorKind,
+    Attempt, AttemptObserver, AttemptOutcome, ClientBuildError, HttpClient, HttpConfig, HttpStats,
+    MAX_RESPONSE_BODY_BYTES, TransportError, TransportErrorKind,
 };
 
 /// Sends one request and returns its response (after the transport's own retries, if any).

@@ -9,16 +9,15 @@
 use std::time::Duration;
 
 use sso_oidc::vanity as rules;
-pub use sso_oidc::vanity::{
-    ProbeMethod, ProbeOutcome, Resolved, finish, interpret_probe, is_aws_owned_host,
-    needs_resolution, probe_request, region_from_host,
+pub(crate) use sso_oidc::vanity::{
+    ProbeMethod, ProbeOutcome, Resolved, finish, interpret_probe, needs_resolution, probe_request,
 };
 
 use crate::http::TransportError;
 use crate::transport::Transport;
 
 /// How long the wizard waits for the probe of a vanity start URL (the AWS CLI's 10 s).
-pub const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const PROBE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Why a vanity start URL could not be resolved. The messages are the AWS CLI's.
 #[derive(Debug, thiserror::Error)]
@@ -45,7 +44,7 @@ pub enum VanityError {
 /// # Errors
 ///
 /// [`VanityError`]: a rule broken, no answer, or none in time.
-pub async fn resolve<T: Transport>(
+pub(crate) async fn resolve<T: Transport>(
     transport: &T,
     start_url: &str,
     timeout: Duration,

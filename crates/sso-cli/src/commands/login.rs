@@ -719,7 +719,10 @@ mod tests {
 
     #[test]
     fn a_browser_that_does_not_open_falls_back_to_what_detection_would_choose() {
-        let error = sso_driver::browser::open_with(Vec::new()).unwrap_err();
+        // What the driver reports when no browser command was left to try.
+        let error = sso_driver::sso::signin::BrowserError::NotOpened {
+            attempts: Vec::new(),
+        };
         assert_eq!(
             browser_failed_line(&error, LoginFlow::Paste),
             "No browser could be opened (no command to try); signing in with paste-back instead.\n"

@@ -100,7 +100,7 @@ pub enum MetadataError {
 
 /// Where and how to ask for container credentials, from the environment.
 #[derive(Clone, PartialEq, Eq)]
-pub struct ContainerSource {
+pub(crate) struct ContainerSource {
     url: String,
     token: ContainerToken,
 }
@@ -135,7 +135,7 @@ impl ContainerSource {
     ///
     /// [`MetadataError::HostNotAllowed`] or [`MetadataError::BadUri`] for a full URI the SDKs
     /// refuse.
-    pub fn from_env(env: &Env) -> Result<Option<Self>, MetadataError> {
+    pub(crate) fn from_env(env: &Env) -> Result<Option<Self>, MetadataError> {
         let url = if let Some(relative) = env.var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
             format!("{ECS_HOST}{relative}")
         } else if let Some(full) = env.var("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
@@ -155,7 +155,8 @@ impl ContainerSource {
     }
 
     /// The credentials URL (not secret).
-    pub fn url(&self) -> &str {
+    #[cfg(test)]
+    pub(crate) fn url(&self) -> &str {
         &self.url
     }
 
@@ -165,7 +166,10 @@ impl ContainerSource {
     /// # Errors
     ///
     /// [`MetadataError`].
-    pub async fn fetch<T: Transport>(&self, transport: &T) -> Result<Credentials, MetadataError> {
+    pub(crate) async fn fetch<T: Transport>(
+        &self,
+        transport: &T,
+    ) -> Result<Credentials, MetadataError> {
         let authorization = match &self.token {
             ContainerToken::None => None,
             ContainerToken::Value(value) => Some(zeroize_on_drop(value.clone())),
@@ -242,7 +246,7 @@ fn allowed_ip(ip: IpAddr, text: &str) -> Result<(), MetadataError> {
 
 /// The instance metadata service as configured: disabled, or its base URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ImdsSource {
+pub(crate) struct ImdsSource {
     base: String,
 }
 
@@ -256,7 +260,7 @@ impl ImdsSource {
     /// # Errors
     ///
     /// [`MetadataError::BadEndpointMode`].
-    pub fn from_settings(
+    pub(crate) fn from_settings(
         env: &Env,
         profile_value: impl Fn(&str) -> Option<String>,
     ) -> Result<Option<Self>, MetadataError> {
@@ -290,7 +294,8 @@ impl ImdsSource {
     }
 
     /// The base URL, e.g. `http://169.254.169.254`.
-    pub fn base(&self) -> &str {
+    #[cfg(test)]
+    pub(crate) fn base(&self) -> &str {
         &self.base
     }
 
@@ -301,7 +306,10 @@ impl ImdsSource {
     /// # Errors
     ///
     /// [`MetadataError`]; [`MetadataError::NoRole`] when the instance has no role.
-    pub async fn fetch<T: Transport>(&self, transport: &T) -> Result<Credentials, MetadataError> {
+    pub(crate) async fn fetch<T: Transport>(
+        &self,
+        transport: &T,
+    ) -> Result<Credentials, MetadataError> {
         let retry = |status: u16| status >= 500 || status == 401;
         let token_url = format!("{}/latest/api/token", self.base);
         let response = send_retrying(

@@ -12,7 +12,7 @@ const REDACTED: &str = "<redacted>";
 /// `scheme://host[:port]/path`, plus the query with every value replaced by `<redacted>`.
 ///
 /// User names and passwords are dropped and the fragment is omitted.
-pub fn redact_url(url: &Url) -> String {
+pub(crate) fn redact_url(url: &Url) -> String {
     let mut out = format!("{}://", url.scheme());
     if let Some(host) = url.host_str() {
         out.push_str(host);

@@ -26,7 +26,12 @@ pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 ///
 /// The delay is `unit * min(cap, base * 2^(retry - 1))` where `unit` is a uniform random
 /// number in `[0, 1)`; see "Exponential Backoff And Jitter" on the AWS Architecture Blog.
-pub fn full_jitter_backoff(retry: u32, base: Duration, cap: Duration, unit: f64) -> Duration {
+pub(crate) fn full_jitter_backoff(
+    retry: u32,
+    base: Duration,
+    cap: Duration,
+    unit: f64,
+) -> Duration {
     let exponent = retry.saturating_sub(1).min(31);
     let ceiling = base.saturating_mul(1u32 << exponent).min(cap);
     ceiling.mul_f64(unit.clamp(0.0, 1.0))

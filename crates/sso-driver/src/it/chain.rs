@@ -10,9 +10,7 @@ use crate::clock::{SystemClock, WallClock as _};
 use crate::context::AwsContext;
 use crate::env::Env;
 use crate::prompt::{MfaCode, Prompt, SilentPrompt, UserCode};
-use crate::sso::{
-    ChainError, CredentialsRequest, Resolved, Selection, SourceError, SourceKind,
-};
+use crate::sso::{ChainError, CredentialsRequest, Resolved, Selection, SourceError, SourceKind};
 use crate::transport::{HttpClient, HttpConfig};
 use sso_emulator::{BlockingEmulator, Emulator, EmulatorBuilder, Operation};
 

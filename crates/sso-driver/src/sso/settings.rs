@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::prompt::Prompt;
 use crate::settings;
-pub use crate::settings::{Description, KeyPath, SettingsError, Source};
+pub use crate::settings::{Described, Description, KeyPath, Scope, SettingsError, Source};
 use crate::sso::{CredentialsRequest, Sso};
 
 impl Sso {

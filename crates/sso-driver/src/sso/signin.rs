@@ -14,13 +14,14 @@
 
 use sso_config::Value;
 
-pub use crate::browser::BrowserError;
 use crate::browser::Platform;
+pub use crate::browser::{AttemptFailure, BrowserError, FailedAttempt};
 use crate::clock::MonotonicClock;
 use crate::context::{AwsContext, REDIRECT_PORT_KEY, SsoTarget};
 use crate::headless;
 use crate::login::{self, LoginOptions};
 pub use crate::login::{LoginError, LoginOutcome, PastedQueries};
+pub use crate::loopback::LoopbackError;
 use crate::prompt::Prompt;
 use crate::sso::Error;
 use crate::vanity;
