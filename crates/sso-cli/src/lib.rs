@@ -128,35 +128,20 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
         CommandOptions::Login(options) => commands::login::run(&ctx, options),
         CommandOptions::Logout { session } => commands::logout::run(&ctx, session),
         CommandOptions::ExportCredentials {
-            profile,
-            explicit,
             format,
             wait_for_login,
             credentials_file,
-        } => commands::export_credentials::run(
-            &ctx,
-            profile,
-            explicit,
-            format,
-            wait_for_login,
-            credentials_file,
-        ),
+        } => commands::export_credentials::run(&ctx, format, wait_for_login, credentials_file),
         CommandOptions::ConfigureListProfiles => commands::settings::list_profiles(),
-        CommandOptions::ConfigureList {
-            profile,
-            on_command_line,
-        } => commands::settings::list(&profile, on_command_line),
-        CommandOptions::ConfigureGet {
-            profile,
-            key,
-            session,
-        } => commands::settings::get(&profile, &key, session.as_ref()),
+        CommandOptions::ConfigureList => commands::settings::list(&ctx),
+        CommandOptions::ConfigureGet { key, session } => {
+            commands::settings::get(&ctx, &key, session.as_ref())
+        }
         CommandOptions::ConfigureSet {
-            profile,
             key,
             value,
             session,
-        } => commands::settings::set(&profile, &key, &value, session.as_ref()),
+        } => commands::settings::set(&ctx, &key, &value, session.as_ref()),
         CommandOptions::ListAccounts { target, format } => {
             commands::list::run_accounts(&ctx, target, format)
         }
@@ -167,30 +152,15 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
         } => commands::list::run_roles(&ctx, target, account_id, format),
         CommandOptions::Completions { shell } => commands::completions::run(shell),
         CommandOptions::Status { format, check } => commands::status::run(&ctx, format, check),
-        CommandOptions::Exec {
-            profile,
-            explicit,
-            command,
-            server,
-        } => commands::exec::run(&ctx, profile, explicit, command, server),
-        CommandOptions::Whoami {
-            profile,
-            explicit,
-            format,
-        } => commands::whoami::run(&ctx, &profile, explicit, format),
+        CommandOptions::Exec { command, server } => commands::exec::run(&ctx, command, server),
+        CommandOptions::Whoami { format } => commands::whoami::run(&ctx, format),
         CommandOptions::Populate(options) => commands::populate::run(&ctx, options),
         CommandOptions::Console {
-            profile,
-            explicit,
             destination,
             print,
             open,
-        } => commands::console::run(&ctx, profile, explicit, destination, print, &open),
-        CommandOptions::Serve {
-            profile,
-            explicit,
-            port,
-        } => commands::serve::run(&ctx, profile, explicit, port),
+        } => commands::console::run(&ctx, destination, print, &open),
+        CommandOptions::Serve { port } => commands::serve::run(&ctx, port),
         CommandOptions::ShellInit { shell } => commands::shell::shell_init(shell),
         CommandOptions::Use(options) => commands::shell::run_use(&ctx, options),
         CommandOptions::Prompt => commands::shell::run_prompt(),

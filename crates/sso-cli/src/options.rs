@@ -4,9 +4,16 @@
 //! Values are parsed with [`crate::values`]; a bad value is a usage error (exit code 2) that
 //! names the flag. The environment is passed in as a function so tests do not touch the
 //! process environment.
+//!
+//! The profile is what the user named, nothing more: `--profile` becomes
+//! [`Selection::Profile`], `--sso-session` [`Selection::Session`], and neither
+//! [`Selection::Default`]. Which profile that means (`AWS_PROFILE`, `AWS_DEFAULT_PROFILE`,
+//! `default`) is the driver's to decide, once ([`sso_driver::Sso::profile_name`] and
+//! [`sso_driver::Sso::profile_source`] say what it decided).
 
 use std::ffi::OsString;
 
+use sso_driver::sso::Selection;
 use sso_driver::sso::signin::SignInRequest;
 
 use crate::args::{
@@ -34,7 +41,7 @@ pub(crate) struct Invocation {
 /// Options of every command.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GlobalOptions {
-    /// `--profile`, AWS_PROFILE or AWS_DEFAULT_PROFILE; `None` when none is set.
+    /// `--profile` as the user typed it (before or after the command); `None` when not given.
     pub profile: Option<ProfileName>,
     /// `--debug`.
     pub debug: bool,
@@ -43,33 +50,13 @@ pub struct GlobalOptions {
 }
 
 impl GlobalOptions {
-    /// The profile to use: the one selected, or `default`.
-    pub fn profile_or_default(&self) -> ProfileName {
-        self.profile
-            .clone()
-            .unwrap_or_else(ProfileName::default_profile)
-    }
-}
-
-/// What `sso login`, `sso list` and similar commands sign in with.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum LoginSelector {
-    /// `--sso-session NAME`.
-    Session(SessionName),
-    /// The profile from `--profile` / AWS_PROFILE / AWS_DEFAULT_PROFILE / `default`.
-    Profile(ProfileName),
-}
-
-impl LoginSelector {
-    /// The selection of the driver's use-case handle.
-    pub(crate) fn selection(&self) -> sso_driver::sso::Selection {
-        match self {
-            Self::Profile(profile) => {
-                sso_driver::sso::Selection::Profile(profile.as_str().to_owned())
-            }
-            Self::Session(session) => {
-                sso_driver::sso::Selection::Session(session.as_str().to_owned())
-            }
+    /// The driver's selection for a command that takes `--profile`: the profile named, else
+    /// [`Selection::Default`] (the driver then selects `AWS_PROFILE`, `AWS_DEFAULT_PROFILE` or
+    /// `default`, and the credential commands start with the environment's keys).
+    pub fn selection(&self) -> Selection {
+        match &self.profile {
+            Some(profile) => Selection::Profile(profile.as_str().to_owned()),
+            None => Selection::Default,
         }
     }
 }
@@ -90,30 +77,19 @@ pub(crate) enum CommandOptions {
     },
     /// `sso export-credentials`.
     ExportCredentials {
-        /// The profile whose credentials to print.
-        profile: ProfileName,
-        /// Whether `--profile` named it (environment keys are then ignored).
-        explicit: bool,
         /// `--format`.
         format: ExportFormat,
         /// `--wait-for-login SECS`.
         wait_for_login: Option<u64>,
         /// `--credentials-file [NAME]`: the section to write instead of printing.
-        credentials_file: Option<ProfileName>,
+        credentials_file: Option<CredentialsSection>,
     },
     /// `sso configure list-profiles`.
     ConfigureListProfiles,
     /// `sso configure list`.
-    ConfigureList {
-        /// The current profile.
-        profile: ProfileName,
-        /// Whether it came from `--profile`.
-        on_command_line: bool,
-    },
+    ConfigureList,
     /// `sso configure get`.
     ConfigureGet {
-        /// The current profile.
-        profile: ProfileName,
         /// KEY.
         key: String,
         /// `--sso-session`.
@@ -121,8 +97,6 @@ pub(crate) enum CommandOptions {
     },
     /// `sso configure set`.
     ConfigureSet {
-        /// The current profile.
-        profile: ProfileName,
         /// KEY.
         key: String,
         /// VALUE.
@@ -133,14 +107,14 @@ pub(crate) enum CommandOptions {
     /// `sso list accounts`.
     ListAccounts {
         /// Whose token to use.
-        target: LoginSelector,
+        target: Selection,
         /// `--output`.
         format: ListFormat,
     },
     /// `sso list roles`.
     ListRoles {
         /// Whose token to use.
-        target: LoginSelector,
+        target: Selection,
         /// `--account-id`; `None` lists every account's roles.
         account_id: Option<AccountId>,
         /// `--output`.
@@ -160,10 +134,6 @@ pub(crate) enum CommandOptions {
     },
     /// `sso exec`.
     Exec {
-        /// The profile whose credentials to pass.
-        profile: ProfileName,
-        /// Whether `--profile` named it (environment keys are then ignored).
-        explicit: bool,
         /// The program and its arguments.
         command: Vec<OsString>,
         /// `--server`: serve container credentials instead of passing keys.
@@ -171,10 +141,6 @@ pub(crate) enum CommandOptions {
     },
     /// `sso whoami`.
     Whoami {
-        /// The profile whose credentials to check.
-        profile: ProfileName,
-        /// Whether `--profile` named it (environment keys are then ignored).
-        explicit: bool,
         /// `--output`.
         format: StatusFormat,
     },
@@ -182,10 +148,6 @@ pub(crate) enum CommandOptions {
     Populate(PopulateOptions),
     /// `sso console`.
     Console {
-        /// The profile to sign in as.
-        profile: ProfileName,
-        /// Whether `--profile` named it (environment keys are then ignored).
-        explicit: bool,
         /// `--destination`.
         destination: Option<String>,
         /// `--print` (or `--no-browser`): print the URL instead of opening it.
@@ -195,10 +157,6 @@ pub(crate) enum CommandOptions {
     },
     /// `sso serve`.
     Serve {
-        /// The profile whose credentials to serve.
-        profile: ProfileName,
-        /// Whether `--profile` named it (environment keys are then ignored).
-        explicit: bool,
         /// `--port` (0: any free port).
         port: u16,
     },
@@ -211,6 +169,15 @@ pub(crate) enum CommandOptions {
     Use(crate::commands::shell::UseOptions),
     /// `sso prompt`.
     Prompt,
+}
+
+/// Where `sso export-credentials --credentials-file` writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum CredentialsSection {
+    /// `--credentials-file` without a name: the section of the selected profile.
+    SelectedProfile,
+    /// `--credentials-file NAME`.
+    Named(ProfileName),
 }
 
 /// What `Invocation::new` needs to know about the process besides the parsed flags.
@@ -226,7 +193,8 @@ impl Invocation {
     /// Validates the parsed command line.
     pub(crate) fn new(cli: Cli, env: Environment<'_>) -> Result<Self, CliError> {
         let no_color_env = (env.var)("NO_COLOR").is_some_and(|v| !v.is_empty());
-        // `--profile` after the command wins over one before it.
+        // `--profile` after the command wins over one before it. Only what the user typed:
+        // AWS_PROFILE and AWS_DEFAULT_PROFILE are the driver's to read.
         let profile_flag = cli
             .command
             .profile_flag()
@@ -234,14 +202,10 @@ impl Invocation {
             .map(str::to_owned);
         let profile_on_command_line = profile_flag.is_some();
         let profile = profile_flag
-            .filter(|p| !p.is_empty())
-            .or_else(|| (env.var)("AWS_PROFILE").filter(|p| !p.is_empty()))
-            .or_else(|| (env.var)("AWS_DEFAULT_PROFILE").filter(|p| !p.is_empty()));
-        let profile = profile
             .map(|p| parse_flag("--profile", &p, ProfileName::parse))
             .transpose();
-        // The commands of the shell integration take no profile from the environment: an
-        // AWS_PROFILE that is not a valid name must not break every prompt.
+        // The commands of the shell integration use no `--profile` given before them (`sso use`
+        // reads its own): a bad one must not break every prompt.
         let profile = match (&cli.command, profile) {
             (Command::Prompt | Command::ShellInit(_) | Command::Use(_), Err(_)) => None,
             (_, profile) => profile?,
@@ -251,7 +215,7 @@ impl Invocation {
             debug: cli.global.debug,
             color: !cli.global.no_color && !no_color_env && env.stderr_is_terminal,
         };
-        let selector = |session: Option<String>| -> Result<LoginSelector, CliError> {
+        let selector = |session: Option<String>| -> Result<Selection, CliError> {
             match session {
                 Some(session) => {
                     if profile_on_command_line {
@@ -260,25 +224,23 @@ impl Invocation {
                             help: Some("pass only one of them".into()),
                         });
                     }
-                    Ok(LoginSelector::Session(parse_flag(
-                        "--sso-session",
-                        &session,
-                        SessionName::parse,
-                    )?))
+                    let session = parse_flag("--sso-session", &session, SessionName::parse)?;
+                    Ok(Selection::Session(session.as_str().to_owned()))
                 }
-                None => Ok(LoginSelector::Profile(global.profile_or_default())),
+                None => Ok(global.selection()),
             }
         };
         let export = |args: ExportCredentialsArgs| -> Result<CommandOptions, CliError> {
-            let profile = global.profile_or_default();
             let credentials_file = match args.credentials_file {
                 None => None,
-                Some(name) if name.is_empty() => Some(profile.clone()),
-                Some(name) => Some(parse_flag("--credentials-file", &name, ProfileName::parse)?),
+                Some(name) if name.is_empty() => Some(CredentialsSection::SelectedProfile),
+                Some(name) => Some(CredentialsSection::Named(parse_flag(
+                    "--credentials-file",
+                    &name,
+                    ProfileName::parse,
+                )?)),
             };
             Ok(CommandOptions::ExportCredentials {
-                profile,
-                explicit: profile_on_command_line,
                 format: args.format,
                 wait_for_login: args.wait_for_login,
                 credentials_file,
@@ -295,17 +257,12 @@ impl Invocation {
                 }
                 ConfigureSubcommand::ExportCredentials(args) => export(args)?,
                 ConfigureSubcommand::ListProfiles => CommandOptions::ConfigureListProfiles,
-                ConfigureSubcommand::List(_) => CommandOptions::ConfigureList {
-                    profile: global.profile_or_default(),
-                    on_command_line: profile_on_command_line,
-                },
+                ConfigureSubcommand::List(_) => CommandOptions::ConfigureList,
                 ConfigureSubcommand::Get(args) => CommandOptions::ConfigureGet {
-                    profile: global.profile_or_default(),
                     key: args.key,
                     session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
                 },
                 ConfigureSubcommand::Set(args) => CommandOptions::ConfigureSet {
-                    profile: global.profile_or_default(),
                     key: args.key,
                     value: args.value,
                     session: opt_flag("--sso-session", args.sso_session, SessionName::parse)?,
@@ -352,13 +309,9 @@ impl Invocation {
                 check: args.check,
             },
             Command::Whoami(args) => CommandOptions::Whoami {
-                profile: global.profile_or_default(),
-                explicit: profile_on_command_line,
                 format: args.output,
             },
             Command::Exec(args) => CommandOptions::Exec {
-                profile: global.profile_or_default(),
-                explicit: profile_on_command_line,
                 command: args.command,
                 server: args.server,
             },
@@ -370,8 +323,6 @@ impl Invocation {
                 dry_run: args.dry_run,
             }),
             Command::Console(args) => CommandOptions::Console {
-                profile: global.profile_or_default(),
-                explicit: profile_on_command_line,
                 destination: args.destination,
                 print: args.print,
                 open: crate::commands::console::ConsoleOpen {
@@ -381,11 +332,7 @@ impl Invocation {
                     firefox_container: args.firefox_container,
                 },
             },
-            Command::Serve(args) => CommandOptions::Serve {
-                profile: global.profile_or_default(),
-                explicit: profile_on_command_line,
-                port: args.port,
-            },
+            Command::Serve(args) => CommandOptions::Serve { port: args.port },
             Command::ShellInit(args) => CommandOptions::ShellInit { shell: args.shell },
             // `sso --profile dev use` names the profile as `sso use dev` does.
             Command::Use(args) => {
@@ -509,55 +456,60 @@ mod tests {
     }
 
     #[test]
-    fn aws_default_profile_is_a_fallback() {
-        let invocation = parse(
-            &["sso", "export-credentials"],
-            &[("AWS_DEFAULT_PROFILE", "ci")],
-        )
-        .unwrap();
-        assert_eq!(invocation.global.profile_or_default().as_str(), "ci");
-        let invocation = parse(
-            &["sso", "--profile", "dev", "export-credentials"],
-            &[("AWS_DEFAULT_PROFILE", "ci")],
-        )
-        .unwrap();
-        assert_eq!(invocation.global.profile_or_default().as_str(), "dev");
-        let invocation = parse(&["sso", "export-credentials"], &[]).unwrap();
-        assert_eq!(invocation.global.profile_or_default().as_str(), "default");
+    fn the_environment_selects_no_profile_here() {
+        // AWS_PROFILE and AWS_DEFAULT_PROFILE are the driver's to read: the CLI passes on only
+        // what the user typed.
+        let vars = [("AWS_PROFILE", "env"), ("AWS_DEFAULT_PROFILE", "ci")];
+        let invocation = parse(&["sso", "export-credentials"], &vars).unwrap();
+        assert_eq!(invocation.global.selection(), Selection::Default);
+        let invocation = parse(&["sso", "--profile", "dev", "export-credentials"], &vars).unwrap();
+        assert_eq!(
+            invocation.global.selection(),
+            Selection::Profile("dev".to_owned())
+        );
+        // A name `--profile` would refuse is not a usage error in AWS_PROFILE: the driver takes
+        // it as the SDKs do, and reports the profile as missing where one is needed.
+        assert!(parse(&["sso", "login"], &[("AWS_PROFILE", "a]b")]).is_ok());
+        let error = parse(&["sso", "--profile", "a]b", "login"], &[]).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert!(
+            error.to_string().starts_with("invalid value for --profile"),
+            "{error}"
+        );
+        // Nor does a bad `--profile` before them break the shell integration's commands.
+        assert!(parse(&["sso", "--profile", "a]b", "prompt"], &[]).is_ok());
     }
 
     #[test]
     fn profile_goes_before_or_after_the_commands_that_use_it_only() {
-        let profile = |args: &[&str], vars: &[(&str, &str)]| {
-            parse(args, vars)
-                .unwrap()
-                .global
-                .profile_or_default()
-                .as_str()
-                .to_owned()
-        };
+        let selection =
+            |args: &[&str], vars: &[(&str, &str)]| parse(args, vars).unwrap().global.selection();
+        let named = |name: &str| Selection::Profile(name.to_owned());
         let aws_profile = [("AWS_PROFILE", "env"), ("AWS_DEFAULT_PROFILE", "ci")];
-        assert_eq!(profile(&["sso", "export-credentials"], &aws_profile), "env");
         assert_eq!(
-            profile(&["sso", "--profile", "a", "exec", "--", "x"], &aws_profile),
-            "a"
+            selection(&["sso", "export-credentials"], &aws_profile),
+            Selection::Default
         );
         assert_eq!(
-            profile(&["sso", "exec", "--profile", "b", "--", "x"], &aws_profile),
-            "b"
+            selection(&["sso", "--profile", "a", "exec", "--", "x"], &aws_profile),
+            named("a")
+        );
+        assert_eq!(
+            selection(&["sso", "exec", "--profile", "b", "--", "x"], &aws_profile),
+            named("b")
         );
         // After the command wins over before it.
         assert_eq!(
-            profile(&["sso", "--profile", "a", "login", "--profile", "b"], &[]),
-            "b"
+            selection(&["sso", "--profile", "a", "login", "--profile", "b"], &[]),
+            named("b")
         );
         assert_eq!(
-            profile(&["sso", "list", "--profile", "c", "accounts"], &[]),
-            "c"
+            selection(&["sso", "list", "--profile", "c", "accounts"], &[]),
+            named("c")
         );
         assert_eq!(
-            profile(&["sso", "list", "roles", "--profile", "d"], &[]),
-            "d"
+            selection(&["sso", "list", "roles", "--profile", "d"], &[]),
+            named("d")
         );
         // AWS_PROFILE is not a typed --profile: --sso-session still goes with it.
         assert!(parse(&["sso", "login", "--sso-session", "s"], &aws_profile).is_ok());
@@ -598,7 +550,7 @@ mod tests {
         let invocation = parse(&["sso", "login", "--sso-session", "my-sso"], &[]).unwrap();
         assert!(matches!(
             invocation.command,
-            CommandOptions::Login(LoginOptions { target: LoginSelector::Session(ref s), .. }) if s.as_str() == "my-sso"
+            CommandOptions::Login(LoginOptions { target: Selection::Session(ref s), .. }) if s == "my-sso"
         ));
         let error = parse(
             &[

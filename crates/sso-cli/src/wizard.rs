@@ -167,7 +167,8 @@ pub(crate) enum SessionChoice {
 /// Answers of `sso configure` given as flags; each one skips its question.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct ConfigureAnswers {
-    /// `--profile` (or AWS_PROFILE / AWS_DEFAULT_PROFILE); asked at the end when absent.
+    /// `--profile`, or the profile AWS_PROFILE / AWS_DEFAULT_PROFILE selected (as the driver
+    /// reports it); asked at the end when absent.
     pub profile: Option<ProfileName>,
     /// `--sso-session`.
     pub sso_session: Option<SessionChoice>,

@@ -18,9 +18,9 @@
 //! [`populate`] plans `sso populate`'s edit (config text in, config text and a diff out): one
 //! profile per account and role from a template, idempotent, pruning only what it wrote.
 //!
-//! [`file_locations`] and [`selected_profile`] say where the files are and which profile is
-//! selected, from an environment passed in as data. The crate never touches the filesystem, the
-//! network or the process environment: it parses `&str` and prints `String`.
+//! [`file_locations`] and [`select_profile`] say where the files are and which profile is
+//! selected (and by what), from an environment passed in as data. The crate never touches the
+//! filesystem, the network or the process environment: it parses `&str` and prints `String`.
 //!
 //! # Example
 //!
@@ -100,8 +100,8 @@ pub mod testgen;
 pub use diagnostic::{Diagnostic, Severity};
 pub use edit::{EditError, SectionInfo, SectionMut};
 pub use location::{
-    Environment, FileLocations, LocationError, Platform, expand_tilde, file_locations, home_dir,
-    selected_profile,
+    Environment, FileLocations, LocationError, Platform, ProfileSource, expand_tilde,
+    file_locations, home_dir, select_profile, selected_profile,
 };
 pub use resolve::{
     ProfileView, ResolveError, SsoProfileSettings, SsoSessionSettings, missing_role_keys,

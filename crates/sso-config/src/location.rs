@@ -143,13 +143,44 @@ pub fn expand_tilde(path: &str, home: Option<&str>, platform: Platform) -> Optio
     Some(format!("{home}{rest}"))
 }
 
-/// The selected profile: `--profile`, else `AWS_PROFILE`, else `AWS_DEFAULT_PROFILE`, else
-/// `default` (the AWS CLI v2 order; empty values count as unset).
+/// Where the name of the selected profile came from ([`select_profile`]), as `aws configure
+/// list` shows it (`manual`, `env`, or not set).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ProfileSource {
+    /// The caller named it (`--profile`).
+    Named,
+    /// The environment variable it was read from: `AWS_PROFILE` or `AWS_DEFAULT_PROFILE`.
+    Env(&'static str),
+    /// Nothing selected one: `default`.
+    Default,
+}
+
+/// The variables that select a profile when none is named, first one first.
+const PROFILE_VARIABLES: [&str; 2] = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
+
+/// The selected profile and where its name came from: `--profile`, else `AWS_PROFILE`, else
+/// `AWS_DEFAULT_PROFILE`, else `default` (the AWS CLI v2 order; empty values count as unset).
+/// Any other name is taken as it is, as the SDKs take it: one that no file defines is then
+/// reported as a missing profile.
+pub fn select_profile(
+    env: &(impl Environment + ?Sized),
+    cli_profile: Option<&str>,
+) -> (String, ProfileSource) {
+    if let Some(name) = cli_profile.filter(|p| !p.is_empty()) {
+        return (name.to_owned(), ProfileSource::Named);
+    }
+    PROFILE_VARIABLES
+        .iter()
+        .find_map(|&variable| {
+            env.var(variable)
+                .filter(|p| !p.is_empty())
+                .map(|name| (name.to_owned(), ProfileSource::Env(variable)))
+        })
+        .unwrap_or_else(|| ("default".to_owned(), ProfileSource::Default))
+}
+
+/// The name of the selected profile ([`select_profile`] without where it came from).
 pub fn selected_profile(env: &(impl Environment + ?Sized), cli_profile: Option<&str>) -> String {
-    cli_profile
-        .filter(|p| !p.is_empty())
-        .or_else(|| env.var("AWS_PROFILE").filter(|p| !p.is_empty()))
-        .or_else(|| env.var("AWS_DEFAULT_PROFILE").filter(|p| !p.is_empty()))
-        .unwrap_or("default")
-        .to_owned()
+    select_profile(env, cli_profile).0
 }

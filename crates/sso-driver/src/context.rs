@@ -21,6 +21,8 @@ use sso_oidc::{Endpoint, EndpointError, EndpointOverrides, EndpointParams, FlowC
 
 use crate::env::Env;
 
+pub use sso_config::ProfileSource;
+
 /// The environment variables that decide where the files are and which profile is selected.
 const LOCATION_VARS: &[&str] = &[
     "AWS_CONFIG_FILE",
@@ -113,6 +115,7 @@ pub struct AwsContext {
     credentials_text: Option<String>,
     profiles: ProfileSet,
     selected_profile: String,
+    profile_source: ProfileSource,
 }
 
 impl AwsContext {
@@ -164,7 +167,7 @@ impl AwsContext {
                 FileKind::Credentials,
             );
         }
-        let selected_profile = sso_config::selected_profile(&vars, cli_profile);
+        let (selected_profile, profile_source) = sso_config::select_profile(&vars, cli_profile);
         Ok(Self {
             env: env.clone(),
             home,
@@ -174,6 +177,7 @@ impl AwsContext {
             credentials_text,
             profiles,
             selected_profile,
+            profile_source,
         })
     }
 
@@ -184,6 +188,7 @@ impl AwsContext {
             .iter()
             .filter_map(|name| env.var(name).map(|value| ((*name).to_owned(), value)))
             .collect();
+        let (selected_profile, profile_source) = sso_config::select_profile(&vars, None);
         Self {
             env: env.clone(),
             home: None,
@@ -192,7 +197,8 @@ impl AwsContext {
             config_text: None,
             credentials_text: None,
             profiles: ProfileSet::new(),
-            selected_profile: sso_config::selected_profile(&vars, None),
+            selected_profile,
+            profile_source,
         }
     }
 
@@ -206,9 +212,18 @@ impl AwsContext {
         &self.profiles
     }
 
-    /// The profile selected by `--profile`, `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, or `default`.
+    /// The profile selected by `--profile`, `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, or `default`
+    /// ([`sso_config::select_profile`], the one place that rule is written). Any name is taken
+    /// as it is, as the SDKs take it; one that no file defines is reported as missing where a
+    /// profile is needed.
     pub fn selected_profile(&self) -> &str {
         &self.selected_profile
+    }
+
+    /// Where the name of [`AwsContext::selected_profile`] came from: named by the caller, an
+    /// environment variable, or nothing (`default`).
+    pub fn profile_source(&self) -> ProfileSource {
+        self.profile_source
     }
 
     /// The config file's path (it may not exist yet).

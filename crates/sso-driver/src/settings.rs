@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use sso_config::{Document, EditError, FileKind, SectionKind};
 
 use crate::config_file::{self, ConfigWriteError, EditFailed, Refusal};
-use crate::context::AwsContext;
+use crate::context::{AwsContext, ProfileSource};
 use crate::credentials::Credentials;
 
 /// The keys that `configure set` writes to the credentials file instead of the config file.
@@ -427,22 +427,19 @@ pub(crate) fn mask(value: &str) -> String {
     format!("{}{tail}", "*".repeat(16))
 }
 
-/// Describes profile `profile` (`on_command_line`: it came from `--profile`) as
-/// `aws configure list` does.
-pub(crate) fn describe(aws: &AwsContext, profile: &str, on_command_line: bool) -> Description {
+/// Describes the selected profile as `aws configure list` does: its name with where it was
+/// selected, then its keys and region.
+pub(crate) fn describe(aws: &AwsContext) -> Description {
     let env = aws.env();
-    let profile_row = if on_command_line {
-        Described {
-            value: Some(profile.to_owned()),
-            source: Source::CommandLine,
-        }
-    } else if let Some((name, value)) = first_env(aws, &["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]) {
-        Described {
-            value: Some(value),
-            source: Source::Env(name),
-        }
-    } else {
-        Described::not_set()
+    let profile = aws.selected_profile();
+    let selected_by = |source| Described {
+        value: Some(profile.to_owned()),
+        source,
+    };
+    let profile_row = match aws.profile_source() {
+        ProfileSource::Named => selected_by(Source::CommandLine),
+        ProfileSource::Env(variable) => selected_by(Source::Env(variable)),
+        _ => Described::not_set(),
     };
     let properties = aws.profiles().profile(profile);
     let from_file = |key: &str| -> Option<Described> {
@@ -548,6 +545,34 @@ aws_access_key_id = AKIA
 [a]
 [profile x]
 ";
+
+    #[test]
+    fn configure_list_shows_where_the_profile_was_selected() {
+        let row = |vars: &[(&str, &str)], named: Option<&str>| {
+            let home = [("HOME", "/nonexistent-sso-home")];
+            let env = crate::env::Env::from_vars(home.iter().chain(vars).copied());
+            describe(&AwsContext::load(&env, named).unwrap()).profile
+        };
+        let selected = |name: &str, source| Described {
+            value: Some(name.to_owned()),
+            source,
+        };
+        let aws_profile = [("AWS_PROFILE", "env"), ("AWS_DEFAULT_PROFILE", "ci")];
+        assert_eq!(
+            row(&aws_profile, Some("cli")),
+            selected("cli", Source::CommandLine)
+        );
+        assert_eq!(
+            row(&aws_profile, None),
+            selected("env", Source::Env("AWS_PROFILE"))
+        );
+        // An empty AWS_PROFILE is unset, here as for the credentials.
+        assert_eq!(
+            row(&[("AWS_PROFILE", ""), ("AWS_DEFAULT_PROFILE", "ci")], None),
+            selected("ci", Source::Env("AWS_DEFAULT_PROFILE"))
+        );
+        assert_eq!(row(&[], None), Described::not_set());
+    }
 
     #[test]
     fn profile_names_follow_botocore_order() {

@@ -46,7 +46,7 @@ pub mod status;
 pub use crate::chain::{
     ChainError, Identity, Login, MetadataError, Resolved, SourceError, SourceKind, StsCallError,
 };
-pub use crate::context::{AwsContext, ContextError, SsoTarget, SyntaxError};
+pub use crate::context::{AwsContext, ContextError, ProfileSource, SsoTarget, SyntaxError};
 pub use crate::credentials::{Credentials, CredentialsError, ProcessSource};
 pub use crate::http::ClientBuildError;
 pub use crate::logout::LogoutError;
@@ -408,6 +408,12 @@ impl Sso {
     /// `default`.
     pub fn profile_name(&self) -> &str {
         self.aws.selected_profile()
+    }
+
+    /// Where [`Sso::profile_name`] came from: [`ProfileSource::Named`] for
+    /// [`Selection::Profile`], else the environment variable, or [`ProfileSource::Default`].
+    pub fn profile_source(&self) -> ProfileSource {
+        self.aws.profile_source()
     }
 
     /// What was selected.

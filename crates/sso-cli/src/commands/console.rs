@@ -27,7 +27,6 @@ use crate::Context;
 use crate::commands::export_credentials::{self, MfaTerminal};
 use crate::convert;
 use crate::error::CliError;
-use crate::values::ProfileName;
 
 /// How `sso console` opens the page: `--service`, `--region`, `--browser`,
 /// `--firefox-container`.
@@ -45,9 +44,7 @@ pub(crate) struct ConsoleOpen {
 
 /// Runs `sso console`.
 pub(crate) fn run(
-    _ctx: &Context,
-    profile: ProfileName,
-    explicit: bool,
+    ctx: &Context,
     destination: Option<String>,
     print: bool,
     open: &ConsoleOpen,
@@ -55,7 +52,7 @@ pub(crate) fn run(
     if let Some(destination) = &destination {
         check_destination(destination)?;
     }
-    let sso = export_credentials::open(&Env::process(), &profile, explicit)?;
+    let sso = export_credentials::open(&Env::process(), ctx.global.selection())?;
     let request = ConsoleRequest {
         destination,
         service: open.service.clone(),
@@ -76,7 +73,7 @@ pub(crate) fn run(
         ConsoleOpened::Opened => {
             say(&format!(
                 "Opened the AWS console for profile `{}` in your browser.\n",
-                profile.as_str()
+                sso.profile_name()
             ));
             Ok(())
         }

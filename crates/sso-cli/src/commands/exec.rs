@@ -28,20 +28,16 @@
 use std::ffi::OsString;
 use std::process::Command;
 
+use sso_driver::sso::Selection;
+
 use crate::Context;
 use crate::commands::export_credentials::{isoformat, profile_credentials};
 use crate::commands::serve::{ChainSource, SHADOWING_VARIABLES, require_temporary, serve_error};
 use crate::error::CliError;
-use crate::values::ProfileName;
 
 /// Runs `sso exec`.
-pub(crate) fn run(
-    _ctx: &Context,
-    profile: ProfileName,
-    explicit: bool,
-    command: Vec<OsString>,
-    server: bool,
-) -> Result<(), CliError> {
+pub(crate) fn run(ctx: &Context, command: Vec<OsString>, server: bool) -> Result<(), CliError> {
+    let selection = ctx.global.selection();
     let Some((program, args)) = command.split_first() else {
         return Err(CliError::Usage {
             message: "no command to run".to_owned(),
@@ -49,9 +45,9 @@ pub(crate) fn run(
         });
     };
     if server {
-        return run_with_server(profile, explicit, program, args);
+        return run_with_server(selection, program, args);
     }
-    let resolved = profile_credentials(&profile, explicit)?;
+    let resolved = profile_credentials(&selection)?;
     let credentials = &resolved.credentials;
     let mut child = Command::new(program);
     child
@@ -82,16 +78,15 @@ pub(crate) fn run(
 
 /// `sso exec --server`: serves the credentials while the child runs, and exits with its code.
 fn run_with_server(
-    profile: ProfileName,
-    explicit: bool,
+    selection: Selection,
     program: &OsString,
     args: &[OsString],
 ) -> Result<(), CliError> {
     // Fetched up front: a missing sign-in fails here, as `sso exec` does, not in the child.
-    let resolved = profile_credentials(&profile, explicit)?;
+    let resolved = profile_credentials(&selection)?;
     require_temporary(&resolved.credentials)?;
     let region = resolved.region.clone();
-    let source = std::sync::Arc::new(ChainSource::new(profile, explicit));
+    let source = std::sync::Arc::new(ChainSource::new(selection));
     let server = sso_driver::serve::BlockingServer::start(
         0,
         source,

@@ -29,39 +29,39 @@ use crate::args::ExportFormat;
 use crate::convert;
 use crate::error::CliError;
 use crate::export::{self, ExportCredentials};
-use crate::values::ProfileName;
+use crate::options::CredentialsSection;
 
-/// Runs `sso export-credentials`; `explicit` is whether `--profile` named the profile,
-/// `wait_for_login` is `--wait-for-login SECS`. With `--credentials-file`, writes section
-/// `[NAME]` of the credentials file instead of printing ([`Sso::write_credentials`]).
+/// Runs `sso export-credentials` for the selection of `--profile` (environment keys first
+/// without it); `wait_for_login` is `--wait-for-login SECS`. With `--credentials-file`, writes
+/// section `[NAME]` (by default the selected profile's) of the credentials file instead of
+/// printing ([`Sso::write_credentials`]).
 pub(crate) fn run(
-    _ctx: &Context,
-    profile: ProfileName,
-    explicit: bool,
+    ctx: &Context,
     format: ExportFormat,
     wait_for_login: Option<u64>,
-    credentials_file: Option<ProfileName>,
+    credentials_file: Option<CredentialsSection>,
 ) -> Result<(), CliError> {
-    let sso = open(&Env::process(), &profile, explicit)?;
+    let sso = open(&Env::process(), ctx.global.selection())?;
     let resolved = credentials(&sso, wait_for_login)?;
-    match credentials_file {
-        None => print(&to_export(&resolved.credentials), format),
-        Some(name) => {
-            let path = sso
-                .write_credentials(name.as_str(), &resolved.credentials)
-                .map_err(crate::commands::settings::settings_error)?;
-            let until = resolved
-                .credentials
-                .expiration
-                .map(|at| format!(", valid until {at}"))
-                .unwrap_or_default();
-            crate::term::eprint(&format!(
-                "Wrote the credentials of profile `{profile}` to [{name}] in {}{until}\n",
-                path.display()
-            ));
-            Ok(())
-        }
-    }
+    let profile = sso.profile_name();
+    let name = match &credentials_file {
+        None => return print(&to_export(&resolved.credentials), format),
+        Some(CredentialsSection::SelectedProfile) => profile,
+        Some(CredentialsSection::Named(name)) => name.as_str(),
+    };
+    let path = sso
+        .write_credentials(name, &resolved.credentials)
+        .map_err(crate::commands::settings::settings_error)?;
+    let until = resolved
+        .credentials
+        .expiration
+        .map(|at| format!(", valid until {at}"))
+        .unwrap_or_default();
+    crate::term::eprint(&format!(
+        "Wrote the credentials of profile `{profile}` to [{name}] in {}{until}\n",
+        path.display()
+    ));
+    Ok(())
 }
 
 /// Prints credentials to stdout in the given format; a value that is not credential text
@@ -70,26 +70,17 @@ pub(crate) fn print(credentials: &ExportCredentials, format: ExportFormat) -> Re
     crate::write_stdout(&export::render(credentials, format)?)
 }
 
-/// The handle of the credential commands over `env`: the named profile when `explicit`, else
-/// the default chain (environment keys first). The config's warnings are not printed: stderr
-/// belongs to the tool that runs us.
-pub(crate) fn open(env: &Env, profile: &ProfileName, explicit: bool) -> Result<Sso, CliError> {
-    let selection = if explicit {
-        Selection::Profile(profile.as_str().to_owned())
-    } else {
-        Selection::Default
-    };
+/// The handle of the credential commands over `env`: a named profile ([`Selection::Profile`]:
+/// environment keys are ignored), or the default chain ([`Selection::Default`]: environment
+/// keys first). The config's warnings are not printed: stderr belongs to the tool that runs us.
+pub(crate) fn open(env: &Env, selection: Selection) -> Result<Sso, CliError> {
     convert::open_quiet(env, selection)
 }
 
-/// The credentials of the selection through the driver's chain, shared by
-/// `export-credentials`, `exec`, `console`, `serve` and `sso use`. With `explicit`, environment
-/// keys are ignored.
-pub(crate) fn profile_credentials(
-    profile: &ProfileName,
-    explicit: bool,
-) -> Result<Resolved, CliError> {
-    credentials(&open(&Env::process(), profile, explicit)?, None)
+/// The credentials of `selection` through the driver's chain, shared by `exec` and `serve`
+/// (each renewal of the server opens the files again).
+pub(crate) fn profile_credentials(selection: &Selection) -> Result<Resolved, CliError> {
+    credentials(&open(&Env::process(), selection.clone())?, None)
 }
 
 /// The credentials of `sso`'s selection, with `--wait-for-login SECS` (`None`: the login's

@@ -10,23 +10,22 @@
 use std::io::IsTerminal as _;
 
 use sso_driver::Sso;
-use sso_driver::sso::RoleListing;
+use sso_driver::sso::{RoleListing, Selection};
 
 use crate::Context;
 use crate::args::ListFormat;
 use crate::convert;
 use crate::error::CliError;
-use crate::options::LoginSelector;
 use crate::output::{self, AccountView, RoleView};
 use crate::values::AccountId;
 
 /// Runs `sso list accounts`.
 pub(crate) fn run_accounts(
     ctx: &Context,
-    target: LoginSelector,
+    target: Selection,
     format: ListFormat,
 ) -> Result<(), CliError> {
-    let sso = convert::open(target.selection())?;
+    let sso = convert::open(target)?;
     let accounts = sso.accounts().map_err(convert::sso_error)?;
     crate::expiry::warn_login(&sso, true);
     let views: Vec<AccountView> = accounts
@@ -43,11 +42,11 @@ pub(crate) fn run_accounts(
 /// Runs `sso list roles`.
 pub(crate) fn run_roles(
     ctx: &Context,
-    target: LoginSelector,
+    target: Selection,
     account_id: Option<AccountId>,
     format: ListFormat,
 ) -> Result<(), CliError> {
-    let sso = convert::open(target.selection())?;
+    let sso = convert::open(target)?;
     let (roles, failure) = match &account_id {
         Some(account_id) => (
             sso.roles(account_id.as_str()).map_err(convert::sso_error)?,

@@ -34,24 +34,23 @@ use std::time::{Duration, Instant};
 use sso_driver::Sso;
 use sso_driver::env::Env;
 use sso_driver::prompt::{Prompt, UserCode};
-use sso_driver::sso::SsoTarget;
 use sso_driver::sso::signin::BrowserError;
 use sso_driver::sso::signin::VanityError;
 use sso_driver::sso::signin::{FlowChoice, LoginFlow, LoginFlowError};
 use sso_driver::sso::signin::{LoginOutcome, PastedQueries};
 use sso_driver::sso::signin::{SignInError, SignInEvent, SignInPrompt, SignInRequest, SignedIn};
+use sso_driver::sso::{Selection, SsoTarget};
 
 use crate::Context;
 use crate::convert;
 use crate::error::CliError;
-use crate::options::LoginSelector;
 use crate::spinner::{Spinner, format_left};
 
 /// The options of `sso login`: what to sign in to, and how.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct LoginOptions {
     /// What to sign in to.
-    pub(crate) target: LoginSelector,
+    pub(crate) target: Selection,
     /// How.
     pub(crate) sign_in: SignIn,
 }
@@ -61,7 +60,7 @@ pub(crate) const PASTE_PROMPT: &str = "After signing in, your browser shows a pa
 
 /// Runs `sso login`.
 pub(crate) fn run(_ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
-    let sso = convert::open(options.target.selection())?;
+    let sso = convert::open(options.target)?;
     let signed_in = sign_in(&sso, None, &options.sign_in)?;
     crate::write_stdout(&success_text(
         &signed_in.outcome,

@@ -8,8 +8,6 @@
 //! a token (corrupt) cannot be revoked; it is deleted all the same, and that is said on stderr.
 //! Nothing else is printed.
 
-use sso_driver::sso::Selection;
-
 use crate::Context;
 use crate::convert;
 use crate::error::CliError;
@@ -17,11 +15,7 @@ use crate::values::SessionName;
 
 /// Runs `sso logout`; `session` limits it to one sso-session.
 pub(crate) fn run(ctx: &Context, session: Option<SessionName>) -> Result<(), CliError> {
-    let selection = match &ctx.global.profile {
-        Some(profile) => Selection::Profile(profile.as_str().to_owned()),
-        None => Selection::Default,
-    };
-    let sso = convert::open(selection)?;
+    let sso = convert::open(ctx.global.selection())?;
     let signed_out = sso
         .sign_out(session.as_ref().map(SessionName::as_str))
         .map_err(convert::sso_error)?;

@@ -10,12 +10,11 @@
 //! written.
 
 use sso_driver::sso::{PLACEHOLDERS, ProfileTemplate};
-use sso_driver::sso::{PopulateRequest, Populated};
+use sso_driver::sso::{PopulateRequest, Populated, Selection};
 
 use crate::Context;
 use crate::convert;
 use crate::error::CliError;
-use crate::options::LoginSelector;
 use crate::term::eprint as warn;
 
 /// The options of `sso populate`.
@@ -42,11 +41,11 @@ pub(crate) fn run(ctx: &Context, options: PopulateOptions) -> Result<(), CliErro
         })?,
         None => ProfileTemplate::default(),
     };
-    let selector = match &options.session {
-        Some(session) => LoginSelector::Session(session.clone()),
-        None => LoginSelector::Profile(ctx.global.profile_or_default()),
+    let selection = match &options.session {
+        Some(session) => Selection::Session(session.as_str().to_owned()),
+        None => ctx.global.selection(),
     };
-    let sso = convert::open(selector.selection())?;
+    let sso = convert::open(selection)?;
     let request = PopulateRequest {
         template,
         region: options.region.as_ref().map(|r| r.as_str().to_owned()),

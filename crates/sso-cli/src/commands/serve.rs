@@ -8,15 +8,16 @@
 
 use std::sync::Arc;
 
+use sso_driver::env::Env;
 use sso_driver::serve::{
     BlockingServer, CredentialSource, Credentials, FailureKind, ServeError, SourceFailure,
     SystemClock,
 };
+use sso_driver::sso::Selection;
 
 use crate::Context;
-use crate::commands::export_credentials::profile_credentials;
+use crate::commands::export_credentials::{self, profile_credentials};
 use crate::error::{CliError, exit_code};
-use crate::values::ProfileName;
 
 /// The variables that must not reach a client of the server: static keys and profiles would win
 /// over the container provider, `..._RELATIVE_URI` over `..._FULL_URI`, and
@@ -33,16 +34,13 @@ pub(crate) const SHADOWING_VARIABLES: &[&str] = &[
 ];
 
 /// Runs `sso serve`.
-pub(crate) fn run(
-    _ctx: &Context,
-    profile: ProfileName,
-    explicit: bool,
-    port: u16,
-) -> Result<(), CliError> {
-    // A first fetch: the region to print, and the credentials served until they need
-    // renewing. Without a sign-in (or the network) the server starts anyway and answers with
-    // the advice until the user signs in.
-    let (initial, region) = match profile_credentials(&profile, explicit) {
+pub(crate) fn run(ctx: &Context, port: u16) -> Result<(), CliError> {
+    let selection = ctx.global.selection();
+    // A first fetch: the profile and region to print, and the credentials served until they
+    // need renewing. Without a sign-in (or the network) the server starts anyway and answers
+    // with the advice until the user signs in.
+    let sso = export_credentials::open(&Env::process(), selection.clone())?;
+    let (initial, region) = match export_credentials::credentials(&sso, None) {
         Ok(resolved) => {
             require_temporary(&resolved.credentials)?;
             (Some(resolved.credentials), resolved.region)
@@ -61,11 +59,11 @@ pub(crate) fn run(
         }
         Err(error) => return Err(error),
     };
-    let source = Arc::new(ChainSource::new(profile.clone(), explicit));
+    let source = Arc::new(ChainSource::new(selection));
     let server = BlockingServer::start(port, source, Arc::new(SystemClock), initial)
         .map_err(|error| serve_error(error, port))?;
     crate::write_stdout(&instructions(
-        &profile,
+        sso.profile_name(),
         &server.server().url(),
         server.server().token().expose_secret(),
         region.as_deref(),
@@ -109,8 +107,8 @@ pub(crate) fn serve_error(error: ServeError, port: u16) -> CliError {
 }
 
 /// What `sso serve` prints: lines to paste into a shell, and `#` comments.
-fn instructions(profile: &ProfileName, url: &str, token: &str, region: Option<&str>) -> String {
-    let profile = crate::term::printable(profile.as_str());
+fn instructions(profile: &str, url: &str, token: &str, region: Option<&str>) -> String {
+    let profile = crate::term::printable(profile);
     let mut out = format!(
         "# sso serve: credentials of profile `{profile}` on {url} until Ctrl-C.\n\
          # In the shell of the programs that should use them:\n\
@@ -135,24 +133,23 @@ fn instructions(profile: &ProfileName, url: &str, token: &str, region: Option<&s
     out
 }
 
-/// The credential chain of a profile, as a [`CredentialSource`]: what `sso export-credentials`
-/// would print, with the chain's errors turned into short messages that end with what to run.
+/// The credential chain of a selection, as a [`CredentialSource`]: what `sso
+/// export-credentials` would print, with the chain's errors turned into short messages that
+/// end with what to run.
 pub(crate) struct ChainSource {
-    profile: ProfileName,
-    explicit: bool,
+    selection: Selection,
 }
 
 impl ChainSource {
-    /// The chain of `profile`; `explicit`: `--profile` named it (environment keys ignored).
-    pub(crate) fn new(profile: ProfileName, explicit: bool) -> Self {
-        Self { profile, explicit }
+    /// The chain of `selection` (a named profile ignores the environment's keys).
+    pub(crate) fn new(selection: Selection) -> Self {
+        Self { selection }
     }
 }
 
 impl CredentialSource for ChainSource {
     fn fetch(&self) -> Result<Credentials, SourceFailure> {
-        let resolved =
-            profile_credentials(&self.profile, self.explicit).map_err(|e| failure(&e))?;
+        let resolved = profile_credentials(&self.selection).map_err(|e| failure(&e))?;
         require_temporary(&resolved.credentials).map_err(|e| failure(&e))?;
         Ok(resolved.credentials)
     }
@@ -178,9 +175,8 @@ mod tests {
 
     #[test]
     fn instructions_are_shell_lines_and_comments() {
-        let profile = ProfileName::parse("dev").unwrap();
         let text = instructions(
-            &profile,
+            "dev",
             "http://127.0.0.1:4242/credentials",
             "abc123",
             Some("eu-west-1"),
@@ -198,7 +194,7 @@ mod tests {
         assert!(text.contains("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"));
         assert!(text.contains("--network host"));
         assert!(text.contains("export AWS_REGION=eu-west-1 AWS_DEFAULT_REGION=eu-west-1\n"));
-        let hostile = instructions(&profile, "u", "t", Some("eu;rm -rf"));
+        let hostile = instructions("dev", "u", "t", Some("eu;rm -rf"));
         assert!(!hostile.contains("rm -rf"));
     }
 

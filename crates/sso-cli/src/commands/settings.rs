@@ -5,10 +5,11 @@
 use sso_driver::sso::Selection;
 use sso_driver::sso::settings::{KeyPath, SettingsError, Source};
 
+use crate::Context;
 use crate::commands::export_credentials::MfaTerminal;
 use crate::convert;
 use crate::error::CliError;
-use crate::values::{ProfileName, SessionName};
+use crate::values::SessionName;
 
 /// `sso configure list-profiles`: one name a line, as `aws configure list-profiles`.
 pub(crate) fn list_profiles() -> Result<(), CliError> {
@@ -21,13 +22,9 @@ pub(crate) fn list_profiles() -> Result<(), CliError> {
     crate::write_stdout(&text)
 }
 
-/// `sso configure get KEY`.
-pub(crate) fn get(
-    profile: &ProfileName,
-    key: &str,
-    session: Option<&SessionName>,
-) -> Result<(), CliError> {
-    let sso = convert::open(Selection::Profile(profile.as_str().to_owned()))?;
+/// `sso configure get KEY`, of the selected profile.
+pub(crate) fn get(ctx: &Context, key: &str, session: Option<&SessionName>) -> Result<(), CliError> {
+    let sso = convert::open(ctx.global.selection())?;
     let path = sso
         .key_path(key, session.map(SessionName::as_str))
         .map_err(settings_error)?;
@@ -45,23 +42,24 @@ pub(crate) fn get(
     }
 }
 
-/// `sso configure set KEY VALUE`.
+/// `sso configure set KEY VALUE`, in the selected profile.
 pub(crate) fn set(
-    profile: &ProfileName,
+    ctx: &Context,
     key: &str,
     value: &str,
     session: Option<&SessionName>,
 ) -> Result<(), CliError> {
-    let sso = convert::open(Selection::Profile(profile.as_str().to_owned()))?;
+    let sso = convert::open(ctx.global.selection())?;
     sso.set_setting(key, value, session.map(SessionName::as_str))
         .map_err(settings_error)?;
     Ok(())
 }
 
-/// `sso configure list`: the AWS CLI's four rows, `%10s %24s %16s    %s`.
-pub(crate) fn list(profile: &ProfileName, on_command_line: bool) -> Result<(), CliError> {
-    let sso = convert::open(Selection::Profile(profile.as_str().to_owned()))?;
-    let described = sso.describe(on_command_line, &MfaTerminal);
+/// `sso configure list`: the AWS CLI's four rows, `%10s %24s %16s    %s`; the profile's row
+/// says where the driver selected it ([`sso_driver::Sso::profile_source`]).
+pub(crate) fn list(ctx: &Context) -> Result<(), CliError> {
+    let sso = convert::open(ctx.global.selection())?;
+    let described = sso.describe(&MfaTerminal);
     let mut out = row("Name", "Value", "Type", "Location");
     out += &row("----", "-----", "----", "--------");
     let profile_value = described.profile.value.clone();

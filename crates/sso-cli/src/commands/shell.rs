@@ -20,7 +20,7 @@ use std::time::Duration;
 use sso_config::ProfileView;
 use sso_driver::Sso;
 use sso_driver::env::Env;
-use sso_driver::sso::Selection;
+use sso_driver::sso::{ProfileSource, Selection};
 
 use crate::Context;
 use crate::commands::export_credentials::{self, isoformat};
@@ -28,11 +28,10 @@ use crate::commands::login::{self, SignIn};
 use crate::convert;
 use crate::error::{CliError, LoginTarget};
 use crate::export::{UnsafeValue, is_credential_text};
-use crate::options::LoginSelector;
 use crate::picker::{self, MenuStart};
 use crate::shell::{self, Assignment, Shell, VarName};
 use crate::term::{self, CrosstermTerminal};
-use crate::values::{ProfileName, SessionName};
+use crate::values::ProfileName;
 
 /// What `sso use` does.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -186,8 +185,9 @@ fn credentials_signing_in(
     env: &Env,
     profile: &ProfileName,
 ) -> Result<sso_driver::sso::Resolved, CliError> {
+    let selection = || Selection::Profile(profile.as_str().to_owned());
     let credentials =
-        || export_credentials::credentials(&export_credentials::open(env, profile, true)?, None);
+        || export_credentials::credentials(&export_credentials::open(env, selection())?, None);
     match credentials() {
         Err(
             CliError::LoginRequired { target }
@@ -203,19 +203,12 @@ fn credentials_signing_in(
 
 /// Signs in to `target` with the flow `sso login` would choose; everything on stderr.
 fn sign_in(target: &LoginTarget) -> Result<(), CliError> {
-    let bad_name = |error: crate::values::InvalidValue| CliError::Bug {
-        message: format!("the login to sign in to has an invalid name: {error}"),
-    };
-    let selector = match target {
-        LoginTarget::Session(name) => {
-            LoginSelector::Session(SessionName::parse(name).map_err(bad_name)?)
-        }
-        LoginTarget::Profile(name) => {
-            LoginSelector::Profile(ProfileName::parse(name).map_err(bad_name)?)
-        }
+    let selection = match target {
+        LoginTarget::Session(name) => Selection::Session(name.clone()),
+        LoginTarget::Profile(name) => Selection::Profile(name.clone()),
     };
     term::eprint(&format!("Signing in first (`sso login {target}`).\n"));
-    let sso = convert::open(selector.selection())?;
+    let sso = convert::open(selection)?;
     let signed_in = login::sign_in(&sso, None, &SignIn::default())?;
     term::eprint(&login::success_text(
         &signed_in.outcome,
@@ -226,7 +219,8 @@ fn sign_in(target: &LoginTarget) -> Result<(), CliError> {
 }
 
 /// Asks for a profile with the menu on stderr (a numbered list without a terminal), opened on
-/// the current `AWS_PROFILE`.
+/// the profile the environment selects (the driver's choice: `AWS_PROFILE`, then
+/// `AWS_DEFAULT_PROFILE`).
 fn pick_profile(ctx: &Context) -> Result<ProfileName, CliError> {
     let sso = convert::open(Selection::Default)?;
     let mut names = sso.profile_names();
@@ -242,9 +236,12 @@ fn pick_profile(ctx: &Context) -> Result<ProfileName, CliError> {
         .map(|name| ProfileRow::of(name, sso.config().profiles().profile(name)))
         .collect();
     let labels = ProfileRow::labels(&rows);
-    let current = sso.config().env().var("AWS_PROFILE");
+    let current = match sso.profile_source() {
+        ProfileSource::Env(_) => Some(sso.profile_name()),
+        _ => None,
+    };
     let start = MenuStart {
-        default: current.and_then(|current| names.iter().position(|name| *name == current)),
+        default: current.and_then(|current| names.iter().position(|name| name == current)),
         ask_if_single: true,
     };
     let mut terminal = CrosstermTerminal::on_stderr(ctx.global.color);

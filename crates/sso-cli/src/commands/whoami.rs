@@ -15,16 +15,10 @@ use crate::convert;
 use crate::error::CliError;
 use crate::expiry::time_left;
 use crate::term::printable;
-use crate::values::ProfileName;
 
-/// Runs `sso whoami`; `explicit` is whether `--profile` named the profile.
-pub(crate) fn run(
-    _ctx: &Context,
-    profile: &ProfileName,
-    explicit: bool,
-    format: StatusFormat,
-) -> Result<(), CliError> {
-    let sso = export_credentials::open(&Env::process(), profile, explicit)?;
+/// Runs `sso whoami` for the selection of `--profile` (environment keys first without it).
+pub(crate) fn run(ctx: &Context, format: StatusFormat) -> Result<(), CliError> {
+    let sso = export_credentials::open(&Env::process(), ctx.global.selection())?;
     let identity = sso
         .whoami(&CredentialsRequest::default(), &MfaTerminal)
         .map_err(convert::chain_error)?;

@@ -2,7 +2,10 @@
 
 use std::collections::BTreeMap;
 
-use sso_config::{LocationError, Platform, expand_tilde, file_locations, selected_profile};
+use sso_config::{
+    LocationError, Platform, ProfileSource, expand_tilde, file_locations, select_profile,
+    selected_profile,
+};
 
 fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
     pairs
@@ -57,4 +60,32 @@ fn profile_precedence() {
         "b"
     );
     assert_eq!(selected_profile(&env(&[]), None), "default");
+}
+
+#[test]
+fn profile_selection_says_where_the_name_came_from() {
+    let both = env(&[("AWS_PROFILE", "a"), ("AWS_DEFAULT_PROFILE", "b")]);
+    assert_eq!(
+        select_profile(&both, Some("cli")),
+        ("cli".to_owned(), ProfileSource::Named)
+    );
+    assert_eq!(
+        select_profile(&both, None),
+        ("a".to_owned(), ProfileSource::Env("AWS_PROFILE"))
+    );
+    // Empty values count as unset, the named profile's too.
+    let fallback = env(&[("AWS_PROFILE", ""), ("AWS_DEFAULT_PROFILE", "b")]);
+    assert_eq!(
+        select_profile(&fallback, Some("")),
+        ("b".to_owned(), ProfileSource::Env("AWS_DEFAULT_PROFILE"))
+    );
+    assert_eq!(
+        select_profile(&env(&[]), None),
+        ("default".to_owned(), ProfileSource::Default)
+    );
+    // A name no file could define is taken as it is, as the SDKs take it.
+    assert_eq!(
+        select_profile(&env(&[("AWS_PROFILE", "a]b")]), None).0,
+        "a]b"
+    );
 }

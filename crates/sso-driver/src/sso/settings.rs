@@ -62,12 +62,12 @@ impl Sso {
         settings::set_value(self.config(), &path, value)
     }
 
-    /// The selected profile's values as `aws configure list` shows them (`on_command_line`: the
-    /// profile came from `--profile`). Keys a provider fetches (SSO, `credential_process`, ...)
-    /// are fetched as [`Sso::credentials`] does, asking `prompt` for MFA codes; a failure shows
-    /// as not set, as in the AWS CLI.
-    pub fn describe(&self, on_command_line: bool, prompt: &dyn Prompt) -> Description {
-        let mut described = settings::describe(self.config(), self.profile_name(), on_command_line);
+    /// The selected profile's values as `aws configure list` shows them, the profile's row with
+    /// where it was selected ([`Sso::profile_source`]). Keys a provider fetches (SSO,
+    /// `credential_process`, ...) are fetched as [`Sso::credentials`] does, asking `prompt` for
+    /// MFA codes; a failure shows as not set, as in the AWS CLI.
+    pub fn describe(&self, prompt: &dyn Prompt) -> Description {
+        let mut described = settings::describe(self.config());
         if let Source::Provider(_) = described.access_key.source {
             match self.credentials(&CredentialsRequest::default(), prompt) {
                 Ok(resolved) => {
