@@ -147,7 +147,7 @@ pub enum BrowserError {
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct FailedAttempt {
-    /// The program, as in [`BrowserCommand::program`].
+    /// The program that was tried.
     pub program: String,
     /// Why it did not open one.
     pub failure: AttemptFailure,
@@ -159,7 +159,7 @@ pub struct FailedAttempt {
 pub enum AttemptFailure {
     /// It could not be started (not found, not executable).
     Spawn(std::io::Error),
-    /// It exited with a failure status within [`EXIT_GRACE`].
+    /// It exited with a failure status right after it started.
     Exited(ExitStatus),
 }
 

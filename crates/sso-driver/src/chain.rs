@@ -62,9 +62,9 @@ pub struct Resolved {
     pub sso_target: Option<SsoTarget>,
     /// Where they came from.
     pub kind: SourceKind,
-    /// For an SSO profile, with [`Options::check_login_expiry`]: when its token expires, if
+    /// For an SSO profile, with `check_login_expiry` asked: when its token expires, if
     /// that is within 15 minutes and the token cannot be refreshed
-    /// ([`crate::token::expires_without_refresh`]); time to sign in before a long job.
+    /// (see [`crate::Sso::expires_without_refresh`]); time to sign in before a long job.
     pub expires_without_refresh: Option<sso_cache::Timestamp>,
 }
 
@@ -288,7 +288,7 @@ pub enum SourceError {
         /// Where the profile's `credential_process` is set.
         origin: Origin,
     },
-    /// [`credentials::MAX_PROFILE_CHAIN`] `credential_process` profiles are already being
+    /// The most nested `credential_process` profiles are already being
     /// resolved.
     #[error("Maximum recursive credential process resolution reached ({}).\nProfiles seen: {}", credentials::MAX_PROFILE_CHAIN, chain.join(" -> "))]
     TooDeep {
@@ -515,7 +515,7 @@ pub(crate) fn login_in(
     cached_login(&source, &Caches::of(ctx), now)
 }
 
-/// What [`whoami`] returns.
+/// What [`crate::Sso::whoami`] returns.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Identity {

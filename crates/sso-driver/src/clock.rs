@@ -45,14 +45,14 @@ impl WallClock for SystemClock {
 
 /// Wraps a [`WallClock`] so that readings never go below the largest one returned before.
 #[derive(Debug, Default)]
-pub struct MonotonicClock<C = SystemClock> {
+pub(crate) struct MonotonicClock<C = SystemClock> {
     inner: C,
     last: AtomicU64,
 }
 
 impl<C: WallClock> MonotonicClock<C> {
     /// Wraps `inner`.
-    pub fn new(inner: C) -> Self {
+    pub(crate) fn new(inner: C) -> Self {
         Self {
             inner,
             last: AtomicU64::new(0),
@@ -60,7 +60,7 @@ impl<C: WallClock> MonotonicClock<C> {
     }
 
     /// The current time, clamped to be at least every value returned before.
-    pub fn now_unix_ms(&self) -> u64 {
+    pub(crate) fn now_unix_ms(&self) -> u64 {
         let reading = self.inner.now_unix_ms();
         let previous = self.last.fetch_max(reading, Ordering::AcqRel);
         clamp_monotonic(previous, reading)
@@ -74,12 +74,12 @@ impl<C: WallClock> WallClock for MonotonicClock<C> {
 }
 
 /// The monotonic reading given the last value returned and a new raw reading.
-pub fn clamp_monotonic(last: u64, reading: u64) -> u64 {
+pub(crate) fn clamp_monotonic(last: u64, reading: u64) -> u64 {
     last.max(reading)
 }
 
 /// How long to sleep from `now_unix_ms` until `deadline_unix_ms`; zero when it has passed.
-pub fn duration_until(now_unix_ms: u64, deadline_unix_ms: u64) -> Duration {
+pub(crate) fn duration_until(now_unix_ms: u64, deadline_unix_ms: u64) -> Duration {
     Duration::from_millis(deadline_unix_ms.saturating_sub(now_unix_ms))
 }
 
@@ -89,7 +89,7 @@ pub fn duration_until(now_unix_ms: u64, deadline_unix_ms: u64) -> Duration {
 /// clock moved meanwhile (suspend, NTP), it sleeps again for what is left, so the returned
 /// reading is never before the deadline. Feed the returned value to the machine, not the
 /// deadline.
-pub async fn sleep_until_unix_ms(clock: &dyn WallClock, deadline_unix_ms: u64) -> u64 {
+pub(crate) async fn sleep_until_unix_ms(clock: &dyn WallClock, deadline_unix_ms: u64) -> u64 {
     loop {
         let now = clock.now_unix_ms();
         if now >= deadline_unix_ms {

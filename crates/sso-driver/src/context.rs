@@ -380,7 +380,7 @@ impl AwsContext {
     }
 
     /// `target` signing in at the portal a vanity start URL resolved to
-    /// ([`crate::vanity::resolve`]): [`SsoTarget::sign_in_url`] set and, when the portal's
+    /// (the vanity probe of a sign-in): [`SsoTarget::sign_in_url`] set and, when the portal's
     /// host names another region than `sso_region`, that region with its endpoints (the
     /// configured one could not sign in). Cache keys stay those of the configured start URL.
     ///

@@ -8,7 +8,7 @@
 //!   "sessionName"|"startUrl"}`), reads that one file and returns the credentials when they are
 //!   valid for more than 15 minutes ([`EXPIRY_WINDOW`], botocore's
 //!   `CachedCredentialFetcher` rule).
-//! - [`role_credentials`] is the whole provider: the warm path first; on a miss, a usable SSO
+//! - [`role_credentials_with`] is the whole provider: the warm path first; on a miss, a usable SSO
 //!   token from [`crate::token::fresh_token`] (refreshed single-flight when needed, never a
 //!   browser login), then `GetRoleCredentials`, and the entry written back atomically in the
 //!   AWS CLI's format (`{"ProviderType": "sso", "Credentials": {...}}`) so that `aws`, boto3
@@ -18,40 +18,12 @@
 //!
 //! Like the AWS CLI, an unparsable cache entry counts as a miss and is overwritten, and a
 //! failure to write the entry back is logged (`tracing::warn!`) without failing the call: the
-//! credentials are good either way. [`role_credentials_with`] can wait for a sign-in in
-//! progress in another process instead of failing ([`CredentialOptions::wait_for_login`]).
+//! credentials are good either way. It can wait for a sign-in in progress in another process
+//! instead of failing ([`CredentialOptions::wait_for_login`]).
 //!
 //! [`Credentials`] is the one shape every source ends in; which source a profile uses, and the
-//! whole chain beyond SSO, is [`crate::chain`]'s job.
-//!
-//! ```no_run
-//! use sso_driver::clock::{SystemClock, WallClock as _};
-//! use sso_driver::context::AwsContext;
-//! use sso_driver::env::Env;
-//! use sso_driver::http::{HttpClient, HttpConfig};
-//! use sso_driver::credentials;
-//!
-//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! let env = Env::process();
-//! let ctx = AwsContext::load(&env, Some("dev"))?;
-//! let target = ctx.target_for_profile("dev")?;
-//! let cli_cache = ctx.cli_cache().ok_or("no home directory")?;
-//! let sso_cache = ctx.sso_cache().ok_or("no home directory")?;
-//!
-//! // Warm path: no runtime, no HTTP client.
-//! let now = sso_cache::Timestamp::from_unix_ms(SystemClock.now_unix_ms());
-//! let credentials = match credentials::cached_role_credentials(&cli_cache, &target, now)? {
-//!     Some(credentials) => credentials,
-//!     // Miss: refresh the token if needed, call GetRoleCredentials, write the cache.
-//!     None => {
-//!         let http = HttpClient::new(HttpConfig::default(), &env)?;
-//!         credentials::role_credentials(&http, &sso_cache, &cli_cache, &target, &SystemClock)
-//!             .await?
-//!     }
-//! };
-//! assert!(credentials.access_key_id.starts_with("ASIA"));
-//! # Ok(()) }
-//! ```
+//! whole chain beyond SSO, is [`crate::chain`]'s job; embedders reach both through
+//! [`crate::Sso::credentials`].
 
 use std::time::Duration;
 
@@ -343,12 +315,12 @@ pub struct ProcessSource {
     pub account_id: Option<String>,
     /// Where `credential_process` is set.
     pub origin: Origin,
-    /// [`PROFILE_CHAIN_ENV`] for the process: the chain this `sso` runs in, then `profile`.
+    /// `SSO_PROFILE_CHAIN` for the process: the chain this `sso` runs in, then `profile`.
     pub chain: Vec<String>,
 }
 
 impl ProcessSource {
-    /// Runs the command with [`PROFILE_CHAIN_ENV`] set to [`ProcessSource::chain`] and reads the
+    /// Runs the command with `SSO_PROFILE_CHAIN` set to [`ProcessSource::chain`] and reads the
     /// credentials it prints (`process::run_credential_process`).
     ///
     /// # Errors

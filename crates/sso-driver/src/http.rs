@@ -153,7 +153,7 @@ pub trait AttemptObserver: Send + Sync {
 pub struct Attempt<'a> {
     /// The request method.
     pub method: &'a Method,
-    /// The request URL, redacted by [`redact_url`].
+    /// The request URL, its query redacted.
     pub url: &'a str,
     /// 1 for the first attempt of a request.
     pub number: u32,

@@ -9,37 +9,24 @@
 //! caches, the clock, and an HTTP client and runtime built on first need; the values and errors
 //! it returns are re-exported in [`sso`].
 //!
-//! The parts behind it take plain values and stay public for embedders with their own runtime
-//! and for replaying recorded traffic:
+//! Besides the handle and its values, the crate exports only what the handle takes:
 //!
-//! - [`http`]: `http::Request<Vec<u8>>` in, `http::Response<Vec<u8>>` out, with timeouts,
-//!   bounded retries, proxies and extra trust roots;
-//! - [`loopback`]: the `127.0.0.1` listener that receives the authorization-code redirect;
-//! - [`browser`]: opening a URL in the user's browser without blocking;
-//! - [`prompt`]: the trait through which the caller shows codes and URLs (the driver never
-//!   prints);
-//! - [`clock`]: wall-clock milliseconds that never go backwards, and sleeping until one;
 //! - [`env`](mod@env): the process environment as an explicit input;
-//! - [`context`]: the user's config files loaded, and a profile or sso-session resolved into an
-//!   [`context::SsoTarget`] (endpoints, cache keys);
-//! - [`transport`]: the [`transport::Transport`] trait every network call goes through;
-//! - [`login`]: running a device-code or PKCE login to completion ([`login::login`]);
-//! - [`logout`]: revoking and deleting cached tokens and role credentials ([`logout::logout`]);
-//! - [`token`]: the token provider ([`token::fresh_token`]): the cached SSO token, refreshed
-//!   single-flight when it is about to expire;
-//! - [`portal`]: listing accounts and roles (one account, or many at once through an adaptive
-//!   AIMD pool) and `GetRoleCredentials`;
-//! - [`credentials`]: the role-credential provider of SSO profiles, sharing the AWS CLI's
-//!   `~/.aws/cli/cache`, with a synchronous warm path ([`credentials::cached_role_credentials`]);
-//! - [`vanity`]: the probe of a vanity start URL for the AWS-owned portal and its region (the
-//!   rules are `sso_oidc::vanity`'s);
+//! - [`prompt`]: the trait through which the caller shows codes and URLs and answers MFA
+//!   questions (the driver never prints);
+//! - [`transport`]: the [`transport::Transport`] every network call goes through, and the
+//!   [`transport::HttpClient`] the handle builds when none is injected
+//!   ([`Sso::with_transport`]);
+//! - [`clock`]: wall-clock milliseconds ([`Sso::with_clock`]);
 //! - [`serve`]: a container-credentials server on `127.0.0.1` (`sso serve`, `sso exec
 //!   --server`), refreshing from a [`serve::CredentialSource`] before expiry.
 //!
-//! Private, and reached through [`Sso`]: the config-file edits under a lock, the settings of
-//! `configure`, `credential_process`, single-flight fetches, the console federation exchange,
-//! the flow choice with this host's facts, and the conversions between protocol and cache
-//! values.
+//! The parts behind [`Sso`] are private: the HTTP client's retries, the loopback listener, the
+//! browser, the login and token providers, listing through the adaptive pool, the credential
+//! chain and its SSO, STS and metadata sources, sign-out, the vanity probe, the config-file
+//! edits under a lock, the settings of `configure`, `credential_process`, single-flight
+//! fetches, the console federation exchange and the flow choice with this host's facts. Their
+//! pure rules live in `sso-oidc`, `sso-sts`, `sso-config` and `sso-cache`.
 
 #![deny(missing_docs)]
 

@@ -213,8 +213,8 @@ pub enum LoginError {
         #[source]
         source: CacheError,
     },
-    /// Authorization code with PKCE: no browser could be opened for the authorize URL (see
-    /// [`crate::browser`]), so nobody will come back to the loopback listener. The URL was not
+    /// Authorization code with PKCE: no browser could be opened for the authorize URL, so
+    /// nobody will come back to the loopback listener. The URL was not
     /// shown; sign in again with `no_browser` (the user opens the URL) or the device code.
     #[error("{0}; sign in with the device code, or without opening a browser")]
     BrowserNotOpened(browser::BrowserError),

@@ -412,7 +412,7 @@ impl PoolConfig {
     }
 }
 
-/// Counters of one [`list_all_roles`] run, for progress output and benchmarks.
+/// Counters of one concurrent listing ([`crate::Sso::all_roles`]), for progress output and benchmarks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PoolStats {
@@ -430,7 +430,7 @@ pub struct PoolStats {
     pub final_concurrency: usize,
 }
 
-/// The outcome of [`list_all_roles`]: one result per account, in input order, and counters.
+/// The outcome of [`crate::Sso::all_roles`]: one result per account, in input order, and counters.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct RoleListing {

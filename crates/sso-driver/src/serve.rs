@@ -27,7 +27,7 @@
 //!   answer.
 //!
 //! Fetches run one at a time on a blocking thread ([`CredentialSource::fetch`] is synchronous,
-//! like [`crate::chain::credentials_for`]). The token and the credentials live in zeroizing,
+//! like [`crate::Sso::credentials`]). The token and the credentials live in zeroizing,
 //! redacting types; nothing here logs them.
 
 use std::convert::Infallible;

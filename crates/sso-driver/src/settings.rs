@@ -382,7 +382,7 @@ pub enum Source {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Described {
-    /// The value, if set; keys are [`mask`]ed.
+    /// The value, if set; secret keys are masked as `aws configure list` masks them.
     pub value: Option<String>,
     /// Where it comes from.
     pub source: Source,

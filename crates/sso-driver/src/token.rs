@@ -70,7 +70,7 @@ pub enum TokenError {
         #[source]
         source: FlowError,
     },
-    /// Another process held the entry's lock (refreshing it) for longer than [`LOCK_TIMEOUT`]
+    /// Another process held the entry's lock (refreshing it) for longer than the lock timeout (30 s)
     /// and the cached token has expired.
     #[error(
         "timed out after {} s waiting for another sso process to refresh the token (lock file {}); it is still running: retry when it is done",

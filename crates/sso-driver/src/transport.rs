@@ -30,7 +30,7 @@ pub trait Transport: Send + Sync {
     ) -> impl Future<Output = Result<http::Response<Vec<u8>>, TransportError>> + Send;
 
     /// Sends `request` once, without the transport's own retries, for callers that run a
-    /// retry policy of their own (the bulk listing pool of [`crate::portal`], whose shared
+    /// retry policy of their own (the bulk listing pool of [`crate::Sso::all_roles`], whose shared
     /// AIMD limiter must see every throttled answer). Defaults to [`Transport::send`] for
     /// transports that never retry.
     fn send_once(

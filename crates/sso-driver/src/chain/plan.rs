@@ -125,10 +125,8 @@ impl Planner<'_> {
     fn top_profile(&self, profile: &str) -> Result<Option<Source>, SourceError> {
         let env_web_identity = !self.explicit;
         let Some(properties) = self.properties(profile) else {
-            let implicit_default = !self.explicit
-                && profile == "default"
-                && self.ctx.env().var("AWS_PROFILE").is_none()
-                && self.ctx.env().var("AWS_DEFAULT_PROFILE").is_none();
+            let implicit_default =
+                !self.explicit && self.ctx.profile_source() == sso_config::ProfileSource::Default;
             if implicit_default {
                 return self.web_identity(None, env_web_identity);
             }

@@ -41,7 +41,7 @@ pub struct LoginStatus {
     /// The token can refresh itself (a refresh token and a live registration; never legacy).
     pub can_refresh: bool,
     /// The token expires within 15 minutes and cannot be refreshed
-    /// ([`token::expires_without_refresh`]).
+    /// ([`crate::Sso::expires_without_refresh`]).
     pub expires_soon_without_refresh: bool,
     /// Why the login or its token could not be read.
     pub problem: Option<String>,
