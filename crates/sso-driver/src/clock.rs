@@ -1,11 +1,11 @@
-//! Wall-clock time for the event loop: Unix milliseconds that never go backwards, and sleeping
-//! until one.
+//! Wall-clock time: the [`WallClock`] the use-case handle reads ([`crate::Sso::with_clock`]),
+//! in Unix milliseconds, and the operating system's [`SystemClock`].
 //!
 //! The `sso-oidc` machines take `now` as Unix milliseconds (token expiries are persisted, which
-//! `Instant` cannot be) and require it never to decrease. [`MonotonicClock`] guarantees that
-//! even when the system clock steps back (NTP, suspend, a user fixing the date), and the event
-//! loop feeds the machine the *current* time after a sleep, not the deadline it slept towards
-//! (both lessons from Firezone's sans-IO event loops).
+//! `Instant` cannot be) and require it never to decrease. Inside, the driver wraps the clock so
+//! that its readings never go backwards even when the system clock steps back (NTP, suspend, a
+//! user fixing the date), and the event loop feeds the machine the *current* time after a
+//! sleep, not the deadline it slept towards (both lessons from Firezone's sans-IO event loops).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
