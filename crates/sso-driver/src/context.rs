@@ -293,6 +293,7 @@ impl AwsContext {
             session_name: settings.session_name().map(str::to_owned),
             start_url: settings.start_url.as_str().to_owned(),
             region: settings.region.as_str().to_owned(),
+            origins: LoginOrigins::of(&settings.start_url, &settings.region),
             scopes: settings.registration_scopes().to_vec(),
             account_id: settings.account_id.as_ref().map(|v| v.as_str().to_owned()),
             role_name: settings.role_name.as_ref().map(|v| v.as_str().to_owned()),
@@ -338,6 +339,7 @@ impl AwsContext {
             session_name: Some(settings.name.clone()),
             start_url: settings.start_url.as_str().to_owned(),
             region: settings.region.as_str().to_owned(),
+            origins: LoginOrigins::of(&settings.start_url, &settings.region),
             scopes: settings.registration_scopes.clone(),
             account_id: None,
             role_name: None,
@@ -366,6 +368,7 @@ impl AwsContext {
             session_name: session_name.map(str::to_owned),
             start_url: start_url.to_owned(),
             region: region.to_owned(),
+            origins: LoginOrigins::default(),
             scopes: scopes.to_vec(),
             account_id: None,
             role_name: None,
@@ -508,6 +511,9 @@ pub struct SsoTarget {
     pub start_url: String,
     /// `sso_region`.
     pub region: String,
+    /// Where `sso_start_url` and `sso_region` are written (`None` for a login made from values
+    /// rather than the files), so a problem with them is shown at its line.
+    pub origins: LoginOrigins,
     /// `sso_registration_scopes` (empty when not configured).
     pub scopes: Vec<String>,
     /// `sso_account_id` of the profile.
@@ -534,6 +540,25 @@ pub struct SsoTarget {
     /// while cache keys and the token keep [`Self::start_url`]. `None`: sign in at the start
     /// URL as written.
     pub sign_in_url: Option<String>,
+}
+
+/// Where the settings that name a login are in the config file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LoginOrigins {
+    /// `sso_start_url`.
+    pub start_url: Option<sso_config::Origin>,
+    /// `sso_region`.
+    pub region: Option<sso_config::Origin>,
+}
+
+impl LoginOrigins {
+    fn of(start_url: &sso_config::Value, region: &sso_config::Value) -> Self {
+        Self {
+            start_url: Some(start_url.origin().clone()),
+            region: Some(region.origin().clone()),
+        }
+    }
 }
 
 impl SsoTarget {
@@ -609,4 +634,62 @@ fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, ContextError> {
             path: path.to_path_buf(),
             source: error.into_io_error(),
         })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    const CONFIG: &str = "\
+[profile dev]
+sso_session = corp
+sso_account_id = 111111111111
+sso_role_name = Dev
+
+[sso-session corp]
+sso_region = eu-west-1
+sso_start_url = https://d-123.awsapps.com/start
+sso_login_flow = device-code
+
+[profile legacy]
+sso_start_url = https://d-456.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 222222222222
+sso_role_name = Ops
+";
+
+    #[test]
+    fn a_target_knows_where_its_login_is_written() {
+        let home = tempfile::tempdir().unwrap();
+        let config = home.path().join("config");
+        std::fs::write(&config, CONFIG).unwrap();
+        let env = Env::from_vars([
+            ("HOME", home.path().to_str().unwrap()),
+            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+        ]);
+        let aws = AwsContext::load(&env, None).unwrap();
+        let line = |origin: Option<&sso_config::Origin>| origin.map(|o| o.line);
+
+        for target in [
+            aws.target_for_session("corp").unwrap(),
+            aws.target_for_profile("dev").unwrap(),
+        ] {
+            assert_eq!(line(target.origins.region.as_ref()), Some(7));
+            assert_eq!(line(target.origins.start_url.as_ref()), Some(8));
+            assert_eq!(
+                line(target.login_flow.as_ref().map(sso_config::Value::origin)),
+                Some(9)
+            );
+        }
+        let legacy = aws.target_for_profile("legacy").unwrap();
+        assert_eq!(line(legacy.origins.start_url.as_ref()), Some(12));
+        assert_eq!(line(legacy.origins.region.as_ref()), Some(13));
+
+        let from_answers = aws
+            .target_from_values(Some("new"), "https://x.awsapps.com/start", "us-east-1", &[])
+            .unwrap();
+        assert_eq!(from_answers.origins, LoginOrigins::default());
+    }
 }

@@ -108,19 +108,25 @@ pub(crate) fn sign_in(
 fn sign_in_error(error: SignInError) -> CliError {
     match error {
         SignInError::Setup(error) => convert::sso_error(error),
-        SignInError::Vanity { source, start_url } => match source {
-            VanityError::Transport(source) => CliError::Network {
-                endpoint: start_url,
-                source,
-            },
-            other => CliError::Failed {
-                message: other.to_string(),
-                help: Some(
-                    "check sso_start_url: it should be your AWS access portal URL or redirect to it"
-                        .to_owned(),
-                ),
-            },
-        },
+        SignInError::Vanity {
+            source,
+            start_url,
+            origin,
+        } => {
+            const HELP: &str =
+                "check sso_start_url: it should be your AWS access portal URL or redirect to it";
+            match (source, origin) {
+                (VanityError::Transport(source), _) => CliError::Network {
+                    endpoint: start_url,
+                    source,
+                },
+                (other, Some(origin)) => convert::setting_error(&origin, &other.to_string(), HELP),
+                (other, None) => CliError::Failed {
+                    message: other.to_string(),
+                    help: Some(HELP.to_owned()),
+                },
+            }
+        }
         SignInError::LoginFlow { source, setting } => match (&source, setting) {
             (LoginFlowError::Config(_), Some(value)) => convert::setting_error(
                 value.origin(),
@@ -163,8 +169,14 @@ fn portal_region_line(configured: &SsoTarget, region: &str) -> String {
             crate::error::shell_word(configured.profile.as_deref().unwrap_or("default"))
         ),
     };
+    let at = configured
+        .origins
+        .region
+        .as_ref()
+        .map(|origin| format!(" ({})", crate::term::printable(&origin.to_string())))
+        .unwrap_or_default();
     format!(
-        "Note: {} leads to the portal in {region}, not sso_region {}; signing in there. To fix the config: sso configure set sso_region {region} {place}\n",
+        "Note: {} leads to the portal in {region}, not sso_region {}{at}; signing in there. To fix the config: sso configure set sso_region {region} {place}\n",
         crate::term::printable(&configured.start_url),
         crate::term::printable(&configured.region),
     )
@@ -714,6 +726,31 @@ mod tests {
             waiting_text(None),
             "Another sso process is signing in: waiting for it (Ctrl-C to stop)."
         );
+    }
+
+    #[test]
+    fn the_portal_region_note_points_at_sso_region() {
+        let home = tempfile::tempdir().unwrap();
+        let config = home.path().join("config");
+        std::fs::write(
+            &config,
+            "[sso-session corp]\nsso_start_url = https://sso.example.com/start\nsso_region = us-east-1\n",
+        )
+        .unwrap();
+        let env = sso_driver::env::Env::from_vars([
+            ("HOME", home.path().to_str().unwrap()),
+            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+        ]);
+        let sso = Sso::load(&env, Selection::Session("corp".into())).unwrap();
+        let line = portal_region_line(&sso.login().unwrap(), "eu-west-1");
+        let at = format!("{}:3:1", config.display());
+        assert!(
+            line.starts_with(&format!(
+                "Note: https://sso.example.com/start leads to the portal in eu-west-1, not sso_region us-east-1 ({at}); signing in there."
+            )),
+            "{line}"
+        );
+        assert!(line.ends_with("sso configure set sso_region eu-west-1 --sso-session corp\n"));
     }
 
     #[test]

@@ -123,6 +123,8 @@ pub enum SignInError {
         source: VanityError,
         /// The configured start URL.
         start_url: String,
+        /// Where it is written, when it is in the files.
+        origin: Option<sso_config::Origin>,
     },
     /// `SSO_LOGIN_FLOW` or `sso_login_flow` names no flow; `setting` is the value where the
     /// config file has it.
@@ -232,6 +234,7 @@ fn portal_target(
         .map_err(|source| SignInError::Vanity {
             source,
             start_url: target.start_url.clone(),
+            origin: target.origins.start_url.clone(),
         })?;
     tracing::debug!(url = %resolved.url, region = ?resolved.region, "resolved the vanity start URL");
     let signing_in = sso
