@@ -5,6 +5,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::clock::SystemClock;
+use crate::env::Env;
 use crate::login::{LoginError, LoginFlow, LoginOptions, PastedQueries, login};
 use sso_cache::{CacheEntry as _, ClientRegistration, RegistrationFlow};
 use sso_emulator::Emulator;
@@ -556,4 +557,58 @@ async fn a_vanity_start_url_signs_in_at_its_portal_in_the_portals_region() {
         .unwrap();
     assert_eq!(token.start_url.as_deref(), Some(configured));
     assert_eq!(token.region.as_deref(), Some("eu-west-1"));
+}
+
+/// A vanity host that answers every probe with a page of its own instead of a redirect to a
+/// portal.
+struct NotAPortal;
+
+impl crate::transport::Transport for NotAPortal {
+    async fn send(
+        &self,
+        _request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, crate::http::TransportError> {
+        Ok(http::Response::builder()
+            .status(200)
+            .body(b"<html>intranet</html>".to_vec())
+            .unwrap())
+    }
+}
+
+#[test]
+fn a_vanity_start_url_that_leads_to_no_portal_is_reported_at_its_line() {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("config");
+    std::fs::write(
+        &config,
+        "[sso-session corp]\nsso_region = us-east-1\nsso_start_url = https://sso.example.com/start\n",
+    )
+    .unwrap();
+    let env = Env::from_vars([
+        ("HOME", home.path().to_str().unwrap()),
+        ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+    ]);
+    let sso = crate::Sso::load(&env, crate::sso::Selection::Session("corp".into()))
+        .unwrap()
+        .with_transport(NotAPortal);
+    let request = crate::sso::signin::SignInRequest {
+        use_device_code: true,
+        no_browser: true,
+        ..Default::default()
+    };
+    match sso.sign_in(&request, &crate::prompt::SilentPrompt) {
+        Err(crate::sso::signin::SignInError::Vanity {
+            source,
+            start_url,
+            origin: Some(origin),
+        }) => {
+            assert!(
+                !matches!(source, crate::vanity::VanityError::Transport(_)),
+                "{source}"
+            );
+            assert_eq!(start_url, "https://sso.example.com/start");
+            assert_eq!((origin.line, &*origin.file), (3, config.to_str().unwrap()));
+        }
+        other => panic!("expected a vanity error at its line, got {other:?}"),
+    }
 }
