@@ -11,7 +11,7 @@
 //!
 //! This module holds the rules ([`is_aws_owned_host`], [`needs_resolution`],
 //! [`region_from_host`], [`resolve_without_probe`], [`probe_request`], [`interpret_probe`],
-//! [`finish`]) and sends nothing; the driver (`sso_driver::vanity::resolve`) sends the probes
+//! [`finish`]) and sends nothing; the driver (its vanity probe, at `Sso::sign_in`) sends the probes
 //! with a timeout and feeds the answers back.
 
 /// Host suffixes of the AWS-owned portals (each matched on a label boundary).

@@ -9,7 +9,7 @@
 //!    browser in (the token is good for 15 minutes).
 //!
 //! [`signin_token_request`] builds the first request and [`parse_signin_token`] reads its
-//! answer; [`login_url`] is the second step. The driver (`sso_driver::console::console_url`)
+//! answer; [`login_url`] is the second step. The driver (`Sso::console_url`)
 //! sends the request. [`federation_endpoint`] and [`console_destination`] pick the partition's
 //! hosts from a region, through `sso_oidc::Partition`, the workspace's one partition table.
 //!
