@@ -567,6 +567,7 @@ fn credentials_of(
         options.prompt,
         sso.clock(),
         options.wait_for_login,
+        Warm::Missed,
     ))?;
     let now = sso.now();
     let expiry = login_expiry(source, &caches, now, true, options.check_login_expiry);
@@ -585,7 +586,17 @@ async fn resolve<T: Transport>(
 ) -> Result<Resolved, ChainError> {
     let source = plan::plan(ctx, explicit)?;
     let caches = Caches::of(ctx);
-    let credentials = resolve_source(transport, ctx, &source, &caches, prompt, clock, None).await?;
+    let credentials = resolve_source(
+        transport,
+        ctx,
+        &source,
+        &caches,
+        prompt,
+        clock,
+        None,
+        Warm::Unchecked,
+    )
+    .await?;
     Ok(resolved(ctx, &source, credentials, None))
 }
 
@@ -705,6 +716,16 @@ fn run_process(process: &ProcessSource) -> Result<Credentials, ChainError> {
     })
 }
 
+/// Whether the caller has just looked for `source`'s cached entry ([`cached`]) and found none:
+/// then it is read again only under the entry's lock, not once more before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Warm {
+    /// The warm path just missed.
+    Missed,
+    /// Not looked at yet (the hops of a chain).
+    Unchecked,
+}
+
 /// Resolves `source`, hop by hop, over `transport`.
 fn resolve_source<'a, T: Transport>(
     transport: &'a T,
@@ -714,8 +735,10 @@ fn resolve_source<'a, T: Transport>(
     prompt: &'a dyn Prompt,
     clock: &'a dyn WallClock,
     wait: Option<Duration>,
+    warm: Warm,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Credentials, ChainError>> + Send + 'a>>
 {
+    let unchecked = warm == Warm::Unchecked;
     Box::pin(async move {
         let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
         match source {
@@ -723,7 +746,8 @@ fn resolve_source<'a, T: Transport>(
             Source::Process(process) => run_process(process),
             Source::Sso(target) => {
                 let sso = caches.sso.as_ref().ok_or(ChainError::NoHome)?;
-                let options = CredentialOptions::wait_for_login(wait_for_login(target, wait)?);
+                let options = CredentialOptions::wait_for_login(wait_for_login(target, wait)?)
+                    .checked_cache(!unchecked);
                 let credentials = credentials::role_credentials_with(
                     transport,
                     sso,
@@ -740,6 +764,7 @@ fn resolve_source<'a, T: Transport>(
                 if let Some(credentials) = caches
                     .cli
                     .as_ref()
+                    .filter(|_| unchecked)
                     .and_then(|cli| sts::cached_assume_role(cli, role, now))
                 {
                     tracing::debug!(profile = %role.profile, "cached assumed-role credentials");
@@ -747,9 +772,17 @@ fn resolve_source<'a, T: Transport>(
                 }
                 let key = sts::assume_role_key(role);
                 sts::fetch_once(caches.cli.as_ref(), &key, clock, || async {
-                    let source_credentials =
-                        resolve_source(transport, ctx, &role.source, caches, prompt, clock, wait)
-                            .await?;
+                    let source_credentials = resolve_source(
+                        transport,
+                        ctx,
+                        &role.source,
+                        caches,
+                        prompt,
+                        clock,
+                        wait,
+                        Warm::Unchecked,
+                    )
+                    .await?;
                     let token_code = match &role.mfa_serial {
                         None => None,
                         Some(serial) => Some(prompt.mfa_code(serial).ok_or_else(|| {
@@ -776,6 +809,7 @@ fn resolve_source<'a, T: Transport>(
                 if let Some(credentials) = caches
                     .cli
                     .as_ref()
+                    .filter(|_| unchecked)
                     .and_then(|cli| sts::cached_web_identity(cli, web, now))
                 {
                     return Ok(credentials);

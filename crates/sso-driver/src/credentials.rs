@@ -195,6 +195,9 @@ pub(crate) struct CredentialOptions {
     /// wait up to this long for that sign-in ([`token::fresh_token_or_wait`]); zero (the
     /// default) fails at once.
     pub wait_for_login: Duration,
+    /// The caller has just read the entry ([`cached_role_credentials`]) and found it missing or
+    /// stale: it is read again only under its lock.
+    pub checked_cache: bool,
 }
 
 impl CredentialOptions {
@@ -203,7 +206,15 @@ impl CredentialOptions {
     pub(crate) fn wait_for_login(wait: Duration) -> Self {
         Self {
             wait_for_login: wait,
+            checked_cache: false,
         }
+    }
+
+    /// Whether the caller has just found the entry missing or stale.
+    #[must_use]
+    pub(crate) fn checked_cache(mut self, checked: bool) -> Self {
+        self.checked_cache = checked;
+        self
     }
 }
 
@@ -222,7 +233,9 @@ pub(crate) async fn role_credentials_with<T: Transport>(
 ) -> Result<RoleCredentials, CredentialsError> {
     let (account_id, role_name) = role_of(target)?;
     let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
-    if let Some(credentials) = cached_role_credentials(cli_cache, target, now)? {
+    if !options.checked_cache
+        && let Some(credentials) = cached_role_credentials(cli_cache, target, now)?
+    {
         tracing::debug!("using cached role credentials");
         return Ok(credentials);
     }
