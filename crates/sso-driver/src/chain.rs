@@ -559,16 +559,15 @@ fn credentials_of(
     }
     let transport = sso.transport(source.uses_metadata())?;
     let runtime = sso.runtime_or_io().map_err(ChainError::Runtime)?;
-    let credentials = runtime.block_on(resolve_source(
+    let resolver = Resolver {
         transport,
         ctx,
-        source,
-        &caches,
-        options.prompt,
-        sso.clock(),
-        options.wait_for_login,
-        Warm::Missed,
-    ))?;
+        caches: &caches,
+        prompt: options.prompt,
+        clock: sso.clock(),
+        wait: options.wait_for_login,
+    };
+    let credentials = runtime.block_on(resolver.resolve(source, Warm::Missed))?;
     let now = sso.now();
     let expiry = login_expiry(source, &caches, now, true, options.check_login_expiry);
     Ok(resolved(ctx, source, credentials, expiry))
@@ -586,17 +585,15 @@ async fn resolve<T: Transport>(
 ) -> Result<Resolved, ChainError> {
     let source = plan::plan(ctx, explicit)?;
     let caches = Caches::of(ctx);
-    let credentials = resolve_source(
+    let resolver = Resolver {
         transport,
         ctx,
-        &source,
-        &caches,
+        caches: &caches,
         prompt,
         clock,
-        None,
-        Warm::Unchecked,
-    )
-    .await?;
+        wait: None,
+    };
+    let credentials = resolver.resolve(&source, Warm::Unchecked).await?;
     Ok(resolved(ctx, &source, credentials, None))
 }
 
@@ -726,105 +723,113 @@ enum Warm {
     Unchecked,
 }
 
-/// Resolves `source`, hop by hop, over `transport`.
-fn resolve_source<'a, T: Transport>(
+/// What every hop of a resolution shares.
+struct Resolver<'a, T> {
     transport: &'a T,
     ctx: &'a AwsContext,
-    source: &'a Source,
     caches: &'a Caches,
     prompt: &'a dyn Prompt,
     clock: &'a dyn WallClock,
+    /// `--wait-for-login`, for an SSO hop.
     wait: Option<Duration>,
-    warm: Warm,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Credentials, ChainError>> + Send + 'a>>
-{
-    let unchecked = warm == Warm::Unchecked;
-    Box::pin(async move {
-        let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
-        match source {
-            Source::Env(credentials) | Source::Static(credentials) => Ok(credentials.clone()),
-            Source::Process(process) => run_process(process),
-            Source::Sso(target) => {
-                let sso = caches.sso.as_ref().ok_or(ChainError::NoHome)?;
-                let options = CredentialOptions::wait_for_login(wait_for_login(target, wait)?)
-                    .checked_cache(!unchecked);
-                let credentials = credentials::role_credentials_with(
-                    transport,
-                    sso,
-                    caches.cli()?,
-                    target,
-                    clock,
-                    &options,
-                )
-                .await
-                .map_err(|error| sso_error(error, target))?;
-                Ok(Credentials::from(credentials))
-            }
-            Source::AssumeRole(role) => {
-                if let Some(credentials) = caches
-                    .cli
-                    .as_ref()
-                    .filter(|_| unchecked)
-                    .and_then(|cli| sts::cached_assume_role(cli, role, now))
-                {
-                    tracing::debug!(profile = %role.profile, "cached assumed-role credentials");
-                    return Ok(credentials);
-                }
-                let key = sts::assume_role_key(role);
-                sts::fetch_once(caches.cli.as_ref(), &key, clock, || async {
-                    let source_credentials = resolve_source(
+}
+
+impl<'a, T: Transport> Resolver<'a, T> {
+    /// Resolves `source`, hop by hop, over the transport.
+    fn resolve(
+        &'a self,
+        source: &'a Source,
+        warm: Warm,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Credentials, ChainError>> + Send + 'a>,
+    > {
+        let Self {
+            transport,
+            ctx,
+            caches,
+            prompt,
+            clock,
+            wait,
+        } = *self;
+        let unchecked = warm == Warm::Unchecked;
+        Box::pin(async move {
+            let now = sso_cache::Timestamp::from_unix_ms(clock.now_unix_ms());
+            match source {
+                Source::Env(credentials) | Source::Static(credentials) => Ok(credentials.clone()),
+                Source::Process(process) => run_process(process),
+                Source::Sso(target) => {
+                    let sso = caches.sso.as_ref().ok_or(ChainError::NoHome)?;
+                    let options = CredentialOptions::wait_for_login(wait_for_login(target, wait)?)
+                        .checked_cache(!unchecked);
+                    let credentials = credentials::role_credentials_with(
                         transport,
-                        ctx,
-                        &role.source,
-                        caches,
-                        prompt,
+                        sso,
+                        caches.cli()?,
+                        target,
                         clock,
-                        wait,
-                        Warm::Unchecked,
-                    )
-                    .await?;
-                    let token_code = match &role.mfa_serial {
-                        None => None,
-                        Some(serial) => Some(prompt.mfa_code(serial).ok_or_else(|| {
-                            ChainError::MfaUnavailable {
-                                profile: role.profile.clone(),
-                                mfa_serial: serial.clone(),
-                            }
-                        })?),
-                    };
-                    let settings = sts::StsSettings::of(ctx)?;
-                    sts::assume_role(
-                        transport,
-                        &settings,
-                        role,
-                        &source_credentials,
-                        token_code,
-                        clock,
+                        &options,
                     )
                     .await
-                })
-                .await
-            }
-            Source::WebIdentity(web) => {
-                if let Some(credentials) = caches
-                    .cli
-                    .as_ref()
-                    .filter(|_| unchecked)
-                    .and_then(|cli| sts::cached_web_identity(cli, web, now))
-                {
-                    return Ok(credentials);
+                    .map_err(|error| sso_error(error, target))?;
+                    Ok(Credentials::from(credentials))
                 }
-                let key = sts::web_identity_key(web);
-                sts::fetch_once(caches.cli.as_ref(), &key, clock, || async {
-                    let settings = sts::StsSettings::of(ctx)?;
-                    sts::assume_role_with_web_identity(transport, &settings, web, clock).await
-                })
-                .await
+                Source::AssumeRole(role) => {
+                    if let Some(credentials) = caches
+                        .cli
+                        .as_ref()
+                        .filter(|_| unchecked)
+                        .and_then(|cli| sts::cached_assume_role(cli, role, now))
+                    {
+                        tracing::debug!(profile = %role.profile, "cached assumed-role credentials");
+                        return Ok(credentials);
+                    }
+                    let key = sts::assume_role_key(role);
+                    sts::fetch_once(caches.cli.as_ref(), &key, clock, || async {
+                        let source_credentials =
+                            self.resolve(&role.source, Warm::Unchecked).await?;
+                        let token_code = match &role.mfa_serial {
+                            None => None,
+                            Some(serial) => Some(prompt.mfa_code(serial).ok_or_else(|| {
+                                ChainError::MfaUnavailable {
+                                    profile: role.profile.clone(),
+                                    mfa_serial: serial.clone(),
+                                }
+                            })?),
+                        };
+                        let settings = sts::StsSettings::of(ctx)?;
+                        sts::assume_role(
+                            transport,
+                            &settings,
+                            role,
+                            &source_credentials,
+                            token_code,
+                            clock,
+                        )
+                        .await
+                    })
+                    .await
+                }
+                Source::WebIdentity(web) => {
+                    if let Some(credentials) = caches
+                        .cli
+                        .as_ref()
+                        .filter(|_| unchecked)
+                        .and_then(|cli| sts::cached_web_identity(cli, web, now))
+                    {
+                        return Ok(credentials);
+                    }
+                    let key = sts::web_identity_key(web);
+                    sts::fetch_once(caches.cli.as_ref(), &key, clock, || async {
+                        let settings = sts::StsSettings::of(ctx)?;
+                        sts::assume_role_with_web_identity(transport, &settings, web, clock).await
+                    })
+                    .await
+                }
+                Source::Container(container) => Ok(container.fetch(transport).await?),
+                Source::Imds(imds) => Ok(imds.fetch(transport).await?),
             }
-            Source::Container(container) => Ok(container.fetch(transport).await?),
-            Source::Imds(imds) => Ok(imds.fetch(transport).await?),
-        }
-    })
+        })
+    }
 }
 
 #[cfg(test)]
