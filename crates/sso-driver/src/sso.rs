@@ -370,6 +370,25 @@ impl Sso {
 
     /// Reads the time from `clock` instead of the system clock: token and credential
     /// expiries, polling deadlines, signing dates (for replayed traffic and tests).
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, clock::WallClock, env::Env, sso::Selection};
+    /// /// A clock stopped at one instant (milliseconds since the epoch).
+    /// struct Stopped(u64);
+    ///
+    /// impl WallClock for Stopped {
+    ///     fn now_unix_ms(&self) -> u64 {
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sso = Sso::load(&Env::process(), Selection::Default)?.with_clock(Stopped(1_629_147_173_000));
+    /// assert_eq!(sso.now().to_rfc3339_seconds(), "2021-08-16T20:52:53Z");
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn with_clock(mut self, clock: impl WallClock + 'static) -> Self {
         self.clock = Arc::new(clock);
@@ -393,6 +412,20 @@ impl Sso {
     /// Runs the network calls of this handle on `runtime` instead of a one-thread runtime of
     /// its own (built on first need). The methods still block: call them outside `runtime`'s
     /// own `block_on`.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use std::sync::Arc;
+    /// # use sso_driver::{Sso, env::Env, sso::Selection};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // An application with a runtime of its own lends it to the handle, from a blocking thread.
+    /// let runtime = Arc::new(tokio::runtime::Runtime::new()?);
+    /// let sso = Sso::load(&Env::process(), Selection::Session("corp".into()))?
+    ///     .with_runtime(Arc::clone(&runtime));
+    /// let accounts = std::thread::spawn(move || sso.accounts()).join().expect("no panic")?;
+    /// # Ok(()) }
+    /// ```
     #[must_use]
     pub fn with_runtime(mut self, runtime: Arc<tokio::runtime::Runtime>) -> Self {
         self.runtime = OnceLock::from(runtime);
@@ -508,6 +541,21 @@ impl Sso {
     /// # Errors
     ///
     /// [`ChainError`].
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, prompt::SilentPrompt, sso::{CredentialsRequest, Selection}};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `aws configure export-credentials --profile dev`, waiting up to a minute for a
+    /// // sign-in that another process has started.
+    /// let sso = Sso::load(&Env::process(), Selection::Profile("dev".into()))?;
+    /// let request = CredentialsRequest::default()
+    ///     .wait_for_login(Some(std::time::Duration::from_secs(60)));
+    /// let resolved = sso.credentials(&request, &SilentPrompt)?;
+    /// println!("{:?} from {:?}, region {:?}", resolved.credentials.expiration, resolved.kind, resolved.region);
+    /// # Ok(()) }
+    /// ```
     pub fn credentials(
         &self,
         request: &CredentialsRequest,
@@ -547,6 +595,19 @@ impl Sso {
     /// # Errors
     ///
     /// [`SettingsError`]; the file is unchanged on error.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, prompt::SilentPrompt, sso::{CredentialsRequest, Selection}};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `sso export-credentials --profile dev --credentials-file dev-keys`: for tools that
+    /// // only read ~/.aws/credentials.
+    /// let sso = Sso::load(&Env::process(), Selection::Profile("dev".into()))?;
+    /// let resolved = sso.credentials(&CredentialsRequest::default(), &SilentPrompt)?;
+    /// let path = sso.write_credentials("dev-keys", &resolved.credentials)?;
+    /// # Ok(()) }
+    /// ```
     pub fn write_credentials(
         &self,
         section: &str,
@@ -559,6 +620,19 @@ impl Sso {
     /// root of its `source_profile` chain) and its cached token's lifetime, from the files
     /// alone: nothing is refreshed or sent (`sso prompt`, `sso whoami`). `None` when the
     /// credentials come from no SSO login, or it has no token.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, sso::Selection};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // A prompt segment: how long the login behind `dev` lasts, without a network call.
+    /// let sso = Sso::load(&Env::process(), Selection::Profile("dev".into()))?;
+    /// if let Some(login) = sso.cached_login() {
+    ///     println!("{} until {}", login.target.describe(), login.expires_at);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn cached_login(&self) -> Option<Login> {
         chain::login_in(&self.aws, self.explicit(), self.now())
     }
@@ -584,6 +658,17 @@ impl Sso {
     /// # Errors
     ///
     /// [`Error::Token`] when there is none (sign in again), and the setup errors.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, sso::Selection};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // The bearer token for a portal call of one's own (the SDKs' SSO token provider).
+    /// let token = Sso::load(&Env::process(), Selection::Session("corp".into()))?.access_token()?;
+    /// println!("valid until {}", token.expires_at);
+    /// # Ok(()) }
+    /// ```
     pub fn access_token(&self) -> Result<Token, Error> {
         self.access_token_of(&self.login()?)
     }
@@ -593,6 +678,22 @@ impl Sso {
     /// # Errors
     ///
     /// [`Error::Token`], [`Error::Portal`], and the setup errors.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, sso::Selection};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `sso list accounts` and the roles of the first account, with one token read.
+    /// let sso = Sso::load(&Env::process(), Selection::Session("corp".into()))?;
+    /// let accounts = sso.accounts()?;
+    /// if let Some(first) = accounts.first() {
+    ///     for role in sso.roles(&first.account_id)? {
+    ///         println!("{} {}", role.account_id, role.role_name);
+    ///     }
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn accounts(&self) -> Result<Vec<Account>, Error> {
         self.accounts_of(&self.login()?)
     }

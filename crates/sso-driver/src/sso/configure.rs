@@ -79,6 +79,27 @@ impl Sso {
     /// # Errors
     ///
     /// [`ContextError::Endpoint`] when there is no endpoint for `region`.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, prompt::SilentPrompt, sso::{Selection, signin::SignInRequest}};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // The wizard signs in to what the user typed before anything is written, then offers the
+    /// // accounts and roles it can see.
+    /// let sso = Sso::load(&Env::process(), Selection::Default)?;
+    /// let start_url = "https://d-123.awsapps.com/start";
+    /// let region = sso.portal_region(start_url).unwrap_or_else(|| "us-east-1".to_owned());
+    /// let login = sso.login_from_answers(Some("corp"), start_url, &region, &[])?;
+    /// if !sso.has_reusable_token(&login) {
+    ///     let request = SignInRequest { use_device_code: true, ..Default::default() };
+    ///     sso.sign_in_to(&login, &request, &SilentPrompt)?;
+    /// }
+    /// for account in sso.accounts_of(&login)? {
+    ///     println!("{}: {:?}", account.account_id, sso.roles_of(&login, &account.account_id)?);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn login_from_answers(
         &self,
         session: Option<&str>,

@@ -52,6 +52,17 @@ impl Sso {
     /// # Errors
     ///
     /// [`SettingsError`]; the file is unchanged on error.
+    ///
+    /// # Examples
+    ///
+    /// ```no_run
+    /// # use sso_driver::{Sso, env::Env, sso::Selection};
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// // `aws configure set region eu-west-1 --profile dev`
+    /// let sso = Sso::load(&Env::process(), Selection::Profile("dev".into()))?;
+    /// let written = sso.set_setting("region", "eu-west-1", None)?;
+    /// # Ok(()) }
+    /// ```
     pub fn set_setting(
         &self,
         key: &str,
