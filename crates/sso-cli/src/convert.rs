@@ -17,10 +17,10 @@ use crate::error::{CliError, LoginTarget, shell_word};
 /// The `User-Agent` of every request `sso` sends.
 pub(crate) const USER_AGENT: &str = concat!("sso/", env!("CARGO_PKG_VERSION"));
 
-/// The use-case handle for `selection` over the process environment, with the config's
-/// warnings (what the SDKs ignore) on stderr, one line each.
-pub(crate) fn open(selection: Selection) -> Result<Sso, CliError> {
-    let sso = open_quiet(&Env::process(), selection)?;
+/// The use-case handle for `selection` over `env` (the command's [`crate::Context::env`]), with
+/// the config's warnings (what the SDKs ignore) on stderr, one line each.
+pub(crate) fn open(env: &Env, selection: Selection) -> Result<Sso, CliError> {
+    let sso = open_quiet(env, selection)?;
     sso.require_files().map_err(context_error)?;
     for warning in sso.config().profiles().warnings() {
         crate::term::eprint(&format!(

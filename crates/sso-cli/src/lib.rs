@@ -19,6 +19,7 @@ use std::io::{self, IsTerminal as _, Write as _};
 use std::process::ExitCode;
 
 use clap::{CommandFactory as _, FromArgMatches as _};
+use sso_driver::env::Env;
 
 mod args;
 mod clipboard;
@@ -49,6 +50,9 @@ pub struct Context {
     pub global: GlobalOptions,
     /// Whether stdout may carry colours (a terminal, and colours not disabled).
     pub stdout_color: bool,
+    /// The environment every command reads its variables from (the one [`main_with_args`]
+    /// creates): nothing reads the process environment behind it.
+    pub env: Env,
 }
 
 /// Runs `sso` with the process's arguments and returns its exit code.
@@ -56,16 +60,19 @@ pub fn main_impl() -> ExitCode {
     main_with_args(std::env::args_os())
 }
 
-/// Runs `sso` with the given arguments (the first is the program name).
+/// Runs `sso` with the given arguments (the first is the program name) over the process
+/// environment, read only through the one [`Env`] made here.
 pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().collect();
+    let env = Env::process();
     // A Tab in a shell set up with `sso completions`: answer with candidates, nothing else.
-    if commands::completions::answer_request(&args) {
+    if commands::completions::answer_request(&args, &env) {
         return ExitCode::from(exit_code::OK);
     }
     let no_color_flag = args.iter().skip(1).any(|a| a == "--no-color");
     let debug_flag = args.iter().skip(1).any(|a| a == "--debug");
-    let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    // `Env::var` reads empty values as unset, as NO_COLOR wants.
+    let no_color_env = env.var("NO_COLOR").is_some();
     let mut command = Cli::command();
     if no_color_flag || no_color_env {
         command = command.color(clap::ColorChoice::Never);
@@ -86,17 +93,17 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(exit_code::USAGE);
         }
     };
-    let var = |name: &str| std::env::var(name).ok();
-    let env = Environment {
+    let var = |name: &str| env.var(name);
+    let environment = Environment {
         var: &var,
         stderr_is_terminal,
     };
-    let (result, color) = match Invocation::new(cli, env) {
+    let (result, color) = match Invocation::new(cli, environment) {
         Ok(invocation) => {
             let color = invocation.global.color;
             init_tracing(&invocation.global);
             let stdout_color = !no_color_flag && !no_color_env && io::stdout().is_terminal();
-            (run(invocation, stdout_color), color)
+            (run(invocation, stdout_color, env), color)
         }
         Err(error) => (
             Err(error),
@@ -115,10 +122,11 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 /// Dispatches a validated invocation to its command.
-fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
+fn run(invocation: Invocation, stdout_color: bool, env: Env) -> Result<(), CliError> {
     let ctx = Context {
         global: invocation.global,
         stdout_color,
+        env,
     };
     match invocation.command {
         CommandOptions::Configure(answers) => commands::configure::run(&ctx, answers),
@@ -132,7 +140,7 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
             wait_for_login,
             credentials_file,
         } => commands::export_credentials::run(&ctx, format, wait_for_login, credentials_file),
-        CommandOptions::ConfigureListProfiles => commands::settings::list_profiles(),
+        CommandOptions::ConfigureListProfiles => commands::settings::list_profiles(&ctx),
         CommandOptions::ConfigureList => commands::settings::list(&ctx),
         CommandOptions::ConfigureGet { key, session } => {
             commands::settings::get(&ctx, &key, session.as_ref())
@@ -163,7 +171,7 @@ fn run(invocation: Invocation, stdout_color: bool) -> Result<(), CliError> {
         CommandOptions::Serve { port } => commands::serve::run(&ctx, port),
         CommandOptions::ShellInit { shell } => commands::shell::shell_init(shell),
         CommandOptions::Use(options) => commands::shell::run_use(&ctx, options),
-        CommandOptions::Prompt => commands::shell::run_prompt(),
+        CommandOptions::Prompt => commands::shell::run_prompt(&ctx),
     }
 }
 

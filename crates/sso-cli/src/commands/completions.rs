@@ -6,6 +6,8 @@
 //! names and account ids (the profiles' `sso_account_id`), read from the files at that moment.
 //! PowerShell and Elvish get clap's static script (commands and flags).
 
+use std::cell::RefCell;
+
 use clap::CommandFactory as _;
 use clap_complete::engine::CompletionCandidate;
 use sso_driver::Sso;
@@ -18,21 +20,37 @@ use crate::error::CliError;
 /// The environment variable the dynamic registration sets to ask for candidates.
 pub(crate) const COMPLETE_VAR: &str = "COMPLETE";
 
+thread_local! {
+    /// The environment of the request [`answer_request`] is answering: clap calls the
+    /// candidate functions (`profile_candidates`...) without arguments, so they find it here.
+    /// `None` outside a request.
+    static REQUEST_ENV: RefCell<Option<Env>> = const { RefCell::new(None) };
+}
+
 /// Answers a completion request when the shell's registration asks for one
-/// ([`COMPLETE_VAR`] set): prints the candidates and returns `true`; `false` for a normal run.
-pub(crate) fn answer_request(args: &[std::ffi::OsString]) -> bool {
+/// ([`COMPLETE_VAR`] set in `env`): prints the candidates and returns `true`; `false` for a
+/// normal run.
+pub(crate) fn answer_request(args: &[std::ffi::OsString], env: &Env) -> bool {
     // Only a shell name is a request: a stray `COMPLETE=1` in the environment must not turn
     // every run into a silent no-op.
     let shells = ["bash", "zsh", "fish", "powershell", "elvish"];
-    if !std::env::var(COMPLETE_VAR).is_ok_and(|v| shells.contains(&v.as_str())) {
+    if !env
+        .var(COMPLETE_VAR)
+        .is_some_and(|v| shells.contains(&v.as_str()))
+    {
         return false;
     }
     let current_dir = std::env::current_dir().ok();
+    REQUEST_ENV.with_borrow_mut(|slot| *slot = Some(env.clone()));
     // An error in the middle of a Tab has nowhere useful to go: no candidates.
-    clap_complete::CompleteEnv::with_factory(Cli::command)
+    // clap_complete reads `COMPLETE` (and its own `_CLAP_*` variables) from the process
+    // environment itself: it has no way to take ours.
+    let answered = clap_complete::CompleteEnv::with_factory(Cli::command)
         .var(COMPLETE_VAR)
         .try_complete(args.iter().cloned(), current_dir.as_deref())
-        .unwrap_or(true)
+        .unwrap_or(true);
+    REQUEST_ENV.with_borrow_mut(|slot| *slot = None);
+    answered
 }
 
 /// Renders the completion script for `shell`.
@@ -63,9 +81,11 @@ pub(crate) fn run(shell: clap_complete::Shell) -> Result<(), CliError> {
     crate::write_stdout(&script(shell))
 }
 
-/// The loaded files, or nothing (a broken config completes nothing rather than failing).
+/// The loaded files, or nothing (a broken config, or no request being answered, completes
+/// nothing rather than failing).
 fn context() -> Option<Sso> {
-    let sso = Sso::load(&Env::process(), Selection::Default).ok()?;
+    let env = REQUEST_ENV.with_borrow(Clone::clone)?;
+    let sso = Sso::load(&env, Selection::Default).ok()?;
     sso.require_files().ok()?;
     Some(sso)
 }

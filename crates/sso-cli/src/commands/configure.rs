@@ -18,7 +18,7 @@ pub(crate) fn run(ctx: &Context, mut answers: ConfigureAnswers) -> Result<(), Cl
         Some(profile) => Selection::Profile(profile.as_str().to_owned()),
         None => Selection::Default,
     };
-    let sso = convert::open(selection)?;
+    let sso = convert::open(&ctx.env, selection)?;
     if answers.profile.is_none() {
         answers.profile = profile_from_environment(&sso)?;
     }
@@ -29,7 +29,7 @@ pub(crate) fn run(ctx: &Context, mut answers: ConfigureAnswers) -> Result<(), Cl
 
 /// Runs `sso configure sso-session`.
 pub(crate) fn run_session(ctx: &Context, answers: SessionAnswers) -> Result<(), CliError> {
-    let mut backend = ConfigureBackend::new(convert::open(ctx.global.selection())?);
+    let mut backend = ConfigureBackend::new(convert::open(&ctx.env, ctx.global.selection())?);
     let mut terminal = CrosstermTerminal::new(ctx.global.color);
     wizard::configure_session(&mut terminal, &mut backend, answers).map(drop)
 }

@@ -15,7 +15,6 @@
 
 use std::io::IsTerminal as _;
 
-use sso_driver::env::Env;
 use sso_driver::sso::CredentialsRequest;
 use sso_driver::sso::SsoTarget;
 use sso_driver::sso::console::ConsoleError;
@@ -52,7 +51,7 @@ pub(crate) fn run(
     if let Some(destination) = &destination {
         check_destination(destination)?;
     }
-    let sso = export_credentials::open(&Env::process(), ctx.global.selection())?;
+    let sso = export_credentials::open(&ctx.env, ctx.global.selection())?;
     let request = ConsoleRequest {
         destination,
         service: open.service.clone(),

@@ -45,9 +45,9 @@ pub(crate) fn run(ctx: &Context, command: Vec<OsString>, server: bool) -> Result
         });
     };
     if server {
-        return run_with_server(selection, program, args);
+        return run_with_server(ctx, selection, program, args);
     }
-    let resolved = profile_credentials(&selection)?;
+    let resolved = profile_credentials(&ctx.env, &selection)?;
     let credentials = &resolved.credentials;
     let mut child = Command::new(program);
     child
@@ -78,15 +78,16 @@ pub(crate) fn run(ctx: &Context, command: Vec<OsString>, server: bool) -> Result
 
 /// `sso exec --server`: serves the credentials while the child runs, and exits with its code.
 fn run_with_server(
+    ctx: &Context,
     selection: Selection,
     program: &OsString,
     args: &[OsString],
 ) -> Result<(), CliError> {
     // Fetched up front: a missing sign-in fails here, as `sso exec` does, not in the child.
-    let resolved = profile_credentials(&selection)?;
+    let resolved = profile_credentials(&ctx.env, &selection)?;
     require_temporary(&resolved.credentials)?;
     let region = resolved.region.clone();
-    let source = std::sync::Arc::new(ChainSource::new(selection));
+    let source = std::sync::Arc::new(ChainSource::new(ctx.env.clone(), selection));
     let server = sso_driver::serve::BlockingServer::start(
         0,
         source,

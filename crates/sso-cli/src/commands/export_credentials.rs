@@ -41,7 +41,7 @@ pub(crate) fn run(
     wait_for_login: Option<u64>,
     credentials_file: Option<CredentialsSection>,
 ) -> Result<(), CliError> {
-    let sso = open(&Env::process(), ctx.global.selection())?;
+    let sso = open(&ctx.env, ctx.global.selection())?;
     let resolved = credentials(&sso, wait_for_login)?;
     let profile = sso.profile_name();
     let name = match &credentials_file {
@@ -78,9 +78,9 @@ pub(crate) fn open(env: &Env, selection: Selection) -> Result<Sso, CliError> {
 }
 
 /// The credentials of `selection` through the driver's chain, shared by `exec` and `serve`
-/// (each renewal of the server opens the files again).
-pub(crate) fn profile_credentials(selection: &Selection) -> Result<Resolved, CliError> {
-    credentials(&open(&Env::process(), selection.clone())?, None)
+/// (each renewal of the server opens the files again), over `env`.
+pub(crate) fn profile_credentials(env: &Env, selection: &Selection) -> Result<Resolved, CliError> {
+    credentials(&open(env, selection.clone())?, None)
 }
 
 /// The credentials of `sso`'s selection, with `--wait-for-login SECS` (`None`: the login's

@@ -25,7 +25,7 @@ pub(crate) fn run_accounts(
     target: Selection,
     format: ListFormat,
 ) -> Result<(), CliError> {
-    let sso = convert::open(target)?;
+    let sso = convert::open(&ctx.env, target)?;
     let accounts = sso.accounts().map_err(convert::sso_error)?;
     crate::expiry::warn_login(&sso, true);
     let views: Vec<AccountView> = accounts
@@ -46,7 +46,7 @@ pub(crate) fn run_roles(
     account_id: Option<AccountId>,
     format: ListFormat,
 ) -> Result<(), CliError> {
-    let sso = convert::open(target)?;
+    let sso = convert::open(&ctx.env, target)?;
     let (roles, failure) = match &account_id {
         Some(account_id) => (
             sso.roles(account_id.as_str()).map_err(convert::sso_error)?,

@@ -59,8 +59,8 @@ pub(crate) struct LoginOptions {
 pub(crate) const PASTE_PROMPT: &str = "After signing in, your browser shows a page that cannot be reached; copy its address and paste it here:";
 
 /// Runs `sso login`.
-pub(crate) fn run(_ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
-    let sso = convert::open(options.target)?;
+pub(crate) fn run(ctx: &Context, options: LoginOptions) -> Result<(), CliError> {
+    let sso = convert::open(&ctx.env, options.target)?;
     let signed_in = sign_in(&sso, None, &options.sign_in)?;
     crate::write_stdout(&success_text(
         &signed_in.outcome,

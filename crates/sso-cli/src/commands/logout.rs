@@ -15,7 +15,7 @@ use crate::values::SessionName;
 
 /// Runs `sso logout`; `session` limits it to one sso-session.
 pub(crate) fn run(ctx: &Context, session: Option<SessionName>) -> Result<(), CliError> {
-    let sso = convert::open(ctx.global.selection())?;
+    let sso = convert::open(&ctx.env, ctx.global.selection())?;
     let signed_out = sso
         .sign_out(session.as_ref().map(SessionName::as_str))
         .map_err(convert::sso_error)?;

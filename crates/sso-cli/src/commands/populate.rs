@@ -45,7 +45,7 @@ pub(crate) fn run(ctx: &Context, options: PopulateOptions) -> Result<(), CliErro
         Some(session) => Selection::Session(session.as_str().to_owned()),
         None => ctx.global.selection(),
     };
-    let sso = convert::open(selection)?;
+    let sso = convert::open(&ctx.env, selection)?;
     let request = PopulateRequest {
         template,
         region: options.region.as_ref().map(|r| r.as_str().to_owned()),

@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 
-use sso_driver::env::Env;
 use sso_driver::serve::{
     BlockingServer, CredentialSource, Credentials, FailureKind, ServeError, SourceFailure,
     SystemClock,
@@ -39,7 +38,7 @@ pub(crate) fn run(ctx: &Context, port: u16) -> Result<(), CliError> {
     // A first fetch: the profile and region to print, and the credentials served until they
     // need renewing. Without a sign-in (or the network) the server starts anyway and answers
     // with the advice until the user signs in.
-    let sso = export_credentials::open(&Env::process(), selection.clone())?;
+    let sso = export_credentials::open(&ctx.env, selection.clone())?;
     let (initial, region) = match export_credentials::credentials(&sso, None) {
         Ok(resolved) => {
             require_temporary(&resolved.credentials)?;
@@ -59,7 +58,7 @@ pub(crate) fn run(ctx: &Context, port: u16) -> Result<(), CliError> {
         }
         Err(error) => return Err(error),
     };
-    let source = Arc::new(ChainSource::new(selection));
+    let source = Arc::new(ChainSource::new(ctx.env.clone(), selection));
     let server = BlockingServer::start(port, source, Arc::new(SystemClock), initial)
         .map_err(|error| serve_error(error, port))?;
     crate::write_stdout(&instructions(
@@ -137,19 +136,20 @@ fn instructions(profile: &str, url: &str, token: &str, region: Option<&str>) -> 
 /// export-credentials` would print, with the chain's errors turned into short messages that
 /// end with what to run.
 pub(crate) struct ChainSource {
+    env: sso_driver::env::Env,
     selection: Selection,
 }
 
 impl ChainSource {
-    /// The chain of `selection` (a named profile ignores the environment's keys).
-    pub(crate) fn new(selection: Selection) -> Self {
-        Self { selection }
+    /// The chain of `selection` over `env` (a named profile ignores the environment's keys).
+    pub(crate) fn new(env: sso_driver::env::Env, selection: Selection) -> Self {
+        Self { env, selection }
     }
 }
 
 impl CredentialSource for ChainSource {
     fn fetch(&self) -> Result<Credentials, SourceFailure> {
-        let resolved = profile_credentials(&self.selection).map_err(|e| failure(&e))?;
+        let resolved = profile_credentials(&self.env, &self.selection).map_err(|e| failure(&e))?;
         require_temporary(&resolved.credentials).map_err(|e| failure(&e))?;
         Ok(resolved.credentials)
     }

@@ -12,8 +12,8 @@ use crate::error::CliError;
 use crate::values::SessionName;
 
 /// `sso configure list-profiles`: one name a line, as `aws configure list-profiles`.
-pub(crate) fn list_profiles() -> Result<(), CliError> {
-    let sso = convert::open(Selection::Default)?;
+pub(crate) fn list_profiles(ctx: &Context) -> Result<(), CliError> {
+    let sso = convert::open(&ctx.env, Selection::Default)?;
     let text: String = sso
         .profile_names()
         .iter()
@@ -24,7 +24,7 @@ pub(crate) fn list_profiles() -> Result<(), CliError> {
 
 /// `sso configure get KEY`, of the selected profile.
 pub(crate) fn get(ctx: &Context, key: &str, session: Option<&SessionName>) -> Result<(), CliError> {
-    let sso = convert::open(ctx.global.selection())?;
+    let sso = convert::open(&ctx.env, ctx.global.selection())?;
     let path = sso
         .key_path(key, session.map(SessionName::as_str))
         .map_err(settings_error)?;
@@ -49,7 +49,7 @@ pub(crate) fn set(
     value: &str,
     session: Option<&SessionName>,
 ) -> Result<(), CliError> {
-    let sso = convert::open(ctx.global.selection())?;
+    let sso = convert::open(&ctx.env, ctx.global.selection())?;
     sso.set_setting(key, value, session.map(SessionName::as_str))
         .map_err(settings_error)?;
     Ok(())
@@ -58,7 +58,7 @@ pub(crate) fn set(
 /// `sso configure list`: the AWS CLI's four rows, `%10s %24s %16s    %s`; the profile's row
 /// says where the driver selected it ([`sso_driver::Sso::profile_source`]).
 pub(crate) fn list(ctx: &Context) -> Result<(), CliError> {
-    let sso = convert::open(ctx.global.selection())?;
+    let sso = convert::open(&ctx.env, ctx.global.selection())?;
     let described = sso.describe(&MfaTerminal);
     let mut out = row("Name", "Value", "Type", "Location");
     out += &row("----", "-----", "----", "--------");

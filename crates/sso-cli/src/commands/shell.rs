@@ -81,7 +81,7 @@ pub(crate) fn run_use(ctx: &Context, options: UseOptions) -> Result<(), CliError
                 Some(profile) => profile,
                 None => pick_profile(ctx)?,
             };
-            switch(&profile, credentials)?
+            switch(ctx, &profile, credentials)?
         }
     };
     let code = shell::render(shell, &changes).map_err(|error| CliError::BadConfig {
@@ -92,14 +92,18 @@ pub(crate) fn run_use(ctx: &Context, options: UseOptions) -> Result<(), CliError
 }
 
 /// The changes that switch the shell to `profile`, with credentials or without.
-fn switch(profile: &ProfileName, credentials: bool) -> Result<Vec<Assignment>, CliError> {
+fn switch(
+    ctx: &Context,
+    profile: &ProfileName,
+    credentials: bool,
+) -> Result<Vec<Assignment>, CliError> {
     let mut changes = vec![Assignment::Set(
         VarName::PROFILE,
         profile.as_str().to_owned(),
     )];
     let (region, until) = if credentials {
-        let env = env_without_our_variables();
-        let resolved = credentials_signing_in(&env, profile)?;
+        let env = env_without_our_variables(&ctx.env);
+        let resolved = credentials_signing_in(ctx, &env, profile)?;
         let creds = &resolved.credentials;
         let expiration = creds.expiration.map(isoformat);
         let values = [
@@ -133,7 +137,7 @@ fn switch(profile: &ProfileName, credentials: bool) -> Result<Vec<Assignment>, C
         changes.extend(credential_changes);
         (resolved.region.clone(), creds.expiration)
     } else {
-        let sso = convert::open(Selection::Profile(profile.as_str().to_owned()))?;
+        let sso = convert::open(&ctx.env, Selection::Profile(profile.as_str().to_owned()))?;
         let region = sso
             .config()
             .profiles()
@@ -168,11 +172,16 @@ fn region_changes(region: Option<&str>) -> Vec<Assignment> {
     }
 }
 
-/// The process environment without the variables `sso use` sets: a previous `sso use`'s
-/// region would otherwise become the new profile's (`AWS_REGION` wins over the profile's
-/// `region`). Variables that are not valid Unicode read as unset, as in [`Env::process`].
-fn env_without_our_variables() -> Env {
+/// `env` without the variables `sso use` sets: a previous `sso use`'s region would otherwise
+/// become the new profile's (`AWS_REGION` wins over the profile's `region`). Variables that
+/// are not valid Unicode read as unset, as in [`Env::process`]. A fixed map (a test's) is
+/// taken as it is: it holds only what its maker put in it.
+fn env_without_our_variables(env: &Env) -> Env {
+    if !env.is_process() {
+        return env.clone();
+    }
     let ours = VarName::ALL.map(VarName::as_str);
+    // `Env` cannot list its variables: the process one is listed from the real environment.
     Env::from_vars(std::env::vars_os().filter_map(|(name, value)| {
         let (name, value) = (name.into_string().ok()?, value.into_string().ok()?);
         (!ours.contains(&name.as_str())).then_some((name, value))
@@ -182,6 +191,7 @@ fn env_without_our_variables() -> Env {
 /// The profile's credentials; when its login must be signed in again, signs in as `sso login`
 /// does (prompts on stderr) and asks once more.
 fn credentials_signing_in(
+    ctx: &Context,
     env: &Env,
     profile: &ProfileName,
 ) -> Result<sso_driver::sso::Resolved, CliError> {
@@ -194,7 +204,7 @@ fn credentials_signing_in(
             | CliError::TokenExpired { target, .. }
             | CliError::RefreshFailed { target, .. },
         ) => {
-            sign_in(&target)?;
+            sign_in(ctx, &target)?;
             credentials()
         }
         other => other,
@@ -202,13 +212,13 @@ fn credentials_signing_in(
 }
 
 /// Signs in to `target` with the flow `sso login` would choose; everything on stderr.
-fn sign_in(target: &LoginTarget) -> Result<(), CliError> {
+fn sign_in(ctx: &Context, target: &LoginTarget) -> Result<(), CliError> {
     let selection = match target {
         LoginTarget::Session(name) => Selection::Session(name.clone()),
         LoginTarget::Profile(name) => Selection::Profile(name.clone()),
     };
     term::eprint(&format!("Signing in first (`sso login {target}`).\n"));
-    let sso = convert::open(selection)?;
+    let sso = convert::open(&ctx.env, selection)?;
     let signed_in = login::sign_in(&sso, None, &SignIn::default())?;
     term::eprint(&login::success_text(
         &signed_in.outcome,
@@ -222,7 +232,7 @@ fn sign_in(target: &LoginTarget) -> Result<(), CliError> {
 /// the profile the environment selects (the driver's choice: `AWS_PROFILE`, then
 /// `AWS_DEFAULT_PROFILE`).
 fn pick_profile(ctx: &Context) -> Result<ProfileName, CliError> {
-    let sso = convert::open(Selection::Default)?;
+    let sso = convert::open(&ctx.env, Selection::Default)?;
     let mut names = sso.profile_names();
     names.sort();
     if names.is_empty() {
@@ -331,8 +341,8 @@ impl ProfileRow {
 }
 
 /// Runs `sso prompt`: `PROFILE TIME-LEFT` of the shell's `AWS_PROFILE`, or nothing.
-pub(crate) fn run_prompt() -> Result<(), CliError> {
-    let env = Env::process();
+pub(crate) fn run_prompt(ctx: &Context) -> Result<(), CliError> {
+    let env = &ctx.env;
     let Some(profile) = env.var("AWS_PROFILE").filter(|p| !p.is_empty()) else {
         return Ok(());
     };
@@ -342,7 +352,7 @@ pub(crate) fn run_prompt() -> Result<(), CliError> {
         .var("AWS_CREDENTIAL_EXPIRATION")
         .and_then(|text| sso_cache::Timestamp::parse(text.trim()).ok())
         .or_else(|| {
-            let sso = Sso::load(&env, Selection::Profile(profile.clone())).ok()?;
+            let sso = Sso::load(env, Selection::Profile(profile.clone())).ok()?;
             Some(sso.cached_login()?.expires_at)
         });
     let now = sso_driver::sso::now();

@@ -26,8 +26,8 @@ use crate::convert;
 use crate::error::CliError;
 
 /// Runs `sso status`; `check` asks the portal about each cached token.
-pub(crate) fn run(_ctx: &Context, format: StatusFormat, check: bool) -> Result<(), CliError> {
-    let sso = convert::open(Selection::Default)?;
+pub(crate) fn run(ctx: &Context, format: StatusFormat, check: bool) -> Result<(), CliError> {
+    let sso = convert::open(&ctx.env, Selection::Default)?;
     let status = sso.status(check).map_err(convert::sso_error)?;
     let now = sso.now();
     let text = match format {

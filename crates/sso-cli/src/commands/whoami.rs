@@ -4,7 +4,6 @@
 //! calls and reads the token cache; this module renders).
 
 use serde_json::{Value, json};
-use sso_driver::env::Env;
 use sso_driver::sso::CredentialsRequest;
 use sso_driver::sso::{Identity, SourceKind};
 
@@ -18,7 +17,7 @@ use crate::term::printable;
 
 /// Runs `sso whoami` for the selection of `--profile` (environment keys first without it).
 pub(crate) fn run(ctx: &Context, format: StatusFormat) -> Result<(), CliError> {
-    let sso = export_credentials::open(&Env::process(), ctx.global.selection())?;
+    let sso = export_credentials::open(&ctx.env, ctx.global.selection())?;
     let identity = sso
         .whoami(&CredentialsRequest::default(), &MfaTerminal)
         .map_err(convert::chain_error)?;
