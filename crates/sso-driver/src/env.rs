@@ -64,6 +64,27 @@ impl Env {
     pub fn first_var(&self, names: &[&str]) -> Option<String> {
         names.iter().find_map(|name| self.var(name))
     }
+
+    /// These variables without `names`, as a fixed map (the process environment is read now;
+    /// variables that are not valid Unicode are left out, as [`Env::var`] reads them as unset).
+    #[must_use]
+    pub fn without(&self, names: &[&str]) -> Self {
+        let keep = |name: &String| !names.contains(&name.as_str());
+        let vars = match &self.vars {
+            None => std::env::vars_os()
+                .filter_map(|(name, value)| {
+                    Some((name.into_string().ok()?, value.into_string().ok()?))
+                })
+                .filter(|(name, _)| keep(name))
+                .collect(),
+            Some(vars) => vars
+                .iter()
+                .filter(|(name, _)| keep(name))
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect(),
+        };
+        Self { vars: Some(vars) }
+    }
 }
 
 #[cfg(test)]
@@ -95,5 +116,18 @@ mod tests {
         assert!(env.is_process());
         // `CARGO_PKG_NAME` is set by cargo for every test binary it runs.
         assert_eq!(env.var("CARGO_PKG_NAME").as_deref(), Some("sso-driver"));
+    }
+
+    #[test]
+    fn without_drops_the_names_from_a_map_and_from_the_process() {
+        let env = Env::from_vars([("A", "1"), ("B", "2")]).without(&["A"]);
+        assert_eq!((env.var("A"), env.var("B").as_deref()), (None, Some("2")));
+        let process = Env::process().without(&["CARGO_PKG_NAME"]);
+        assert!(!process.is_process());
+        assert_eq!(process.var("CARGO_PKG_NAME"), None);
+        assert_eq!(
+            process.var("CARGO_PKG_VERSION"),
+            Env::process().var("CARGO_PKG_VERSION")
+        );
     }
 }

@@ -173,19 +173,9 @@ fn region_changes(region: Option<&str>) -> Vec<Assignment> {
 }
 
 /// `env` without the variables `sso use` sets: a previous `sso use`'s region would otherwise
-/// become the new profile's (`AWS_REGION` wins over the profile's `region`). Variables that
-/// are not valid Unicode read as unset, as in [`Env::process`]. A fixed map (a test's) is
-/// taken as it is: it holds only what its maker put in it.
+/// become the new profile's (`AWS_REGION` wins over the profile's `region`).
 fn env_without_our_variables(env: &Env) -> Env {
-    if !env.is_process() {
-        return env.clone();
-    }
-    let ours = VarName::ALL.map(VarName::as_str);
-    // `Env` cannot list its variables: the process one is listed from the real environment.
-    Env::from_vars(std::env::vars_os().filter_map(|(name, value)| {
-        let (name, value) = (name.into_string().ok()?, value.into_string().ok()?);
-        (!ours.contains(&name.as_str())).then_some((name, value))
-    }))
+    env.without(&VarName::ALL.map(VarName::as_str))
 }
 
 /// The profile's credentials; when its login must be signed in again, signs in as `sso login`
