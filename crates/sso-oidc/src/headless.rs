@@ -110,7 +110,7 @@ impl FromStr for LoginFlow {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ChoiceSource {
-    /// `--use-device-code`.
+    /// The caller asked for it (the CLI's `--use-device-code`).
     Flag,
     /// The `SSO_LOGIN_FLOW` environment variable.
     Environment,
@@ -200,7 +200,7 @@ pub fn choose_login_flow(
         return Ok(choice(
             LoginFlow::DeviceCode,
             ChoiceSource::Flag,
-            "--use-device-code".to_owned(),
+            "asked for by the caller".to_owned(),
         ));
     }
     let explicit = match (env_override, config_setting) {
@@ -493,7 +493,7 @@ mod tests {
             (
                 LoginFlow::DeviceCode,
                 ChoiceSource::Flag,
-                "device code: --use-device-code"
+                "device code: asked for by the caller"
             )
         );
         assert!(flag.headless);
