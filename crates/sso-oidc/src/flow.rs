@@ -351,6 +351,8 @@ pub struct Flow {
 ///        ▼                          ▼                │ Event::ClientRegistered       │
 ///  ExpectDeviceAuthorization ◄──────┘                ▼                               ▼
 ///   (StartDeviceAuthorization, 8628 §3.1-3.2)  ExpectRedirect ◄── Event::OpenBrowser(authorize URL, 7636 §4.3)
+///        │ InvalidClient for the cached client:     │
+///        │   ExpectRegistration once more           │
 ///        │ immediate first CreateToken              │  state ≠ ours ──► ignored (stays) (6749 §10.12)
 ///        ▼                                          │  error=… ───────► Done(AuthorizationFailed)
 ///  ExpectToken ◄──────────────┐                     │  no code ───────► Done(MissingAuthorizationCode)
@@ -404,6 +406,16 @@ struct Pkce {
 struct ExpectDeviceAuthorization {
     id: ExchangeId,
     client: ClientRegistration,
+    registered: Registered,
+}
+
+/// Where a flow's client registration came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Registered {
+    /// The cache ([`FlowConfig::registration`]): the service may have forgotten it.
+    Cached,
+    /// This flow's own `RegisterClient`.
+    Now,
 }
 
 /// Polling `CreateToken` with the device code.
@@ -446,7 +458,10 @@ struct ExpectRefresh {
 
 impl Flow {
     /// Starts a device-code login (protocol.md section 2.5). Reuses `config.registration` when
-    /// it is fresh and not an authorization-code registration.
+    /// it is fresh and not an authorization-code registration; if `StartDeviceAuthorization`
+    /// then answers `InvalidClientException` (the service no longer knows the client), it
+    /// registers a new client once and goes on with it (`Event::ClientRegistered`), where the
+    /// AWS CLI would fail every login until the cache file is deleted.
     #[must_use]
     pub fn device_code(config: FlowConfig, now: Timestamp) -> Self {
         let mut flow = Self::empty(FlowKind::DeviceCode, config, now);
@@ -456,23 +471,8 @@ impl Flow {
             .clone()
             .filter(|r| r.reusable_for_device_code(now));
         flow.state = match cached {
-            Some(client) => flow.start_device_authorization(client),
-            None => {
-                let scopes = flow.config.scopes.clone();
-                let input = oidc::RegisterClientInput {
-                    client_name: flow.config.client_name(now),
-                    scopes: (!scopes.is_empty()).then(|| scopes.clone()),
-                    ..oidc::RegisterClientInput::default()
-                };
-                let request = oidc::register_client(&flow.config.oidc_endpoint, &input);
-                let id = flow.transmit(Operation::RegisterClient, request);
-                State::ExpectRegistration(ExpectRegistration {
-                    id,
-                    scopes,
-                    grant_types: Vec::new(),
-                    pkce: None,
-                })
-            }
+            Some(client) => flow.start_device_authorization(client, Registered::Cached),
+            None => flow.register_for_device_code(now),
         };
         flow
     }
@@ -708,7 +708,29 @@ impl Flow {
         }
     }
 
-    fn start_device_authorization(&mut self, client: ClientRegistration) -> State {
+    /// `RegisterClient` for the device flow (no grant types, as the AWS CLI sends it).
+    fn register_for_device_code(&mut self, now: Timestamp) -> State {
+        let scopes = self.config.scopes.clone();
+        let input = oidc::RegisterClientInput {
+            client_name: self.config.client_name(now),
+            scopes: (!scopes.is_empty()).then(|| scopes.clone()),
+            ..oidc::RegisterClientInput::default()
+        };
+        let request = oidc::register_client(&self.config.oidc_endpoint, &input);
+        let id = self.transmit(Operation::RegisterClient, request);
+        State::ExpectRegistration(ExpectRegistration {
+            id,
+            scopes,
+            grant_types: Vec::new(),
+            pkce: None,
+        })
+    }
+
+    fn start_device_authorization(
+        &mut self,
+        client: ClientRegistration,
+        registered: Registered,
+    ) -> State {
         let request = oidc::start_device_authorization(
             &self.config.oidc_endpoint,
             &client.client_id,
@@ -716,7 +738,11 @@ impl Flow {
             &self.config.start_url,
         );
         let id = self.transmit(Operation::StartDeviceAuthorization, request);
-        State::ExpectDeviceAuthorization(ExpectDeviceAuthorization { id, client })
+        State::ExpectDeviceAuthorization(ExpectDeviceAuthorization {
+            id,
+            client,
+            registered,
+        })
     }
 
     fn open_browser(&mut self, client: ClientRegistration, pkce: Pkce, now: Timestamp) -> State {
@@ -771,7 +797,7 @@ impl Flow {
                         .push_back(Output::Event(Event::ClientRegistered(client.clone())));
                     match s.pkce {
                         Some(pkce) => self.open_browser(client, pkce, now),
-                        None => self.start_device_authorization(client),
+                        None => self.start_device_authorization(client, Registered::Now),
                     }
                 }
                 Err(e) => self.finish(Err(e.into())),
@@ -795,6 +821,16 @@ impl Flow {
                             in_flight: None,
                             prompted: false,
                         })
+                    }
+                    // A cached client the service no longer knows (deleted, or the
+                    // instance replaced) would fail every later login the same way: register
+                    // a new one, once, and report it so that it replaces the cached one.
+                    Err(e)
+                        if s.registered == Registered::Cached
+                            && e.service_error().map(|e| &e.code)
+                                == Some(&ErrorCode::InvalidClient) =>
+                    {
+                        self.register_for_device_code(now)
                     }
                     Err(e) => self.finish(Err(e.into())),
                 }

@@ -175,6 +175,54 @@ fn logout_of_one_session_keeps_the_others() {
     assert!(legacy.exists());
 }
 
+/// The cached client registration outlives the service's memory of it (here: a new emulator,
+/// as when an Identity Center instance is replaced): the next device-code login registers a new
+/// client instead of failing until the cache file is deleted, and caches it.
+#[test]
+fn device_code_login_replaces_a_client_the_service_forgot() {
+    let mut env = Env::new();
+    let login = [
+        "login",
+        "--sso-session",
+        "my-sso",
+        "--use-device-code",
+        "--no-browser",
+    ];
+    env.emu.update_config(|c| c.auto_approve = true).unwrap();
+    let output = env.sso(&login).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let registration = env.sso_cache().dir().join(
+        std::fs::read_dir(env.sso_cache().dir())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name())
+            .find(|name| {
+                let path = env.sso_cache().dir().join(name);
+                name.to_string_lossy().ends_with(".json")
+                    && json(&path).get("clientSecret").is_some()
+            })
+            .expect("a cached registration"),
+    );
+    let first = json(&registration)["clientId"].clone();
+
+    env.emu = Emulator::builder()
+        .seed(8)
+        .enforce_poll_interval(false)
+        .start_blocking()
+        .unwrap();
+    env.emu.update_config(|c| c.auto_approve = true).unwrap();
+    let output = env.sso(&login).output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stats = env.emu.stats();
+    assert_eq!(
+        (stats.start_device_authorization, stats.register_client),
+        (2, 1),
+        "the cached client is tried once, then one new client is registered"
+    );
+    let second = json(&registration)["clientId"].clone();
+    assert_ne!(first, second, "the new client replaces the cached one");
+    assert!(env.token_path(&CacheKey::for_session("my-sso")).exists());
+}
+
 #[test]
 #[allow(clippy::print_stderr)]
 fn pkce_login_through_the_browser_variable() {

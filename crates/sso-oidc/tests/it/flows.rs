@@ -355,6 +355,49 @@ fn registration_reuse_rules() {
     );
 }
 
+/// A cached client the service no longer knows (Identity Center deleted it, or the instance
+/// was replaced) is replaced by a new registration once; a new client rejected too ends the
+/// login with the service's error instead of registering again.
+#[test]
+fn device_flow_replaces_a_cached_client_the_service_rejects() {
+    let fresh = T0.saturating_add(std::time::Duration::from_secs(16 * 60));
+    let mut config = config();
+    config.registration = Some(registration(&[], fresh));
+    let mut script = Script::new(Flow::device_code(config, T0));
+    let body = script.expect_request("POST", "/device_authorization");
+    assert_eq!(body["clientId"], "cached");
+    script.respond(oauth_error("InvalidClientException", "invalid_client"));
+    device_until_polling(&mut script);
+    script.respond(ok(TOKEN_OK));
+    let tokens = script.expect_done().unwrap();
+    assert_eq!(tokens.registration.client_id, "cid");
+    assert!(matches!(&script.events[0], Event::ClientRegistered(r) if r.client_id == "cid"));
+
+    // The new client rejected as well: no second registration.
+    let mut script = Script::new(Flow::device_code(crate::support::config(), T0));
+    script.expect_request("POST", "/client/register");
+    script.respond(ok(REGISTER_OK));
+    script.expect_request("POST", "/device_authorization");
+    script.respond(oauth_error("InvalidClientException", "invalid_client"));
+    let error = script.expect_done().unwrap_err();
+    assert!(
+        matches!(&error, FlowError::Response(e) if e.service_error().is_some_and(|e| e.code.as_str() == "InvalidClientException")),
+        "{error:?}"
+    );
+
+    // Any other refusal of the cached client is the login's error, as before.
+    let mut config = crate::support::config();
+    config.registration = Some(registration(&[], fresh));
+    let mut script = Script::new(Flow::device_code(config, T0));
+    script.expect_request("POST", "/device_authorization");
+    script.respond(oauth_error(
+        "UnauthorizedClientException",
+        "unauthorized_client",
+    ));
+    assert!(script.expect_done().is_err());
+    assert!(script.events.is_empty());
+}
+
 #[test]
 fn refresh_keeps_old_refresh_token_and_reports_invalid_grant() {
     let client = registration(
