@@ -114,7 +114,11 @@ impl Report {
              AdministratorAccess), plus `[profile bench-chained]` (`role_arn` in account \
              222222222222, `source_profile = bench`, `role_session_name = bench`), reached through \
              `AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL_SSO` and `AWS_ENDPOINT_URL_STS`. Each \
-             process gets only `HOME`, `PATH`, those three variables and `NO_COLOR`.\n\
+             process gets only `HOME`, `PATH`, those three variables and `NO_COLOR`. The `sso` \
+             run is a copy of the release binary in a temporary directory, as `cargo install` \
+             installs it: started from the file the linker wrote, the warm paths measured about \
+             0.2 ms slower per run on the 2-core machine while that file stayed in the page cache \
+             as written.\n\
              - Wall time is measured by xtask around spawn and wait of the process (stdout and \
              stderr to `/dev/null` for items 1 and 2, to files otherwise). Item 1 interleaves the \
              `sso` and `/bin/true` runs after 3 unmeasured warm-up runs of each; p90 is the 27th of \
