@@ -196,9 +196,12 @@ fn device_code_login_replaces_a_client_the_service_forgot() {
             .unwrap()
             .map(|entry| entry.unwrap().file_name())
             .find(|name| {
+                // The registration, not the token entry (which names the client too).
                 let path = env.sso_cache().dir().join(name);
-                name.to_string_lossy().ends_with(".json")
-                    && json(&path).get("clientSecret").is_some()
+                name.to_string_lossy().ends_with(".json") && {
+                    let entry = json(&path);
+                    entry.get("clientSecret").is_some() && entry.get("accessToken").is_none()
+                }
             })
             .expect("a cached registration"),
     );
