@@ -6,7 +6,7 @@ use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use sso_cache::{CacheDir, CacheKey};
+use sso_cache::{CacheDir, CacheKey, RegistrationKeyArgs};
 use sso_emulator::{BlockingEmulator, Emulator};
 
 const CONFIG: &str = "\
@@ -191,20 +191,16 @@ fn device_code_login_replaces_a_client_the_service_forgot() {
     env.emu.update_config(|c| c.auto_approve = true).unwrap();
     let output = env.sso(&login).output().unwrap();
     assert!(output.status.success(), "{output:?}");
-    let registration = env.sso_cache().dir().join(
-        std::fs::read_dir(env.sso_cache().dir())
-            .unwrap()
-            .map(|entry| entry.unwrap().file_name())
-            .find(|name| {
-                // The registration, not the token entry (which names the client too).
-                let path = env.sso_cache().dir().join(name);
-                name.to_string_lossy().ends_with(".json") && {
-                    let entry = json(&path);
-                    entry.get("clientSecret").is_some() && entry.get("accessToken").is_none()
-                }
-            })
-            .expect("a cached registration"),
-    );
+    // The entry the AWS CLI would read too: the registration key of `[sso-session my-sso]`.
+    let scopes = ["sso:account:access".to_owned()];
+    let registration =
+        env.sso_cache()
+            .entry_path(&CacheKey::for_registration(&RegistrationKeyArgs {
+                start_url: "https://d-123.awsapps.com/start",
+                region: "us-east-1",
+                scopes: Some(&scopes),
+                session_name: Some("my-sso"),
+            }));
     let first = json(&registration)["clientId"].clone();
 
     env.emu = Emulator::builder()
